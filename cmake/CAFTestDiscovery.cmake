@@ -1,0 +1,50 @@
+# Run at ctest time (see CAFTest.cmake): lists the suites and tests of a CAF test binary and
+# writes one add_test per test.
+function(_caf_regex_escape out text)
+  string(REGEX REPLACE "([][.*+?^$()|\\\\{}])" "\\\\\\1" escaped "${text}")
+  set(${out} "${escaped}" PARENT_SCOPE)
+endfunction()
+
+function(_caf_list_lines out)
+  execute_process(COMMAND ${ARGN} OUTPUT_VARIABLE text RESULT_VARIABLE rc ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    set(${out} "" PARENT_SCOPE)
+    return()
+  endif()
+  string(REGEX REPLACE "\r" "" text "${text}")
+  string(REGEX REPLACE "\n" ";" lines "${text}")
+  set(result "")
+  foreach(line IN LISTS lines)
+    # The runner prints a header line, then one "  - <name>" line per suite or test.
+    if(line MATCHES "^  - (.+)$")
+      list(APPEND result "${CMAKE_MATCH_1}")
+    endif()
+  endforeach()
+  set(${out} "${result}" PARENT_SCOPE)
+endfunction()
+
+function(caf_test_discovery binary prefix timeout ctest_file labels environment)
+  _caf_list_lines(suites "${binary}" -n -a)
+  set(content "")
+  set(count 0)
+  foreach(suite IN LISTS suites)
+    _caf_list_lines(tests "${binary}" -n -A "${suite}")
+    _caf_regex_escape(suite_re "${suite}")
+    foreach(test IN LISTS tests)
+      _caf_regex_escape(test_re "${test}")
+      string(REPLACE " " "_" test_name "${test}")
+      set(name "${prefix}${suite}.${test_name}")
+      string(APPEND content
+        "add_test([==[${name}]==] [==[${binary}]==] -n -r ${timeout} -s [==[^${suite_re}$]==] -t [==[^${test_re}$]==])\n"
+        "set_tests_properties([==[${name}]==] PROPERTIES TIMEOUT ${timeout} FAIL_REGULAR_EXPRESSION [==[tests: +0[^0-9]]==] LABELS [==[${labels}]==] ENVIRONMENT [==[${environment}]==])\n")
+      math(EXPR count "${count} + 1")
+    endforeach()
+  endforeach()
+  if(count EQUAL 0)
+    get_filename_component(bin_name "${binary}" NAME)
+    string(APPEND content
+      "add_test([==[${prefix}${bin_name}.NO_TESTS_DISCOVERED]==] [==[${binary}]==] --no-such-option)\n"
+      "set_tests_properties([==[${prefix}${bin_name}.NO_TESTS_DISCOVERED]==] PROPERTIES WILL_FAIL FALSE FAIL_REGULAR_EXPRESSION [==[.*]==])\n")
+  endif()
+  file(WRITE "${ctest_file}" "${content}")
+endfunction()

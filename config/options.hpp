@@ -1,0 +1,64 @@
+#pragma once
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace CLI {
+class App;
+} // namespace CLI
+
+namespace algomirror {
+
+struct logging_options {
+  std::string level = "info";
+  std::string file; ///< empty = logs/<program>.log; "-" or "none" = console only
+  bool json = false;
+  int max_file_mb = 20;
+  int max_files = 5;
+};
+
+/// Options every executable takes: configuration file, clock, logging, CAF pass-through.
+struct common_options {
+  std::string config_file;
+  std::string clock_start; ///< empty = real time
+  double clock_speed = 1.0;
+  logging_options log;
+  /// `--caf.KEY=VALUE` and the `[caf]` section of the config file, in order of appearance.
+  std::vector<std::pair<std::string, std::string>> caf_settings;
+};
+
+/// The node's own options.
+struct node_options : common_options {
+  std::string db_url = "sqlite:algomirror.db";
+  int scheduler_threads = 2;
+  std::string scheduler_policy = "stealing";
+  /// Busy-poll briefly before sleeping (work-stealing.moderate-sleep-duration=0): work that
+  /// enters from I/O threads is picked up in microseconds instead of ~130 µs.
+  bool low_latency = true;
+  int shutdown_timeout_s = 30;
+};
+
+/// Adds --config, --clock-start, --clock-speed and the logging options to `app`.
+void add_common_options(CLI::App& app, common_options& opts);
+
+/// Adds the common options plus the node's (--db, scheduler, shutdown timeout).
+void add_node_options(CLI::App& app, node_options& opts);
+
+/// Parses the command line into the options registered on `app`.
+///
+/// Precedence, lowest first: defaults, the config file (`--config FILE` or
+/// `ALGOMIRROR_CONFIG`), environment variables (`ALGOMIRROR_<OPTION>`), the command line.
+/// Arguments `--caf.KEY=VALUE` (and keys of the config file's `[caf]` sections) are collected
+/// into `opts.caf_settings`. Returns an exit code when the program should stop here: 0 after
+/// --help or --version, 2 after printing an error that names the option, the bad value and
+/// what is allowed; nothing when the program should go on.
+std::optional<int> parse_command_line(CLI::App& app, int argc, const char* const* argv,
+                                      common_options& opts, std::ostream& out, std::ostream& err);
+
+/// The version string printed by --version.
+std::string version_text(const std::string& program);
+
+} // namespace algomirror

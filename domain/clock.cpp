@@ -1,0 +1,149 @@
+#include "domain/clock.hpp"
+
+#include <cstdio>
+
+namespace algomirror {
+
+namespace {
+
+using namespace std::chrono;
+
+bool read_digits(std::string_view text, size_t& pos, size_t count, int& out) {
+  if (pos + count > text.size())
+    return false;
+  int value = 0;
+  for (size_t i = 0; i < count; ++i) {
+    char c = text[pos + i];
+    if (c < '0' || c > '9')
+      return false;
+    value = value * 10 + (c - '0');
+  }
+  pos += count;
+  out = value;
+  return true;
+}
+
+bool expect_char(std::string_view text, size_t& pos, char c) {
+  if (pos < text.size() && text[pos] == c) {
+    ++pos;
+    return true;
+  }
+  return false;
+}
+
+struct calendar_fields {
+  int year;
+  unsigned month, day;
+  long hour, minute, second, micros;
+};
+
+calendar_fields split(sys_time<microseconds> t) {
+  auto day_start = floor<days>(t);
+  year_month_day ymd{day_start};
+  hh_mm_ss<microseconds> hms{t - day_start};
+  return {static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+          static_cast<unsigned>(ymd.day()), static_cast<long>(hms.hours().count()),
+          static_cast<long>(hms.minutes().count()), static_cast<long>(hms.seconds().count()),
+          static_cast<long>(hms.subseconds().count())};
+}
+
+} // namespace
+
+scaled_clock::scaled_clock() = default;
+
+scaled_clock::scaled_clock(utc_time start, double speed)
+  : system_(false), start_(start), anchor_(steady_clock::now()), speed_(speed) {
+}
+
+utc_time scaled_clock::now() const {
+  if (system_)
+    return time_point_cast<microseconds>(system_clock::now());
+  auto elapsed = duration<double, std::micro>(steady_clock::now() - anchor_) * speed_;
+  return start_ + duration_cast<microseconds>(elapsed);
+}
+
+nanoseconds scaled_clock::real_delay(nanoseconds market_time) const {
+  if (speed_ == 1.0)
+    return market_time;
+  return duration_cast<nanoseconds>(duration<double, std::nano>(market_time) / speed_);
+}
+
+result<utc_time> parse_iso8601(std::string_view text) {
+  auto fail = [&] {
+    return result<utc_time>::failure(
+      "'" + std::string{text}
+      + "' is not an ISO-8601 instant; use YYYY-MM-DDTHH:MM[:SS][Z|+05:30], "
+        "e.g. 2026-11-25T09:15:00+05:30");
+  };
+  size_t pos = 0;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  if (!read_digits(text, pos, 4, y) || !expect_char(text, pos, '-')
+      || !read_digits(text, pos, 2, mo) || !expect_char(text, pos, '-')
+      || !read_digits(text, pos, 2, d))
+    return fail();
+  if (!expect_char(text, pos, 'T') && !expect_char(text, pos, ' '))
+    return fail();
+  if (!read_digits(text, pos, 2, h) || !expect_char(text, pos, ':')
+      || !read_digits(text, pos, 2, mi))
+    return fail();
+  microseconds fraction{0};
+  if (expect_char(text, pos, ':')) {
+    if (!read_digits(text, pos, 2, s))
+      return fail();
+    if (expect_char(text, pos, '.')) {
+      size_t digits = 0;
+      int64_t value = 0;
+      while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+        if (digits < 6) {
+          value = value * 10 + (text[pos] - '0');
+          ++digits;
+        }
+        ++pos;
+      }
+      if (digits == 0)
+        return fail();
+      for (; digits < 6; ++digits)
+        value *= 10;
+      fraction = microseconds{value};
+    }
+  }
+  minutes offset = ist_offset;
+  if (expect_char(text, pos, 'Z')) {
+    offset = minutes{0};
+  } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
+    int sign = text[pos] == '-' ? -1 : 1;
+    ++pos;
+    int oh = 0, om = 0;
+    if (!read_digits(text, pos, 2, oh))
+      return fail();
+    expect_char(text, pos, ':');
+    if (!read_digits(text, pos, 2, om) || oh > 23 || om > 59)
+      return fail();
+    offset = minutes{sign * (oh * 60 + om)};
+  }
+  if (pos != text.size())
+    return fail();
+  year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  if (!ymd.ok() || h > 23 || mi > 59 || s > 59)
+    return result<utc_time>::failure("'" + std::string{text} + "' is not a valid date and time");
+  auto local = sys_days{ymd} + hours{h} + minutes{mi} + seconds{s} + fraction;
+  return utc_time{local - offset};
+}
+
+std::string format_utc(utc_time t) {
+  auto f = split(t);
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "%04d-%02u-%02uT%02ld:%02ld:%02ld.%06ldZ", f.year, f.month,
+                f.day, f.hour, f.minute, f.second, f.micros);
+  return buf;
+}
+
+std::string format_ist(utc_time t) {
+  auto f = split(t + ist_offset);
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "%04d-%02u-%02u %02ld:%02ld:%02ld IST", f.year, f.month, f.day,
+                f.hour, f.minute, f.second);
+  return buf;
+}
+
+} // namespace algomirror

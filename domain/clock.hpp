@@ -1,0 +1,69 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "domain/result.hpp"
+#include "messages/time.hpp"
+
+namespace algomirror {
+
+/// IST (Asia/Kolkata): UTC+05:30, no daylight saving.
+inline constexpr std::chrono::minutes ist_offset{5 * 60 + 30};
+
+/// The one source of "now" (architecture.md, Time). Production reads the system clock, or a
+/// chosen start instant running at a chosen speed; tests advance a manual clock.
+class clock {
+public:
+  virtual ~clock() = default;
+  virtual utc_time now() const = 0;
+};
+
+/// Real time (speed 1 from the system clock), or `--clock-start`/`--clock-speed`: market time
+/// starts at `start` when the clock is made and runs `speed` times faster than real time.
+class scaled_clock final : public clock {
+public:
+  /// The system clock.
+  scaled_clock();
+
+  /// Starts at `start`, runs at `speed` (> 0).
+  scaled_clock(utc_time start, double speed);
+
+  utc_time now() const override;
+
+  double speed() const noexcept { return speed_; }
+
+  /// The real time to wait for `market_time` to pass on this clock.
+  std::chrono::nanoseconds real_delay(std::chrono::nanoseconds market_time) const;
+
+private:
+  bool system_ = true;
+  utc_time start_;
+  std::chrono::steady_clock::time_point anchor_;
+  double speed_ = 1.0;
+};
+
+/// A clock that moves only when told to (tests).
+class manual_clock final : public clock {
+public:
+  explicit manual_clock(utc_time start) : now_(start) {}
+  utc_time now() const override { return now_; }
+  void set(utc_time t) { now_ = t; }
+  void advance(std::chrono::microseconds d) { now_ += d; }
+
+private:
+  utc_time now_;
+};
+
+/// Parses an ISO-8601 instant: `YYYY-MM-DDTHH:MM[:SS[.ffffff]]` followed by `Z` or `±HH:MM`
+/// (a space may stand for `T`). Without an offset the time is read as IST, the market's zone.
+result<utc_time> parse_iso8601(std::string_view text);
+
+/// `2026-11-25T03:45:00.000000Z`
+std::string format_utc(utc_time t);
+
+/// `2026-11-25 09:15:00 IST`
+std::string format_ist(utc_time t);
+
+} // namespace algomirror

@@ -1,0 +1,117 @@
+#pragma once
+
+// The catalogue: the typed interface of every actor of architecture.md, in one place. An
+// actor's implementation lives in actors/<name>.cpp; gateways (broker_api, market_data_link)
+// and the store live in gateways/ and persistence/, behind the interfaces declared here, so
+// every actor can be tested with a scripted fake on CAF's deterministic test coordinator.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "messages/type_ids.hpp"
+
+namespace algomirror {
+
+// -- receivers of pushed events -------------------------------------------------------------
+
+/// Anything that subscribes to prices: executions, runs, sessions, the price feed itself.
+using tick_subscriber_actor = caf::typed_actor<  //
+  caf::reacts_to<tick>,                          // a valid price
+  caf::reacts_to<price_stale>,                   // no valid price for too long
+  caf::reacts_to<feed_state>>;                   // the feed connected / failed over / down
+
+/// The owner of an order intent: told about every change of its broker orders.
+using order_listener_actor = caf::typed_actor<caf::reacts_to<order_update>>;
+
+/// Anything that follows market sessions and strategy timers.
+using clock_listener_actor = caf::typed_actor<  //
+  caf::reacts_to<session_opened>,               //
+  caf::reacts_to<session_closed>,               //
+  caf::reacts_to<timer_due>>;
+
+// -- gateways (gateways/, persistence/) -----------------------------------------------------
+
+/// The persistence actor: batched routine writes, durable (acknowledged) writes.
+using store_actor = caf::typed_actor<
+  caf::reacts_to<write_atom, activity_entry>,              // routine, batched
+  caf::replies_to<durable_atom, risk_event>::with<uint64_t>, // committed, answers the sequence
+  caf::replies_to<caf::flush_atom>::with<uint64_t>>;       // everything committed; rows so far
+
+/// One OpenAlgo REST endpoint (one account). Errors come back as typed `caf::error`s.
+using broker_api_actor = caf::typed_actor<
+  caf::replies_to<caf::ping_atom>::with<std::string>, // the broker's name
+  caf::replies_to<place_atom, order_intent>::with<order_accepted>,
+  caf::replies_to<cancel_atom, std::string>::with<caf::ok_atom>, // broker order id
+  caf::replies_to<status_atom, std::string>::with<order_update>, // broker order id
+  caf::replies_to<funds_atom>::with<funds>,
+  caf::replies_to<positions_atom>::with<std::vector<broker_position>>>;
+
+/// One OpenAlgo WebSocket: prices for the feed, order updates for the account.
+using market_data_link_actor = caf::typed_actor<
+  caf::reacts_to<caf::subscribe_atom, instrument, feed_mode>,
+  caf::reacts_to<caf::unsubscribe_atom, instrument, feed_mode>,
+  caf::reacts_to<caf::subscribe_atom, orders_atom>,
+  caf::reacts_to<caf::close_atom>>;
+
+// -- actors (actors/) -----------------------------------------------------------------------
+
+/// One trading account: rate-limited, freeze-split placement; every intent tracked to the end.
+using account_actor = caf::typed_actor<
+  caf::replies_to<place_atom, order_intent, order_listener_actor>::with<order_accepted>,
+  caf::replies_to<cancel_atom, std::string>::with<caf::ok_atom>, // intent id
+  caf::replies_to<funds_atom>::with<funds>,
+  caf::replies_to<positions_atom>::with<std::vector<broker_position>>,
+  caf::replies_to<caf::get_atom, status_atom>::with<account_status>,
+  caf::reacts_to<order_update>>; // from the account's own order-update link
+
+/// One market-data connection with failover across accounts; reference-counted fan-out.
+using price_feed_actor = tick_subscriber_actor::extend<
+  caf::reacts_to<caf::subscribe_atom, instrument, feed_mode, tick_subscriber_actor>,
+  caf::reacts_to<caf::unsubscribe_atom, instrument, feed_mode, tick_subscriber_actor>,
+  caf::replies_to<caf::get_atom, instrument>::with<tick>>; // last valid price
+
+/// An option-chain or position-monitor session: holds subscriptions while heartbeats come.
+using ws_session_actor = tick_subscriber_actor::extend<
+  caf::reacts_to<heartbeat_atom>,
+  caf::reacts_to<caf::close_atom>,
+  caf::replies_to<caf::get_atom>::with<std::vector<tick>>>;
+
+/// One position (run, account, leg): entry, live P&L, leg SL/TP, the exit protocol.
+using execution_actor = tick_subscriber_actor::extend<
+  caf::reacts_to<exit_request>,
+  caf::reacts_to<order_update>,
+  caf::replies_to<caf::get_atom>::with<execution_state>>;
+
+/// One run of a strategy: resolution, sizing, BUY-first entry, strategy-level risk, exits.
+using strategy_run_actor = clock_listener_actor::extend<
+  caf::reacts_to<execution_entered>,
+  caf::reacts_to<execution_pnl>,
+  caf::reacts_to<execution_exited>,
+  caf::reacts_to<exit_stuck>,
+  caf::reacts_to<exit_request>, // exit the whole run
+  caf::replies_to<caf::get_atom>::with<run_status>>;
+
+/// The market calendar's timers: session open/close, entry/exit/square-off times.
+using market_clock_actor = caf::typed_actor<
+  caf::reacts_to<caf::subscribe_atom, clock_listener_actor>,
+  caf::reacts_to<caf::unsubscribe_atom, clock_listener_actor>>;
+
+/// The process: registry, supervision, start-up recovery, shutdown order.
+using node_actor = caf::typed_actor<
+  caf::replies_to<execute_atom, execute_request>::with<run_started>,
+  caf::replies_to<caf::get_atom, status_atom>::with<node_status>,
+  caf::replies_to<shutdown_atom>::with<caf::ok_atom>>;
+
+} // namespace algomirror
+
+// Handles that travel inside messages (subscriptions carry the subscriber) need type IDs for
+// remoting; they get their own block right after the value types'.
+CAF_BEGIN_TYPE_ID_BLOCK(algomirror_handles, caf::id_block::algomirror::end)
+  CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::tick_subscriber_actor))
+  CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::order_listener_actor))
+  CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::clock_listener_actor))
+CAF_END_TYPE_ID_BLOCK(algomirror_handles)

@@ -1,0 +1,119 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "messages/instrument.hpp"
+#include "messages/time.hpp"
+
+namespace algomirror {
+
+/// strategy_executions.status (architecture.md, Persistence). `entered` is the seed's `active`.
+enum class execution_status : uint8_t {
+  pending,
+  entered,
+  exit_pending,
+  exited,
+  exit_stuck,
+  failed,
+  skipped,
+};
+
+/// Why a position was (or is being) exited.
+enum class exit_reason : uint8_t {
+  none,
+  max_loss,
+  max_profit,
+  trailing_stop,
+  supertrend_exit,
+  exit_time,
+  square_off,
+  stop_loss,
+  take_profit,
+  hedge_exit,
+  manual,
+  broker_reconciled,
+};
+
+/// One position of a run on one account: the state an `execution` actor owns.
+struct execution_state {
+  int64_t execution_id = 0;
+  int64_t run_id = 0;
+  int64_t strategy_id = 0;
+  int64_t account_id = 0;
+  int64_t leg_id = 0;
+  instrument inst;
+  side action = side::buy;
+  product order_product = product::mis;
+  int64_t quantity = 0;
+  double entry_price = 0;
+  double exit_price = 0;
+  double last_price = 0;
+  double realized_pnl = 0;
+  double unrealized_pnl = 0;
+  execution_status status = execution_status::pending;
+  exit_reason reason = exit_reason::none;
+  int32_t exit_attempts = 0;
+  std::vector<std::string> entry_order_ids;
+  std::vector<std::string> exit_order_ids;
+  utc_time entered_at;
+  utc_time exit_claimed_at;
+  utc_time exited_at;
+  std::string error_message;
+
+  friend bool operator==(const execution_state&, const execution_state&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, execution_state& x) {
+  return f(x.execution_id, x.run_id, x.strategy_id, x.account_id, x.leg_id, x.inst, x.action,
+           x.order_product, x.quantity, x.entry_price, x.exit_price, x.last_price,
+           x.realized_pnl, x.unrealized_pnl, x.status, x.reason, x.exit_attempts,
+           x.entry_order_ids, x.exit_order_ids, x.entered_at, x.exit_claimed_at, x.exited_at,
+           x.error_message);
+}
+
+/// execution → strategy_run: P&L after a price change.
+struct execution_pnl {
+  int64_t execution_id = 0;
+  double realized = 0;
+  double unrealized = 0;
+  bool price_valid = false;
+
+  friend bool operator==(const execution_pnl&, const execution_pnl&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, execution_pnl& x) {
+  return f(x.execution_id, x.realized, x.unrealized, x.price_valid);
+}
+
+/// strategy_run / console → execution: leave the position.
+struct exit_request {
+  exit_reason reason = exit_reason::manual;
+  std::string details;
+
+  friend bool operator==(const exit_request&, const exit_request&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, exit_request& x) {
+  return f(x.reason, x.details);
+}
+
+/// execution → strategy_run: the exit protocol gave up after its attempt limit (§10 step 5).
+struct exit_stuck {
+  int64_t execution_id = 0;
+  int32_t attempts = 0;
+  std::string last_error;
+
+  friend bool operator==(const exit_stuck&, const exit_stuck&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, exit_stuck& x) {
+  return f(x.execution_id, x.attempts, x.last_error);
+}
+
+} // namespace algomirror

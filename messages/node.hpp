@@ -1,0 +1,45 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "messages/time.hpp"
+
+namespace algomirror {
+
+enum class node_phase : uint8_t { starting, running, stopping, stopped };
+
+/// What the node reports about itself (console `status`, the life-cycle tests).
+struct node_status {
+  node_phase phase = node_phase::starting;
+  std::string database; ///< the database URL with any password masked
+  utc_time started_at;
+  utc_time now;
+  int32_t accounts = 0;
+  int32_t live_runs = 0;
+
+  friend bool operator==(const node_status&, const node_status&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_status& x) {
+  return f(x.phase, x.database, x.started_at, x.now, x.accounts, x.live_runs);
+}
+
+/// An `activity_logs` row (trading-rules.md §12): who did what, with details as JSON.
+struct activity_entry {
+  int64_t user_id = 0;
+  std::string action;
+  std::string details_json;
+  std::string source; ///< "node", "console", "cli", ...
+  utc_time at;
+
+  friend bool operator==(const activity_entry&, const activity_entry&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, activity_entry& x) {
+  return f(x.user_id, x.action, x.details_json, x.source, x.at);
+}
+
+} // namespace algomirror

@@ -1,0 +1,127 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "messages/instrument.hpp"
+#include "messages/time.hpp"
+
+namespace algomirror {
+
+/// OpenAlgo's order status words (openalgo-api.md §1.5); anything else is `unknown` and
+/// treated as non-terminal.
+enum class order_status : uint8_t { open, trigger_pending, complete, cancelled, rejected, unknown };
+
+/// What we mean to send, persisted (durably) before the request leaves the node. OpenAlgo has
+/// no client order id; `tag` goes in its `strategy` field: `AM:<run>:<execution>:<attempt>`.
+struct order_intent {
+  std::string intent_id;
+  int64_t account_id = 0;
+  int64_t run_id = 0;
+  int64_t execution_id = 0;
+  int32_t attempt = 0;
+  instrument inst;
+  side action = side::buy;
+  product order_product = product::mis;
+  price_type kind = price_type::market;
+  int64_t quantity = 0; ///< units, not lots
+  double price = 0;
+  double trigger_price = 0;
+  std::string tag;
+  utc_time created_at;
+
+  friend bool operator==(const order_intent&, const order_intent&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, order_intent& x) {
+  return f(x.intent_id, x.account_id, x.run_id, x.execution_id, x.attempt, x.inst, x.action,
+           x.order_product, x.kind, x.quantity, x.price, x.trigger_price, x.tag, x.created_at);
+}
+
+/// The broker accepted an intent: one order id per freeze-split child.
+struct order_accepted {
+  std::string intent_id;
+  std::vector<std::string> broker_order_ids;
+
+  friend bool operator==(const order_accepted&, const order_accepted&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, order_accepted& x) {
+  return f(x.intent_id, x.broker_order_ids);
+}
+
+/// A change of one broker order (order-update stream or a status poll).
+struct order_update {
+  std::string intent_id;
+  std::string broker_order_id;
+  order_status status = order_status::unknown;
+  int64_t filled_quantity = 0;
+  double average_price = 0;
+  std::string message;
+  utc_time at;
+
+  friend bool operator==(const order_update&, const order_update&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, order_update& x) {
+  return f(x.intent_id, x.broker_order_id, x.status, x.filled_quantity, x.average_price,
+           x.message, x.at);
+}
+
+/// The aggregate fill of an intent over all its children: total quantity and the
+/// quantity-weighted average price (trading-rules.md §5).
+struct fill {
+  std::string intent_id;
+  instrument inst;
+  side action = side::buy;
+  int64_t quantity = 0;
+  double average_price = 0;
+  std::vector<std::string> broker_order_ids;
+  utc_time at;
+
+  friend bool operator==(const fill&, const fill&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, fill& x) {
+  return f(x.intent_id, x.inst, x.action, x.quantity, x.average_price, x.broker_order_ids, x.at);
+}
+
+/// The broker's net position in one (symbol, product) of one account.
+struct broker_position {
+  instrument inst;
+  product order_product = product::mis;
+  int64_t net_quantity = 0; ///< > 0 long, < 0 short
+  double average_price = 0;
+  double ltp = 0;
+  double pnl = 0;
+
+  friend bool operator==(const broker_position&, const broker_position&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, broker_position& x) {
+  return f(x.inst, x.order_product, x.net_quantity, x.average_price, x.ltp, x.pnl);
+}
+
+/// funds: the figures the sizing rules read (trading-rules.md §4).
+struct funds {
+  double available_cash = 0;
+  double collateral = 0;
+  double utilised_debits = 0;
+  double m2m_realized = 0;
+  double m2m_unrealized = 0;
+
+  friend bool operator==(const funds&, const funds&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, funds& x) {
+  return f(x.available_cash, x.collateral, x.utilised_debits, x.m2m_realized, x.m2m_unrealized);
+}
+
+} // namespace algomirror

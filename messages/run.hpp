@@ -1,0 +1,143 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "messages/execution.hpp"
+#include "messages/orders.hpp"
+#include "messages/time.hpp"
+
+namespace algomirror {
+
+/// console → node: run a strategy now on the given accounts (empty = the strategy's own).
+struct execute_request {
+  int64_t strategy_id = 0;
+  std::vector<int64_t> account_ids;
+  bool force = false; ///< run outside market hours (trading-rules.md §11)
+
+  friend bool operator==(const execute_request&, const execute_request&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, execute_request& x) {
+  return f(x.strategy_id, x.account_ids, x.force);
+}
+
+struct run_started {
+  int64_t run_id = 0;
+  int64_t strategy_id = 0;
+
+  friend bool operator==(const run_started&, const run_started&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, run_started& x) {
+  return f(x.run_id, x.strategy_id);
+}
+
+/// strategy_runs.status
+enum class run_phase : uint8_t { resolving, entering, live, exiting, finished, needs_attention };
+
+/// An account the run left out, with the reason (e.g. `insufficient_margin`).
+struct skipped_account {
+  int64_t account_id = 0;
+  std::string reason;
+
+  friend bool operator==(const skipped_account&, const skipped_account&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, skipped_account& x) {
+  return f(x.account_id, x.reason);
+}
+
+/// A run as the console shows it.
+struct run_status {
+  int64_t run_id = 0;
+  int64_t strategy_id = 0;
+  run_phase phase = run_phase::resolving;
+  double realized_pnl = 0;
+  double unrealized_pnl = 0;
+  double trailing_stop_level = 0;
+  bool trailing_stop_armed = false;
+  std::vector<execution_state> executions;
+  std::vector<skipped_account> skipped;
+
+  friend bool operator==(const run_status&, const run_status&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, run_status& x) {
+  return f(x.run_id, x.strategy_id, x.phase, x.realized_pnl, x.unrealized_pnl,
+           x.trailing_stop_level, x.trailing_stop_armed, x.executions, x.skipped);
+}
+
+/// execution → strategy_run: the entry filled.
+struct execution_entered {
+  int64_t execution_id = 0;
+  fill entry;
+
+  friend bool operator==(const execution_entered&, const execution_entered&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, execution_entered& x) {
+  return f(x.execution_id, x.entry);
+}
+
+/// execution → strategy_run: the position is closed.
+struct execution_exited {
+  int64_t execution_id = 0;
+  fill exit_fill;
+  exit_reason reason = exit_reason::none;
+
+  friend bool operator==(const execution_exited&, const execution_exited&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, execution_exited& x) {
+  return f(x.execution_id, x.exit_fill, x.reason);
+}
+
+/// Market sessions and strategy timers (market_clock → listeners).
+struct session_opened {
+  std::string market;
+  utc_time at;
+
+  friend bool operator==(const session_opened&, const session_opened&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_opened& x) {
+  return f(x.market, x.at);
+}
+
+struct session_closed {
+  std::string market;
+  utc_time at;
+
+  friend bool operator==(const session_closed&, const session_closed&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_closed& x) {
+  return f(x.market, x.at);
+}
+
+enum class strategy_timer : uint8_t { entry, exit, square_off };
+
+struct timer_due {
+  int64_t strategy_id = 0;
+  strategy_timer timer = strategy_timer::entry;
+  utc_time at;
+
+  friend bool operator==(const timer_due&, const timer_due&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, timer_due& x) {
+  return f(x.strategy_id, x.timer, x.at);
+}
+
+} // namespace algomirror

@@ -1,0 +1,101 @@
+#pragma once
+
+// CAF's view of the protocol: atoms and the type-ID block. Include this (not the value-type
+// headers alone) wherever messages are sent. Every type that travels as a message element,
+// and every std::vector<T> that does (CAF 0.17 does not register those by itself), is listed.
+
+#include <string>
+#include <vector>
+
+#include <caf/error.hpp>
+#include <caf/make_message.hpp>
+#include <caf/type_id.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "messages/account.hpp"
+#include "messages/execution.hpp"
+#include "messages/instrument.hpp"
+#include "messages/market_data.hpp"
+#include "messages/names.hpp"
+#include "messages/node.hpp"
+#include "messages/orders.hpp"
+#include "messages/risk.hpp"
+#include "messages/run.hpp"
+#include "messages/strategy.hpp"
+
+namespace caf {
+class actor_system_config;
+} // namespace caf
+
+CAF_BEGIN_TYPE_ID_BLOCK(algomirror, caf::first_custom_type_id)
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::instrument))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::underlying_spec))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::leg_definition))
+  CAF_ADD_TYPE_ID(algomirror, (std::vector<algomirror::leg_definition>))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::strategy_definition))
+  CAF_ADD_TYPE_ID(algomirror, (std::vector<algomirror::strategy_definition>))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::order_intent))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::order_accepted))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::order_update))
+  CAF_ADD_TYPE_ID(algomirror, (std::vector<algomirror::order_update>))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::fill))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::broker_position))
+  CAF_ADD_TYPE_ID(algomirror, (std::vector<algomirror::broker_position>))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::funds))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::tick))
+  CAF_ADD_TYPE_ID(algomirror, (std::vector<algomirror::tick>))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::price_stale))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::feed_mode))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::feed_state))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::bar))
+  CAF_ADD_TYPE_ID(algomirror, (std::vector<algomirror::bar>))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::execution_state))
+  CAF_ADD_TYPE_ID(algomirror, (std::vector<algomirror::execution_state>))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::execution_pnl))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::exit_request))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::exit_stuck))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::risk_event))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::account_status))
+  CAF_ADD_TYPE_ID(algomirror, (std::vector<algomirror::account_status>))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::node_status))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::activity_entry))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::execute_request))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::run_started))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::run_status))
+  CAF_ADD_TYPE_ID(algomirror, (std::vector<algomirror::run_status>))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::execution_entered))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::execution_exited))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::session_opened))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::session_closed))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::timer_due))
+
+  CAF_ADD_ATOM(algomirror, algomirror, place_atom, "place")
+  CAF_ADD_ATOM(algomirror, algomirror, cancel_atom, "cancel")
+  CAF_ADD_ATOM(algomirror, algomirror, execute_atom, "execute")
+  CAF_ADD_ATOM(algomirror, algomirror, shutdown_atom, "shutdown")
+  CAF_ADD_ATOM(algomirror, algomirror, status_atom, "status")
+  CAF_ADD_ATOM(algomirror, algomirror, heartbeat_atom, "heartbeat")
+  CAF_ADD_ATOM(algomirror, algomirror, positions_atom, "positions")
+  CAF_ADD_ATOM(algomirror, algomirror, orders_atom, "orders")
+  CAF_ADD_ATOM(algomirror, algomirror, trades_atom, "trades")
+  CAF_ADD_ATOM(algomirror, algomirror, funds_atom, "funds")
+  CAF_ADD_ATOM(algomirror, algomirror, write_atom, "write")
+  CAF_ADD_ATOM(algomirror, algomirror, durable_atom, "durable")
+CAF_END_TYPE_ID_BLOCK(algomirror)
+
+namespace algomirror {
+
+/// The error category of `errc` in caf::error.
+inline constexpr caf::atom_value error_category = caf::atom("algomirror");
+
+/// A caf::error of our category, with a context message (what was wrong and how to fix it).
+inline caf::error make_error(errc code, std::string context) {
+  return caf::error{static_cast<uint8_t>(code), error_category,
+                    caf::make_message(std::move(context))};
+}
+
+/// Registers every message type of the protocol (and the typed handles of the actor catalogue)
+/// with an actor system configuration. Call once per config, before the system starts.
+void add_message_types(caf::actor_system_config& cfg);
+
+} // namespace algomirror

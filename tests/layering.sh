@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Fails when a folder includes a layer above it (architecture.md, "The folders"):
+# domain/ and the value-type headers of messages/ never include CAF, Beast/Asio, SQL or JSON;
+# actors/ never parse JSON or speak SQL.
+set -u
+root=${1:?usage: layering.sh PROJECT_ROOT}
+cd "$root" || exit 2
+status=0
+check() { # folder-glob pattern why
+  local files=$1 pattern=$2 why=$3 hits
+  hits=$(grep -nE "$pattern" $files 2>/dev/null)
+  if [ -n "$hits" ]; then
+    echo "layering violation: $why"
+    echo "$hits"
+    status=1
+  fi
+}
+value_headers=$(ls messages/*.hpp | grep -v -e type_ids.hpp -e actors.hpp)
+check "domain/*.hpp domain/*.cpp" '#include *[<"](caf/|boost/|sqlite3|pqxx|rapidjson/|spdlog/|(actors|persistence|gateways|config|sim|apps)/)' \
+  "domain/ includes CAF, Beast, SQL, JSON, logging or a higher layer"
+check "$value_headers" '#include *[<"](caf/|boost/|sqlite3|pqxx|rapidjson/|(domain|actors|persistence|gateways|config|sim|apps)/)' \
+  "a value-type header of messages/ includes CAF or a higher layer"
+check "actors/*.hpp actors/*.cpp" '#include *[<"](sqlite3|pqxx|rapidjson/|boost/beast|boost/asio|(persistence|gateways|sim|apps)/)' \
+  "actors/ includes SQL, JSON, Beast or a gateway"
+check "persistence/*.hpp persistence/*.cpp" '#include *[<"](boost/beast|boost/asio|rapidjson/|(actors|gateways|sim|apps)/)' \
+  "persistence/ includes Beast, JSON or a higher layer"
+if [ "$status" = 0 ]; then echo "layering: ok"; fi
+exit $status
