@@ -211,6 +211,11 @@ void add_node_options(CLI::App& app, node_options& opts) {
   add(app, "shutdown-timeout", opts.shutdown_timeout_s,
       "Seconds to let in-flight work settle on shutdown")
     ->check(int_range(1, 3600));
+  app.add_flag("--migrate-only", opts.migrate_only,
+               "Bring the database to the newest schema version, then exit");
+  app.add_option("--rollback", opts.rollback_steps,
+                 "Undo the newest N schema migrations, then exit")
+    ->check(int_range(1, 1000));
 }
 
 std::optional<int> parse_command_line(CLI::App& app, int argc, const char* const* argv,

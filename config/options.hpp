@@ -39,6 +39,8 @@ struct node_options : common_options {
   /// enters from I/O threads is picked up in microseconds instead of ~130 µs.
   bool low_latency = true;
   int shutdown_timeout_s = 30;
+  bool migrate_only = false; ///< migrate the database, then exit
+  int rollback_steps = 0;    ///< undo the newest N migrations, then exit
 };
 
 /// Adds --config, --clock-start, --clock-speed and the logging options to `app`.

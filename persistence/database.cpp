@@ -2,55 +2,311 @@
 
 #include <pqxx/pqxx>
 #include <sqlite3.h>
-#include <stdexcept>
+#include <unordered_map>
 
 namespace algomirror {
 
 namespace {
 
+using error_kind = database_error::kind;
+
+// -- SQLite ---------------------------------------------------------------------------------
+
 class sqlite_database final : public database {
 public:
   sqlite_database(sqlite3* handle, std::string url) : db_(handle), url_(std::move(url)) {}
 
-  ~sqlite_database() override { sqlite3_close_v2(db_); }
+  ~sqlite_database() override {
+    for (auto& [sql, stmt] : statements_)
+      sqlite3_finalize(stmt);
+    sqlite3_close_v2(db_);
+  }
 
-  std::string_view backend() const override { return "sqlite"; }
+  schema::dialect dialect() const override { return schema::dialect::sqlite; }
 
   const std::string& display_url() const override { return url_; }
 
-  void execute(std::string_view sql) override {
+  void execute_script(std::string_view sql) override {
     char* message = nullptr;
     std::string text{sql};
-    if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
+    if (rc != SQLITE_OK) {
       std::string error = message != nullptr ? message : sqlite3_errmsg(db_);
       sqlite3_free(message);
-      throw std::runtime_error("SQLite: " + error);
+      throw database_error(classify(rc), "SQLite: " + error);
     }
   }
 
+  uint64_t execute(std::string_view sql, const std::vector<sql_value>& params) override {
+    auto* stmt = run(sql, params, [](sqlite3_stmt*) {});
+    (void) stmt;
+    return static_cast<uint64_t>(sqlite3_changes(db_));
+  }
+
+  std::vector<sql_row> query(std::string_view sql,
+                             const std::vector<sql_value>& params) override {
+    std::vector<sql_row> rows;
+    run(sql, params, [&](sqlite3_stmt* stmt) {
+      sql_row row;
+      int n = sqlite3_column_count(stmt);
+      for (int i = 0; i < n; ++i) {
+        if (sqlite3_column_type(stmt, i) == SQLITE_NULL) {
+          row.emplace_back(std::nullopt);
+        } else {
+          auto text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+          row.emplace_back(std::string{text, static_cast<size_t>(sqlite3_column_bytes(stmt, i))});
+        }
+      }
+      rows.push_back(std::move(row));
+    });
+    return rows;
+  }
+
+  int64_t insert(std::string_view sql, const std::vector<sql_value>& params) override {
+    run(sql, params, [](sqlite3_stmt*) {});
+    return sqlite3_last_insert_rowid(db_);
+  }
+
+  void begin() override {
+    execute_script("BEGIN IMMEDIATE");
+    in_tx_ = true;
+  }
+
+  void commit() override {
+    execute_script("COMMIT");
+    in_tx_ = false;
+  }
+
+  void rollback() override {
+    in_tx_ = false;
+    if (!sqlite3_get_autocommit(db_))
+      execute_script("ROLLBACK");
+  }
+
+  bool in_transaction() const override { return in_tx_; }
+
 private:
+  static error_kind classify(int rc) {
+    switch (rc & 0xff) {
+      case SQLITE_CONSTRAINT:
+      case SQLITE_TOOBIG:
+      case SQLITE_MISMATCH:
+        return error_kind::constraint;
+      case SQLITE_BUSY:
+      case SQLITE_LOCKED:
+      case SQLITE_FULL:
+      case SQLITE_IOERR:
+        return error_kind::transient;
+      default:
+        return error_kind::other;
+    }
+  }
+
+  sqlite3_stmt* prepare(std::string_view sql) {
+    std::string key{sql};
+    if (auto i = statements_.find(key); i != statements_.end())
+      return i->second;
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v2(db_, key.c_str(), static_cast<int>(key.size()), &stmt, nullptr);
+    if (rc != SQLITE_OK)
+      throw database_error(classify(rc),
+                           "SQLite: " + std::string{sqlite3_errmsg(db_)} + " in: " + key);
+    statements_.emplace(std::move(key), stmt);
+    return stmt;
+  }
+
+  template <class OnRow>
+  sqlite3_stmt* run(std::string_view sql, const std::vector<sql_value>& params, OnRow on_row) {
+    auto* stmt = prepare(sql);
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    for (size_t i = 0; i < params.size(); ++i) {
+      int pos = static_cast<int>(i + 1);
+      std::visit(
+        [&](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::monostate>)
+            sqlite3_bind_null(stmt, pos);
+          else if constexpr (std::is_same_v<T, int64_t>)
+            sqlite3_bind_int64(stmt, pos, v);
+          else if constexpr (std::is_same_v<T, double>)
+            sqlite3_bind_double(stmt, pos, v);
+          else if constexpr (std::is_same_v<T, bool>)
+            sqlite3_bind_int(stmt, pos, v ? 1 : 0);
+          else
+            sqlite3_bind_text(stmt, pos, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+        },
+        params[i]);
+    }
+    for (;;) {
+      int rc = sqlite3_step(stmt);
+      if (rc == SQLITE_ROW) {
+        on_row(stmt);
+        continue;
+      }
+      if (rc == SQLITE_DONE)
+        break;
+      std::string error = sqlite3_errmsg(db_);
+      sqlite3_reset(stmt);
+      throw database_error(classify(rc), "SQLite: " + error);
+    }
+    sqlite3_reset(stmt);
+    return stmt;
+  }
+
   sqlite3* db_;
   std::string url_;
+  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  bool in_tx_ = false;
 };
+
+// -- PostgreSQL -----------------------------------------------------------------------------
+
+/// `?` placeholders → `$1`, `$2`, … (our SQL has no `?` inside literals).
+std::string number_placeholders(std::string_view sql) {
+  std::string out;
+  out.reserve(sql.size() + 8);
+  int n = 0;
+  for (char c : sql) {
+    if (c == '?')
+      out += "$" + std::to_string(++n);
+    else
+      out += c;
+  }
+  return out;
+}
 
 class postgresql_database final : public database {
 public:
   postgresql_database(const std::string& url, std::string display)
-    : conn_(url), url_(std::move(display)) {}
+    : conn_(url), url_(std::move(display)) {
+    pqxx::nontransaction tx{conn_};
+    tx.exec("SET TIME ZONE 'UTC'");
+  }
 
-  std::string_view backend() const override { return "postgresql"; }
+  schema::dialect dialect() const override { return schema::dialect::postgresql; }
 
   const std::string& display_url() const override { return url_; }
 
-  void execute(std::string_view sql) override {
-    pqxx::work tx{conn_};
-    tx.exec(std::string{sql});
-    tx.commit();
+  void execute_script(std::string_view sql) override {
+    guarded([&](pqxx::transaction_base& tx) { tx.exec(std::string{sql}); });
   }
 
+  uint64_t execute(std::string_view sql, const std::vector<sql_value>& params) override {
+    uint64_t changed = 0;
+    guarded([&](pqxx::transaction_base& tx) {
+      changed = static_cast<uint64_t>(exec(tx, sql, params).affected_rows());
+    });
+    return changed;
+  }
+
+  std::vector<sql_row> query(std::string_view sql,
+                             const std::vector<sql_value>& params) override {
+    std::vector<sql_row> rows;
+    guarded([&](pqxx::transaction_base& tx) {
+      for (const auto& r : exec(tx, sql, params)) {
+        sql_row row;
+        for (const auto& field : r)
+          row.emplace_back(field.is_null() ? std::nullopt
+                                           : std::optional<std::string>{field.c_str()});
+        rows.push_back(std::move(row));
+      }
+    });
+    return rows;
+  }
+
+  int64_t insert(std::string_view sql, const std::vector<sql_value>& params) override {
+    int64_t id = 0;
+    std::string with_returning = std::string{sql} + " RETURNING id";
+    guarded([&](pqxx::transaction_base& tx) {
+      auto r = exec(tx, with_returning, params);
+      id = r.at(0).at(0).as<int64_t>();
+    });
+    return id;
+  }
+
+  void begin() override { tx_ = std::make_unique<pqxx::work>(conn_); }
+
+  void commit() override {
+    auto tx = std::move(tx_);
+    try {
+      tx->commit();
+    } catch (const pqxx::broken_connection& e) {
+      throw database_error(error_kind::transient, std::string{"PostgreSQL: "} + e.what());
+    } catch (const pqxx::sql_error& e) {
+      throw database_error(error_kind::other, std::string{"PostgreSQL: "} + e.what());
+    }
+  }
+
+  void rollback() override {
+    if (tx_) {
+      try {
+        tx_->abort();
+      } catch (...) {
+      }
+      tx_.reset();
+    }
+  }
+
+  bool in_transaction() const override { return tx_ != nullptr; }
+
 private:
+  pqxx::result exec(pqxx::transaction_base& tx, std::string_view sql,
+                    const std::vector<sql_value>& params) {
+    std::string key{sql};
+    auto i = prepared_.find(key);
+    if (i == prepared_.end()) {
+      auto name = "s" + std::to_string(prepared_.size() + 1);
+      conn_.prepare(name, number_placeholders(sql));
+      i = prepared_.emplace(std::move(key), std::move(name)).first;
+    }
+    std::vector<std::string> texts(params.size());
+    std::vector<const char*> values(params.size(), nullptr);
+    for (size_t k = 0; k < params.size(); ++k) {
+      std::visit(
+        [&](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::monostate>)
+            return;
+          else if constexpr (std::is_same_v<T, bool>)
+            texts[k] = v ? "true" : "false";
+          else if constexpr (std::is_same_v<T, std::string>)
+            texts[k] = v;
+          else
+            texts[k] = pqxx::to_string(v);
+          values[k] = texts[k].c_str();
+        },
+        params[k]);
+    }
+    return tx.exec_prepared(i->second, pqxx::prepare::make_dynamic_params(values));
+  }
+
+  /// Runs `f` in the open transaction, or in its own committed one; maps errors.
+  template <class F>
+  void guarded(F f) {
+    try {
+      if (tx_) {
+        f(*tx_);
+      } else {
+        pqxx::work tx{conn_};
+        f(tx);
+        tx.commit();
+      }
+    } catch (const pqxx::integrity_constraint_violation& e) {
+      throw database_error(error_kind::constraint, std::string{"PostgreSQL: "} + e.what());
+    } catch (const pqxx::data_exception& e) {
+      throw database_error(error_kind::constraint, std::string{"PostgreSQL: "} + e.what());
+    } catch (const pqxx::broken_connection& e) {
+      throw database_error(error_kind::transient, std::string{"PostgreSQL: "} + e.what());
+    } catch (const pqxx::sql_error& e) {
+      throw database_error(error_kind::other, std::string{"PostgreSQL: "} + e.what());
+    }
+  }
+
   pqxx::connection conn_;
   std::string url_;
+  std::unique_ptr<pqxx::work> tx_;
+  std::unordered_map<std::string, std::string> prepared_;
 };
 
 } // namespace
@@ -84,8 +340,8 @@ result<std::unique_ptr<database>> open_database(const std::string& url) {
     }
     auto db = std::make_unique<sqlite_database>(handle, url);
     try {
-      db->execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                  "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;");
+      db->execute_script("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                         "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;");
     } catch (const std::exception& e) {
       return result_type::failure("cannot use SQLite database '" + path + "': " + e.what());
     }

@@ -1,31 +1,74 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
+#include <vector>
 
 #include "domain/result.hpp"
+#include "persistence/schema.hpp"
 
 namespace algomirror {
 
+/// A bound parameter: NULL, integer, real, text or boolean. Values are always bound, never
+/// spliced into SQL text.
+using sql_value = std::variant<std::monostate, int64_t, double, std::string, bool>;
+
+/// A result row in text form (NULL = nullopt); both backends can give every type as text.
+using sql_row = std::vector<std::optional<std::string>>;
+
 /// One database connection behind one interface: SQLite (embedded default) or PostgreSQL.
-/// Not thread-safe: owned by the persistence actor's thread.
+/// SQL is written once with `?` placeholders; the PostgreSQL backend renumbers them. Statements
+/// are prepared once per connection and cached. Not thread-safe: owned by one thread (the
+/// persistence actor's). Errors throw `database_error`.
 class database {
 public:
   virtual ~database() = default;
 
+  virtual schema::dialect dialect() const = 0;
+
   /// "sqlite" or "postgresql".
-  virtual std::string_view backend() const = 0;
+  std::string_view backend() const {
+    return dialect() == schema::dialect::sqlite ? "sqlite" : "postgresql";
+  }
 
   /// The URL with any password masked, for logs and status.
   virtual const std::string& display_url() const = 0;
 
-  /// Runs statements without parameters (schema, pragmas). Throws std::runtime_error.
-  virtual void execute(std::string_view sql) = 0;
+  /// Runs statements without parameters (DDL, pragmas); several separated by ';' allowed.
+  virtual void execute_script(std::string_view sql) = 0;
+
+  /// Runs one statement with bound parameters; returns the number of rows changed.
+  virtual uint64_t execute(std::string_view sql, const std::vector<sql_value>& params = {}) = 0;
+
+  /// Runs one query with bound parameters; returns its rows as text.
+  virtual std::vector<sql_row> query(std::string_view sql,
+                                     const std::vector<sql_value>& params = {}) = 0;
+
+  /// Runs an INSERT and returns the new row's id.
+  virtual int64_t insert(std::string_view sql, const std::vector<sql_value>& params) = 0;
+
+  virtual void begin() = 0;
+  virtual void commit() = 0;
+  virtual void rollback() = 0;
+  virtual bool in_transaction() const = 0;
+};
+
+/// What a database call threw; `constraint` is set for unique / foreign-key / not-null
+/// violations (bad input: report to the sender, do not retry), `transient` for errors worth
+/// retrying (locked, busy, connection lost).
+struct database_error : std::runtime_error {
+  enum class kind : uint8_t { other, constraint, transient };
+  kind what_kind;
+  database_error(kind k, const std::string& message) : std::runtime_error(message), what_kind(k) {}
 };
 
 /// Opens `url` (`sqlite:PATH` or `postgresql://USER@HOST:PORT/DBNAME`). SQLite is opened
-/// with WAL, synchronous=NORMAL, foreign keys on and a busy timeout.
+/// with WAL, synchronous=NORMAL, foreign keys on and a busy timeout; PostgreSQL sessions use
+/// UTC.
 result<std::unique_ptr<database>> open_database(const std::string& url);
 
 /// `url` with the password (if any) replaced by `***`.

@@ -16,6 +16,7 @@
 #include "config/logging.hpp"
 #include "config/options.hpp"
 #include "messages/type_ids.hpp"
+#include "persistence/migrations.hpp"
 #include "persistence/store.hpp"
 
 namespace {
@@ -60,6 +61,26 @@ int run_node(const node_options& opts) {
     return 1;
   }
   auto label = std::string{(*db)->display_url()};
+  auto progress = [](const std::string& step) { spdlog::info("schema migration {}", step); };
+  if (opts.rollback_steps > 0) {
+    auto report = rollback(**db, opts.rollback_steps, progress);
+    if (!report) {
+      spdlog::critical("{}", report.error());
+      return 1;
+    }
+    spdlog::info("schema of {} rolled back from version {} to {}", label, report->from,
+                 report->to);
+    return 0;
+  }
+  auto report = migrate(**db, progress);
+  if (!report) {
+    spdlog::critical("{} ({})", report.error(), label);
+    return 1;
+  }
+  spdlog::info("schema of {} at version {}{}", label, report->to,
+               report->from == report->to ? "" : " (from " + std::to_string(report->from) + ")");
+  if (opts.migrate_only)
+    return 0;
   caf::actor_system_config cfg;
   if (!configure_caf(cfg, opts))
     return 2;

@@ -1,0 +1,217 @@
+#include "persistence/migrations.hpp"
+
+#include <algorithm>
+
+namespace algomirror {
+
+namespace {
+
+void create_initial_tables(database& db) {
+  for (auto& t : schema::tables()) {
+    db.execute(schema::render_create_table(t, db.dialect()));
+    for (auto& ix : schema::render_indexes(t, db.dialect()))
+      db.execute(ix);
+  }
+}
+
+void drop_initial_tables(database& db) {
+  auto& all = schema::tables();
+  for (auto i = all.rbegin(); i != all.rend(); ++i)
+    db.execute(schema::render_drop_table(*i, db.dialect()));
+}
+
+/// The NSE trading holidays of 2026 (algomirror-python.md §8); BSE observes the same days.
+constexpr const char* holidays_2026[][2] = {
+  {"2026-01-26", "Republic Day"},    {"2026-03-03", "Holi"},
+  {"2026-03-26", "Shri Ram Navami"}, {"2026-03-31", "Shri Mahavir Jayanti"},
+  {"2026-04-03", "Good Friday"},     {"2026-04-14", "Dr. Baba Saheb Ambedkar Jayanti"},
+  {"2026-05-01", "Maharashtra Day"}, {"2026-05-28", "Bakri Id"},
+  {"2026-06-26", "Muharram"},        {"2026-09-14", "Ganesh Chaturthi"},
+  {"2026-10-02", "Mahatma Gandhi Jayanti"}, {"2026-10-20", "Dussehra"},
+  {"2026-11-10", "Diwali Balipratipada"},   {"2026-11-24", "Prakash Gurpurb Sri Guru Nanak Dev"},
+  {"2026-12-25", "Christmas"},
+};
+
+/// Defaults of trading-rules.md §1, §4 and §11. Rows with user_id NULL are the defaults every
+/// user starts from; a user's own row (same instrument or grade) overrides them.
+void seed_defaults(database& db) {
+  struct grade {
+    const char* name;
+    double percent;
+    const char* source;
+    const char* risk;
+  };
+  for (auto g : {grade{"A", 95, "available", "aggressive"}, grade{"B", 65, "available", "moderate"},
+                 grade{"C", 36, "available", "conservative"}})
+    db.execute("INSERT INTO trade_qualities (user_id, quality_grade, margin_percentage, "
+               "margin_source, risk_level, description) VALUES (NULL, ?, ?, ?, ?, ?)",
+               {std::string{g.name}, g.percent, std::string{g.source}, std::string{g.risk},
+                std::string{"default grade "} + g.name});
+  struct margins {
+    const char* instrument;
+    double sell_expiry, sell_non_expiry, straddle_expiry, straddle_non_expiry, futures;
+  };
+  for (auto m : {margins{"NIFTY", 205000, 250000, 250000, 320000, 215000},
+                 margins{"BANKNIFTY", 205000, 250000, 250000, 320000, 215000},
+                 margins{"SENSEX", 180000, 220000, 225000, 290000, 185000}})
+    db.execute("INSERT INTO margin_requirements (user_id, instrument, ce_pe_sell_expiry, "
+               "ce_pe_sell_non_expiry, ce_and_pe_sell_expiry, ce_and_pe_sell_non_expiry, "
+               "futures_expiry, futures_non_expiry, buy_premium_per_lot) "
+               "VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?)",
+               {std::string{m.instrument}, m.sell_expiry, m.sell_non_expiry, m.straddle_expiry,
+                m.straddle_non_expiry, m.futures, m.futures, 20000.0});
+  struct settings {
+    const char* symbol;
+    double step;
+    int64_t lot, next_lot, freeze;
+    bool weekly;
+    int64_t weekday;
+    const char* index_exchange;
+    const char* derivative_exchange;
+  };
+  for (auto s : {settings{"NIFTY", 50, 65, 65, 1800, true, 2, "NSE_INDEX", "NFO"},
+                 settings{"BANKNIFTY", 100, 30, 30, 600, false, 2, "NSE_INDEX", "NFO"},
+                 settings{"SENSEX", 100, 20, 20, 1000, true, 4, "BSE_INDEX", "BFO"}})
+    db.execute("INSERT INTO trading_settings (user_id, symbol, lot_size, next_month_lot_size, "
+               "freeze_quantity, max_lots_per_order, strike_step, weekly_expiries, "
+               "expiry_weekday, index_exchange, derivative_exchange) "
+               "VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               {std::string{s.symbol}, s.lot, s.next_lot, s.freeze, s.freeze / s.lot, s.step,
+                s.weekly, s.weekday, std::string{s.index_exchange},
+                std::string{s.derivative_exchange}});
+  struct hours {
+    const char* name;
+    const char* market;
+    const char* open;
+    const char* close;
+    const char* pre_start;
+    const char* pre_end;
+  };
+  for (auto h : {hours{"equity", "NSE", "09:15:00", "15:30:00", "09:00:00", "09:08:00"},
+                 hours{"commodity", "MCX", "09:00:00", "23:30:00", nullptr, nullptr},
+                 hours{"currency", "CDS", "09:00:00", "17:00:00", nullptr, nullptr}}) {
+    auto opt = [](const char* s) -> sql_value {
+      return s != nullptr ? sql_value{std::string{s}} : sql_value{};
+    };
+    db.execute("INSERT INTO trading_hours_templates (name, market, market_open, market_close, "
+               "pre_open_start, pre_open_end) VALUES (?, ?, ?, ?, ?, ?)",
+               {std::string{h.name}, std::string{h.market}, std::string{h.open},
+                std::string{h.close}, opt(h.pre_start), opt(h.pre_end)});
+  }
+  for (auto& h : holidays_2026)
+    db.execute("INSERT INTO market_holidays (date, name, markets) VALUES (?, ?, ?)",
+               {std::string{h[0]}, std::string{h[1]}, std::string{R"(["NSE","BSE"])"}});
+}
+
+void unseed_defaults(database& db) {
+  for (auto table : {"trade_qualities", "margin_requirements", "trading_settings"})
+    db.execute(std::string{"DELETE FROM "} + table + " WHERE user_id IS NULL");
+  db.execute("DELETE FROM trading_hours_templates WHERE name IN ('equity', 'commodity', "
+             "'currency')");
+  for (auto& h : holidays_2026)
+    db.execute("DELETE FROM market_holidays WHERE date = ?", {std::string{h[0]}});
+}
+
+std::vector<migration> make_migrations() {
+  return {
+    {1, "initial_schema", create_initial_tables, drop_initial_tables},
+    {2, "seed_defaults", seed_defaults, unseed_defaults},
+  };
+}
+
+std::string describe(const migration& m, const char* direction) {
+  return std::to_string(m.version) + " " + m.name + " (" + direction + ")";
+}
+
+} // namespace
+
+const std::vector<migration>& migrations() {
+  static const std::vector<migration> all = make_migrations();
+  return all;
+}
+
+int latest_schema_version() {
+  return migrations().back().version;
+}
+
+int current_schema_version(database& db) {
+  db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+             "name VARCHAR(100) NOT NULL, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)");
+  auto rows = db.query("SELECT MAX(version) FROM schema_migrations");
+  if (rows.empty() || rows[0].empty() || !rows[0][0])
+    return 0;
+  return std::stoi(*rows[0][0]);
+}
+
+result<migration_report> migrate(database& db,
+                                 const std::function<void(const std::string&)>& progress) {
+  migration_report report;
+  try {
+    report.from = current_schema_version(db);
+    report.to = report.from;
+    if (report.from > latest_schema_version())
+      return result<migration_report>::failure(
+        "the database is at schema version " + std::to_string(report.from)
+        + ", newer than this build knows (" + std::to_string(latest_schema_version())
+        + "): use a newer algomirror-node, or --rollback with the newer one first");
+    for (auto& m : migrations()) {
+      if (m.version <= report.from)
+        continue;
+      db.begin();
+      try {
+        m.up(db);
+        db.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                   {int64_t{m.version}, m.name});
+        db.commit();
+      } catch (...) {
+        db.rollback();
+        throw;
+      }
+      report.to = m.version;
+      report.applied.push_back(describe(m, "up"));
+      if (progress)
+        progress(report.applied.back());
+    }
+  } catch (const std::exception& e) {
+    return result<migration_report>::failure("migration to version "
+                                             + std::to_string(report.to + 1)
+                                             + " failed: " + e.what());
+  }
+  return report;
+}
+
+result<migration_report> rollback(database& db, int steps,
+                                  const std::function<void(const std::string&)>& progress) {
+  migration_report report;
+  try {
+    report.from = current_schema_version(db);
+    report.to = report.from;
+    auto& all = migrations();
+    for (int i = 0; i < steps && report.to > 0; ++i) {
+      auto m = std::find_if(all.begin(), all.end(),
+                            [&](const migration& x) { return x.version == report.to; });
+      if (m == all.end())
+        return result<migration_report>::failure("schema version " + std::to_string(report.to)
+                                                 + " is unknown to this build");
+      db.begin();
+      try {
+        m->down(db);
+        db.execute("DELETE FROM schema_migrations WHERE version = ?", {int64_t{m->version}});
+        db.commit();
+      } catch (...) {
+        db.rollback();
+        throw;
+      }
+      report.applied.push_back(describe(*m, "down"));
+      if (progress)
+        progress(report.applied.back());
+      report.to = m == all.begin() ? 0 : std::prev(m)->version;
+    }
+  } catch (const std::exception& e) {
+    return result<migration_report>::failure("rollback of version " + std::to_string(report.to)
+                                             + " failed: " + e.what());
+  }
+  return report;
+}
+
+} // namespace algomirror
