@@ -23,7 +23,7 @@ function(_caf_list_lines out)
   set(${out} "${result}" PARENT_SCOPE)
 endfunction()
 
-function(caf_test_discovery binary prefix timeout ctest_file labels environment)
+function(caf_test_discovery binary prefix timeout ctest_file labels environment fixtures lock)
   _caf_list_lines(suites "${binary}" -n -a)
   set(content "")
   set(count 0)
@@ -36,7 +36,7 @@ function(caf_test_discovery binary prefix timeout ctest_file labels environment)
       set(name "${prefix}${suite}.${test_name}")
       string(APPEND content
         "add_test([==[${name}]==] [==[${binary}]==] -n -r ${timeout} -s [==[^${suite_re}$]==] -t [==[^${test_re}$]==])\n"
-        "set_tests_properties([==[${name}]==] PROPERTIES TIMEOUT ${timeout} FAIL_REGULAR_EXPRESSION [==[tests: +0[^0-9]]==] LABELS [==[${labels}]==] ENVIRONMENT [==[${environment}]==])\n")
+        "set_tests_properties([==[${name}]==] PROPERTIES TIMEOUT ${timeout} FAIL_REGULAR_EXPRESSION [==[tests: +0[^0-9]]==] LABELS [==[${labels}]==] ENVIRONMENT [==[${environment}]==] FIXTURES_REQUIRED [==[${fixtures}]==] RESOURCE_LOCK [==[${lock}]==])\n")
       math(EXPR count "${count} + 1")
     endforeach()
   endforeach()
