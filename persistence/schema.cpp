@@ -554,6 +554,25 @@ std::vector<std::string> render_indexes(const table& t, dialect) {
   return out;
 }
 
+std::string check_values(const table& t, const std::vector<std::string>& columns,
+                         const std::vector<const std::string*>& text_values) {
+  for (size_t i = 0; i < columns.size(); ++i) {
+    auto* c = t.find(columns[i]);
+    if (c == nullptr)
+      return t.name + "." + columns[i] + ": no such column";
+    auto* value = i < text_values.size() ? text_values[i] : nullptr;
+    if (value == nullptr) {
+      if ((c->flags & not_null) && c->type != ct::id)
+        return t.name + "." + c->name + ": must not be empty (NULL)";
+      continue;
+    }
+    if (c->type == ct::varchar && value->size() > static_cast<size_t>(c->length))
+      return t.name + "." + c->name + ": " + std::to_string(value->size())
+             + " characters, at most " + std::to_string(c->length) + " allowed";
+  }
+  return {};
+}
+
 std::string render_drop_table(const table& t, dialect d) {
   return "DROP TABLE IF EXISTS " + t.name + (d == dialect::postgresql ? " CASCADE" : "");
 }

@@ -72,6 +72,13 @@ std::string render_create_table(const table& t, dialect d);
 /// CREATE INDEX statements of `t` (named ix_<table>__<columns>).
 std::vector<std::string> render_indexes(const table& t, dialect d);
 
+/// Checks values against the column definitions of `t` before they reach the database:
+/// unknown columns, text longer than a VARCHAR's length (SQLite does not enforce it), NULL in
+/// a NOT NULL column. Returns the first problem as "table.column: what is wrong", or "".
+/// `columns[i]` names the column of `values[i]`; NULL is an empty optional.
+std::string check_values(const table& t, const std::vector<std::string>& columns,
+                         const std::vector<const std::string*>& text_values);
+
 /// DROP TABLE.
 std::string render_drop_table(const table& t, dialect d);
 

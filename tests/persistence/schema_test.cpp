@@ -296,6 +296,19 @@ CAF_TEST(constraint violations are reported as bad input) {
   CAF_CHECK_EQUAL(count(*db, "SELECT COUNT(*) FROM users"), 1);
 }
 
+CAF_TEST(values are checked against the column definitions before they are written) {
+  auto& users = *schema::find_table("users");
+  std::string ok_name = "grace", long_name(81, 'x'), email = "g@example.com";
+  CAF_CHECK_EQUAL(schema::check_values(users, {"username", "email"}, {&ok_name, &email}), "");
+  CAF_CHECK_EQUAL(schema::check_values(users, {"username"}, {&long_name}),
+                  "users.username: 81 characters, at most 80 allowed");
+  CAF_CHECK_EQUAL(schema::check_values(users, {"password_hash"}, {nullptr}),
+                  "users.password_hash: must not be empty (NULL)");
+  CAF_CHECK_EQUAL(schema::check_values(users, {"colour"}, {&ok_name}), "users.colour: no such column");
+  std::string exactly(80, 'y');
+  CAF_CHECK_EQUAL(schema::check_values(users, {"username"}, {&exactly}), "");
+}
+
 CAF_TEST(rolled back transactions leave nothing) {
   db->begin();
   db->insert("INSERT INTO users (username, email, password_hash) VALUES (?, ?, ?)",
