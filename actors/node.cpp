@@ -19,6 +19,18 @@ struct node_state {
 
 using node_pointer = node_actor::stateful_pointer<node_state>;
 
+/// An activity_logs row about the node itself; its write id is unique per node start.
+void record_activity(node_pointer self, const std::string& action) {
+  auto now = self->state.cfg.time->now();
+  activity_entry entry{"node:" + action + ":" + format_utc(now), 0, action, "{}", "node", now};
+  self->request(self->state.cfg.store, caf::infinite, write_atom_v, std::move(entry))
+    .then([](caf::ok_atom) {},
+          [self, action](const caf::error& err) {
+            spdlog::warn("node: activity '{}' not recorded: {}", action,
+                         self->system().render(err));
+          });
+}
+
 node_actor::behavior_type node(node_pointer self, node_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
@@ -29,8 +41,7 @@ node_actor::behavior_type node(node_pointer self, node_config cfg) {
     if (msg.source == self->state.cfg.store && self->state.phase == node_phase::running)
       spdlog::error("node: the persistence actor stopped: {}", self->system().render(msg.reason));
   });
-  self->send(st.cfg.store, write_atom_v,
-             activity_entry{0, "node_started", "{}", "node", st.started_at});
+  record_activity(self, "node_started");
   spdlog::info("node: running on {} at {}", st.cfg.database_label, format_ist(st.started_at));
   return {
     [=](execute_atom, const execute_request& req) -> caf::result<run_started> {
@@ -51,12 +62,12 @@ node_actor::behavior_type node(node_pointer self, node_config cfg) {
       }
       st.phase = node_phase::stopping;
       spdlog::info("node: stopping");
-      self->send(st.cfg.store, write_atom_v,
-                 activity_entry{0, "node_stopped", "{}", "node", st.cfg.time->now()});
+      record_activity(self, "node_stopped");
       self->request(st.cfg.store, st.cfg.shutdown_timeout, caf::flush_atom_v)
         .then(
-          [=](uint64_t rows) mutable {
-            spdlog::info("node: persistence flushed ({} writes accepted this run)", rows);
+          [=](const store_stats& stats) mutable {
+            spdlog::info("node: persistence flushed ({} rows in {} transactions this run)",
+                         stats.rows_written, stats.transactions);
             self->state.phase = node_phase::stopped;
             rp.deliver(caf::ok_atom_v);
             self->quit();

@@ -35,11 +35,28 @@ using clock_listener_actor = caf::typed_actor<  //
 
 // -- gateways (gateways/, persistence/) -----------------------------------------------------
 
-/// The persistence actor: batched routine writes, durable (acknowledged) writes.
+/// The persistence actor. Routine writes are queued, coalesced (latest value wins, at most one
+/// write per execution or run a second) and batched (one transaction per flush); they are
+/// answered once the transaction that holds them commits — or at once with
+/// `errc::unavailable` while the queue is over its bound (back-pressure: keep the latest value
+/// and send it again later). Durable writes are committed at once and answered after the
+/// commit; an exit claim is never blocked: while the database is down it is answered at once
+/// with `errc::storage_down` (not durable yet) and written when the database is back. Bad input
+/// is answered with `errc::invalid_input` naming the field, and never poisons other writes.
 using store_actor = caf::typed_actor<
-  caf::reacts_to<write_atom, activity_entry>,              // routine, batched
-  caf::replies_to<durable_atom, risk_event>::with<uint64_t>, // committed, answers the sequence
-  caf::replies_to<caf::flush_atom>::with<uint64_t>>;       // everything committed; rows so far
+  caf::replies_to<write_atom, activity_entry>::with<caf::ok_atom>,
+  caf::replies_to<write_atom, execution_state>::with<caf::ok_atom>, // update, coalesced
+  caf::replies_to<write_atom, run_record>::with<caf::ok_atom>,      // update, coalesced
+  caf::replies_to<write_atom, account_status>::with<caf::ok_atom>,  // coalesced per account
+  caf::replies_to<durable_atom, order_intent>::with<uint64_t>,      // answers the sequence
+  caf::replies_to<durable_atom, risk_event>::with<uint64_t>,
+  caf::replies_to<durable_atom, exit_claim>::with<uint64_t>,
+  caf::replies_to<durable_atom, run_record>::with<int64_t>,      // creates (id 0) or updates
+  caf::replies_to<durable_atom, execution_state>::with<int64_t>, // creates (id 0) or updates
+  caf::replies_to<caf::flush_atom>::with<store_stats>, // everything written, then the stats
+  caf::replies_to<caf::get_atom, stats_atom>::with<store_stats>,
+  caf::reacts_to<caf::tick_atom>, // internal: the flush timer
+  caf::reacts_to<retry_atom>>;    // internal: the retry timer while the database is down
 
 /// One OpenAlgo REST endpoint (one account). Errors come back as typed `caf::error`s.
 using broker_api_actor = caf::typed_actor<

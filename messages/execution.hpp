@@ -38,7 +38,8 @@ enum class exit_reason : uint8_t {
 
 /// One position of a run on one account: the state an `execution` actor owns.
 struct execution_state {
-  int64_t execution_id = 0;
+  int64_t execution_id = 0; ///< 0 until the row is created
+  std::string write_id;     ///< unique per creating write (idempotent replay)
   int64_t run_id = 0;
   int64_t strategy_id = 0;
   int64_t account_id = 0;
@@ -61,17 +62,18 @@ struct execution_state {
   utc_time exit_claimed_at;
   utc_time exited_at;
   std::string error_message;
+  std::string underlying;
 
   friend bool operator==(const execution_state&, const execution_state&) = default;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, execution_state& x) {
-  return f(x.execution_id, x.run_id, x.strategy_id, x.account_id, x.leg_id, x.inst, x.action,
+  return f(x.execution_id, x.write_id, x.run_id, x.strategy_id, x.account_id, x.leg_id, x.inst, x.action,
            x.order_product, x.quantity, x.entry_price, x.exit_price, x.last_price,
            x.realized_pnl, x.unrealized_pnl, x.status, x.reason, x.exit_attempts,
            x.entry_order_ids, x.exit_order_ids, x.entered_at, x.exit_claimed_at, x.exited_at,
-           x.error_message);
+           x.error_message, x.underlying);
 }
 
 /// execution → strategy_run: P&L after a price change.

@@ -28,7 +28,8 @@ typename Inspector::result_type inspect(Inspector& f, node_status& x) {
 
 /// An `activity_logs` row (trading-rules.md §12): who did what, with details as JSON.
 struct activity_entry {
-  int64_t user_id = 0;
+  std::string write_id; ///< unique per write (idempotent replay)
+  int64_t user_id = 0;  ///< 0 = no user (the node itself)
   std::string action;
   std::string details_json;
   std::string source; ///< "node", "console", "cli", ...
@@ -39,7 +40,7 @@ struct activity_entry {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, activity_entry& x) {
-  return f(x.user_id, x.action, x.details_json, x.source, x.at);
+  return f(x.write_id, x.user_id, x.action, x.details_json, x.source, x.at);
 }
 
 } // namespace algomirror

@@ -11,6 +11,7 @@ namespace algomirror {
 /// A rule that fired (a `risk_events` row). `execution_id == 0` for a run-level event;
 /// `account_id == 0` when the scope is the whole run.
 struct risk_event {
+  std::string write_id; ///< unique per write (idempotent replay)
   int64_t run_id = 0;
   int64_t execution_id = 0;
   int64_t account_id = 0;
@@ -27,7 +28,7 @@ struct risk_event {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, risk_event& x) {
-  return f(x.run_id, x.execution_id, x.account_id, x.rule, x.trigger_value, x.threshold_value,
+  return f(x.write_id, x.run_id, x.execution_id, x.account_id, x.rule, x.trigger_value, x.threshold_value,
            x.action, x.reason, x.details_json, x.at);
 }
 

@@ -21,6 +21,7 @@
 #include "messages/orders.hpp"
 #include "messages/risk.hpp"
 #include "messages/run.hpp"
+#include "messages/storage.hpp"
 #include "messages/strategy.hpp"
 
 namespace caf {
@@ -68,6 +69,16 @@ CAF_BEGIN_TYPE_ID_BLOCK(algomirror, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(algomirror, (algomirror::session_opened))
   CAF_ADD_TYPE_ID(algomirror, (algomirror::session_closed))
   CAF_ADD_TYPE_ID(algomirror, (algomirror::timer_due))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::account_record))
+  CAF_ADD_TYPE_ID(algomirror, (std::vector<algomirror::account_record>))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::run_record))
+  CAF_ADD_TYPE_ID(algomirror, (std::vector<algomirror::run_record>))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::exit_claim))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::ws_session_record))
+  CAF_ADD_TYPE_ID(algomirror, (std::vector<algomirror::ws_session_record>))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::calendar_data))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::store_stats))
+  CAF_ADD_TYPE_ID(algomirror, (std::vector<int64_t>))
 
   CAF_ADD_ATOM(algomirror, algomirror, place_atom, "place")
   CAF_ADD_ATOM(algomirror, algomirror, cancel_atom, "cancel")
@@ -81,6 +92,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(algomirror, caf::first_custom_type_id)
   CAF_ADD_ATOM(algomirror, algomirror, funds_atom, "funds")
   CAF_ADD_ATOM(algomirror, algomirror, write_atom, "write")
   CAF_ADD_ATOM(algomirror, algomirror, durable_atom, "durable")
+  CAF_ADD_ATOM(algomirror, algomirror, stats_atom, "stats")
+  CAF_ADD_ATOM(algomirror, algomirror, retry_atom, "retry")
 CAF_END_TYPE_ID_BLOCK(algomirror)
 
 namespace algomirror {

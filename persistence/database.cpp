@@ -178,10 +178,9 @@ std::string number_placeholders(std::string_view sql) {
 
 class postgresql_database final : public database {
 public:
-  postgresql_database(const std::string& url, std::string display)
-    : conn_(url), url_(std::move(display)) {
-    pqxx::nontransaction tx{conn_};
-    tx.exec("SET TIME ZONE 'UTC'");
+  postgresql_database(std::string url, std::string display)
+    : connect_url_(std::move(url)), url_(std::move(display)) {
+    connect(); // throws when the server cannot be reached at start
   }
 
   schema::dialect dialect() const override { return schema::dialect::postgresql; }
@@ -225,17 +224,18 @@ public:
     return id;
   }
 
-  void begin() override { tx_ = std::make_unique<pqxx::work>(conn_); }
+  void begin() override {
+    mapped([&] {
+      ensure_connected();
+      tx_ = std::make_unique<pqxx::work>(*conn_);
+    });
+  }
 
   void commit() override {
     auto tx = std::move(tx_);
-    try {
-      tx->commit();
-    } catch (const pqxx::broken_connection& e) {
-      throw database_error(error_kind::transient, std::string{"PostgreSQL: "} + e.what());
-    } catch (const pqxx::sql_error& e) {
-      throw database_error(error_kind::other, std::string{"PostgreSQL: "} + e.what());
-    }
+    if (!tx)
+      throw database_error(error_kind::transient, "PostgreSQL: the transaction was lost");
+    mapped([&] { tx->commit(); });
   }
 
   void rollback() override {
@@ -251,13 +251,25 @@ public:
   bool in_transaction() const override { return tx_ != nullptr; }
 
 private:
+  void connect() {
+    conn_ = std::make_unique<pqxx::connection>(connect_url_);
+    prepared_.clear();
+    pqxx::nontransaction tx{*conn_};
+    tx.exec("SET TIME ZONE 'UTC'");
+  }
+
+  void ensure_connected() {
+    if (!conn_ || !conn_->is_open())
+      connect();
+  }
+
   pqxx::result exec(pqxx::transaction_base& tx, std::string_view sql,
                     const std::vector<sql_value>& params) {
     std::string key{sql};
     auto i = prepared_.find(key);
     if (i == prepared_.end()) {
       auto name = "s" + std::to_string(prepared_.size() + 1);
-      conn_.prepare(name, number_placeholders(sql));
+      conn_->prepare(name, number_placeholders(sql));
       i = prepared_.emplace(std::move(key), std::move(name)).first;
     }
     std::vector<std::string> texts(params.size());
@@ -281,30 +293,61 @@ private:
     return tx.exec_prepared(i->second, pqxx::prepare::make_dynamic_params(values));
   }
 
-  /// Runs `f` in the open transaction, or in its own committed one; maps errors.
+  /// Maps libpqxx's exceptions to database_error; a lost connection is dropped, to be made
+  /// again on the next use (prepared statements are prepared again on the new one).
   template <class F>
-  void guarded(F f) {
+  void mapped(F f) {
     try {
-      if (tx_) {
-        f(*tx_);
-      } else {
-        pqxx::work tx{conn_};
-        f(tx);
-        tx.commit();
-      }
+      f();
+    } catch (const pqxx::broken_connection& e) {
+      drop_connection();
+      throw database_error(error_kind::transient, std::string{"PostgreSQL: "} + e.what());
+    } catch (const pqxx::in_doubt_error& e) {
+      drop_connection();
+      throw database_error(error_kind::transient, std::string{"PostgreSQL: "} + e.what());
     } catch (const pqxx::integrity_constraint_violation& e) {
       throw database_error(error_kind::constraint, std::string{"PostgreSQL: "} + e.what());
     } catch (const pqxx::data_exception& e) {
       throw database_error(error_kind::constraint, std::string{"PostgreSQL: "} + e.what());
-    } catch (const pqxx::broken_connection& e) {
-      throw database_error(error_kind::transient, std::string{"PostgreSQL: "} + e.what());
     } catch (const pqxx::sql_error& e) {
+      // The server going down mid-statement shows as an SQL error on a now-closed connection.
+      if (conn_ && !conn_->is_open()) {
+        drop_connection();
+        throw database_error(error_kind::transient, std::string{"PostgreSQL: "} + e.what());
+      }
       throw database_error(error_kind::other, std::string{"PostgreSQL: "} + e.what());
+    } catch (const pqxx::transaction_rollback& e) {
+      throw database_error(error_kind::transient, std::string{"PostgreSQL: "} + e.what());
+    } catch (const pqxx::failure& e) {
+      drop_connection();
+      throw database_error(error_kind::transient, std::string{"PostgreSQL: "} + e.what());
     }
   }
 
-  pqxx::connection conn_;
+  /// Runs `f` in the open transaction, or in its own committed one.
+  template <class F>
+  void guarded(F f) {
+    mapped([&] {
+      if (tx_) {
+        f(*tx_);
+      } else {
+        ensure_connected();
+        pqxx::work tx{*conn_};
+        f(tx);
+        tx.commit();
+      }
+    });
+  }
+
+  void drop_connection() {
+    tx_.reset();
+    conn_.reset();
+    prepared_.clear();
+  }
+
+  std::string connect_url_;
   std::string url_;
+  std::unique_ptr<pqxx::connection> conn_;
   std::unique_ptr<pqxx::work> tx_;
   std::unordered_map<std::string, std::string> prepared_;
 };

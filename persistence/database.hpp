@@ -10,12 +10,9 @@
 
 #include "domain/result.hpp"
 #include "persistence/schema.hpp"
+#include "persistence/sql_value.hpp"
 
 namespace algomirror {
-
-/// A bound parameter: NULL, integer, real, text or boolean. Values are always bound, never
-/// spliced into SQL text.
-using sql_value = std::variant<std::monostate, int64_t, double, std::string, bool>;
 
 /// A result row in text form (NULL = nullopt); both backends can give every type as text.
 using sql_row = std::vector<std::optional<std::string>>;

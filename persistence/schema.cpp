@@ -248,6 +248,7 @@ std::vector<table> make_tables() {
                   .col("skipped_accounts", ct::json)
                   .col("needs_attention", ct::boolean, none, "FALSE")
                   .col("attention_reason", ct::text)
+                  .str("write_id", 64, unique)
                   .created_updated()
                   .index_on({"strategy_id"})
                   .index_on({"status"})
@@ -297,11 +298,34 @@ std::vector<table> make_tables() {
                   .col("sl_hit_price", ct::money)
                   .col("tp_hit_at", ct::timestamp)
                   .col("tp_hit_price", ct::money)
+                  .str("write_id", 64, unique)
                   .created_updated()
                   .index_on({"status"})
                   .index_on({"status", "risk_monitoring_enabled"})
                   .index_on({"run_id"})
                   .index_on({"account_id"})
+                  .build());
+
+  all.push_back(table_builder{"order_intents"}
+                  .str("intent_id", 64, not_null | unique)
+                  .ref("account_id", "trading_accounts", "CASCADE", not_null)
+                  .ref("run_id", "strategy_runs", "SET NULL")
+                  .ref("execution_id", "strategy_executions", "SET NULL")
+                  .col("attempt", ct::integer, none, "0")
+                  .str("symbol", 100, not_null)
+                  .str("exchange", 20, not_null)
+                  .str("action", 10, not_null)
+                  .str("product", 10, not_null)
+                  .str("price_type", 10, not_null)
+                  .col("quantity", ct::integer, not_null)
+                  .col("price", ct::money)
+                  .col("trigger_price", ct::money)
+                  .str("strategy_tag", 64)
+                  .str("status", 20, none, "'intended'")
+                  .col("broker_order_ids", ct::json)
+                  .col("created_at", ct::timestamp, not_null, "CURRENT_TIMESTAMP")
+                  .index_on({"account_id", "created_at"})
+                  .index_on({"execution_id"})
                   .build());
 
   all.push_back(table_builder{"margin_requirements"}
@@ -555,19 +579,19 @@ std::vector<std::string> render_indexes(const table& t, dialect) {
 }
 
 std::string check_values(const table& t, const std::vector<std::string>& columns,
-                         const std::vector<const std::string*>& text_values) {
+                         const std::vector<sql_value>& values) {
   for (size_t i = 0; i < columns.size(); ++i) {
     auto* c = t.find(columns[i]);
     if (c == nullptr)
       return t.name + "." + columns[i] + ": no such column";
-    auto* value = i < text_values.size() ? text_values[i] : nullptr;
-    if (value == nullptr) {
+    if (i >= values.size() || std::holds_alternative<std::monostate>(values[i])) {
       if ((c->flags & not_null) && c->type != ct::id)
         return t.name + "." + c->name + ": must not be empty (NULL)";
       continue;
     }
-    if (c->type == ct::varchar && value->size() > static_cast<size_t>(c->length))
-      return t.name + "." + c->name + ": " + std::to_string(value->size())
+    auto* text = std::get_if<std::string>(&values[i]);
+    if (c->type == ct::varchar && text != nullptr && text->size() > static_cast<size_t>(c->length))
+      return t.name + "." + c->name + ": " + std::to_string(text->size())
              + " characters, at most " + std::to_string(c->length) + " allowed";
   }
   return {};

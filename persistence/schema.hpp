@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "persistence/sql_value.hpp"
+
 namespace algomirror::schema {
 
 enum class dialect : uint8_t { sqlite, postgresql };
@@ -75,9 +77,9 @@ std::vector<std::string> render_indexes(const table& t, dialect d);
 /// Checks values against the column definitions of `t` before they reach the database:
 /// unknown columns, text longer than a VARCHAR's length (SQLite does not enforce it), NULL in
 /// a NOT NULL column. Returns the first problem as "table.column: what is wrong", or "".
-/// `columns[i]` names the column of `values[i]`; NULL is an empty optional.
+/// `columns[i]` names the column of `values[i]`.
 std::string check_values(const table& t, const std::vector<std::string>& columns,
-                         const std::vector<const std::string*>& text_values);
+                         const std::vector<sql_value>& values);
 
 /// DROP TABLE.
 std::string render_drop_table(const table& t, dialect d);

@@ -1,55 +1,453 @@
 #include "persistence/store.hpp"
 
 #include <deque>
+#include <functional>
 #include <spdlog/spdlog.h>
+#include <unordered_map>
 
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
+
+#include "persistence/writes.hpp"
 
 namespace algomirror {
 
 namespace {
 
+using clock_time = caf::actor_clock::time_point;
+
+/// How a write is answered: with the error (empty = success) and the row id it produced.
+using reply_fn = std::function<void(const caf::error&, int64_t)>;
+
+struct queued_write {
+  std::string key; ///< coalescing key ("execution:42"); empty = never coalesced
+  prepared_write write;
+  bool durable = false;
+  bool exit_claim = false;
+  clock_time not_before{};
+  std::vector<reply_fn> replies;
+  std::string failure; ///< set when the database refused this write (bad input)
+  int64_t id = 0;
+};
+
+using write_ptr = std::shared_ptr<queued_write>;
+
 struct store_state {
   std::shared_ptr<database> db;
-  std::deque<activity_entry> queued;
-  uint64_t committed_rows = 0;
-  uint64_t durable_sequence = 0;
+  store_config cfg;
+  std::deque<write_ptr> queue;
+  std::unordered_map<std::string, write_ptr> by_key;
+  std::unordered_map<std::string, clock_time> last_written;
+  std::vector<caf::typed_response_promise<store_stats>> flush_waiters;
+  bool timer_armed = false;
+  bool retry_armed = false;
+  std::chrono::milliseconds backoff{0};
+  clock_time down_since{};
+  std::string last_error;
+  store_stats stats;
+  uint64_t sequence = 0;
   static inline const char* name = "store";
 };
 
 using store_pointer = store_actor::stateful_pointer<store_state>;
 
-/// Writes the queue. The tables arrive with the persistence issue's schema; until then the
-/// queue is only counted, so the node's life cycle (start, flush on shutdown) is real.
-uint64_t flush_queue(store_state& st) {
-  auto rows = st.queued.size();
-  st.queued.clear();
-  st.committed_rows += rows;
-  return rows;
+/// A bad write: the database refused it (constraint), or it updates a row that is not there.
+struct bad_write : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+void apply(database& db, queued_write& w) {
+  for (auto& st : w.write.statements) {
+    auto changed = db.execute(*st.sql, st.values);
+    if (w.write.must_change_rows && changed == 0)
+      throw bad_write("no row to update (" + st.sql->substr(7, st.sql->find(' ', 7) - 7)
+                      + " id " + std::visit(
+                                   [](const auto& v) -> std::string {
+                                     using T = std::decay_t<decltype(v)>;
+                                     if constexpr (std::is_same_v<T, int64_t>)
+                                       return std::to_string(v);
+                                     else
+                                       return "?";
+                                   },
+                                   st.values.back())
+                      + ")");
+  }
+  if (w.write.id_query != nullptr) {
+    auto rows = db.query(*w.write.id_query, w.write.id_query_values);
+    if (rows.empty() || !rows[0][0])
+      throw bad_write("the created row cannot be found again");
+    w.id = std::stoll(*rows[0][0]);
+  }
 }
 
-store_actor::behavior_type store(store_pointer self, std::shared_ptr<database> db) {
+class store_logic {
+public:
+  explicit store_logic(store_pointer self) : self_(self), st_(self->state) {}
+
+  void enqueue(std::string key, prepared_write write, bool durable, bool exit_claim,
+               reply_fn reply) {
+    if (!write.error.empty()) {
+      ++st_.stats.writes_rejected;
+      reply(make_error(errc::invalid_input, write.error), 0);
+      return;
+    }
+    if (!durable && st_.queue.size() >= st_.cfg.queue_bound) {
+      ++st_.stats.writes_rejected;
+      reply(make_error(errc::unavailable, "the store's queue is full ("
+                                            + std::to_string(st_.queue.size())
+                                            + " writes): keep the latest value and retry"),
+            0);
+      return;
+    }
+    ++st_.stats.writes_accepted;
+    write_ptr item;
+    if (!key.empty()) {
+      if (auto i = st_.by_key.find(key); i != st_.by_key.end()) {
+        // Latest value wins: the queued write of this key takes the new value and will answer
+        // both writers once it commits.
+        item = i->second;
+        item->write = std::move(write);
+        item->durable = item->durable || durable;
+        item->replies.push_back(std::move(reply));
+        ++st_.stats.writes_coalesced;
+      }
+    }
+    if (!item) {
+      item = std::make_shared<queued_write>();
+      item->key = std::move(key);
+      item->write = std::move(write);
+      item->durable = durable;
+      item->exit_claim = exit_claim;
+      item->replies.push_back(std::move(reply));
+      if (!item->key.empty()) {
+        if (auto i = st_.last_written.find(item->key); i != st_.last_written.end())
+          item->not_before = i->second + st_.cfg.coalesce_window;
+        st_.by_key.emplace(item->key, item);
+      }
+      st_.queue.push_back(item);
+    }
+    st_.stats.queued = st_.queue.size();
+    if (!st_.stats.database_up) {
+      if (exit_claim)
+        answer_not_durable(*item);
+      return; // the retry timer writes it when the database is back
+    }
+    if (item->durable || st_.queue.size() >= st_.cfg.batch_rows)
+      flush(false);
+    else
+      arm_timer();
+  }
+
+  void on_timer() {
+    st_.timer_armed = false;
+    if (st_.stats.database_up)
+      flush(false);
+  }
+
+  void on_retry() {
+    st_.retry_armed = false;
+    flush(!st_.flush_waiters.empty());
+  }
+
+  void flush_all(caf::typed_response_promise<store_stats> rp) {
+    st_.flush_waiters.push_back(std::move(rp));
+    if (st_.stats.database_up)
+      flush(true);
+  }
+
+private:
+  void arm_timer() {
+    if (st_.timer_armed || st_.queue.empty())
+      return;
+    st_.timer_armed = true;
+    auto delay = st_.cfg.flush_interval;
+    auto now = self_->clock().now();
+    // A queue of only deferred writes (coalescing window) waits until the first is due.
+    bool any_ready = false;
+    clock_time first_due = clock_time::max();
+    for (auto& w : st_.queue) {
+      if (w->durable || w->not_before <= now)
+        any_ready = true;
+      first_due = std::min(first_due, w->not_before);
+    }
+    if (!any_ready && first_due > now)
+      delay = std::max(delay, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                first_due - now + std::chrono::milliseconds{1}));
+    self_->delayed_send(self_, delay, caf::tick_atom_v);
+  }
+
+  /// An exit is never blocked by the database: its claim is answered at once (not durable
+  /// yet) and stays queued (trading-rules.md §10 step 7).
+  void answer_not_durable(queued_write& w) {
+    for (auto& reply : w.replies)
+      reply(make_error(errc::storage_down,
+                       "the exit claim is not durable yet (database down: " + st_.last_error
+                         + "); it is queued and will be written when the database is back"),
+            0);
+    w.replies.clear();
+  }
+
+  void flush(bool force) {
+    auto now = self_->clock().now();
+    std::vector<write_ptr> batch;
+    batch.reserve(st_.queue.size());
+    for (auto& w : st_.queue)
+      if (force || w->durable || w->not_before <= now)
+        batch.push_back(w);
+    if (!batch.empty()) {
+      auto& db = *st_.db;
+      try {
+        write_batch(db, batch);
+      } catch (const database_error& e) {
+        if (e.what_kind == database_error::kind::transient) {
+          on_outage(e.what());
+          return;
+        }
+        // Bad input somewhere in the batch: write each in its own savepoint, report the bad.
+        try {
+          write_one_by_one(db, batch);
+        } catch (const database_error& e2) {
+          on_outage(e2.what());
+          return;
+        }
+      } catch (const bad_write&) {
+        try {
+          write_one_by_one(db, batch);
+        } catch (const database_error& e2) {
+          on_outage(e2.what());
+          return;
+        }
+      }
+      on_committed(batch, now);
+    }
+    st_.stats.queued = st_.queue.size();
+    if (st_.queue.empty()) {
+      for (auto& rp : st_.flush_waiters)
+        rp.deliver(st_.stats);
+      st_.flush_waiters.clear();
+    } else {
+      arm_timer();
+    }
+  }
+
+  void write_batch(database& db, std::vector<write_ptr>& batch) {
+    db.begin();
+    try {
+      for (auto& w : batch)
+        apply(db, *w);
+      db.commit();
+    } catch (...) {
+      db.rollback();
+      throw;
+    }
+  }
+
+  void write_one_by_one(database& db, std::vector<write_ptr>& batch) {
+    db.begin();
+    try {
+      for (auto& w : batch) {
+        db.execute_script("SAVEPOINT one_write");
+        try {
+          apply(db, *w);
+          db.execute_script("RELEASE SAVEPOINT one_write");
+        } catch (const database_error& e) {
+          if (e.what_kind == database_error::kind::transient)
+            throw;
+          db.execute_script("ROLLBACK TO SAVEPOINT one_write");
+          db.execute_script("RELEASE SAVEPOINT one_write");
+          w->failure = e.what();
+        } catch (const bad_write& e) {
+          db.execute_script("ROLLBACK TO SAVEPOINT one_write");
+          db.execute_script("RELEASE SAVEPOINT one_write");
+          w->failure = e.what();
+        }
+      }
+      db.commit();
+    } catch (...) {
+      db.rollback();
+      throw;
+    }
+  }
+
+  void on_committed(std::vector<write_ptr>& batch, clock_time now) {
+    if (!st_.stats.database_up) {
+      auto down_for = std::chrono::duration_cast<std::chrono::milliseconds>(now - st_.down_since);
+      spdlog::warn("store: database {} is back after {} ms; writing {} queued writes",
+                   st_.db->display_url(), down_for.count(), st_.queue.size());
+      st_.stats.database_up = true;
+    }
+    st_.backoff = std::chrono::milliseconds{0};
+    ++st_.stats.transactions;
+    for (auto& w : batch) {
+      if (w->failure.empty()) {
+        st_.stats.rows_written += w->write.statements.size();
+        if (!w->key.empty())
+          st_.last_written[w->key] = now;
+      } else {
+        ++st_.stats.writes_rejected;
+        spdlog::warn("store: write refused by the database: {}", w->failure);
+      }
+      if (!w->key.empty()) {
+        if (auto i = st_.by_key.find(w->key); i != st_.by_key.end() && i->second == w)
+          st_.by_key.erase(i);
+      }
+      auto error = w->failure.empty() ? caf::error{}
+                                      : make_error(errc::invalid_input, w->failure);
+      for (auto& reply : w->replies)
+        reply(error, w->id);
+      w->replies.clear();
+    }
+    std::erase_if(st_.queue, [&](const write_ptr& w) {
+      return std::find(batch.begin(), batch.end(), w) != batch.end();
+    });
+  }
+
+  void on_outage(const std::string& error) {
+    ++st_.stats.failed_flushes;
+    st_.last_error = error;
+    if (st_.stats.database_up) {
+      st_.stats.database_up = false;
+      ++st_.stats.outages;
+      st_.down_since = self_->clock().now();
+      spdlog::error("store: database {} unavailable: {}; keeping {} writes queued and retrying",
+                    st_.db->display_url(), error, st_.queue.size());
+    }
+    for (auto& w : st_.queue)
+      if (w->exit_claim && !w->replies.empty())
+        answer_not_durable(*w);
+    st_.backoff = st_.backoff.count() == 0 ? st_.cfg.retry_initial
+                                            : std::min(st_.backoff * 2, st_.cfg.retry_max);
+    if (!st_.retry_armed) {
+      st_.retry_armed = true;
+      self_->delayed_send(self_, st_.backoff, retry_atom_v);
+    }
+  }
+
+  store_pointer self_;
+  store_state& st_;
+};
+
+template <class T>
+reply_fn ok_reply(caf::typed_response_promise<T> rp) {
+  return [rp](const caf::error& err, int64_t) mutable {
+    if (err)
+      rp.deliver(err);
+    else
+      rp.deliver(caf::ok_atom_v);
+  };
+}
+
+template <class T>
+reply_fn sequence_reply(store_pointer self, caf::typed_response_promise<T> rp) {
+  return [self, rp](const caf::error& err, int64_t) mutable {
+    if (err)
+      rp.deliver(err);
+    else
+      rp.deliver(++self->state.sequence);
+  };
+}
+
+template <class T>
+reply_fn id_reply(caf::typed_response_promise<T> rp, int64_t known_id) {
+  return [rp, known_id](const caf::error& err, int64_t id) mutable {
+    if (err)
+      rp.deliver(err);
+    else
+      rp.deliver(id != 0 ? id : known_id);
+  };
+}
+
+store_actor::behavior_type store(store_pointer self, std::shared_ptr<database> db,
+                                 store_config cfg) {
   self->state.db = std::move(db);
+  self->state.cfg = cfg;
   spdlog::info("store: {} database {} open", self->state.db->backend(),
                self->state.db->display_url());
+  auto logic = std::make_shared<store_logic>(self);
   return {
-    [=](write_atom, activity_entry& entry) { self->state.queued.push_back(std::move(entry)); },
-    [=](durable_atom, risk_event&) -> uint64_t { return ++self->state.durable_sequence; },
-    [=](caf::flush_atom) -> uint64_t {
-      auto rows = flush_queue(self->state);
-      spdlog::debug("store: flushed {} rows", rows);
-      return self->state.committed_rows;
+    [=](write_atom, const activity_entry& x) {
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      logic->enqueue({}, prepare_write(x), false, false, ok_reply(rp));
+      return rp;
     },
+    [=](write_atom, const execution_state& x) {
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      if (x.execution_id == 0) {
+        rp.deliver(make_error(errc::invalid_input,
+                              "strategy_executions.id: a routine update needs the execution's "
+                              "id; create the row with a durable write first"));
+        return rp;
+      }
+      logic->enqueue("execution:" + std::to_string(x.execution_id), prepare_write(x), false,
+                     false, ok_reply(rp));
+      return rp;
+    },
+    [=](write_atom, const run_record& x) {
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      if (x.id == 0) {
+        rp.deliver(make_error(errc::invalid_input,
+                              "strategy_runs.id: a routine update needs the run's id; create "
+                              "the row with a durable write first"));
+        return rp;
+      }
+      logic->enqueue("run:" + std::to_string(x.id), prepare_write(x), false, false,
+                     ok_reply(rp));
+      return rp;
+    },
+    [=](write_atom, const account_status& x) {
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      logic->enqueue("account:" + std::to_string(x.account_id), prepare_write(x), false, false,
+                     ok_reply(rp));
+      return rp;
+    },
+    [=](durable_atom, const order_intent& x) {
+      auto rp = self->make_response_promise<uint64_t>();
+      logic->enqueue({}, prepare_write(x), true, false, sequence_reply(self, rp));
+      return rp;
+    },
+    [=](durable_atom, const risk_event& x) {
+      auto rp = self->make_response_promise<uint64_t>();
+      logic->enqueue({}, prepare_write(x), true, false, sequence_reply(self, rp));
+      return rp;
+    },
+    [=](durable_atom, const exit_claim& x) {
+      auto rp = self->make_response_promise<uint64_t>();
+      logic->enqueue({}, prepare_write(x), true, true, sequence_reply(self, rp));
+      return rp;
+    },
+    [=](durable_atom, const run_record& x) {
+      auto rp = self->make_response_promise<int64_t>();
+      auto key = x.id != 0 ? "run:" + std::to_string(x.id) : std::string{};
+      logic->enqueue(std::move(key), prepare_write(x), true, false, id_reply(rp, x.id));
+      return rp;
+    },
+    [=](durable_atom, const execution_state& x) {
+      auto rp = self->make_response_promise<int64_t>();
+      auto key = x.execution_id != 0 ? "execution:" + std::to_string(x.execution_id)
+                                     : std::string{};
+      logic->enqueue(std::move(key), prepare_write(x), true, false,
+                     id_reply(rp, x.execution_id));
+      return rp;
+    },
+    [=](caf::flush_atom) {
+      auto rp = self->make_response_promise<store_stats>();
+      logic->flush_all(rp);
+      return rp;
+    },
+    [=](caf::get_atom, stats_atom) { return self->state.stats; },
+    [=](caf::tick_atom) { logic->on_timer(); },
+    [=](retry_atom) { logic->on_retry(); },
   };
 }
 
 } // namespace
 
-store_actor spawn_store(caf::actor_system& sys, std::shared_ptr<database> db) {
-  return sys.spawn<caf::detached>(store, std::move(db));
+store_actor spawn_store(caf::actor_system& sys, std::shared_ptr<database> db, store_config cfg,
+                        bool detached) {
+  if (detached)
+    return sys.spawn<caf::detached>(store, std::move(db), cfg);
+  return sys.spawn(store, std::move(db), cfg);
 }
 
 } // namespace algomirror

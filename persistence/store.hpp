@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 
 #include <caf/fwd.hpp>
@@ -9,7 +10,19 @@
 
 namespace algomirror {
 
-/// Spawns the persistence actor on its own thread (it blocks on the database), owning `db`.
-store_actor spawn_store(caf::actor_system& sys, std::shared_ptr<database> db);
+/// The persistence actor's knobs (architecture.md, Persistence).
+struct store_config {
+  std::chrono::milliseconds flush_interval{100}; ///< routine writes wait at most this long
+  size_t batch_rows = 500;                        ///< … or until this many are queued
+  size_t queue_bound = 100'000;                   ///< routine writes beyond it are refused
+  std::chrono::milliseconds coalesce_window{1000}; ///< one write per execution/run per window
+  std::chrono::milliseconds retry_initial{50};     ///< back-off while the database is down …
+  std::chrono::milliseconds retry_max{5000};       ///< … doubling up to this
+};
+
+/// Spawns the persistence actor owning `db`. `detached` (the default) gives it a thread of its
+/// own, since it blocks on the database; deterministic tests spawn it on the test scheduler.
+store_actor spawn_store(caf::actor_system& sys, std::shared_ptr<database> db,
+                        store_config cfg = {}, bool detached = true);
 
 } // namespace algomirror

@@ -2,6 +2,8 @@
 #include "tests/actors/fixture.hpp"
 
 #include "actors/node.hpp"
+#include "persistence/migrations.hpp"
+#include "persistence/store.hpp"
 
 using namespace algomirror;
 using std::chrono::microseconds;
@@ -10,34 +12,21 @@ using std::chrono::seconds;
 
 namespace {
 
-/// A scripted store: counts writes, answers flushes with the count.
-struct fake_store_state {
-  std::vector<activity_entry> written;
-  static inline const char* name = "fake_store";
-};
-
-store_actor::behavior_type fake_store(store_actor::stateful_pointer<fake_store_state> self) {
-  return {
-    [=](write_atom, activity_entry& e) { self->state.written.push_back(std::move(e)); },
-    [=](durable_atom, risk_event&) -> uint64_t { return 1; },
-    [=](caf::flush_atom) -> uint64_t { return self->state.written.size(); },
-  };
-}
-
 struct node_fixture : testing::fixture {
   manual_clock time{*parse_iso8601("2026-11-25T09:15:00+05:30")};
   store_actor store;
   node_actor node;
 
   node_fixture() {
-    store = sys.spawn(fake_store);
+    auto db = open_database("sqlite::memory:");
+    CAF_REQUIRE(db.ok());
+    CAF_REQUIRE(migrate(**db).ok());
+    store = spawn_store(sys, std::shared_ptr<database>{std::move(*db)}, store_config{}, false);
     node = spawn_node(sys, node_config{store, &time, "sqlite:test.db", seconds{5}});
     run();
   }
 
-  fake_store_state& store_state() {
-    return deref<store_actor::stateful_base<fake_store_state>>(store).state;
-  }
+  store_stats stats() { return request<store_stats>(store, caf::get_atom_v, stats_atom_v); }
 };
 
 } // namespace
@@ -45,8 +34,8 @@ struct node_fixture : testing::fixture {
 CAF_TEST_FIXTURE_SCOPE(node_tests, node_fixture)
 
 CAF_TEST(the node records its start and answers its status) {
-  CAF_REQUIRE_EQUAL(store_state().written.size(), 1u);
-  CAF_CHECK_EQUAL(store_state().written[0].action, "node_started");
+  CAF_CHECK_EQUAL(stats().writes_accepted, 1u);
+  CAF_CHECK_EQUAL(stats().rows_written, 1u); // the flush timer fired under run()
   time.advance(minutes{1});
   self->request(node, caf::infinite, caf::get_atom_v, status_atom_v);
   expect((caf::get_atom, status_atom), from(self).to(node));
@@ -61,9 +50,10 @@ CAF_TEST(shutdown flushes the store before the node answers) {
   expect((shutdown_atom), from(self).to(node));
   expect((write_atom, activity_entry), from(node).to(store));
   expect((caf::flush_atom), from(node).to(store));
-  expect((uint64_t), from(store).to(node).with(2u));
+  expect((caf::ok_atom), from(store).to(node)); // the activity row committed by the flush
+  expect((store_stats), from(store).to(node));
   expect((caf::ok_atom), from(node).to(self));
-  CAF_CHECK_EQUAL(store_state().written.back().action, "node_stopped");
+  CAF_CHECK_EQUAL(stats().rows_written, 2u); // node_started and node_stopped
 }
 
 CAF_TEST(execute is refused with a clear error until runs exist) {

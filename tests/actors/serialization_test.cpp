@@ -87,7 +87,7 @@ CAF_TEST(value types survive binary serialization) {
   exec.exited_at = at(42);
   CAF_CHECK(binary_round_trip(sys, exec) == exec);
 
-  risk_event ev{1, 0, 0, exit_reason::max_loss, -5100, -5000, "exit_all", "max loss", "{}", at(5)};
+  risk_event ev{"w-1", 1, 0, 0, exit_reason::max_loss, -5100, -5000, "exit_all", "max loss", "{}", at(5)};
   CAF_CHECK(binary_round_trip(sys, ev) == ev);
 
   run_status rs{4, 7, run_phase::live, 10, -20, -760, true, {exec}, {{3, "insufficient_margin"}}};

@@ -182,7 +182,7 @@ CAF_TEST(migration creates every table and records its versions) {
                   static_cast<int64_t>(migrations().size()));
   for (auto& t : schema::tables())
     CAF_CHECK_EQUAL(count(*db, "SELECT COUNT(*) FROM " + t.name + " WHERE 1 = 0"), 0);
-  CAF_CHECK_EQUAL(schema::tables().size(), 21u); // the seed's 20 tables + strategy_runs
+  CAF_CHECK_EQUAL(schema::tables().size(), 22u); // the seed's 20 + strategy_runs, order_intents
   auto again = migrate(*db); // nothing left to do
   CAF_REQUIRE(again.ok());
   CAF_CHECK(again->applied.empty());
@@ -298,15 +298,15 @@ CAF_TEST(constraint violations are reported as bad input) {
 
 CAF_TEST(values are checked against the column definitions before they are written) {
   auto& users = *schema::find_table("users");
-  std::string ok_name = "grace", long_name(81, 'x'), email = "g@example.com";
-  CAF_CHECK_EQUAL(schema::check_values(users, {"username", "email"}, {&ok_name, &email}), "");
-  CAF_CHECK_EQUAL(schema::check_values(users, {"username"}, {&long_name}),
+  sql_value ok_name = std::string{"grace"}, email = std::string{"g@example.com"};
+  CAF_CHECK_EQUAL(schema::check_values(users, {"username", "email"}, {ok_name, email}), "");
+  CAF_CHECK_EQUAL(schema::check_values(users, {"username"}, {std::string(81, 'x')}),
                   "users.username: 81 characters, at most 80 allowed");
-  CAF_CHECK_EQUAL(schema::check_values(users, {"password_hash"}, {nullptr}),
+  CAF_CHECK_EQUAL(schema::check_values(users, {"password_hash"}, {sql_value{}}),
                   "users.password_hash: must not be empty (NULL)");
-  CAF_CHECK_EQUAL(schema::check_values(users, {"colour"}, {&ok_name}), "users.colour: no such column");
-  std::string exactly(80, 'y');
-  CAF_CHECK_EQUAL(schema::check_values(users, {"username"}, {&exactly}), "");
+  CAF_CHECK_EQUAL(schema::check_values(users, {"colour"}, {ok_name}),
+                  "users.colour: no such column");
+  CAF_CHECK_EQUAL(schema::check_values(users, {"username"}, {std::string(80, 'y')}), "");
 }
 
 CAF_TEST(rolled back transactions leave nothing) {

@@ -1,0 +1,201 @@
+#pragma once
+
+// Rows the persistence actor writes and the loaders read back: the records of the database
+// that are not already protocol values. Every write carries a `write_id`, unique per write, so
+// a batch replayed after a lost commit outcome changes nothing twice.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "messages/account.hpp"
+#include "messages/execution.hpp"
+#include "messages/instrument.hpp"
+#include "messages/run.hpp"
+#include "messages/strategy.hpp"
+#include "messages/time.hpp"
+
+namespace algomirror {
+
+/// A `trading_accounts` row. The API key stays encrypted here; only the broker gateway holds
+/// it decrypted.
+struct account_record {
+  int64_t id = 0;
+  int64_t user_id = 0;
+  std::string name;
+  std::string broker;
+  std::string host_url;
+  std::string websocket_url;
+  std::string api_key_encrypted;
+  bool is_primary = false;
+  int32_t priority = 0;
+  bool is_active = true;
+  connection_health health = connection_health::unknown;
+
+  friend bool operator==(const account_record&, const account_record&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, account_record& x) {
+  return f(x.id, x.user_id, x.name, x.broker, x.host_url, x.websocket_url, x.api_key_encrypted,
+           x.is_primary, x.priority, x.is_active, x.health);
+}
+
+/// A `strategy_runs` row: the run's status, latches and trailing-stop state.
+struct run_record {
+  int64_t id = 0; ///< 0 = create
+  std::string write_id;
+  int64_t strategy_id = 0;
+  run_phase phase = run_phase::resolving;
+  risk_scope scope = risk_scope::account;
+  utc_time started_at;
+  utc_time ended_at; ///< epoch = not ended
+  std::string end_reason;
+  std::string spot_snapshot_json;
+  bool max_loss_fired = false;
+  bool max_profit_fired = false;
+  bool trailing_stop_fired = false;
+  bool supertrend_fired = false;
+  bool exit_time_fired = false;
+  bool square_off_fired = false;
+  std::string trailing_state_json;
+  std::string skipped_accounts_json;
+  bool needs_attention = false;
+  std::string attention_reason;
+
+  friend bool operator==(const run_record&, const run_record&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, run_record& x) {
+  return f(x.id, x.write_id, x.strategy_id, x.phase, x.scope, x.started_at, x.ended_at,
+           x.end_reason, x.spot_snapshot_json, x.max_loss_fired, x.max_profit_fired,
+           x.trailing_stop_fired, x.supertrend_fired, x.exit_time_fired, x.square_off_fired,
+           x.trailing_state_json, x.skipped_accounts_json, x.needs_attention,
+           x.attention_reason);
+}
+
+/// The claim of §10 step 1: state `exit_pending`, reason, attempt, claim time, persisted before
+/// the exit order is sent.
+struct exit_claim {
+  std::string write_id;
+  int64_t execution_id = 0;
+  exit_reason reason = exit_reason::manual;
+  int32_t attempt = 0;
+  utc_time claimed_at;
+  utc_time retry_after; ///< epoch = none
+
+  friend bool operator==(const exit_claim&, const exit_claim&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, exit_claim& x) {
+  return f(x.write_id, x.execution_id, x.reason, x.attempt, x.claimed_at, x.retry_after);
+}
+
+/// A `websocket_sessions` row (option-chain or position-monitor session).
+struct ws_session_record {
+  int64_t id = 0;
+  std::string session_id;
+  int64_t user_id = 0;
+  int64_t account_id = 0;
+  std::string session_type;
+  std::string underlying;
+  int32_t symbol_count = 0;
+  bool is_active = true;
+  utc_time last_heartbeat;
+  utc_time expires_at;
+
+  friend bool operator==(const ws_session_record&, const ws_session_record&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ws_session_record& x) {
+  return f(x.id, x.session_id, x.user_id, x.account_id, x.session_type, x.underlying,
+           x.symbol_count, x.is_active, x.last_heartbeat, x.expires_at);
+}
+
+/// A trading-hours template (§11); times are IST seconds of the day.
+struct trading_hours {
+  std::string name;
+  std::string market;
+  time_of_day open;
+  time_of_day close;
+  time_of_day pre_open_start;
+  time_of_day pre_open_end;
+  std::vector<int32_t> weekdays; ///< 0 = Sunday … 6 = Saturday
+
+  friend bool operator==(const trading_hours&, const trading_hours&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, trading_hours& x) {
+  return f(x.name, x.market, x.open, x.close, x.pre_open_start, x.pre_open_end, x.weekdays);
+}
+
+/// A holiday (`date` is `YYYY-MM-DD`, IST) of the listed markets.
+struct market_holiday {
+  std::string date;
+  std::string name;
+  std::vector<std::string> markets;
+
+  friend bool operator==(const market_holiday&, const market_holiday&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, market_holiday& x) {
+  return f(x.date, x.name, x.markets);
+}
+
+/// A special session (e.g. Muhurat): one date, its own hours; overrides a holiday.
+struct special_session {
+  std::string date;
+  std::string name;
+  std::string market;
+  time_of_day open;
+  time_of_day close;
+
+  friend bool operator==(const special_session&, const special_session&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, special_session& x) {
+  return f(x.date, x.name, x.market, x.open, x.close);
+}
+
+/// Everything the market calendar is built from.
+struct calendar_data {
+  std::vector<trading_hours> templates;
+  std::vector<market_holiday> holidays;
+  std::vector<special_session> special_sessions;
+
+  friend bool operator==(const calendar_data&, const calendar_data&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, calendar_data& x) {
+  return f(x.templates, x.holidays, x.special_sessions);
+}
+
+/// What the persistence actor reports about itself (tests, status, benchmarks).
+struct store_stats {
+  uint64_t transactions = 0;     ///< committed flushes
+  uint64_t rows_written = 0;     ///< statements applied in committed flushes
+  uint64_t writes_accepted = 0;  ///< writes taken into the queue
+  uint64_t writes_coalesced = 0; ///< writes replaced by a newer one of the same key
+  uint64_t writes_rejected = 0;  ///< bad input, or refused while the queue was full
+  uint64_t failed_flushes = 0;   ///< flushes rolled back (database down, locked, …)
+  uint64_t outages = 0;          ///< times the database became unavailable
+  uint64_t queued = 0;           ///< writes waiting now
+  bool database_up = true;
+
+  friend bool operator==(const store_stats&, const store_stats&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, store_stats& x) {
+  return f(x.transactions, x.rows_written, x.writes_accepted, x.writes_coalesced,
+           x.writes_rejected, x.failed_flushes, x.outages, x.queued, x.database_up);
+}
+
+} // namespace algomirror

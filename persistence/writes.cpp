@@ -1,0 +1,315 @@
+#include "persistence/writes.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+#include "messages/names.hpp"
+#include "persistence/schema.hpp"
+
+namespace algomirror {
+
+namespace {
+
+/// The statement text of one kind of write, built once from its table and columns.
+struct statement_shape {
+  const schema::table* table = nullptr;
+  std::vector<std::string> columns;
+  std::string sql;
+};
+
+std::string column_list(const std::vector<std::string>& columns) {
+  std::string out;
+  for (auto& c : columns)
+    out += (out.empty() ? "\"" : ", \"") + c + "\"";
+  return out;
+}
+
+/// INSERT … ON CONFLICT (unique_key) DO NOTHING: replaying it inserts nothing twice.
+statement_shape insert_shape(const char* table, std::vector<std::string> columns,
+                             const char* unique_key) {
+  statement_shape s{schema::find_table(table), std::move(columns), {}};
+  std::string marks;
+  for (size_t i = 0; i < s.columns.size(); ++i)
+    marks += i ? ", ?" : "?";
+  s.sql = std::string{"INSERT INTO "} + table + " (" + column_list(s.columns) + ") VALUES ("
+          + marks + ") ON CONFLICT (\"" + unique_key + "\") DO NOTHING";
+  return s;
+}
+
+/// UPDATE … SET c = ?, … WHERE id = ? (the id is bound last): absolute values, idempotent.
+statement_shape update_shape(const char* table, std::vector<std::string> columns,
+                             bool touch_updated_at = true) {
+  statement_shape s{schema::find_table(table), std::move(columns), {}};
+  std::string sets;
+  for (auto& c : s.columns)
+    sets += (sets.empty() ? "\"" : ", \"") + c + "\" = ?";
+  if (touch_updated_at)
+    sets += ", updated_at = CURRENT_TIMESTAMP";
+  s.sql = std::string{"UPDATE "} + table + " SET " + sets + " WHERE id = ?";
+  return s;
+}
+
+/// Binds `values` to `shape` after checking them against the column definitions.
+void add_statement(prepared_write& w, const statement_shape& shape, std::vector<sql_value> values,
+                   size_t checked = SIZE_MAX) {
+  if (w.error.empty()) {
+    auto n = std::min(checked, std::min(values.size(), shape.columns.size()));
+    std::vector<std::string> names(shape.columns.begin(), shape.columns.begin() + n);
+    std::vector<sql_value> head(values.begin(), values.begin() + n);
+    w.error = schema::check_values(*shape.table, names, head);
+  }
+  w.statements.push_back({&shape.sql, std::move(values)});
+}
+
+sql_value id_or_null(int64_t id) {
+  return id != 0 ? sql_value{id} : sql_value{};
+}
+
+sql_value text_or_null(const std::string& s) {
+  return s.empty() ? sql_value{} : sql_value{s};
+}
+
+/// Money is rounded to 2 decimals when stored (trading-rules.md §7).
+sql_value money(double x) {
+  return std::round(x * 100.0) / 100.0;
+}
+
+std::string json_string_array(const std::vector<std::string>& xs) {
+  std::string out = "[";
+  for (auto& x : xs) {
+    if (out.size() > 1)
+      out += ',';
+    out += '"';
+    for (char c : x) {
+      if (c == '"' || c == '\\')
+        out += '\\';
+      if (static_cast<unsigned char>(c) >= 0x20)
+        out += c;
+    }
+    out += '"';
+  }
+  return out + "]";
+}
+
+} // namespace
+
+sql_value sql_time(utc_time t) {
+  using namespace std::chrono;
+  if (t.time_since_epoch().count() == 0)
+    return {};
+  auto day_start = floor<days>(t);
+  year_month_day ymd{day_start};
+  hh_mm_ss<microseconds> hms{t - day_start};
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%04d-%02u-%02u %02ld:%02ld:%02ld.%06ld",
+                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()), static_cast<long>(hms.hours().count()),
+                static_cast<long>(hms.minutes().count()), static_cast<long>(hms.seconds().count()),
+                static_cast<long>(hms.subseconds().count()));
+  return std::string{buf};
+}
+
+prepared_write prepare_write(const activity_entry& x) {
+  static const auto shape = insert_shape(
+    "activity_logs", {"write_id", "user_id", "action", "details", "source", "timestamp"},
+    "write_id");
+  prepared_write w;
+  if (x.write_id.empty())
+    w.error = "activity_logs.write_id: missing (every write needs a unique id)";
+  add_statement(w, shape,
+                {x.write_id, id_or_null(x.user_id), x.action, text_or_null(x.details_json),
+                 text_or_null(x.source), sql_time(x.at)});
+  return w;
+}
+
+prepared_write prepare_write(const risk_event& x) {
+  static const auto shape = insert_shape(
+    "risk_events",
+    {"write_id", "strategy_execution_id", "run_id", "account_id", "event_type", "trigger_value",
+     "threshold_value", "action_taken", "details", "created_at"},
+    "write_id");
+  prepared_write w;
+  if (x.write_id.empty())
+    w.error = "risk_events.write_id: missing (every write needs a unique id)";
+  add_statement(w, shape,
+                {x.write_id, id_or_null(x.execution_id), id_or_null(x.run_id),
+                 id_or_null(x.account_id), to_string(x.rule), money(x.trigger_value),
+                 money(x.threshold_value), text_or_null(x.action),
+                 text_or_null(x.details_json.empty() ? x.reason : x.details_json),
+                 sql_time(x.at)});
+  return w;
+}
+
+prepared_write prepare_write(const order_intent& x) {
+  static const auto shape = insert_shape(
+    "order_intents",
+    {"intent_id", "account_id", "run_id", "execution_id", "attempt", "symbol", "exchange",
+     "action", "product", "price_type", "quantity", "price", "trigger_price", "strategy_tag",
+     "created_at"},
+    "intent_id");
+  prepared_write w;
+  if (x.intent_id.empty())
+    w.error = "order_intents.intent_id: missing (every intent needs our own id)";
+  else if (x.quantity <= 0)
+    w.error = "order_intents.quantity: " + std::to_string(x.quantity) + " is not positive";
+  add_statement(w, shape,
+                {x.intent_id, x.account_id, id_or_null(x.run_id), id_or_null(x.execution_id),
+                 int64_t{x.attempt}, x.inst.symbol, to_string(x.inst.exch), to_string(x.action),
+                 to_string(x.order_product), to_string(x.kind), x.quantity, money(x.price),
+                 money(x.trigger_price), text_or_null(x.tag), sql_time(x.created_at)});
+  return w;
+}
+
+prepared_write prepare_write(const exit_claim& x) {
+  static const auto shape = update_shape(
+    "strategy_executions",
+    {"status", "exit_reason", "exit_retry_count", "exit_claimed_at", "exit_retry_after"});
+  prepared_write w;
+  if (x.execution_id == 0)
+    w.error = "strategy_executions.id: an exit claim needs the execution's id";
+  add_statement(w, shape,
+                {to_string(execution_status::exit_pending), to_string(x.reason),
+                 int64_t{x.attempt}, sql_time(x.claimed_at), sql_time(x.retry_after),
+                 x.execution_id},
+                5);
+  w.must_change_rows = true;
+  return w;
+}
+
+prepared_write prepare_write(const account_status& x) {
+  static const auto shape = update_shape("trading_accounts", {"connection_status"});
+  static const auto connected_shape =
+    update_shape("trading_accounts", {"connection_status", "last_connected"});
+  prepared_write w;
+  if (x.health == connection_health::connected)
+    add_statement(w, connected_shape,
+                  {to_string(x.health), sql_time(x.changed_at), x.account_id}, 2);
+  else
+    add_statement(w, shape, {to_string(x.health), x.account_id}, 1);
+  w.must_change_rows = true;
+  return w;
+}
+
+namespace {
+
+const std::vector<std::string> execution_columns = {
+  "symbol",        "exchange",        "product",         "action",          "underlying_symbol",
+  "quantity",      "entry_price",     "exit_price",      "last_price",      "realized_pnl",
+  "unrealized_pnl", "status",         "exit_reason",     "exit_retry_count", "order_id",
+  "exit_order_id", "entry_order_ids", "exit_order_ids",  "entry_time",      "exit_time",
+  "exit_claimed_at", "error_message"};
+
+std::vector<sql_value> execution_values(const execution_state& x) {
+  return {x.inst.symbol,
+          to_string(x.inst.exch),
+          to_string(x.order_product),
+          to_string(x.action),
+          text_or_null(x.underlying),
+          x.quantity,
+          money(x.entry_price),
+          money(x.exit_price),
+          money(x.last_price),
+          money(x.realized_pnl),
+          money(x.unrealized_pnl),
+          to_string(x.status),
+          x.reason == exit_reason::none ? sql_value{} : sql_value{to_string(x.reason)},
+          int64_t{x.exit_attempts},
+          x.entry_order_ids.empty() ? sql_value{} : sql_value{x.entry_order_ids.front()},
+          x.exit_order_ids.empty() ? sql_value{} : sql_value{x.exit_order_ids.back()},
+          json_string_array(x.entry_order_ids),
+          json_string_array(x.exit_order_ids),
+          sql_time(x.entered_at),
+          sql_time(x.exited_at),
+          sql_time(x.exit_claimed_at),
+          text_or_null(x.error_message)};
+}
+
+std::vector<std::string> with_keys(std::vector<std::string> keys,
+                                   const std::vector<std::string>& rest) {
+  keys.insert(keys.end(), rest.begin(), rest.end());
+  return keys;
+}
+
+} // namespace
+
+prepared_write prepare_write(const execution_state& x) {
+  static const auto create = insert_shape(
+    "strategy_executions",
+    with_keys({"write_id", "strategy_id", "run_id", "account_id", "leg_id"}, execution_columns),
+    "write_id");
+  static const auto update = update_shape("strategy_executions", execution_columns);
+  static const std::string id_query = "SELECT id FROM strategy_executions WHERE write_id = ?";
+  prepared_write w;
+  auto values = execution_values(x);
+  if (x.execution_id == 0) {
+    if (x.write_id.empty())
+      w.error = "strategy_executions.write_id: a new execution needs a unique write id";
+    std::vector<sql_value> all = {x.write_id, x.strategy_id, id_or_null(x.run_id), x.account_id,
+                                  x.leg_id};
+    all.insert(all.end(), values.begin(), values.end());
+    add_statement(w, create, std::move(all));
+    w.id_query = &id_query;
+    w.id_query_values = {x.write_id};
+  } else {
+    auto n = values.size();
+    values.emplace_back(x.execution_id);
+    add_statement(w, update, std::move(values), n);
+    w.must_change_rows = true;
+  }
+  return w;
+}
+
+namespace {
+
+const std::vector<std::string> run_columns = {
+  "status",           "risk_scope",         "started_at",          "ended_at",
+  "end_reason",       "spot_snapshot",      "max_loss_fired",      "max_profit_fired",
+  "trailing_stop_fired", "supertrend_fired", "exit_time_fired",    "square_off_fired",
+  "trailing_state",   "skipped_accounts",   "needs_attention",     "attention_reason"};
+
+std::vector<sql_value> run_values(const run_record& x) {
+  return {to_string(x.phase),
+          to_string(x.scope),
+          sql_time(x.started_at),
+          sql_time(x.ended_at),
+          text_or_null(x.end_reason),
+          text_or_null(x.spot_snapshot_json),
+          x.max_loss_fired,
+          x.max_profit_fired,
+          x.trailing_stop_fired,
+          x.supertrend_fired,
+          x.exit_time_fired,
+          x.square_off_fired,
+          text_or_null(x.trailing_state_json),
+          text_or_null(x.skipped_accounts_json),
+          x.needs_attention,
+          text_or_null(x.attention_reason)};
+}
+
+} // namespace
+
+prepared_write prepare_write(const run_record& x) {
+  static const auto create =
+    insert_shape("strategy_runs", with_keys({"write_id", "strategy_id"}, run_columns), "write_id");
+  static const auto update = update_shape("strategy_runs", run_columns);
+  static const std::string id_query = "SELECT id FROM strategy_runs WHERE write_id = ?";
+  prepared_write w;
+  auto values = run_values(x);
+  if (x.id == 0) {
+    if (x.write_id.empty())
+      w.error = "strategy_runs.write_id: a new run needs a unique write id";
+    std::vector<sql_value> all = {x.write_id, x.strategy_id};
+    all.insert(all.end(), values.begin(), values.end());
+    add_statement(w, create, std::move(all));
+    w.id_query = &id_query;
+    w.id_query_values = {x.write_id};
+  } else {
+    auto n = values.size();
+    values.emplace_back(x.id);
+    add_statement(w, update, std::move(values), n);
+    w.must_change_rows = true;
+  }
+  return w;
+}
+
+} // namespace algomirror
