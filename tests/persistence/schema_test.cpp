@@ -14,8 +14,11 @@
 #include <map>
 #include <set>
 
+#include "domain/clock.hpp"
 #include "persistence/database.hpp"
+#include "persistence/loaders.hpp"
 #include "persistence/migrations.hpp"
+#include "persistence/writes.hpp"
 
 using namespace algomirror;
 
@@ -162,6 +165,21 @@ std::pair<int64_t, int> insert_full_row(database& db, const schema::table& t, in
     CAF_FAIL("insert into " << t.name << " failed: " << e.what());
   }
   return {0, n};
+}
+
+/// Runs a prepared write the way the store does (statements, then the id query).
+int64_t apply_write(database& db, const prepared_write& w) {
+  if (!w.error.empty())
+    CAF_FAIL("write refused: " << w.error);
+  for (auto& st : w.statements)
+    db.execute(*st.sql, st.values);
+  if (w.id_query == nullptr)
+    return 0;
+  return std::stoll(*db.query(*w.id_query, w.id_query_values).at(0).at(0));
+}
+
+utc_time at_utc(const char* iso) {
+  return *parse_iso8601(iso);
 }
 
 struct migrated_database : fresh_database {
@@ -347,6 +365,162 @@ CAF_TEST(an old database migrates forward without losing rows) {
   CAF_CHECK_EQUAL(up->from, 1);
   CAF_CHECK_EQUAL(count(*db, "SELECT COUNT(*) FROM users WHERE id = ?", {user}), 1);
   CAF_CHECK_EQUAL(count(*db, "SELECT COUNT(*) FROM market_holidays"), 15);
+}
+
+CAF_TEST(what the store writes the loaders read back) {
+  auto user = db->insert("INSERT INTO users (username, email, password_hash) VALUES (?, ?, ?)",
+                         {std::string{"harry"}, std::string{"h@example.com"}, std::string{"h"}});
+  auto second = db->insert("INSERT INTO trading_accounts (user_id, account_name, broker, "
+                           "priority) VALUES (?, ?, ?, ?)",
+                           {user, std::string{"second"}, std::string{"dhan"}, int64_t{2}});
+  auto primary = db->insert("INSERT INTO trading_accounts (user_id, account_name, broker, "
+                            "is_primary, api_key_encrypted) VALUES (?, ?, ?, ?, ?)",
+                            {user, std::string{"main"}, std::string{"zerodha"}, true,
+                             std::string{"nonce:cipher"}});
+  db->insert("INSERT INTO trading_accounts (user_id, account_name, broker, is_active) "
+             "VALUES (?, ?, ?, ?)",
+             {user, std::string{"off"}, std::string{"x"}, false});
+  auto strategy = db->insert(
+    "INSERT INTO strategies (user_id, name, market_condition, risk_profile, entry_time, "
+    "square_off_time, max_loss, trailing_sl_type, trailing_sl, supertrend_exit_enabled, "
+    "supertrend_exit_type, supertrend_period, supertrend_multiplier, supertrend_timeframe, "
+    "risk_scope, selected_accounts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    {user, std::string{"straddle"}, std::string{"non_expiry"}, std::string{"grade_B"},
+     std::string{"09:20:00"}, std::string{"15:15:00"}, 5000.0, std::string{"percentage"}, 20.0,
+     true, std::string{"breakout"}, int64_t{10}, 2.5, std::string{"10m"}, std::string{"run"},
+     std::string{R"(["1","2"])"}});
+  auto leg2 = db->insert("INSERT INTO strategy_legs (strategy_id, leg_number, instrument, "
+                         "product_type, expiry, action, option_type, strike_selection, "
+                         "strike_offset, order_type, lots, stop_loss_type, stop_loss_value) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         {strategy, int64_t{2}, std::string{"NIFTY"}, std::string{"options"},
+                          std::string{"current_week"}, std::string{"SELL"}, std::string{"CE"},
+                          std::string{"ATM"}, int64_t{0}, std::string{"MARKET"}, int64_t{1},
+                          std::string{"percentage"}, 30.0});
+  db->insert("INSERT INTO strategy_legs (strategy_id, leg_number, instrument, product_type, "
+             "expiry, action, option_type, strike_selection, strike_offset, order_type, lots) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             {strategy, int64_t{1}, std::string{"NIFTY"}, std::string{"options"},
+              std::string{"current_week"}, std::string{"BUY"}, std::string{"CE"},
+              std::string{"OTM"}, int64_t{4}, std::string{"MARKET"}, int64_t{1}});
+
+  run_record run;
+  run.write_id = "run-create-1";
+  run.strategy_id = strategy;
+  run.phase = run_phase::live;
+  run.scope = risk_scope::run;
+  run.started_at = at_utc("2026-11-25T09:20:00+05:30");
+  run.max_loss_fired = true;
+  run.trailing_state_json = R"({"initial":-860,"stop":-760})";
+  auto run_id = apply_write(*db, prepare_write(run));
+  CAF_CHECK(run_id > 0);
+  CAF_CHECK_EQUAL(apply_write(*db, prepare_write(run)), run_id); // replayed creation
+
+  execution_state x;
+  x.write_id = "exec-create-1";
+  x.run_id = run_id;
+  x.strategy_id = strategy;
+  x.account_id = primary;
+  x.leg_id = leg2;
+  x.inst = {"NIFTY25NOV2524000CE", exchange::nfo};
+  x.action = side::sell;
+  x.order_product = product::nrml;
+  x.quantity = 130;
+  x.entry_price = 101.255; // stored rounded to 2 decimals
+  x.status = execution_status::entered;
+  x.entry_order_ids = {"26112500000001", "26112500000002"};
+  x.entered_at = at_utc("2026-11-25T09:20:01.5+05:30");
+  x.underlying = "NIFTY";
+  x.execution_id = apply_write(*db, prepare_write(x));
+  CAF_REQUIRE(x.execution_id > 0);
+  exit_claim claim{"claim-1", x.execution_id, exit_reason::trailing_stop, 2,
+                   at_utc("2026-11-25T10:00:00+05:30"), {}};
+  apply_write(*db, prepare_write(claim));
+  account_status status{primary, "main", "zerodha", connection_health::connected, 0,
+                        at_utc("2026-11-25T09:00:00+05:30")};
+  apply_write(*db, prepare_write(status));
+
+  load_problems problems;
+  auto accounts = load_active_accounts(*db, problems);
+  CAF_REQUIRE_EQUAL(accounts.size(), 2u);
+  CAF_CHECK_EQUAL(accounts[0].id, primary); // primary first, then by priority
+  CAF_CHECK_EQUAL(accounts[0].api_key_encrypted, "nonce:cipher");
+  CAF_CHECK(accounts[0].health == connection_health::connected);
+  CAF_CHECK_EQUAL(accounts[1].id, second);
+
+  auto strategies = load_strategies(*db, problems);
+  CAF_REQUIRE_EQUAL(strategies.size(), 1u);
+  auto& s = strategies[0];
+  CAF_CHECK_EQUAL(s.name, "straddle");
+  CAF_CHECK(s.condition == market_condition::non_expiry);
+  CAF_CHECK_EQUAL(s.entry_time.seconds, 9 * 3600 + 20 * 60);
+  CAF_CHECK_EQUAL(s.max_loss, 5000.0);
+  CAF_CHECK(s.trailing_stop == (threshold{threshold_kind::percentage, 20}));
+  CAF_CHECK(s.supertrend == (supertrend_settings{true, supertrend_exit_kind::breakout, 10, 2.5, "10m"}));
+  CAF_CHECK(s.scope == risk_scope::run);
+  CAF_CHECK(s.account_ids == (std::vector<int64_t>{1, 2}));
+  CAF_REQUIRE_EQUAL(s.legs.size(), 2u);
+  CAF_CHECK_EQUAL(s.legs[0].leg_number, 1);
+  CAF_CHECK(s.legs[0].strike == strike_selection::otm);
+  CAF_CHECK_EQUAL(s.legs[0].strike_offset, 4);
+  CAF_CHECK(s.legs[1].action == side::sell);
+  CAF_CHECK(s.legs[1].stop_loss == (threshold{threshold_kind::percentage, 30}));
+  CAF_CHECK(s.legs[0].stop_loss.kind == threshold_kind::off);
+
+  auto runs = load_unfinished_runs(*db, problems);
+  CAF_REQUIRE_EQUAL(runs.size(), 1u);
+  CAF_CHECK_EQUAL(runs[0].id, run_id);
+  CAF_CHECK(runs[0].phase == run_phase::live);
+  CAF_CHECK(runs[0].max_loss_fired && !runs[0].trailing_stop_fired);
+  CAF_CHECK(runs[0].started_at == run.started_at);
+
+  auto executions = load_open_executions(*db, problems);
+  CAF_REQUIRE_EQUAL(executions.size(), 1u);
+  auto& e = executions[0];
+  CAF_CHECK_EQUAL(e.execution_id, x.execution_id);
+  CAF_CHECK(e.status == execution_status::exit_pending);
+  CAF_CHECK(e.reason == exit_reason::trailing_stop);
+  CAF_CHECK_EQUAL(e.exit_attempts, 2);
+  CAF_CHECK_EQUAL(e.entry_price, 101.26);
+  CAF_CHECK(e.entry_order_ids == x.entry_order_ids);
+  CAF_CHECK(e.entered_at == x.entered_at);
+  CAF_CHECK(e.exit_claimed_at == claim.claimed_at);
+  CAF_CHECK(e.inst == x.inst);
+  CAF_CHECK(e.order_product == product::nrml);
+  CAF_CHECK_EQUAL(e.underlying, "NIFTY");
+  CAF_CHECK(problems.empty());
+
+  // A row with a word we do not know is reported and left out; the others still load.
+  db->execute("UPDATE strategy_executions SET status = ? WHERE id = ?",
+              {std::string{"weird"}, x.execution_id});
+  db->execute("UPDATE strategy_runs SET status = ? WHERE id = ?", {std::string{"odd"}, run_id});
+  CAF_CHECK(load_open_executions(*db, problems).empty());
+  CAF_REQUIRE_EQUAL(load_unfinished_runs(*db, problems).size(), 0u);
+  CAF_REQUIRE_EQUAL(problems.size(), 1u);
+  CAF_CHECK(problems[0].find("strategy_runs") != std::string::npos
+            && problems[0].find("'odd'") != std::string::npos);
+}
+
+CAF_TEST(the calendar loads its templates and holidays and special sessions) {
+  db->execute("INSERT INTO special_trading_sessions (date, name, market, market_open, "
+              "market_close) VALUES (?, ?, ?, ?, ?)",
+              {std::string{"2026-11-08"}, std::string{"Muhurat"}, std::string{"NSE"},
+               std::string{"18:00:00"}, std::string{"19:15:00"}});
+  load_problems problems;
+  auto cal = load_calendar(*db, problems);
+  CAF_REQUIRE_EQUAL(cal.templates.size(), 3u);
+  CAF_CHECK_EQUAL(cal.templates[0].name, "equity");
+  CAF_CHECK_EQUAL(cal.templates[0].open.seconds, 9 * 3600 + 15 * 60);
+  CAF_CHECK_EQUAL(cal.templates[0].pre_open_end.seconds, 9 * 3600 + 8 * 60);
+  CAF_CHECK(cal.templates[0].weekdays == (std::vector<int32_t>{1, 2, 3, 4, 5}));
+  CAF_CHECK(cal.templates[1].pre_open_start.seconds < 0); // commodity: no pre-open
+  CAF_REQUIRE_EQUAL(cal.holidays.size(), 15u);
+  CAF_CHECK_EQUAL(cal.holidays.front().date, "2026-01-26");
+  CAF_CHECK(cal.holidays.front().markets == (std::vector<std::string>{"NSE", "BSE"}));
+  CAF_REQUIRE_EQUAL(cal.special_sessions.size(), 1u);
+  CAF_CHECK_EQUAL(cal.special_sessions[0].name, "Muhurat");
+  CAF_CHECK_EQUAL(cal.special_sessions[0].close.seconds, 19 * 3600 + 15 * 60);
+  CAF_CHECK(problems.empty());
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
