@@ -45,7 +45,7 @@ using clock_listener_actor = caf::typed_actor<  //
 /// is answered with `errc::invalid_input` naming the field, and never poisons other writes.
 using store_actor = caf::typed_actor<
   caf::replies_to<write_atom, activity_entry>::with<caf::ok_atom>,
-  caf::replies_to<write_atom, execution_state>::with<caf::ok_atom>, // update, coalesced
+  caf::replies_to<write_atom, execution_state>::with<caf::ok_atom>, // id 0: create; else update
   caf::replies_to<write_atom, run_record>::with<caf::ok_atom>,      // update, coalesced
   caf::replies_to<write_atom, account_status>::with<caf::ok_atom>,  // coalesced per account
   caf::replies_to<durable_atom, order_intent>::with<uint64_t>,      // answers the sequence

@@ -103,6 +103,17 @@ private:
   }
 
   sqlite3_stmt* prepare(std::string_view sql) {
+    // Batches run the same statement again and again: the last one is found by comparing
+    // the text (a memcmp), without hashing it.
+    if (last_stmt_ != nullptr && sql == last_sql_)
+      return last_stmt_;
+    auto* stmt = lookup(sql);
+    last_sql_.assign(sql);
+    last_stmt_ = stmt;
+    return stmt;
+  }
+
+  sqlite3_stmt* lookup(std::string_view sql) {
     std::string key{sql};
     if (auto i = statements_.find(key); i != statements_.end())
       return i->second;
@@ -119,7 +130,11 @@ private:
   sqlite3_stmt* run(std::string_view sql, const std::vector<sql_value>& params, OnRow on_row) {
     auto* stmt = prepare(sql);
     sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
+    if (static_cast<int>(params.size()) != sqlite3_bind_parameter_count(stmt))
+      throw database_error(error_kind::other,
+                           "SQLite: " + std::to_string(params.size()) + " values for "
+                             + std::to_string(sqlite3_bind_parameter_count(stmt))
+                             + " parameters in: " + std::string{sql});
     for (size_t i = 0; i < params.size(); ++i) {
       int pos = static_cast<int>(i + 1);
       std::visit(
@@ -134,7 +149,8 @@ private:
           else if constexpr (std::is_same_v<T, bool>)
             sqlite3_bind_int(stmt, pos, v ? 1 : 0);
           else
-            sqlite3_bind_text(stmt, pos, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+            // `params` outlives the step: no copy needed.
+            sqlite3_bind_text(stmt, pos, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
         },
         params[i]);
     }
@@ -157,6 +173,8 @@ private:
   sqlite3* db_;
   std::string url_;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  std::string last_sql_;
+  sqlite3_stmt* last_stmt_ = nullptr;
   bool in_tx_ = false;
 };
 
@@ -222,6 +240,28 @@ public:
       id = r.at(0).at(0).as<int64_t>();
     });
     return id;
+  }
+
+  uint64_t execute_batch(const batch_shape& shape, const std::string& single_sql,
+                         const std::vector<const std::vector<sql_value>*>& rows) override {
+    (void) single_sql;
+    uint64_t changed = 0;
+    size_t done = 0;
+    // Chunks of 128 rows, the rest in powers of two: a handful of statement texts per shape.
+    while (done < rows.size()) {
+      size_t left = rows.size() - done;
+      size_t n = 128;
+      while (n > left)
+        n /= 2;
+      auto& sql = batch_sql(shape, n);
+      std::vector<sql_value> values;
+      values.reserve(n * (shape.columns.size() + 1));
+      for (size_t i = done; i < done + n; ++i)
+        values.insert(values.end(), rows[i]->begin(), rows[i]->end());
+      changed += execute(sql, values);
+      done += n;
+    }
+    return changed;
   }
 
   void begin() override {
@@ -339,6 +379,78 @@ private:
     });
   }
 
+  /// The statement text of `shape` for `n` rows (cached).
+  const std::string& batch_sql(const batch_shape& shape, size_t n) {
+    auto key = std::to_string(reinterpret_cast<uintptr_t>(&shape)) + "/" + std::to_string(n);
+    auto i = batch_sql_.find(key);
+    if (i != batch_sql_.end())
+      return i->second;
+    std::string sql;
+    size_t width = shape.columns.size() + (shape.kind == batch_shape::form::update ? 1 : 0);
+    auto quoted = [](const std::string& c) { return "\"" + c + "\""; };
+    if (shape.kind == batch_shape::form::insert) {
+      sql = "INSERT INTO " + shape.table + " (";
+      for (size_t c = 0; c < shape.columns.size(); ++c)
+        sql += (c ? ", " : "") + quoted(shape.columns[c]);
+      sql += ") VALUES ";
+      for (size_t r = 0; r < n; ++r) {
+        sql += r ? ", (" : "(";
+        for (size_t c = 0; c < width; ++c)
+          sql += c ? ", ?" : "?";
+        sql += ")";
+      }
+      sql += " ON CONFLICT (" + quoted(shape.conflict_key) + ") DO NOTHING";
+    } else {
+      sql = "UPDATE " + shape.table + " AS t SET ";
+      for (size_t c = 0; c < shape.columns.size(); ++c)
+        sql += (c ? ", " : "") + quoted(shape.columns[c]) + " = v." + quoted(shape.columns[c]);
+      if (shape.touch_updated_at)
+        sql += ", updated_at = CURRENT_TIMESTAMP";
+      sql += " FROM (VALUES ";
+      for (size_t r = 0; r < n; ++r) {
+        sql += r ? ", (" : "(";
+        for (size_t c = 0; c < width; ++c) {
+          sql += c ? ", ?::" : "?::";
+          sql += c < shape.types.size() ? pg_type(shape.types[c]) : "bigint";
+        }
+        sql += ")";
+      }
+      sql += ") AS v (";
+      for (size_t c = 0; c < shape.columns.size(); ++c)
+        sql += quoted(shape.columns[c]) + ", ";
+      sql += "\"__id\") WHERE t.id = v.\"__id\"";
+    }
+    return batch_sql_.emplace(std::move(key), std::move(sql)).first->second;
+  }
+
+  static const char* pg_type(schema::column_type t) {
+    using ct = schema::column_type;
+    switch (t) {
+      case ct::id:
+      case ct::reference:
+      case ct::big_integer:
+        return "bigint";
+      case ct::integer:
+        return "integer";
+      case ct::real:
+        return "double precision";
+      case ct::money:
+        return "numeric";
+      case ct::boolean:
+        return "boolean";
+      case ct::timestamp:
+        return "timestamp";
+      case ct::date:
+        return "date";
+      case ct::time:
+        return "time";
+      case ct::json:
+        return "jsonb";
+      default:
+        return "text";
+    }
+  }
+
   void drop_connection() {
     tx_.reset();
     conn_.reset();
@@ -350,6 +462,7 @@ private:
   std::unique_ptr<pqxx::connection> conn_;
   std::unique_ptr<pqxx::work> tx_;
   std::unordered_map<std::string, std::string> prepared_;
+  std::unordered_map<std::string, std::string> batch_sql_;
 };
 
 } // namespace

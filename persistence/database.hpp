@@ -17,6 +17,19 @@ namespace algomirror {
 /// A result row in text form (NULL = nullopt); both backends can give every type as text.
 using sql_row = std::vector<std::optional<std::string>>;
 
+/// The form of a statement that can be run for many rows at once: an INSERT of `columns`
+/// doing nothing on a conflict with `conflict_key`, or an UPDATE of `columns` by id (the id
+/// bound after them). Backends that can send many rows in one statement use it.
+struct batch_shape {
+  enum class form : uint8_t { insert, update };
+  form kind = form::insert;
+  std::string table;
+  std::vector<std::string> columns;
+  std::vector<schema::column_type> types;
+  std::string conflict_key;    ///< insert only
+  bool touch_updated_at = false; ///< update only
+};
+
 /// One database connection behind one interface: SQLite (embedded default) or PostgreSQL.
 /// SQL is written once with `?` placeholders; the PostgreSQL backend renumbers them. Statements
 /// are prepared once per connection and cached. Not thread-safe: owned by one thread (the
@@ -47,6 +60,17 @@ public:
 
   /// Runs an INSERT and returns the new row's id.
   virtual int64_t insert(std::string_view sql, const std::vector<sql_value>& params) = 0;
+
+  /// Runs `single_sql` (the one-row form of `shape`) for every row of `rows`; returns the rows
+  /// changed. The default runs them one by one; PostgreSQL sends many rows per statement.
+  virtual uint64_t execute_batch(const batch_shape& shape, const std::string& single_sql,
+                                 const std::vector<const std::vector<sql_value>*>& rows) {
+    (void) shape;
+    uint64_t changed = 0;
+    for (auto* row : rows)
+      changed += execute(single_sql, *row);
+    return changed;
+  }
 
   virtual void begin() = 0;
   virtual void commit() = 0;

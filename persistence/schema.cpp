@@ -578,23 +578,33 @@ std::vector<std::string> render_indexes(const table& t, dialect) {
   return out;
 }
 
-std::string check_values(const table& t, const std::vector<std::string>& columns,
+std::string check_values(const std::string& table_name, const std::vector<const column*>& defs,
                          const std::vector<sql_value>& values) {
-  for (size_t i = 0; i < columns.size(); ++i) {
-    auto* c = t.find(columns[i]);
-    if (c == nullptr)
-      return t.name + "." + columns[i] + ": no such column";
+  for (size_t i = 0; i < defs.size(); ++i) {
+    auto* c = defs[i];
     if (i >= values.size() || std::holds_alternative<std::monostate>(values[i])) {
       if ((c->flags & not_null) && c->type != ct::id)
-        return t.name + "." + c->name + ": must not be empty (NULL)";
+        return table_name + "." + c->name + ": must not be empty (NULL)";
       continue;
     }
     auto* text = std::get_if<std::string>(&values[i]);
     if (c->type == ct::varchar && text != nullptr && text->size() > static_cast<size_t>(c->length))
-      return t.name + "." + c->name + ": " + std::to_string(text->size())
+      return table_name + "." + c->name + ": " + std::to_string(text->size())
              + " characters, at most " + std::to_string(c->length) + " allowed";
   }
   return {};
+}
+
+std::string check_values(const table& t, const std::vector<std::string>& columns,
+                         const std::vector<sql_value>& values) {
+  std::vector<const column*> defs;
+  for (auto& name : columns) {
+    auto* c = t.find(name);
+    if (c == nullptr)
+      return t.name + "." + name + ": no such column";
+    defs.push_back(c);
+  }
+  return check_values(t.name, defs, values);
 }
 
 std::string render_drop_table(const table& t, dialect d) {

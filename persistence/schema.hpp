@@ -81,6 +81,11 @@ std::vector<std::string> render_indexes(const table& t, dialect d);
 std::string check_values(const table& t, const std::vector<std::string>& columns,
                          const std::vector<sql_value>& values);
 
+/// The same check for values already matched to their column definitions (hot path: the
+/// definitions are looked up once per kind of write, not per value).
+std::string check_values(const std::string& table_name, const std::vector<const column*>& defs,
+                         const std::vector<sql_value>& values);
+
 /// DROP TABLE.
 std::string render_drop_table(const table& t, dialect d);
 

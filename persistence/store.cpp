@@ -29,6 +29,7 @@ struct queued_write {
   std::vector<reply_fn> replies;
   std::string failure; ///< set when the database refused this write (bad input)
   int64_t id = 0;
+  bool done = false; ///< committed (or refused) and answered; leaves the queue
 };
 
 using write_ptr = std::shared_ptr<queued_write>;
@@ -231,11 +232,41 @@ private:
     }
   }
 
+  /// Can `w` share one multi-row statement with its neighbours? Inserts always (a conflict
+  /// does nothing, whatever the order); updates only when keyed, since a key is queued once,
+  /// so no two rows of one statement update the same row.
+  static bool groupable(const queued_write& w) {
+    if (w.write.statements.size() != 1 || w.write.id_query != nullptr)
+      return false;
+    auto* b = w.write.statements[0].batch;
+    return b != nullptr && (b->kind == batch_shape::form::insert || !w.key.empty());
+  }
+
   void write_batch(database& db, std::vector<write_ptr>& batch) {
     db.begin();
     try {
-      for (auto& w : batch)
-        apply(db, *w);
+      std::vector<const std::vector<sql_value>*> rows;
+      for (size_t i = 0; i < batch.size();) {
+        if (!groupable(*batch[i])) {
+          apply(db, *batch[i++]);
+          continue;
+        }
+        // A run of writes of the same form goes out as multi-row statements.
+        auto& first = batch[i]->write.statements[0];
+        rows.clear();
+        size_t j = i;
+        bool must_change = false;
+        for (; j < batch.size() && groupable(*batch[j])
+               && batch[j]->write.statements[0].batch == first.batch;
+             ++j) {
+          rows.push_back(&batch[j]->write.statements[0].values);
+          must_change = must_change || batch[j]->write.must_change_rows;
+        }
+        auto changed = db.execute_batch(*first.batch, *first.sql, rows);
+        if (must_change && changed < rows.size())
+          throw bad_write("an update found no row"); // the slow path names which
+        i = j;
+      }
       db.commit();
     } catch (...) {
       db.rollback();
@@ -297,10 +328,9 @@ private:
       for (auto& reply : w->replies)
         reply(error, w->id);
       w->replies.clear();
+      w->done = true;
     }
-    std::erase_if(st_.queue, [&](const write_ptr& w) {
-      return std::find(batch.begin(), batch.end(), w) != batch.end();
-    });
+    std::erase_if(st_.queue, [](const write_ptr& w) { return w->done; });
   }
 
   void on_outage(const std::string& error) {
@@ -372,15 +402,14 @@ store_actor::behavior_type store(store_pointer self, std::shared_ptr<database> d
       return rp;
     },
     [=](write_atom, const execution_state& x) {
+      // An execution without an id is created in the next batch (no id is answered: use the
+      // durable write when the id is needed at once); one with an id is updated, coalesced.
       auto rp = self->make_response_promise<caf::ok_atom>();
-      if (x.execution_id == 0) {
-        rp.deliver(make_error(errc::invalid_input,
-                              "strategy_executions.id: a routine update needs the execution's "
-                              "id; create the row with a durable write first"));
-        return rp;
-      }
-      logic->enqueue("execution:" + std::to_string(x.execution_id), prepare_write(x), false,
-                     false, ok_reply(rp));
+      auto key = x.execution_id != 0 ? "execution:" + std::to_string(x.execution_id)
+                                     : std::string{};
+      auto write = prepare_write(x);
+      write.id_query = nullptr; // a routine creation answers no id
+      logic->enqueue(std::move(key), std::move(write), false, false, ok_reply(rp));
       return rp;
     },
     [=](write_atom, const run_record& x) {

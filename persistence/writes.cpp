@@ -15,6 +15,18 @@ struct statement_shape {
   const schema::table* table = nullptr;
   std::vector<std::string> columns;
   std::string sql;
+  std::vector<const schema::column*> defs; ///< the definitions of `columns`, looked up once
+  batch_shape batch;
+
+  statement_shape(const char* table_name, std::vector<std::string> cols)
+    : table(schema::find_table(table_name)), columns(std::move(cols)) {
+    batch.table = table_name;
+    batch.columns = columns;
+    for (auto& c : columns) {
+      defs.push_back(table->find(c)); // every shape names existing columns (tested)
+      batch.types.push_back(defs.back()->type);
+    }
+  }
 };
 
 std::string column_list(const std::vector<std::string>& columns) {
@@ -27,38 +39,41 @@ std::string column_list(const std::vector<std::string>& columns) {
 /// INSERT … ON CONFLICT (unique_key) DO NOTHING: replaying it inserts nothing twice.
 statement_shape insert_shape(const char* table, std::vector<std::string> columns,
                              const char* unique_key) {
-  statement_shape s{schema::find_table(table), std::move(columns), {}};
+  statement_shape s{table, std::move(columns)};
   std::string marks;
   for (size_t i = 0; i < s.columns.size(); ++i)
     marks += i ? ", ?" : "?";
   s.sql = std::string{"INSERT INTO "} + table + " (" + column_list(s.columns) + ") VALUES ("
           + marks + ") ON CONFLICT (\"" + unique_key + "\") DO NOTHING";
+  s.batch.kind = batch_shape::form::insert;
+  s.batch.conflict_key = unique_key;
   return s;
 }
 
 /// UPDATE … SET c = ?, … WHERE id = ? (the id is bound last): absolute values, idempotent.
 statement_shape update_shape(const char* table, std::vector<std::string> columns,
                              bool touch_updated_at = true) {
-  statement_shape s{schema::find_table(table), std::move(columns), {}};
+  statement_shape s{table, std::move(columns)};
   std::string sets;
   for (auto& c : s.columns)
     sets += (sets.empty() ? "\"" : ", \"") + c + "\" = ?";
   if (touch_updated_at)
     sets += ", updated_at = CURRENT_TIMESTAMP";
   s.sql = std::string{"UPDATE "} + table + " SET " + sets + " WHERE id = ?";
+  s.batch.kind = batch_shape::form::update;
+  s.batch.touch_updated_at = touch_updated_at;
   return s;
 }
 
 /// Binds `values` to `shape` after checking them against the column definitions.
+/// `checked` is how many leading values belong to `shape.columns` (an update binds the id
+/// after them).
 void add_statement(prepared_write& w, const statement_shape& shape, std::vector<sql_value> values,
                    size_t checked = SIZE_MAX) {
-  if (w.error.empty()) {
-    auto n = std::min(checked, std::min(values.size(), shape.columns.size()));
-    std::vector<std::string> names(shape.columns.begin(), shape.columns.begin() + n);
-    std::vector<sql_value> head(values.begin(), values.begin() + n);
-    w.error = schema::check_values(*shape.table, names, head);
-  }
-  w.statements.push_back({&shape.sql, std::move(values)});
+  (void) checked; // values beyond the columns (the id of an update) are not checked
+  if (w.error.empty())
+    w.error = schema::check_values(shape.table->name, shape.defs, values);
+  w.statements.push_back({&shape.sql, &shape.batch, std::move(values)});
 }
 
 sql_value id_or_null(int64_t id) {

@@ -13,13 +13,15 @@
 #include "messages/orders.hpp"
 #include "messages/risk.hpp"
 #include "messages/storage.hpp"
+#include "persistence/database.hpp"
 #include "persistence/sql_value.hpp"
 
 namespace algomirror {
 
 /// One statement and its values.
 struct sql_write {
-  const std::string* sql = nullptr; ///< a statement text owned by its `write_kind`
+  const std::string* sql = nullptr;   ///< a statement text owned by its kind of write
+  const batch_shape* batch = nullptr; ///< its form for many rows at once
   std::vector<sql_value> values;
 };
 

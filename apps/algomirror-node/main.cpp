@@ -16,6 +16,7 @@
 #include "config/logging.hpp"
 #include "config/options.hpp"
 #include "messages/type_ids.hpp"
+#include "persistence/loaders.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/store.hpp"
 
@@ -81,6 +82,21 @@ int run_node(const node_options& opts) {
                report->from == report->to ? "" : " (from " + std::to_string(report->from) + ")");
   if (opts.migrate_only)
     return 0;
+  // What the node will rebuild from: the actors that own it arrive with later issues; for now
+  // the counts and any unreadable row are logged.
+  load_problems problems;
+  auto accounts = load_active_accounts(**db, problems);
+  auto strategies = load_strategies(**db, problems);
+  auto runs = load_unfinished_runs(**db, problems);
+  auto executions = load_open_executions(**db, problems);
+  auto sessions = load_open_ws_sessions(**db, problems);
+  auto calendar = load_calendar(**db, problems);
+  spdlog::info("loaded {} active accounts, {} strategies, {} unfinished runs, {} open "
+               "executions, {} open sessions, {} holidays",
+               accounts.size(), strategies.size(), runs.size(), executions.size(),
+               sessions.size(), calendar.holidays.size());
+  for (auto& problem : problems)
+    spdlog::warn("row left out at start-up: {}", problem);
   caf::actor_system_config cfg;
   if (!configure_caf(cfg, opts))
     return 2;

@@ -501,6 +501,64 @@ CAF_TEST(what the store writes the loaders read back) {
             && problems[0].find("'odd'") != std::string::npos);
 }
 
+CAF_TEST(many rows of one form go out together and land as one by one would) {
+  auto user = db->insert("INSERT INTO users (username, email, password_hash) VALUES (?, ?, ?)",
+                         {std::string{"ivy"}, std::string{"i@example.com"}, std::string{"h"}});
+  // 300 rows: chunks of 128, 128, 32, 8 and 4 on PostgreSQL.
+  std::vector<prepared_write> creates;
+  for (int i = 0; i < 300; ++i)
+    creates.push_back(prepare_write(activity_entry{"batch-" + std::to_string(i), user, "batched",
+                                                   "{}", "test",
+                                                   at_utc("2026-11-25T09:15:00+05:30")}));
+  creates.push_back(creates[7]); // a replayed write in the same statement does nothing
+  std::vector<const std::vector<sql_value>*> rows;
+  for (auto& w : creates)
+    rows.push_back(&w.statements[0].values);
+  auto& first = creates[0].statements[0];
+  db->begin();
+  auto changed = db->execute_batch(*first.batch, *first.sql, rows);
+  db->commit();
+  CAF_CHECK_EQUAL(changed, 300u);
+  CAF_CHECK_EQUAL(count(*db, "SELECT COUNT(*) FROM activity_logs WHERE action = 'batched'"), 300);
+  // Updates by id, many rows per statement, typed values (money, timestamps, JSON, NULL).
+  auto account = db->insert("INSERT INTO trading_accounts (user_id, account_name, broker) "
+                            "VALUES (?, ?, ?)",
+                            {user, std::string{"acc"}, std::string{"b"}});
+  auto strategy = db->insert("INSERT INTO strategies (user_id, name) VALUES (?, ?)",
+                             {user, std::string{"s"}});
+  auto leg = db->insert("INSERT INTO strategy_legs (strategy_id, leg_number) VALUES (?, ?)",
+                        {strategy, int64_t{1}});
+  std::vector<prepared_write> updates;
+  for (int i = 0; i < 40; ++i) {
+    execution_state x;
+    x.write_id = "exec-" + std::to_string(i);
+    x.strategy_id = strategy;
+    x.account_id = account;
+    x.leg_id = leg;
+    x.inst = {"NIFTY25NOV2524000CE", exchange::nfo};
+    x.status = execution_status::entered;
+    x.execution_id = apply_write(*db, prepare_write(x));
+    x.last_price = 100.0 + i;
+    x.entry_order_ids = {"id-" + std::to_string(i)};
+    x.entered_at = at_utc("2026-11-25T09:16:00+05:30");
+    updates.push_back(prepare_write(x));
+  }
+  rows.clear();
+  for (auto& w : updates)
+    rows.push_back(&w.statements[0].values);
+  auto& upd = updates[0].statements[0];
+  db->begin();
+  changed = db->execute_batch(*upd.batch, *upd.sql, rows);
+  db->commit();
+  CAF_CHECK_EQUAL(changed, 40u);
+  CAF_CHECK_EQUAL(count(*db, "SELECT COUNT(*) FROM strategy_executions WHERE last_price >= 100 "
+                             "AND entry_time IS NOT NULL AND order_id LIKE 'id-%'"),
+                  40);
+  CAF_CHECK_EQUAL(count(*db, "SELECT CAST(last_price AS INTEGER) FROM strategy_executions "
+                             "WHERE write_id = 'exec-39'"),
+                  139);
+}
+
 CAF_TEST(the calendar loads its templates and holidays and special sessions) {
   db->execute("INSERT INTO special_trading_sessions (date, name, market, market_open, "
               "market_close) VALUES (?, ?, ?, ?, ?)",
