@@ -13,7 +13,7 @@ namespace {
 struct node_state {
   node_config cfg;
   node_phase phase = node_phase::starting;
-  utc_time started_at;
+  utc_instant started_at;
   static inline const char* name = "node";
 };
 

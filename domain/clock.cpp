@@ -51,11 +51,11 @@ calendar_fields split(sys_time<microseconds> t) {
 
 scaled_clock::scaled_clock() = default;
 
-scaled_clock::scaled_clock(utc_time start, double speed)
+scaled_clock::scaled_clock(utc_instant start, double speed)
   : system_(false), start_(start), anchor_(steady_clock::now()), speed_(speed) {
 }
 
-utc_time scaled_clock::now() const {
+utc_instant scaled_clock::now() const {
   if (system_)
     return time_point_cast<microseconds>(system_clock::now());
   auto elapsed = duration<double, std::micro>(steady_clock::now() - anchor_) * speed_;
@@ -68,9 +68,9 @@ nanoseconds scaled_clock::real_delay(nanoseconds market_time) const {
   return duration_cast<nanoseconds>(duration<double, std::nano>(market_time) / speed_);
 }
 
-result<utc_time> parse_iso8601(std::string_view text) {
+result<utc_instant> parse_iso8601(std::string_view text) {
   auto fail = [&] {
-    return result<utc_time>::failure(
+    return result<utc_instant>::failure(
       "'" + std::string{text}
       + "' is not an ISO-8601 instant; use YYYY-MM-DDTHH:MM[:SS][Z|+05:30], "
         "e.g. 2026-11-25T09:15:00+05:30");
@@ -125,12 +125,12 @@ result<utc_time> parse_iso8601(std::string_view text) {
     return fail();
   year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
   if (!ymd.ok() || h > 23 || mi > 59 || s > 59)
-    return result<utc_time>::failure("'" + std::string{text} + "' is not a valid date and time");
+    return result<utc_instant>::failure("'" + std::string{text} + "' is not a valid date and time");
   auto local = sys_days{ymd} + hours{h} + minutes{mi} + seconds{s} + fraction;
-  return utc_time{local - offset};
+  return utc_instant{local - offset};
 }
 
-std::string format_utc(utc_time t) {
+std::string format_utc(utc_instant t) {
   auto f = split(t);
   char buf[48];
   std::snprintf(buf, sizeof(buf), "%04d-%02u-%02uT%02ld:%02ld:%02ld.%06ldZ", f.year, f.month,
@@ -138,7 +138,7 @@ std::string format_utc(utc_time t) {
   return buf;
 }
 
-std::string format_ist(utc_time t) {
+std::string format_ist(utc_instant t) {
   auto f = split(t + ist_offset);
   char buf[48];
   std::snprintf(buf, sizeof(buf), "%04d-%02u-%02u %02ld:%02ld:%02ld IST", f.year, f.month, f.day,

@@ -17,7 +17,7 @@ inline constexpr std::chrono::minutes ist_offset{5 * 60 + 30};
 class clock {
 public:
   virtual ~clock() = default;
-  virtual utc_time now() const = 0;
+  virtual utc_instant now() const = 0;
 };
 
 /// Real time (speed 1 from the system clock), or `--clock-start`/`--clock-speed`: market time
@@ -28,9 +28,9 @@ public:
   scaled_clock();
 
   /// Starts at `start`, runs at `speed` (> 0).
-  scaled_clock(utc_time start, double speed);
+  scaled_clock(utc_instant start, double speed);
 
-  utc_time now() const override;
+  utc_instant now() const override;
 
   double speed() const noexcept { return speed_; }
 
@@ -39,7 +39,7 @@ public:
 
 private:
   bool system_ = true;
-  utc_time start_;
+  utc_instant start_;
   std::chrono::steady_clock::time_point anchor_;
   double speed_ = 1.0;
 };
@@ -47,23 +47,23 @@ private:
 /// A clock that moves only when told to (tests).
 class manual_clock final : public clock {
 public:
-  explicit manual_clock(utc_time start) : now_(start) {}
-  utc_time now() const override { return now_; }
-  void set(utc_time t) { now_ = t; }
+  explicit manual_clock(utc_instant start) : now_(start) {}
+  utc_instant now() const override { return now_; }
+  void set(utc_instant t) { now_ = t; }
   void advance(std::chrono::microseconds d) { now_ += d; }
 
 private:
-  utc_time now_;
+  utc_instant now_;
 };
 
 /// Parses an ISO-8601 instant: `YYYY-MM-DDTHH:MM[:SS[.ffffff]]` followed by `Z` or `±HH:MM`
 /// (a space may stand for `T`). Without an offset the time is read as IST, the market's zone.
-result<utc_time> parse_iso8601(std::string_view text);
+result<utc_instant> parse_iso8601(std::string_view text);
 
 /// `2026-11-25T03:45:00.000000Z`
-std::string format_utc(utc_time t);
+std::string format_utc(utc_instant t);
 
 /// `2026-11-25 09:15:00 IST`
-std::string format_ist(utc_time t);
+std::string format_ist(utc_instant t);
 
 } // namespace algomirror

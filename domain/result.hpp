@@ -24,7 +24,7 @@ public:
 
   const T& operator*() const& { return *value_; }
   T& operator*() & { return *value_; }
-  T&& operator*() && { return std::move(*value_); }
+  T operator*() && { return std::move(*value_); } // by value: no dangling reference
   const T* operator->() const { return &*value_; }
   T* operator->() { return &*value_; }
 

@@ -16,7 +16,7 @@ struct account_status {
   std::string broker;
   connection_health health = connection_health::unknown;
   int32_t consecutive_ping_failures = 0;
-  utc_time changed_at;
+  utc_instant changed_at;
 
   friend bool operator==(const account_status&, const account_status&) = default;
 };

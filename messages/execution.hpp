@@ -58,9 +58,9 @@ struct execution_state {
   int32_t exit_attempts = 0;
   std::vector<std::string> entry_order_ids;
   std::vector<std::string> exit_order_ids;
-  utc_time entered_at;
-  utc_time exit_claimed_at;
-  utc_time exited_at;
+  utc_instant entered_at;
+  utc_instant exit_claimed_at;
+  utc_instant exited_at;
   std::string error_message;
   std::string underlying;
 

@@ -18,8 +18,8 @@ struct tick {
   double bid = 0;
   double ask = 0;
   int64_t volume = 0;
-  utc_time exchange_time;
-  utc_time received_at;
+  utc_instant exchange_time;
+  utc_instant received_at;
 
   friend bool operator==(const tick&, const tick&) = default;
 };
@@ -32,7 +32,7 @@ typename Inspector::result_type inspect(Inspector& f, tick& x) {
 /// No valid price for this instrument for longer than the staleness limit (§7).
 struct price_stale {
   instrument inst;
-  utc_time last_valid_at;
+  utc_instant last_valid_at;
 
   friend bool operator==(const price_stale&, const price_stale&) = default;
 };
@@ -60,7 +60,7 @@ typename Inspector::result_type inspect(Inspector& f, feed_state& x) {
 
 /// One OHLC bar (history endpoint or built from ticks), `start` aligned to the session.
 struct bar {
-  utc_time start;
+  utc_instant start;
   double open = 0;
   double high = 0;
   double low = 0;

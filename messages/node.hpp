@@ -13,8 +13,8 @@ enum class node_phase : uint8_t { starting, running, stopping, stopped };
 struct node_status {
   node_phase phase = node_phase::starting;
   std::string database; ///< the database URL with any password masked
-  utc_time started_at;
-  utc_time now;
+  utc_instant started_at;
+  utc_instant now;
   int32_t accounts = 0;
   int32_t live_runs = 0;
 
@@ -33,7 +33,7 @@ struct activity_entry {
   std::string action;
   std::string details_json;
   std::string source; ///< "node", "console", "cli", ...
-  utc_time at;
+  utc_instant at;
 
   friend bool operator==(const activity_entry&, const activity_entry&) = default;
 };

@@ -29,7 +29,7 @@ struct order_intent {
   double price = 0;
   double trigger_price = 0;
   std::string tag;
-  utc_time created_at;
+  utc_instant created_at;
 
   friend bool operator==(const order_intent&, const order_intent&) = default;
 };
@@ -61,7 +61,7 @@ struct order_update {
   int64_t filled_quantity = 0;
   double average_price = 0;
   std::string message;
-  utc_time at;
+  utc_instant at;
 
   friend bool operator==(const order_update&, const order_update&) = default;
 };
@@ -81,7 +81,7 @@ struct fill {
   int64_t quantity = 0;
   double average_price = 0;
   std::vector<std::string> broker_order_ids;
-  utc_time at;
+  utc_instant at;
 
   friend bool operator==(const fill&, const fill&) = default;
 };

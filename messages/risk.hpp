@@ -21,7 +21,7 @@ struct risk_event {
   std::string action; ///< e.g. "exit_all", "exit_leg"
   std::string reason; ///< human-readable
   std::string details_json;
-  utc_time at;
+  utc_instant at;
 
   friend bool operator==(const risk_event&, const risk_event&) = default;
 };

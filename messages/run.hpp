@@ -103,7 +103,7 @@ typename Inspector::result_type inspect(Inspector& f, execution_exited& x) {
 /// Market sessions and strategy timers (market_clock → listeners).
 struct session_opened {
   std::string market;
-  utc_time at;
+  utc_instant at;
 
   friend bool operator==(const session_opened&, const session_opened&) = default;
 };
@@ -115,7 +115,7 @@ typename Inspector::result_type inspect(Inspector& f, session_opened& x) {
 
 struct session_closed {
   std::string market;
-  utc_time at;
+  utc_instant at;
 
   friend bool operator==(const session_closed&, const session_closed&) = default;
 };
@@ -130,7 +130,7 @@ enum class strategy_timer : uint8_t { entry, exit, square_off };
 struct timer_due {
   int64_t strategy_id = 0;
   strategy_timer timer = strategy_timer::entry;
-  utc_time at;
+  utc_instant at;
 
   friend bool operator==(const timer_due&, const timer_due&) = default;
 };

@@ -48,8 +48,8 @@ struct run_record {
   int64_t strategy_id = 0;
   run_phase phase = run_phase::resolving;
   risk_scope scope = risk_scope::account;
-  utc_time started_at;
-  utc_time ended_at; ///< epoch = not ended
+  utc_instant started_at;
+  utc_instant ended_at; ///< epoch = not ended
   std::string end_reason;
   std::string spot_snapshot_json;
   bool max_loss_fired = false;
@@ -82,8 +82,8 @@ struct exit_claim {
   int64_t execution_id = 0;
   exit_reason reason = exit_reason::manual;
   int32_t attempt = 0;
-  utc_time claimed_at;
-  utc_time retry_after; ///< epoch = none
+  utc_instant claimed_at;
+  utc_instant retry_after; ///< epoch = none
 
   friend bool operator==(const exit_claim&, const exit_claim&) = default;
 };
@@ -103,8 +103,8 @@ struct ws_session_record {
   std::string underlying;
   int32_t symbol_count = 0;
   bool is_active = true;
-  utc_time last_heartbeat;
-  utc_time expires_at;
+  utc_instant last_heartbeat;
+  utc_instant expires_at;
 
   friend bool operator==(const ws_session_record&, const ws_session_record&) = default;
 };

@@ -7,7 +7,7 @@ namespace algomirror {
 
 /// An instant in UTC, microsecond resolution. Everything stored is UTC; calendar decisions
 /// convert to IST in `domain/`.
-using utc_time = std::chrono::sys_time<std::chrono::microseconds>;
+using utc_instant = std::chrono::sys_time<std::chrono::microseconds>;
 
 /// A wall-clock time of day in IST (entry, exit and square-off times of a strategy).
 /// `seconds < 0` means "not set".

@@ -33,7 +33,7 @@ public:
     return cell && (*cell == "1" || *cell == "t" || *cell == "true" || *cell == "TRUE");
   }
 
-  utc_time time(size_t i) const { return parse_sql_time(text(i)); }
+  utc_instant time(size_t i) const { return parse_sql_time(text(i)); }
 
   time_of_day clock_time(size_t i) const {
     auto t = text(i);
@@ -103,7 +103,7 @@ threshold read_threshold(row_reader& r, size_t kind_col, size_t value_col, const
 
 } // namespace
 
-utc_time parse_sql_time(const std::string& text) {
+utc_instant parse_sql_time(const std::string& text) {
   using namespace std::chrono;
   if (text.size() < 19)
     return {};
@@ -128,7 +128,7 @@ utc_time parse_sql_time(const std::string& text) {
   year_month_day ymd{year{y}, month{mo}, day{d}};
   if (!ymd.ok())
     return {};
-  return utc_time{sys_days{ymd} + hours{h} + minutes{mi} + seconds{s} + microseconds{micros}};
+  return utc_instant{sys_days{ymd} + hours{h} + minutes{mi} + seconds{s} + microseconds{micros}};
 }
 
 std::vector<account_record> load_active_accounts(database& db, load_problems& problems) {

@@ -37,6 +37,6 @@ calendar_data load_calendar(database& db, load_problems& problems);
 
 /// 'YYYY-MM-DD HH:MM:SS[.ffffff]' (UTC, as we store it; a 'T' and a trailing 'Z' or '+00'
 /// are accepted) → instant; empty or unreadable → the epoch ("not set").
-utc_time parse_sql_time(const std::string& text);
+utc_instant parse_sql_time(const std::string& text);
 
 } // namespace algomirror

@@ -108,7 +108,7 @@ std::string json_string_array(const std::vector<std::string>& xs) {
 
 } // namespace
 
-sql_value sql_time(utc_time t) {
+sql_value sql_time(utc_instant t) {
   using namespace std::chrono;
   if (t.time_since_epoch().count() == 0)
     return {};

@@ -47,6 +47,6 @@ prepared_write prepare_write(const execution_state& x);
 prepared_write prepare_write(const run_record& x);
 
 /// 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC) or NULL for the epoch (= not set).
-sql_value sql_time(utc_time t);
+sql_value sql_time(utc_instant t);
 
 } // namespace algomirror

@@ -59,7 +59,7 @@ execution_state sample(const parent_rows& p, int i, const std::string& prefix) {
   x.last_price = 101;
   x.status = execution_status::entered;
   x.entry_order_ids = {"261125" + std::to_string(10000000 + i)};
-  x.entered_at = utc_time{std::chrono::seconds{1'764'000'000 + i}};
+  x.entered_at = utc_instant{std::chrono::seconds{1'764'000'000 + i}};
   x.underlying = "NIFTY";
   return x;
 }
@@ -290,7 +290,7 @@ store_figures through_store(caf::actor_system& sys, std::shared_ptr<database> db
   for (int i = 0; i < durable_samples; ++i) {
     risk_event ev{"bench-risk-" + std::to_string(i), 0, 0, p.account, exit_reason::max_loss,
                   -5100, -5000, "exit_all", "bench", "{}",
-                  utc_time{std::chrono::seconds{1'764'000'000 + i}}};
+                  utc_instant{std::chrono::seconds{1'764'000'000 + i}}};
     auto start = bench_clock::now();
     self->request(store, std::chrono::seconds{30}, durable_atom_v, std::move(ev))
       .receive([](uint64_t) {}, [&](caf::error& e) { std::cerr << sys.render(e) << "\n"; });

@@ -11,7 +11,7 @@ using std::chrono::seconds;
 
 namespace {
 
-utc_time at(int64_t us) { return utc_time{microseconds{us}}; }
+utc_instant at(int64_t us) { return utc_instant{microseconds{us}}; }
 
 strategy_definition sample_strategy() {
   strategy_definition s;

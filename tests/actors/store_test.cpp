@@ -126,7 +126,7 @@ struct store_fixture : testing::fixture {
 
   static activity_entry activity(int i, std::string action = "test") {
     return {"w" + std::to_string(i), 0, std::move(action), "{}", "test",
-            utc_time{std::chrono::seconds{1'764'000'000 + i}}};
+            utc_instant{std::chrono::seconds{1'764'000'000 + i}}};
   }
 
   execution_state execution_update(double last_price) {
@@ -267,7 +267,7 @@ CAF_TEST(updates of one execution are coalesced and written at most once a secon
 
 CAF_TEST(a durable write is on disk when it is acknowledged) {
   risk_event ev{"risk-1", 0, execution_id, account_id, exit_reason::max_loss, -5100, -5000,
-                "exit_all", "max loss", "{}", utc_time{seconds{1'764'000'000}}};
+                "exit_all", "max loss", "{}", utc_instant{seconds{1'764'000'000}}};
   caf::anon_send(client, durable_atom_v, ev);
   deliver(); // no timer: durable writes are committed at once
   CAF_REQUIRE_EQUAL(answers().sequences.size(), 1u);
@@ -303,7 +303,7 @@ CAF_TEST(bad input is refused with the field named and does not poison the batch
   // it is refused, and the good writes of the same transaction still land.
   order_intent bad{"intent-bad", 999'999, 0, 0, 1, {"NIFTY", exchange::nfo}, side::buy,
                    product::mis, price_type::market, 65, 0, 0, "AM:0:0:1",
-                   utc_time{seconds{1'764'000'000}}};
+                   utc_instant{seconds{1'764'000'000}}};
   caf::anon_send(client, durable_atom_v, bad);
   deliver();
   CAF_REQUIRE_EQUAL(answers().errors.size(), 2u);
@@ -339,7 +339,7 @@ CAF_TEST(an outage keeps every write and writes each exactly once when the datab
     caf::anon_send(client, write_atom_v, activity(i));
   // An exit claim is answered at once, not durable yet, and stays queued.
   exit_claim claim{"claim-1", execution_id, exit_reason::stop_loss, 1,
-                   utc_time{seconds{1'764'000'100}}, {}};
+                   utc_instant{seconds{1'764'000'100}}, {}};
   caf::anon_send(client, durable_atom_v, claim);
   deliver();
   CAF_REQUIRE_EQUAL(answers().errors.size(), 1u);
@@ -385,7 +385,7 @@ CAF_TEST(a full queue pushes back on routine writes but never on durable ones) {
   CAF_REQUIRE_EQUAL(answers().errors.size(), 2u);
   CAF_CHECK(error_text(0).find("queue is full") != std::string::npos);
   exit_claim claim{"claim-2", execution_id, exit_reason::max_loss, 1,
-                   utc_time{seconds{1'764'000'200}}, {}};
+                   utc_instant{seconds{1'764'000'200}}, {}};
   caf::anon_send(client, durable_atom_v, claim);
   deliver();
   CAF_CHECK_EQUAL(stats().queued, 11u); // the claim was taken past the bound

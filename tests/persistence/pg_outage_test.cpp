@@ -45,7 +45,7 @@ caf::behavior write_stream(caf::stateful_actor<stream_state>* self, store_actor 
     [=](write_atom, int first, int last) {
       for (int i = first; i < last; ++i) {
         activity_entry e{"outage-" + std::to_string(i), 0, "stream", "{}", "test",
-                         utc_time{seconds{1'764'000'000 + i}}};
+                         utc_instant{seconds{1'764'000'000 + i}}};
         self->request(store, caf::infinite, write_atom_v, std::move(e))
           .then(
             [=](caf::ok_atom) {

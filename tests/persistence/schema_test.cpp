@@ -178,7 +178,7 @@ int64_t apply_write(database& db, const prepared_write& w) {
   return std::stoll(*db.query(*w.id_query, w.id_query_values).at(0).at(0));
 }
 
-utc_time at_utc(const char* iso) {
+utc_instant at_utc(const char* iso) {
   return *parse_iso8601(iso);
 }
 

@@ -1,0 +1,65 @@
+#pragma once
+
+// trading-rules.md §11: one calendar answers "is market M open at t" and "next open/close
+// after t" for everything (execution gate, risk, Supertrend, stall detection, scheduler).
+// Decisions are made in IST from UTC instants.
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "domain/instruments.hpp"
+#include "messages/storage.hpp"
+
+namespace algomirror {
+
+/// One day's regular session of a market, IST seconds of the day.
+struct session_hours {
+  int32_t open = 0;
+  int32_t close = 0;
+  bool special = false; ///< a special session (e.g. Muhurat)
+};
+
+class market_calendar {
+public:
+  /// `data`: templates, holidays, special sessions. Markets map to a template
+  /// (NSE, BSE, NFO, BFO → equity; MCX → commodity; CDS, BCD → currency) and to the exchange
+  /// whose holidays they keep (NFO → NSE, BFO → BSE, CDS → NSE, BCD → BSE).
+  explicit market_calendar(calendar_data data);
+
+  /// The session of `market` on IST date `d`: a special session overrides a holiday; a
+  /// holiday or a weekday outside the template has none.
+  std::optional<session_hours> session_on(const std::string& market, date d) const;
+
+  bool is_trading_day(const std::string& market, date d) const {
+    return session_on(market, d).has_value();
+  }
+
+  /// Open at `t`: open ≤ t < close of that day's session.
+  bool is_open(const std::string& market, utc_instant t) const;
+
+  /// The first session open strictly after `t` (searching up to 400 days), or nothing.
+  std::optional<utc_instant> next_open(const std::string& market, utc_instant t) const;
+
+  /// The first session close strictly after `t` (searching up to 400 days), or nothing.
+  std::optional<utc_instant> next_close(const std::string& market, utc_instant t) const;
+
+  /// The IST date of an instant, and IST seconds since midnight.
+  static date ist_date(utc_instant t);
+  static int32_t ist_seconds(utc_instant t);
+
+  /// The instant of IST date `d` at IST seconds `s`.
+  static utc_instant at_ist(date d, int32_t s);
+
+private:
+  const trading_hours* template_for(const std::string& market) const;
+  std::string holiday_market(const std::string& market) const;
+
+  calendar_data data_;
+};
+
+/// The defaults of §11: equity/F&O Mon–Fri 09:15–15:30 (pre-open 09:00–09:08), commodity
+/// 09:00–23:30, currency 09:00–17:00; no holidays.
+calendar_data default_calendar_data();
+
+} // namespace algomirror

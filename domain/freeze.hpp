@@ -1,0 +1,25 @@
+#pragma once
+
+// trading-rules.md §5: splitting an order above the freeze quantity; aggregating the fills.
+
+#include <cstdint>
+#include <vector>
+
+#include "domain/result.hpp"
+
+namespace algomirror {
+
+/// The child quantities of an order of `quantity` units: N children of the largest whole
+/// number of lots not above the freeze quantity, then the remainder. `quantity` must be a
+/// positive multiple of `lot`; a freeze quantity below one lot is an error.
+result<std::vector<int64_t>> freeze_split(int64_t quantity, int64_t lot, int64_t freeze_quantity);
+
+struct child_fill {
+  int64_t quantity = 0;
+  double average_price = 0;
+};
+
+/// The leg's fill over all its children: total quantity and quantity-weighted average price.
+child_fill aggregate_fills(const std::vector<child_fill>& children);
+
+} // namespace algomirror

@@ -1,0 +1,47 @@
+#include "domain/placement.hpp"
+
+namespace algomirror {
+
+phases entry_phases(const std::vector<placed_leg>& legs) {
+  phases p;
+  for (size_t i = 0; i < legs.size(); ++i)
+    (legs[i].action == side::buy ? p.first : p.second).push_back(i);
+  return p;
+}
+
+phases exit_phases(const std::vector<placed_leg>& legs) {
+  phases p;
+  for (size_t i = 0; i < legs.size(); ++i)
+    (legs[i].action == side::sell ? p.first : p.second).push_back(i);
+  return p;
+}
+
+std::vector<std::optional<size_t>> hedge_map(const std::vector<placed_leg>& legs) {
+  std::vector<std::optional<size_t>> out(legs.size());
+  std::vector<bool> short_taken(legs.size(), false);
+  for (size_t h = 0; h < legs.size(); ++h) {
+    auto& hedge = legs[h];
+    if (hedge.action != side::buy || hedge.product != leg_product::options)
+      continue;
+    for (size_t s = 0; s < legs.size(); ++s) {
+      auto& sh = legs[s];
+      if (sh.action == side::sell && sh.product == leg_product::options && !short_taken[s]
+          && sh.underlying == hedge.underlying && sh.expiry == hedge.expiry
+          && sh.option == hedge.option) {
+        out[h] = s;
+        short_taken[s] = true;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<size_t> exit_sequence_for_leg(const std::vector<placed_leg>& legs, size_t leg) {
+  auto hedges = hedge_map(legs);
+  if (leg < hedges.size() && hedges[leg])
+    return {*hedges[leg], leg};
+  return {leg};
+}
+
+} // namespace algomirror

@@ -1,0 +1,44 @@
+#pragma once
+
+// trading-rules.md §6: BUY legs (filled) before SELL legs on entry, shorts before longs on
+// exit, and which long hedges which short.
+
+#include <cstddef>
+#include <optional>
+#include <vector>
+
+#include "messages/strategy.hpp"
+
+namespace algomirror {
+
+/// A leg as the placement rules see it (one account's copy of a strategy leg).
+struct placed_leg {
+  side action = side::buy;
+  leg_product product = leg_product::options;
+  std::string underlying;
+  std::string expiry; ///< the resolved expiry (any comparable text, e.g. DDMMMYY)
+  option_type option = option_type::none;
+};
+
+/// Entry phases: indices of the BUY legs, then of the SELL legs (each in leg order). The SELL
+/// phase starts only after every BUY leg of the account is filled.
+struct phases {
+  std::vector<size_t> first;
+  std::vector<size_t> second;
+};
+
+phases entry_phases(const std::vector<placed_leg>& legs);
+
+/// Exit phases: shorts first (bought back and filled), then longs.
+phases exit_phases(const std::vector<placed_leg>& legs);
+
+/// For each leg, the index of the SELL leg it hedges: a BUY option leg with the same
+/// underlying, expiry and option type as a SELL leg. Each short is matched to at most one
+/// hedge, in leg order; legs that hedge nothing map to nullopt.
+std::vector<std::optional<size_t>> hedge_map(const std::vector<placed_leg>& legs);
+
+/// What exiting one leg means: a hedge's own exit (stop-loss, target, manual) first exits the
+/// short it protects (reason hedge_exit), then the hedge itself.
+std::vector<size_t> exit_sequence_for_leg(const std::vector<placed_leg>& legs, size_t leg);
+
+} // namespace algomirror
