@@ -13,6 +13,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include "actors/node.hpp"
+#include "indicator_command.hpp"
 #include "config/logging.hpp"
 #include "config/options.hpp"
 #include "messages/type_ids.hpp"
@@ -147,8 +148,12 @@ int main(int argc, char** argv) {
                "algomirror-node"};
   node_options opts;
   add_node_options(app, opts);
+  supertrend_command_options supertrend_opts;
+  auto* supertrend_command = add_indicator_commands(app, supertrend_opts);
   if (auto code = parse_command_line(app, argc, argv, opts, std::cout, std::cerr))
     return *code;
+  if (*supertrend_command)
+    return run_supertrend_command(supertrend_opts, std::cout, std::cerr);
   try {
     return run_node(opts);
   } catch (const std::exception& e) {
