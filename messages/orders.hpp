@@ -108,6 +108,76 @@ typename Inspector::result_type inspect(Inspector& f, broker_position& x) {
   return f(x.inst, x.order_product, x.net_quantity, x.average_price, x.ltp, x.pnl);
 }
 
+/// One row of the broker's orderbook (or an orderstatus reply).
+struct broker_order {
+  std::string broker_order_id;
+  instrument inst;
+  side action = side::buy;
+  product order_product = product::mis;
+  price_type kind = price_type::market;
+  int64_t quantity = 0;
+  int64_t filled_quantity = 0;
+  double average_price = 0;
+  double price = 0;
+  double trigger_price = 0;
+  order_status status = order_status::unknown;
+  std::string strategy_tag; ///< OpenAlgo's `strategy` field (our intent tag where kept)
+  std::string timestamp;    ///< as the broker wrote it (IST wall time)
+  std::string rejection_reason;
+
+  friend bool operator==(const broker_order&, const broker_order&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, broker_order& x) {
+  return f(x.broker_order_id, x.inst, x.action, x.order_product, x.kind, x.quantity,
+           x.filled_quantity, x.average_price, x.price, x.trigger_price, x.status,
+           x.strategy_tag, x.timestamp, x.rejection_reason);
+}
+
+/// One row of the broker's tradebook.
+struct broker_trade {
+  std::string broker_order_id;
+  std::string trade_id;
+  instrument inst;
+  side action = side::buy;
+  product order_product = product::mis;
+  int64_t quantity = 0;
+  double average_price = 0;
+  std::string strategy_tag;
+  std::string timestamp;
+
+  friend bool operator==(const broker_trade&, const broker_trade&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, broker_trade& x) {
+  return f(x.broker_order_id, x.trade_id, x.inst, x.action, x.order_product, x.quantity,
+           x.average_price, x.strategy_tag, x.timestamp);
+}
+
+/// A REST quote (quotes, multiquotes).
+struct quote {
+  instrument inst;
+  double ltp = 0;
+  double bid = 0;
+  double ask = 0;
+  double open = 0;
+  double high = 0;
+  double low = 0;
+  double prev_close = 0;
+  int64_t volume = 0;
+  int64_t open_interest = 0;
+
+  friend bool operator==(const quote&, const quote&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, quote& x) {
+  return f(x.inst, x.ltp, x.bid, x.ask, x.open, x.high, x.low, x.prev_close, x.volume,
+           x.open_interest);
+}
+
 /// funds: the figures the sizing rules read (trading-rules.md §4).
 struct funds {
   double available_cash = 0;

@@ -24,5 +24,7 @@ check "actors/*.hpp actors/*.cpp" '#include *[<"](sqlite3|pqxx|rapidjson/|boost/
   "actors/ includes SQL, JSON, Beast or a gateway"
 check "persistence/*.hpp persistence/*.cpp" '#include *[<"](boost/beast|boost/asio|rapidjson/|(actors|gateways|sim|apps)/)' \
   "persistence/ includes Beast, JSON or a higher layer"
+check "gateways/*/*.hpp gateways/*/*.cpp" '#include *[<"](sqlite3|pqxx|(domain|actors|persistence|sim|apps)/)' \
+  "gateways/ decides nothing: it includes no rules, actors, SQL or higher layers"
 if [ "$status" = 0 ]; then echo "layering: ok"; fi
 exit $status

@@ -1,0 +1,45 @@
+#pragma once
+
+// The JSON bodies we send to OpenAlgo: only documented fields (unknown fields are rejected by
+// the server). Bodies carry the API key: they are never logged.
+
+#include <string>
+#include <vector>
+
+#include "messages/market_data.hpp"
+#include "messages/orders.hpp"
+
+namespace algomirror::openalgo {
+
+/// ping, funds, orderbook, tradebook, positionbook, holdings, analyzer.
+std::string key_only_body(const std::string& api_key);
+
+/// placeorder from an intent: its tag as `strategy`; price and trigger price as set.
+std::string place_order_body(const std::string& api_key, const order_intent& intent);
+
+/// orderstatus and cancelorder.
+std::string order_id_body(const std::string& api_key, const std::string& strategy,
+                          const std::string& broker_order_id);
+
+std::string quotes_body(const std::string& api_key, const instrument& inst);
+
+std::string multiquotes_body(const std::string& api_key, const std::vector<instrument>& insts);
+
+/// expiry: `instrument_type` is "options" or "futures".
+std::string expiry_body(const std::string& api_key, const std::string& underlying,
+                        exchange exch, const std::string& instrument_type);
+
+/// history: dates as YYYY-MM-DD, interval as OpenAlgo names it (5m, 1h, D).
+std::string history_body(const std::string& api_key, const instrument& inst,
+                         const std::string& interval, const std::string& start_date,
+                         const std::string& end_date);
+
+// -- WebSocket ------------------------------------------------------------------------------
+
+std::string ws_authenticate(const std::string& api_key);
+std::string ws_subscribe(const instrument& inst, feed_mode mode);
+std::string ws_unsubscribe(const instrument& inst, feed_mode mode);
+std::string ws_subscribe_orders();
+std::string ws_ping(int64_t client_timestamp_ms);
+
+} // namespace algomirror::openalgo
