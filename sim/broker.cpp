@@ -1,0 +1,445 @@
+#include "sim/broker.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "domain/strikes.hpp"
+#include "messages/names.hpp"
+
+namespace algomirror::sim {
+
+namespace {
+
+using namespace std::chrono;
+
+constexpr double volatility = 0.15; // annual, for the random walk and option premiums
+constexpr double seconds_per_year = 365.0 * 24 * 3600;
+
+double default_spot(const std::string& name) {
+  if (name == "NIFTY")
+    return 24000;
+  if (name == "BANKNIFTY")
+    return 51000;
+  if (name == "SENSEX")
+    return 80000;
+  return 10000;
+}
+
+double normal_cdf(double x) {
+  return 0.5 * std::erfc(-x / std::sqrt(2.0));
+}
+
+bool is_derivative_exchange(exchange e) {
+  return e == exchange::nfo || e == exchange::bfo || e == exchange::mcx || e == exchange::cds;
+}
+
+double leverage(const instrument& inst, product p, bool is_future) {
+  if (!is_derivative_exchange(inst.exch))
+    return p == product::mis ? 5.0 : 1.0;
+  return is_future ? 10.0 : 1.0;
+}
+
+std::string money(double x) {
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "\u20b9%.2f", x);
+  return buf;
+}
+
+std::string ist_timestamp(utc_instant t) {
+  auto local = t + ist_offset;
+  auto day = floor<days>(local);
+  year_month_day ymd{day};
+  hh_mm_ss<microseconds> hms{local - day};
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%04d-%02u-%02u %02ld:%02ld:%02ld", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
+                static_cast<long>(hms.seconds().count()));
+  return buf;
+}
+
+} // namespace
+
+broker::broker(instrument_table table, const clock& time, uint64_t seed)
+  : table_(std::move(table)), time_(time), rng_(seed) {
+  for (auto& spec : table_.specs())
+    underlyings_[spec.name] = {spec, default_spot(spec.name), time_.now()};
+}
+
+void broker::add_account(const std::string& name, double capital) {
+  accounts_[name].capital = capital;
+}
+
+bool broker::has_account(const std::string& name) const {
+  return accounts_.count(name) > 0;
+}
+
+void broker::set_spot(const std::string& underlying, double spot) {
+  if (auto i = underlyings_.find(underlying); i != underlyings_.end()) {
+    i->second.spot = spot;
+    i->second.updated = time_.now();
+  }
+}
+
+void broker::advance_prices() {
+  auto now = time_.now();
+  std::normal_distribution<double> normal{0, 1};
+  for (auto& [name, u] : underlyings_) {
+    double dt = duration<double>(now - u.updated).count();
+    if (dt <= 0)
+      continue;
+    double sigma = volatility * std::sqrt(std::min(dt, 86400.0) / seconds_per_year);
+    u.spot *= std::exp(sigma * normal(rng_) - 0.5 * sigma * sigma);
+    u.updated = now;
+  }
+}
+
+std::vector<date> broker::expiries(const std::string& underlying, bool futures) const {
+  std::vector<date> out;
+  auto it = underlyings_.find(underlying);
+  if (it == underlyings_.end())
+    return out;
+  auto& spec = it->second.spec;
+  auto today = date{floor<days>(time_.now() + ist_offset)};
+  weekday target{static_cast<unsigned>(spec.expiry_weekday)};
+  auto add = [&](sys_days d) {
+    if (d >= sys_days{today} && std::find(out.begin(), out.end(), date{d}) == out.end())
+      out.push_back(date{d});
+  };
+  // Three monthly contracts (this month's only while it has not expired).
+  for (int m = 0, listed = 0; m < 4 && listed < 3; ++m) {
+    auto month_start = date{today.year() / today.month() / 1} + months{m};
+    auto monthly = sys_days{month_start.year() / month_start.month() / target[last]};
+    if (monthly >= sys_days{today}) {
+      add(monthly);
+      ++listed;
+    }
+  }
+  if (!futures && spec.weekly_expiries) {
+    auto d = sys_days{today};
+    d += (target - weekday{d});
+    for (int w = 0; w < 6; ++w)
+      add(d + days{7 * w});
+  }
+  std::sort(out.begin(), out.end(), [](date a, date b) { return sys_days{a} < sys_days{b}; });
+  if (futures && out.size() > 3)
+    out.resize(3);
+  return out;
+}
+
+broker::underlying_state* broker::underlying_of(const std::string& symbol,
+                                                derivative_symbol* parsed) {
+  if (auto i = underlyings_.find(symbol); i != underlyings_.end())
+    return &i->second;
+  auto s = parse_derivative_symbol(symbol, table_);
+  if (!s)
+    return nullptr;
+  if (parsed != nullptr)
+    *parsed = *s;
+  return &underlyings_.at(s->underlying);
+}
+
+bool broker::known(const instrument& inst, int64_t& lot_size) const {
+  if (auto i = underlyings_.find(inst.symbol); i != underlyings_.end()) {
+    lot_size = 1;
+    return inst.exch == i->second.spec.index_exchange;
+  }
+  auto s = parse_derivative_symbol(inst.symbol, table_);
+  if (!s)
+    return false;
+  auto& u = underlyings_.at(s->underlying);
+  if (inst.exch != u.spec.derivative_exchange)
+    return false;
+  auto listed = expiries(s->underlying, s->kind == instrument_kind::future);
+  if (std::find(listed.begin(), listed.end(), s->expiry) == listed.end())
+    return false;
+  if (s->kind == instrument_kind::option && !check_fixed_strike(s->strike, u.spec.strike_step))
+    return false;
+  lot_size = u.spec.lot_size;
+  return true;
+}
+
+double broker::premium(const derivative_symbol& s, double spot) const {
+  if (s.kind == instrument_kind::future)
+    return spot * 1.002;
+  auto expiry_close = sys_days{s.expiry} + hours{15} + minutes{30} - ist_offset;
+  double years = std::max(60.0, duration<double>(expiry_close - time_.now()).count())
+                 / seconds_per_year;
+  double sd = volatility * std::sqrt(years);
+  double d1 = (std::log(spot / s.strike) + 0.5 * sd * sd) / sd;
+  double d2 = d1 - sd;
+  double call = spot * normal_cdf(d1) - s.strike * normal_cdf(d2);
+  double put = call - spot + s.strike;
+  return std::max(0.05, round_to_tick(s.option == option_type::ce ? call : put));
+}
+
+std::optional<quote> broker::quote_of(const instrument& inst) {
+  int64_t lot = 0;
+  if (!known(inst, lot))
+    return std::nullopt;
+  advance_prices();
+  derivative_symbol parsed;
+  auto* u = underlying_of(inst.symbol, &parsed);
+  quote q;
+  q.inst = inst;
+  bool is_index = u->spec.name == inst.symbol;
+  q.ltp = is_index ? std::round(u->spot * 100) / 100 : premium(parsed, u->spot);
+  double spread = is_index ? 0 : 0.05;
+  q.bid = is_index ? 0 : std::max(0.05, round_to_tick(q.ltp - spread));
+  q.ask = is_index ? 0 : round_to_tick(q.ltp + spread);
+  q.open = q.ltp;
+  q.high = round_to_tick(q.ltp * 1.01);
+  q.low = round_to_tick(q.ltp * 0.99);
+  q.prev_close = q.ltp;
+  q.volume = is_index ? 0 : 100'000;
+  return q;
+}
+
+std::string broker::next_order_id() {
+  // YYMMDD + 6 digits + 2 digits, 14 characters in IST, unique per process.
+  auto local = time_.now() + ist_offset;
+  year_month_day ymd{floor<days>(local)};
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%02d%02u%02u%08llu", static_cast<int>(ymd.year()) % 100,
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<unsigned long long>(++order_counter_ % 100'000'000));
+  return buf;
+}
+
+broker_result broker::place(const place_request& r) {
+  auto reject = [&](int status, std::string message) {
+    ledger_.push_back({time_.now(), r.account, {}, r.inst, r.action, r.quantity, r.strategy,
+                       "rejected: " + message});
+    return broker_result{status, std::move(message), {}};
+  };
+  auto acct = accounts_.find(r.account);
+  if (acct == accounts_.end())
+    return reject(403, "Invalid openalgo apikey");
+  auto& a = acct->second;
+  int64_t lot = 0;
+  if (!known(r.inst, lot))
+    return reject(400, "Symbol " + r.inst.symbol + " not found on " + to_string(r.inst.exch));
+  if (r.inst.exch == exchange::nse_index || r.inst.exch == exchange::bse_index)
+    return reject(400, "Cannot place orders on " + to_string(r.inst.exch) + " (index)");
+  bool derivative = is_derivative_exchange(r.inst.exch);
+  if (r.order_product == product::nrml && !derivative)
+    return reject(400, "NRML product not allowed for " + to_string(r.inst.exch)
+                         + " equity segment. Use CNC for delivery or MIS for intraday.");
+  if (r.order_product == product::cnc && derivative)
+    return reject(400, "CNC product not allowed for F&O. Use NRML or MIS.");
+  if (r.quantity <= 0 || r.quantity % lot != 0)
+    return reject(400, "Quantity must be in multiples of lot size " + std::to_string(lot));
+  if ((r.kind == price_type::limit || r.kind == price_type::stop_limit) && !(r.price > 0))
+    return reject(400, "LIMIT orders require price");
+  if ((r.kind == price_type::stop_market || r.kind == price_type::stop_limit)
+      && !(r.trigger_price > 0))
+    return reject(400, to_string(r.kind) + " orders require trigger_price");
+  if (r.kind == price_type::limit && r.trigger_price > 0)
+    return reject(400, "LIMIT orders do not accept a trigger_price");
+  auto q = quote_of(r.inst);
+  if (!q || !(q->ltp > 0))
+    return reject(400, "Cannot place MARKET order for " + r.inst.symbol
+                         + " - unable to fetch current price");
+  // Margin for the part that opens or adds to a position.
+  auto& pos = a.positions[{r.inst.symbol, r.order_product}];
+  int64_t signed_qty = r.action == side::buy ? r.quantity : -r.quantity;
+  int64_t opening = 0;
+  if (pos.net_quantity == 0 || (pos.net_quantity > 0) == (signed_qty > 0))
+    opening = r.quantity;
+  else
+    opening = std::max<int64_t>(0, r.quantity - std::llabs(pos.net_quantity));
+  double ref_price = r.kind == price_type::market
+                       ? q->ltp
+                       : (r.kind == price_type::limit ? r.price : r.trigger_price);
+  derivative_symbol parsed;
+  underlying_of(r.inst.symbol, &parsed);
+  bool is_future = derivative && parsed.kind == instrument_kind::future;
+  double margin = static_cast<double>(opening) * ref_price
+                  / leverage(r.inst, r.order_product, is_future);
+  auto f = funds_of(r.account);
+  if (margin > f.available_cash + 1e-9)
+    return reject(400, "Insufficient funds. Required: " + money(margin) + ", Available: "
+                         + money(f.available_cash) + ", Shortage: "
+                         + money(margin - f.available_cash));
+  sim_order o;
+  o.account = r.account;
+  o.placed_at = time_.now();
+  o.margin_blocked = margin;
+  auto& b = o.order;
+  b.broker_order_id = next_order_id();
+  b.inst = r.inst;
+  b.action = r.action;
+  b.order_product = r.order_product;
+  b.kind = r.kind;
+  b.quantity = r.quantity;
+  b.price = r.price;
+  b.trigger_price = r.trigger_price;
+  b.strategy_tag = r.strategy;
+  b.timestamp = ist_timestamp(o.placed_at);
+  b.status = (r.kind == price_type::stop_market || r.kind == price_type::stop_limit)
+               ? order_status::trigger_pending
+               : order_status::open;
+  a.exchanges[r.inst.symbol] = r.inst.exch;
+  auto id = b.broker_order_id;
+  auto& stored = a.orders[id] = std::move(o);
+  ledger_.push_back(
+    {time_.now(), r.account, id, r.inst, r.action, r.quantity, r.strategy, "accepted"});
+  // Immediate fills (§1.9).
+  bool buy = r.action == side::buy;
+  if (r.kind == price_type::market) {
+    double px = buy ? q->ask : q->bid;
+    fill(a, stored, px > 0 ? px : q->ltp);
+  } else if (r.kind == price_type::limit && (buy ? q->ltp <= r.price : q->ltp >= r.price)) {
+    fill(a, stored, q->ltp);
+  } else if (r.kind == price_type::stop_market
+             && (buy ? q->ltp >= r.trigger_price : q->ltp <= r.trigger_price)) {
+    fill(a, stored, q->ltp);
+  }
+  return {200, {}, id};
+}
+
+void broker::fill(account_state& a, sim_order& o, double price) {
+  auto& b = o.order;
+  b.status = order_status::complete;
+  b.filled_quantity = b.quantity;
+  b.average_price = price;
+  o.margin_blocked = 0;
+  char trade_id[48];
+  std::snprintf(trade_id, sizeof(trade_id), "TRADE-%s-%08llx",
+                b.timestamp.substr(0, 10).c_str(),
+                static_cast<unsigned long long>(++trade_counter_));
+  a.trades.push_back({b.broker_order_id, trade_id, b.inst, b.action, b.order_product, b.quantity,
+                      price, b.strategy_tag, ist_timestamp(time_.now())});
+  auto& pos = a.positions[{b.inst.symbol, b.order_product}];
+  int64_t q = b.action == side::buy ? b.quantity : -b.quantity;
+  if (pos.net_quantity == 0 || (pos.net_quantity > 0) == (q > 0)) {
+    double value = pos.average_price * static_cast<double>(std::llabs(pos.net_quantity))
+                   + price * static_cast<double>(std::llabs(q));
+    pos.net_quantity += q;
+    pos.average_price = value / static_cast<double>(std::llabs(pos.net_quantity));
+  } else {
+    int64_t closing = std::min(std::llabs(q), std::llabs(pos.net_quantity));
+    double per_unit = pos.net_quantity > 0 ? price - pos.average_price : pos.average_price - price;
+    pos.realized += per_unit * static_cast<double>(closing);
+    int64_t before = pos.net_quantity;
+    pos.net_quantity += q;
+    if (pos.net_quantity != 0 && (before > 0) != (pos.net_quantity > 0))
+      pos.average_price = price; // flipped through zero
+    if (pos.net_quantity == 0)
+      pos.average_price = 0;
+  }
+}
+
+broker_result broker::cancel(const std::string& account, const std::string& id) {
+  auto acct = accounts_.find(account);
+  if (acct == accounts_.end())
+    return {403, "Invalid openalgo apikey", {}};
+  auto i = acct->second.orders.find(id);
+  if (i == acct->second.orders.end())
+    return {404, "Order " + id + " not found", {}};
+  auto& b = i->second.order;
+  if (b.status != order_status::open && b.status != order_status::trigger_pending)
+    return {400, "Cannot cancel order in " + to_string(b.status) + " status", {}};
+  b.status = order_status::cancelled;
+  i->second.margin_blocked = 0;
+  return {200, "Order cancelled successfully", id};
+}
+
+std::optional<broker_order> broker::order(const std::string& account, const std::string& id) const {
+  auto acct = accounts_.find(account);
+  if (acct == accounts_.end())
+    return std::nullopt;
+  auto i = acct->second.orders.find(id);
+  if (i == acct->second.orders.end())
+    return std::nullopt;
+  return i->second.order;
+}
+
+std::vector<broker_order> broker::orderbook(const std::string& account) const {
+  std::vector<broker_order> out;
+  if (auto acct = accounts_.find(account); acct != accounts_.end())
+    for (auto& [id, o] : acct->second.orders)
+      out.push_back(o.order);
+  std::reverse(out.begin(), out.end()); // newest first
+  return out;
+}
+
+std::vector<broker_trade> broker::tradebook(const std::string& account) const {
+  if (auto acct = accounts_.find(account); acct != accounts_.end())
+    return acct->second.trades;
+  return {};
+}
+
+std::vector<broker_position> broker::positions(const std::string& account) {
+  std::vector<broker_position> out;
+  auto acct = accounts_.find(account);
+  if (acct == accounts_.end())
+    return out;
+  for (auto& [key, p] : acct->second.positions) {
+    auto exch = acct->second.exchanges[key.first];
+    instrument inst{key.first, exch};
+    auto q = quote_of(inst);
+    double ltp = q ? q->ltp : p.average_price;
+    double unrealized = p.net_quantity > 0
+                          ? (ltp - p.average_price) * static_cast<double>(p.net_quantity)
+                          : (p.average_price - ltp) * static_cast<double>(-p.net_quantity);
+    out.push_back({inst, key.second, p.net_quantity, p.average_price, ltp, p.realized + unrealized});
+  }
+  return out;
+}
+
+funds broker::funds_of(const std::string& account) {
+  funds f;
+  auto acct = accounts_.find(account);
+  if (acct == accounts_.end())
+    return f;
+  auto& a = acct->second;
+  double used = 0, realized = 0;
+  for (auto& [key, p] : a.positions) {
+    realized += p.realized;
+    derivative_symbol parsed;
+    auto* u = underlying_of(key.first, &parsed);
+    bool is_future = u != nullptr && parsed.kind == instrument_kind::future;
+    instrument inst{key.first, a.exchanges[key.first]};
+    used += static_cast<double>(std::llabs(p.net_quantity)) * p.average_price
+            / leverage(inst, key.second, is_future);
+  }
+  for (auto& [id, o] : a.orders)
+    used += o.margin_blocked;
+  f.available_cash = a.capital + realized - used;
+  f.utilised_debits = used;
+  f.m2m_realized = realized;
+  return f;
+}
+
+void broker::match() {
+  for (auto& [name, a] : accounts_) {
+    for (auto& [id, o] : a.orders) {
+      auto& b = o.order;
+      if (b.status != order_status::open && b.status != order_status::trigger_pending)
+        continue;
+      auto q = quote_of(b.inst);
+      if (!q || !(q->ltp > 0) || q->ltp < q->low || q->ltp > q->high)
+        continue; // the stale-quote guard
+      bool buy = b.action == side::buy;
+      if (b.status == order_status::trigger_pending) {
+        bool hit = buy ? q->ltp >= b.trigger_price : q->ltp <= b.trigger_price;
+        if (!hit)
+          continue;
+        if (b.kind == price_type::stop_market
+            || (buy ? q->ltp <= b.price : q->ltp >= b.price)) {
+          fill(a, o, q->ltp);
+          continue;
+        }
+        b.status = order_status::open;
+      }
+      if (b.kind == price_type::limit || b.kind == price_type::stop_limit) {
+        if (buy ? q->ltp <= b.price : q->ltp >= b.price)
+          fill(a, o, b.price);
+      }
+    }
+  }
+}
+
+} // namespace algomirror::sim

@@ -1,0 +1,135 @@
+#pragma once
+
+// The paper broker behind openalgo-sim: accounts with funds, orders, trades and positions;
+// the sandbox fill rules of openalgo-api.md §1.9; an instrument master and prices from the same
+// instrument table the node reads. No sockets here: the HTTP layer calls it, one thread at a
+// time.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "domain/clock.hpp"
+#include "domain/instruments.hpp"
+#include "messages/orders.hpp"
+
+namespace algomirror::sim {
+
+/// An order as the broker keeps it.
+struct sim_order {
+  broker_order order;
+  std::string account;
+  utc_instant placed_at;
+  double margin_blocked = 0;
+};
+
+/// One order the simulator received: the truth for "no duplicate, no lost order".
+struct ledger_entry {
+  utc_instant at;
+  std::string account;
+  std::string broker_order_id;
+  instrument inst;
+  side action = side::buy;
+  int64_t quantity = 0;
+  std::string strategy_tag;
+  std::string outcome; ///< accepted, rejected: <reason>
+};
+
+struct sim_position {
+  int64_t net_quantity = 0;
+  double average_price = 0;
+  double realized = 0;
+};
+
+/// What a placement request asks (already validated for shape by the HTTP layer).
+struct place_request {
+  std::string account;
+  std::string strategy;
+  instrument inst;
+  side action = side::buy;
+  int64_t quantity = 0;
+  price_type kind = price_type::market;
+  product order_product = product::mis;
+  double price = 0;
+  double trigger_price = 0;
+};
+
+/// A business outcome: ok, or an HTTP status and message (shape D).
+struct broker_result {
+  int status = 200;
+  std::string message;
+  std::string broker_order_id;
+};
+
+class broker {
+public:
+  broker(instrument_table table, const clock& time, uint64_t seed);
+
+  void add_account(const std::string& name, double capital);
+  bool has_account(const std::string& name) const;
+
+  // -- market --------------------------------------------------------------------------------
+
+  /// The quote of a known instrument at the current clock time (prices move with the clock).
+  std::optional<quote> quote_of(const instrument& inst);
+
+  /// Listed expiries (ascending, none before today) of an underlying's options or futures.
+  std::vector<date> expiries(const std::string& underlying, bool futures) const;
+
+  /// Does the instrument master know `inst`? Sets the lot size.
+  bool known(const instrument& inst, int64_t& lot_size) const;
+
+  /// Overrides an underlying's spot (scripted prices, tests).
+  void set_spot(const std::string& underlying, double spot);
+
+  // -- orders ----------------------------------------------------------------------------------
+
+  broker_result place(const place_request& r);
+  broker_result cancel(const std::string& account, const std::string& broker_order_id);
+  std::optional<broker_order> order(const std::string& account, const std::string& id) const;
+  std::vector<broker_order> orderbook(const std::string& account) const;
+  std::vector<broker_trade> tradebook(const std::string& account) const;
+  std::vector<broker_position> positions(const std::string& account);
+  funds funds_of(const std::string& account);
+
+  /// Resting orders whose price was crossed fill now.
+  void match();
+
+  const std::vector<ledger_entry>& ledger() const { return ledger_; }
+
+private:
+  struct underlying_state {
+    underlying_spec spec;
+    double spot = 0;
+    utc_instant updated;
+  };
+
+  struct account_state {
+    double capital = 0;
+    double used_margin = 0;
+    std::map<std::string, sim_order> orders; ///< by broker order id
+    std::vector<broker_trade> trades;
+    std::map<std::pair<std::string, product>, sim_position> positions; ///< by (symbol, product)
+    std::map<std::string, exchange> exchanges;                         ///< symbol → exchange
+  };
+
+  std::string next_order_id();
+  void advance_prices();
+  underlying_state* underlying_of(const std::string& symbol, derivative_symbol* parsed);
+  double premium(const derivative_symbol& s, double spot) const;
+  void fill(account_state& a, sim_order& o, double price);
+
+  instrument_table table_;
+  const clock& time_;
+  std::mt19937_64 rng_;
+  std::map<std::string, underlying_state> underlyings_;
+  std::map<std::string, account_state> accounts_;
+  std::vector<ledger_entry> ledger_;
+  uint64_t order_counter_ = 0;
+  uint64_t trade_counter_ = 0;
+};
+
+} // namespace algomirror::sim
