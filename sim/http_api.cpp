@@ -1,0 +1,515 @@
+#include "sim/http_api.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <set>
+
+#include "messages/names.hpp"
+
+namespace algomirror::sim {
+
+namespace {
+
+using rapidjson::Value;
+using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+/// Writes a jsonify-style object: the caller adds keys in sorted order.
+class jsonify {
+public:
+  jsonify() : w_(buf_) {}
+  json_writer& w() { return w_; }
+  std::string done() { return std::string{buf_.GetString(), buf_.GetSize()} + "\n"; }
+
+private:
+  rapidjson::StringBuffer buf_;
+  json_writer w_;
+};
+
+void key(json_writer& w, const char* k) {
+  w.Key(k);
+}
+
+void str(json_writer& w, const char* k, const std::string& v) {
+  w.Key(k);
+  w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+}
+
+void num(json_writer& w, const char* k, double v) {
+  w.Key(k);
+  w.Double(v);
+}
+
+void integer(json_writer& w, const char* k, int64_t v) {
+  w.Key(k);
+  w.Int64(v);
+}
+
+http_reply json_reply(int status, std::string body) {
+  return {status, std::move(body), "application/json"};
+}
+
+/// Shape D: {"message":"...",["mode":"analyze",]"status":"error"}.
+http_reply error_d(int status, const std::string& message, bool analyze) {
+  jsonify j;
+  auto& w = j.w();
+  w.StartObject();
+  str(w, "message", message);
+  if (analyze)
+    str(w, "mode", "analyze");
+  str(w, "status", "error");
+  w.EndObject();
+  return json_reply(status, j.done());
+}
+
+/// Shape B: {"message":{"field":["text"]},"status":"error"}.
+http_reply error_b(const std::map<std::string, std::string>& fields) {
+  jsonify j;
+  auto& w = j.w();
+  w.StartObject();
+  key(w, "message");
+  w.StartObject();
+  for (auto& [f, text] : fields) {
+    key(w, f.c_str());
+    w.StartArray();
+    w.String(text.c_str());
+    w.EndArray();
+  }
+  w.EndObject();
+  str(w, "status", "error");
+  w.EndObject();
+  return json_reply(400, j.done());
+}
+
+/// Shape A: the same as a Python repr string.
+http_reply error_a(const std::map<std::string, std::string>& fields, bool analyze) {
+  std::string repr = "{";
+  for (auto& [f, text] : fields) {
+    if (repr.size() > 1)
+      repr += ", ";
+    repr += "'" + f + "': ['" + text + "']";
+  }
+  repr += "}";
+  return error_d(400, repr, analyze);
+}
+
+http_reply restx_error(int status, const std::string& message) {
+  return json_reply(status, "{\"message\": \"" + message + "\"}\n");
+}
+
+struct request {
+  const Value* doc = nullptr;
+  std::string account;
+};
+
+const Value* member(const Value& v, const char* k) {
+  auto it = v.FindMember(k);
+  return it == v.MemberEnd() ? nullptr : &it->value;
+}
+
+std::string text(const Value* v) {
+  return v != nullptr && v->IsString() ? std::string{v->GetString(), v->GetStringLength()}
+                                       : std::string{};
+}
+
+/// A number or numeric string (marshmallow's Float/Int); nullopt otherwise.
+std::optional<double> number(const Value* v) {
+  if (v == nullptr)
+    return std::nullopt;
+  if (v->IsNumber() && !v->IsBool())
+    return v->GetDouble();
+  if (v->IsString()) {
+    char* end = nullptr;
+    auto s = text(v);
+    double x = std::strtod(s.c_str(), &end);
+    if (!s.empty() && end == s.c_str() + s.size() && std::isfinite(x))
+      return x;
+  }
+  return std::nullopt;
+}
+
+/// Checks field names against the schema: missing required and unknown fields.
+std::map<std::string, std::string> schema_errors(const Value& doc,
+                                                 const std::set<std::string>& required,
+                                                 const std::set<std::string>& optional) {
+  std::map<std::string, std::string> errors;
+  for (auto& r : required)
+    if (member(doc, r.c_str()) == nullptr)
+      errors[r] = "Missing data for required field.";
+  for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it) {
+    std::string name = it->name.GetString();
+    if (!required.count(name) && !optional.count(name))
+      errors[name] = "Unknown field.";
+  }
+  return errors;
+}
+
+void write_order(json_writer& w, const broker_order& o, bool status_style) {
+  w.StartObject();
+  str(w, "action", to_string(o.action));
+  num(w, "average_price", o.average_price);
+  str(w, "exchange", to_string(o.inst.exch));
+  integer(w, "filled_quantity", o.filled_quantity);
+  str(w, "order_status", to_string(o.status));
+  str(w, "orderid", o.broker_order_id);
+  integer(w, "pending_quantity", o.status == order_status::complete ? 0 : o.quantity - o.filled_quantity);
+  num(w, "price", o.price);
+  if (status_style)
+    str(w, "price_type", to_string(o.kind));
+  else
+    str(w, "pricetype", to_string(o.kind));
+  str(w, "product", to_string(o.order_product));
+  integer(w, "quantity", o.quantity);
+  if (!status_style)
+    str(w, "rejection_reason", o.rejection_reason);
+  str(w, "strategy", o.strategy_tag);
+  str(w, "symbol", o.inst.symbol);
+  str(w, "timestamp", o.timestamp);
+  num(w, "trigger_price", o.trigger_price);
+  w.EndObject();
+}
+
+void write_quote_data(json_writer& w, const quote& q) {
+  w.StartObject();
+  num(w, "ask", q.ask);
+  num(w, "bid", q.bid);
+  num(w, "high", q.high);
+  num(w, "low", q.low);
+  num(w, "ltp", q.ltp);
+  integer(w, "oi", q.open_interest);
+  num(w, "open", q.open);
+  num(w, "prev_close", q.prev_close);
+  integer(w, "volume", q.volume);
+  w.EndObject();
+}
+
+template <class Enum>
+bool parse_word(const Value* v, Enum& out, bool any_case) {
+  auto t = text(v);
+  if (any_case)
+    std::transform(t.begin(), t.end(), t.begin(),
+                   [](char c) { return static_cast<char>(std::toupper(static_cast<unsigned char>(c))); });
+  if (auto e = parse_enum<Enum>(t)) {
+    out = *e;
+    return true;
+  }
+  return false;
+}
+
+} // namespace
+
+http_reply http_api::handle(std::string_view method, std::string_view path,
+                            std::string_view content_type, std::string_view body) {
+  std::string endpoint{path};
+  if (endpoint.rfind("/api/v1/", 0) != 0)
+    return json_reply(404, "{\"message\":\"Not found\",\"path\":\"" + endpoint
+                             + "\",\"status\":\"error\"}\n");
+  endpoint = endpoint.substr(8);
+  if (!endpoint.empty() && endpoint.back() == '/')
+    endpoint.pop_back();
+  static const std::set<std::string> known = {
+    "ping",     "funds",       "placeorder",   "orderstatus", "cancelorder", "orderbook",
+    "tradebook", "positionbook", "quotes",     "multiquotes", "expiry"};
+  if (method != "POST" || !known.count(endpoint))
+    return json_reply(404, "{\"message\":\"Not found\",\"path\":\"" + std::string{path}
+                             + "\",\"status\":\"error\"}\n");
+  if (content_type.rfind("application/json", 0) != 0)
+    return error_d(500, "An unexpected error occurred", false);
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError())
+    return restx_error(400, "The browser (or proxy) sent a request that this server could not "
+                            "understand.");
+  if (!doc.IsObject())
+    return restx_error(500, "Internal Server Error");
+
+  bool order_endpoint = endpoint == "placeorder" || endpoint == "orderstatus"
+                        || endpoint == "cancelorder";
+  // Schema first (shape A for order endpoints, B for the rest), then the key.
+  std::set<std::string> required{"apikey"}, optional;
+  if (endpoint == "placeorder") {
+    required.insert({"strategy", "exchange", "symbol", "action", "quantity"});
+    optional = {"pricetype", "product", "price", "trigger_price", "disclosed_quantity"};
+  } else if (endpoint == "orderstatus" || endpoint == "cancelorder") {
+    required.insert({"strategy", "orderid"});
+  } else if (endpoint == "quotes") {
+    required.insert({"symbol", "exchange"});
+  } else if (endpoint == "multiquotes") {
+    required.insert("symbols");
+  } else if (endpoint == "expiry") {
+    required.insert({"symbol", "exchange", "instrumenttype"});
+  }
+  if (auto errors = schema_errors(doc, required, optional); !errors.empty())
+    return order_endpoint ? error_a(errors, endpoint != "placeorder") : error_b(errors);
+  auto key_it = keys_.find(text(member(doc, "apikey")));
+  if (key_it == keys_.end())
+    return error_d(403, "Invalid openalgo apikey", false);
+  auto& account = key_it->second;
+  broker_.match();
+
+  jsonify j;
+  auto& w = j.w();
+  if (endpoint == "ping") {
+    w.StartObject();
+    key(w, "data");
+    w.StartObject();
+    str(w, "broker", "sandbox");
+    str(w, "message", "pong");
+    w.EndObject();
+    str(w, "status", "success");
+    w.EndObject();
+    return json_reply(200, j.done());
+  }
+  if (endpoint == "funds") {
+    auto f = broker_.funds_of(account);
+    w.StartObject();
+    key(w, "data");
+    w.StartObject();
+    num(w, "availablecash", std::round(f.available_cash * 100) / 100);
+    num(w, "collateral", 0.0);
+    num(w, "m2mrealized", std::round(f.m2m_realized * 100) / 100);
+    num(w, "m2munrealized", 0.0);
+    num(w, "utiliseddebits", std::round(f.utilised_debits * 100) / 100);
+    w.EndObject();
+    str(w, "mode", "analyze");
+    str(w, "status", "success");
+    w.EndObject();
+    return json_reply(200, j.done());
+  }
+  if (endpoint == "placeorder") {
+    place_request r;
+    r.account = account;
+    r.strategy = text(member(doc, "strategy"));
+    r.inst.symbol = text(member(doc, "symbol"));
+    std::map<std::string, std::string> errors;
+    if (!parse_word(member(doc, "exchange"), r.inst.exch, false))
+      errors["exchange"] = "Must be one of: NSE, NFO, CDS, BSE, BFO, BCD, MCX, NCDEX, NCO, "
+                           "NSE_INDEX, BSE_INDEX, MCX_INDEX, GLOBAL_INDEX, CRYPTO.";
+    if (!parse_word(member(doc, "action"), r.action, true))
+      errors["action"] = "Must be one of: BUY, SELL, buy, sell.";
+    auto qty = number(member(doc, "quantity"));
+    if (!qty || *qty <= 0)
+      errors["quantity"] = "Quantity must be a positive number.";
+    else if (std::floor(*qty) != *qty)
+      errors["quantity"] = "Fractional quantity (" + std::to_string(*qty)
+                           + ") is not allowed for non-crypto exchanges.";
+    else
+      r.quantity = static_cast<int64_t>(*qty);
+    if (member(doc, "pricetype") != nullptr && !parse_word(member(doc, "pricetype"), r.kind, false))
+      errors["pricetype"] = "Must be one of: MARKET, LIMIT, SL, SL-M.";
+    if (member(doc, "product") != nullptr && !parse_word(member(doc, "product"), r.order_product, false))
+      errors["product"] = "Must be one of: MIS, NRML, CNC.";
+    if (member(doc, "price") != nullptr) {
+      auto p = number(member(doc, "price"));
+      if (!p || *p < 0)
+        errors["price"] = "Price must be a non-negative number.";
+      else
+        r.price = *p;
+    }
+    if (member(doc, "trigger_price") != nullptr) {
+      auto p = number(member(doc, "trigger_price"));
+      if (!p || *p < 0)
+        errors["trigger_price"] = "Trigger price must be a non-negative number.";
+      else
+        r.trigger_price = *p;
+    }
+    if (!errors.empty())
+      return error_a(errors, false);
+    auto result = broker_.place(r);
+    if (result.status != 200)
+      return error_d(result.status, result.message, true);
+    w.StartObject();
+    str(w, "mode", "analyze");
+    str(w, "orderid", result.broker_order_id);
+    str(w, "status", "success");
+    w.EndObject();
+    return json_reply(200, j.done());
+  }
+  if (endpoint == "orderstatus") {
+    auto id = text(member(doc, "orderid"));
+    auto o = broker_.order(account, id);
+    if (!o)
+      return error_d(404, "Order " + id + " not found", true);
+    w.StartObject();
+    key(w, "data");
+    write_order(w, *o, true);
+    str(w, "mode", "analyze");
+    str(w, "status", "success");
+    w.EndObject();
+    return json_reply(200, j.done());
+  }
+  if (endpoint == "cancelorder") {
+    auto result = broker_.cancel(account, text(member(doc, "orderid")));
+    if (result.status != 200)
+      return error_d(result.status, result.message, true);
+    w.StartObject();
+    str(w, "message", result.message);
+    str(w, "mode", "analyze");
+    str(w, "orderid", result.broker_order_id);
+    str(w, "status", "success");
+    w.EndObject();
+    return json_reply(200, j.done());
+  }
+  if (endpoint == "orderbook") {
+    auto orders = broker_.orderbook(account);
+    int64_t buys = 0, sells = 0, completed = 0, open = 0, rejected = 0, pending = 0;
+    for (auto& o : orders) {
+      (o.action == side::buy ? buys : sells)++;
+      completed += o.status == order_status::complete;
+      open += o.status == order_status::open;
+      rejected += o.status == order_status::rejected;
+      pending += o.status == order_status::trigger_pending;
+    }
+    w.StartObject();
+    key(w, "data");
+    w.StartObject();
+    key(w, "orders");
+    w.StartArray();
+    for (auto& o : orders)
+      write_order(w, o, false);
+    w.EndArray();
+    key(w, "statistics");
+    w.StartObject();
+    integer(w, "total_buy_orders", buys);
+    integer(w, "total_completed_orders", completed);
+    integer(w, "total_open_orders", open);
+    integer(w, "total_rejected_orders", rejected);
+    integer(w, "total_sell_orders", sells);
+    integer(w, "total_trigger_pending_orders", pending);
+    w.EndObject();
+    w.EndObject();
+    str(w, "mode", "analyze");
+    str(w, "status", "success");
+    w.EndObject();
+    return json_reply(200, j.done());
+  }
+  if (endpoint == "tradebook") {
+    w.StartObject();
+    key(w, "data");
+    w.StartArray();
+    for (auto& t : broker_.tradebook(account)) {
+      w.StartObject();
+      str(w, "action", to_string(t.action));
+      num(w, "average_price", t.average_price);
+      str(w, "exchange", to_string(t.inst.exch));
+      str(w, "orderid", t.broker_order_id);
+      num(w, "price", t.average_price);
+      str(w, "product", to_string(t.order_product));
+      integer(w, "quantity", t.quantity);
+      str(w, "strategy", t.strategy_tag);
+      str(w, "symbol", t.inst.symbol);
+      str(w, "timestamp", t.timestamp);
+      num(w, "trade_value", std::round(t.average_price * static_cast<double>(t.quantity) * 100) / 100);
+      str(w, "tradeid", t.trade_id);
+      w.EndObject();
+    }
+    w.EndArray();
+    str(w, "mode", "analyze");
+    str(w, "status", "success");
+    w.EndObject();
+    return json_reply(200, j.done());
+  }
+  if (endpoint == "positionbook") {
+    w.StartObject();
+    key(w, "data");
+    w.StartArray();
+    for (auto& p : broker_.positions(account)) {
+      w.StartObject();
+      num(w, "average_price", std::round(p.average_price * 100) / 100);
+      str(w, "exchange", to_string(p.inst.exch));
+      num(w, "ltp", p.ltp);
+      num(w, "pnl", std::round(p.pnl * 100) / 100);
+      str(w, "product", to_string(p.order_product));
+      integer(w, "quantity", p.net_quantity);
+      str(w, "symbol", p.inst.symbol);
+      w.EndObject();
+    }
+    w.EndArray();
+    str(w, "mode", "analyze");
+    str(w, "status", "success");
+    w.EndObject();
+    return json_reply(200, j.done());
+  }
+  if (endpoint == "quotes") {
+    instrument inst;
+    inst.symbol = text(member(doc, "symbol"));
+    if (!parse_word(member(doc, "exchange"), inst.exch, false))
+      return error_b({{"exchange", "Must be one of: NSE, NFO, CDS, BSE, BFO, BCD, MCX, NCDEX, "
+                                   "NCO, NSE_INDEX, BSE_INDEX, MCX_INDEX, GLOBAL_INDEX, CRYPTO."}});
+    auto q = broker_.quote_of(inst);
+    if (!q)
+      return error_d(400, "Symbol '" + inst.symbol + "' not found for exchange '"
+                            + to_string(inst.exch)
+                            + "'. Please verify the symbol name and ensure master contracts "
+                              "are downloaded.",
+                     false);
+    w.StartObject();
+    key(w, "data");
+    write_quote_data(w, *q);
+    str(w, "status", "success");
+    w.EndObject();
+    return json_reply(200, j.done());
+  }
+  if (endpoint == "multiquotes") {
+    auto* symbols = member(doc, "symbols");
+    if (symbols == nullptr || !symbols->IsArray() || symbols->Empty())
+      return error_b({{"symbols", "Shorter than minimum length 1."}});
+    std::vector<std::pair<instrument, std::optional<quote>>> rows;
+    for (auto& s : symbols->GetArray()) {
+      instrument inst;
+      if (s.IsObject()) {
+        inst.symbol = text(member(s, "symbol"));
+        parse_word(member(s, "exchange"), inst.exch, false);
+      }
+      rows.emplace_back(inst, broker_.quote_of(inst));
+    }
+    std::stable_partition(rows.begin(), rows.end(),
+                          [](auto& r) { return !r.second.has_value(); }); // invalid first
+    w.StartObject();
+    key(w, "results");
+    w.StartArray();
+    for (auto& [inst, q] : rows) {
+      w.StartObject();
+      if (q) {
+        key(w, "data");
+        write_quote_data(w, *q);
+      } else {
+        str(w, "error", "Symbol '" + inst.symbol + "' not found for exchange '"
+                          + to_string(inst.exch)
+                          + "'. Please verify the symbol name and ensure master contracts are "
+                            "downloaded.");
+      }
+      str(w, "exchange", to_string(inst.exch));
+      str(w, "symbol", inst.symbol);
+      w.EndObject();
+    }
+    w.EndArray();
+    str(w, "status", "success");
+    w.EndObject();
+    return json_reply(200, j.done());
+  }
+  if (endpoint == "expiry") {
+    auto underlying = text(member(doc, "symbol"));
+    auto type = text(member(doc, "instrumenttype"));
+    if (type != "options" && type != "futures")
+      return error_b({{"instrumenttype", "Must be one of: futures, options."}});
+    auto list = broker_.expiries(underlying, type == "futures");
+    w.StartObject();
+    key(w, "data");
+    w.StartArray();
+    for (auto& d : list)
+      w.String(format_expiry(d).c_str());
+    w.EndArray();
+    str(w, "message", "Found " + std::to_string(list.size()) + " expiry dates for " + underlying
+                        + " " + type + " in " + text(member(doc, "exchange")));
+    str(w, "status", "success");
+    w.EndObject();
+    return json_reply(200, j.done());
+  }
+  return error_d(500, "An unexpected error occurred", false);
+}
+
+} // namespace algomirror::sim

@@ -1,0 +1,38 @@
+#pragma once
+
+// openalgo-sim's REST API without sockets: an endpoint and a JSON body in, an HTTP status and
+// the reply bytes out, in the shapes and serialisation of a real OpenAlgo sandbox
+// (openalgo-api.md §1.2–§1.6): jsonify replies with sorted keys and compact separators;
+// errors in the endpoint's shape (A, B, D, E).
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "sim/broker.hpp"
+
+namespace algomirror::sim {
+
+struct http_reply {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+};
+
+class http_api {
+public:
+  /// `keys`: API key → account name.
+  http_api(broker& b, std::map<std::string, std::string> keys)
+    : broker_(b), keys_(std::move(keys)) {}
+
+  /// `path` is the request target (`/api/v1/placeorder`, with or without a trailing slash);
+  /// `method` POST; `content_type` as received.
+  http_reply handle(std::string_view method, std::string_view path, std::string_view content_type,
+                    std::string_view body);
+
+private:
+  broker& broker_;
+  std::map<std::string, std::string> keys_;
+};
+
+} // namespace algomirror::sim

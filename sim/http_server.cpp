@@ -1,0 +1,221 @@
+#include "sim/http_server.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "messages/names.hpp"
+
+namespace algomirror::sim {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+/// One keep-alive connection: read a request, answer it (or not), read the next.
+class session : public std::enable_shared_from_this<session> {
+public:
+  session(tcp::socket socket, std::shared_ptr<http_server> server)
+    : stream_(std::move(socket)), server_(std::move(server)) {}
+
+  void read() {
+    request_ = {};
+    http::async_read(stream_, buffer_, request_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       if (!ec)
+                         self->on_request();
+                     });
+  }
+
+private:
+  void on_request() {
+    auto self = shared_from_this();
+    std::string content_type{request_[http::field::content_type]};
+    server_->serve(std::string{request_.method_string()}, std::string{request_.target()},
+                   content_type, request_.body(), [self](http_reply reply, bool close) {
+                     if (close) {
+                       beast::error_code ignored;
+                       self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+                       self->stream_.close();
+                       return;
+                     }
+                     self->write(std::move(reply));
+                   });
+  }
+
+  void write(http_reply reply) {
+    auto res = std::make_shared<http::response<http::string_body>>(
+      static_cast<http::status>(reply.status), request_.version());
+    res->set(http::field::server, "openalgo-sim");
+    res->set(http::field::content_type, reply.content_type);
+    res->keep_alive(request_.keep_alive());
+    res->body() = std::move(reply.body);
+    res->prepare_payload();
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, size_t) {
+                        if (!ec && res->keep_alive())
+                          self->read();
+                      });
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  http::request<http::string_body> request_;
+  std::shared_ptr<http_server> server_;
+};
+
+http_server::http_server(asio::io_context& io, const tcp::endpoint& at, http_api& api,
+                         broker& b, std::string account, rate_limits limits)
+  : io_(io), acceptor_(io), api_(api), broker_(b), account_(std::move(account)),
+    limits_(limits) {
+  acceptor_.open(at.protocol());
+  acceptor_.set_option(asio::socket_base::reuse_address(true));
+  acceptor_.bind(at);
+  acceptor_.listen();
+}
+
+uint16_t http_server::start() {
+  accept();
+  return acceptor_.local_endpoint().port();
+}
+
+void http_server::stop() {
+  beast::error_code ignored;
+  acceptor_.close(ignored);
+  hung_.clear();
+}
+
+void http_server::accept() {
+  acceptor_.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+    if (ec)
+      return; // closed
+    std::make_shared<session>(std::move(socket), self)->read();
+    self->accept();
+  });
+}
+
+bool http_server::over_limit(const std::string& endpoint) {
+  bool orders = endpoint == "placeorder" || endpoint == "cancelorder";
+  int limit = orders ? limits_.orders_per_second : limits_.api_per_second;
+  auto& window = windows_[endpoint];
+  auto now = std::chrono::steady_clock::now();
+  while (!window.empty() && now - window.front() >= std::chrono::seconds{1})
+    window.pop_front();
+  if (static_cast<int>(window.size()) >= limit)
+    return true;
+  window.push_back(now);
+  return false;
+}
+
+void http_server::serve(const std::string& method, const std::string& target,
+                        const std::string& content_type, const std::string& body,
+                        std::function<void(http_reply, bool)> respond) {
+  if (target.rfind("/control/", 0) == 0) {
+    respond(control(target, body), false);
+    return;
+  }
+  std::string endpoint = target.rfind("/api/v1/", 0) == 0 ? target.substr(8) : target;
+  if (!endpoint.empty() && endpoint.back() == '/')
+    endpoint.pop_back();
+  bool applies = faults_.endpoint.empty() || faults_.endpoint == endpoint;
+  if (applies && faults_.drop > 0) {
+    --faults_.drop;
+    respond({}, true);
+    return;
+  }
+  if (applies && faults_.hang > 0) {
+    --faults_.hang;
+    hung_.push_back(std::move(respond)); // open and silent: the client's timeout fires
+    return;
+  }
+  http_reply reply;
+  if (applies && faults_.count > 0 && faults_.status != 0) {
+    --faults_.count;
+    reply = {faults_.status,
+             faults_.status == 429 ? "{\"message\": \"10 per 1 second\"}\n"
+                                   : "{\"message\":\"An unexpected error occurred in the API "
+                                     "endpoint\",\"status\":\"error\"}\n",
+             "application/json"};
+  } else if (over_limit(endpoint)) {
+    bool orders = endpoint == "placeorder" || endpoint == "cancelorder";
+    reply = {429,
+             "{\"message\": \"" + std::to_string(orders ? limits_.orders_per_second
+                                                        : limits_.api_per_second)
+               + " per 1 second\"}\n",
+             "application/json"};
+  } else {
+    reply = api_.handle(method, target, content_type, body);
+  }
+  if (faults_.latency_ms > 0) {
+    auto timer = std::make_shared<asio::steady_timer>(io_);
+    timer->expires_after(std::chrono::milliseconds{faults_.latency_ms});
+    timer->async_wait([timer, reply, respond](beast::error_code) { respond(reply, false); });
+    return;
+  }
+  respond(std::move(reply), false);
+}
+
+http_reply http_server::control(const std::string& target, const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse(body.c_str());
+  auto get_int = [&](const char* k) {
+    auto it = doc.IsObject() ? doc.FindMember(k) : doc.MemberEnd();
+    return doc.IsObject() && it != doc.MemberEnd() && it->value.IsInt() ? it->value.GetInt() : 0;
+  };
+  if (target == "/control/faults") {
+    if (!doc.IsObject())
+      return {400, "{\"message\":\"faults: a JSON object expected\",\"status\":\"error\"}\n"};
+    faults_ = {};
+    faults_.status = get_int("status");
+    faults_.count = get_int("count");
+    faults_.drop = get_int("drop");
+    faults_.hang = get_int("hang");
+    faults_.latency_ms = get_int("latency_ms");
+    if (auto it = doc.FindMember("endpoint"); it != doc.MemberEnd() && it->value.IsString())
+      faults_.endpoint = it->value.GetString();
+    return {200, "{\"status\":\"success\"}\n"};
+  }
+  if (target == "/control/spot") {
+    if (doc.IsObject())
+      for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it)
+        if (it->value.IsNumber())
+          broker_.set_spot(it->name.GetString(), it->value.GetDouble());
+    return {200, "{\"status\":\"success\"}\n"};
+  }
+  if (target == "/control/ledger") {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+    auto field = [&w](const char* k, const std::string& v) {
+      w.Key(k);
+      w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+    };
+    w.StartObject();
+    w.Key("ledger");
+    w.StartArray();
+    for (auto& e : broker_.ledger()) {
+      if (e.account != account_)
+        continue;
+      w.StartObject();
+      field("orderid", e.broker_order_id);
+      field("symbol", e.inst.symbol);
+      field("exchange", to_string(e.inst.exch));
+      field("action", to_string(e.action));
+      w.Key("quantity");
+      w.Int64(e.quantity);
+      field("strategy", e.strategy_tag);
+      field("outcome", e.outcome);
+      w.EndObject();
+    }
+    w.EndArray();
+    field("status", "success");
+    w.EndObject();
+    return {200, std::string{buf.GetString(), buf.GetSize()} + "\n"};
+  }
+  return {404, "{\"message\":\"unknown control endpoint\",\"status\":\"error\"}\n"};
+}
+
+} // namespace algomirror::sim
