@@ -1,4 +1,5 @@
 #include "config/options.hpp"
+#include "config/validators.hpp"
 
 #include <CLI/CLI.hpp>
 #include <cmath>
@@ -86,6 +87,20 @@ std::string find_config_path(int argc, const char* const* argv) {
   return {};
 }
 
+std::string env_name(const std::string& option) {
+  std::string name = "ALGOMIRROR_";
+  for (char c : option)
+    name += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return name;
+}
+
+template <class T>
+CLI::Option* add(CLI::App& app, const std::string& name, T& value, const std::string& help) {
+  return app.add_option("--" + name, value, help)->envname(env_name(name))->capture_default_str();
+}
+
+} // namespace
+
 CLI::Validator positive_number() {
   return CLI::Validator(
     [](std::string& value) -> std::string {
@@ -155,20 +170,6 @@ CLI::Validator database_url() {
     },
     "URL");
 }
-
-std::string env_name(const std::string& option) {
-  std::string name = "ALGOMIRROR_";
-  for (char c : option)
-    name += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return name;
-}
-
-template <class T>
-CLI::Option* add(CLI::App& app, const std::string& name, T& value, const std::string& help) {
-  return app.add_option("--" + name, value, help)->envname(env_name(name))->capture_default_str();
-}
-
-} // namespace
 
 void add_common_options(CLI::App& app, common_options& opts) {
   app.add_option("--config", opts.config_file,

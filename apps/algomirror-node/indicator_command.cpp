@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "config/ohlc_csv.hpp"
+#include "config/validators.hpp"
 #include "domain/supertrend.hpp"
 
 namespace algomirror {
@@ -33,10 +34,10 @@ CLI::App* add_indicator_commands(CLI::App& app, supertrend_command_options& opts
     ->check(CLI::ExistingFile);
   st->add_option("--period", opts.period, "ATR period")
     ->capture_default_str()
-    ->check(CLI::Range(1, 1000));
+    ->check(int_range(1, 1000));
   st->add_option("--multiplier", opts.multiplier, "ATR multiplier")
     ->capture_default_str()
-    ->check(CLI::Range(0.01, 100.0));
+    ->check(positive_number());
   return st;
 }
 

@@ -35,28 +35,42 @@ if [ $? -eq 2 ] && grep -q "clock-speed" err.txt; then pass; else fail "env ALGO
 if "$node" --help >help.txt 2>&1 && grep -q -- "--clock-start" help.txt && grep -q "sqlite:algomirror.db" help.txt; then pass; else fail "--help"; cat help.txt; fi
 if "$node" --version | grep -q "algomirror-node"; then pass; else fail "--version"; fi
 
-# Start, wait for the start line in the log file (no sleeps for synchronisation: poll the log
-# with a deadline), then stop with a signal.
+# Start, wait for the start line on the console, then stop with a signal.
+# Starts the node with its console on a FIFO and waits (blocking reads, 30 s deadline) for a
+# line matching $2; the rest of the console is drained in the background.
+start_node() { # name pattern args...
+  local name=$1 pattern=$2
+  shift 2
+  rm -f "$name.fifo"
+  mkfifo "$name.fifo"
+  "$node" "$@" >"stdout-$name.txt" 2>"$name.fifo" &
+  node_pid=$!
+  exec 3<"$name.fifo"
+  local line found=0
+  while IFS= read -r -t 30 line <&3; do
+    echo "$line" >>"stderr-$name.txt"
+    if [[ $line == *$pattern* ]]; then found=1; break; fi
+  done
+  cat <&3 >>"stderr-$name.txt" &
+  exec 3<&-
+  return $((1 - found))
+}
+
 start_and_stop() { # signal
   local sig=$1
   local log="node-$sig.log"
   rm -f "$log"
-  "$node" --db "sqlite:$work/node.db" --log-file "$log" --clock-start 2026-11-25T09:15:00+05:30 \
-    --clock-speed 10 >"stdout-$sig.txt" 2>"stderr-$sig.txt" &
-  local pid=$!
-  local deadline=$((SECONDS + 30))
-  until grep -q "started" "$log" 2>/dev/null; do
-    if ! kill -0 $pid 2>/dev/null; then fail "node died at start ($sig)"; cat "stderr-$sig.txt"; return; fi
-    if [ $SECONDS -ge $deadline ]; then fail "node did not log its start within 30 s"; kill -9 $pid; return; fi
-    read -r -t 0.05 <> <(:) || true
-  done
-  grep -q "2026-11-25 09:1" "$log" || fail "start line lacks the --clock-start time"
-  kill -"$sig" $pid
-  wait $pid
+  if ! start_node "$sig" "started" --db "sqlite:$work/node.db" --log-file "$log" \
+      --clock-start 2026-11-25T09:15:00+05:30 --clock-speed 10; then
+    fail "node did not start within 30 s ($sig)"; cat "stderr-$sig.txt"; kill -9 $node_pid 2>/dev/null; return
+  fi
+  kill -"$sig" $node_pid
+  wait $node_pid
   local rc=$?
   if [ $rc -ne 0 ]; then fail "exit code $rc after SIG$sig"; cat "stderr-$sig.txt"; return; fi
   grep -q "persistence flushed" "$log" || { fail "no flush logged after SIG$sig"; cat "$log"; return; }
   grep -q "algomirror-node stopped" "$log" || { fail "no stop logged after SIG$sig"; return; }
+  grep -q "started.*clock 2026-11-25 09:1" "$log" || { fail "start line lacks the --clock-start time"; return; }
   [ -f "$work/node.db" ] || { fail "no SQLite database created"; return; }
   pass
 }
@@ -64,12 +78,12 @@ start_and_stop TERM
 start_and_stop INT
 
 # JSON log lines parse as JSON.
-"$node" --db "sqlite:$work/json.db" --log-file json.log --log-json >/dev/null 2>&1 &
-pid=$!
-deadline=$((SECONDS + 30))
-until grep -q "started" json.log 2>/dev/null || [ $SECONDS -ge $deadline ]; do read -r -t 0.05 <> <(:) || true; done
-kill -TERM $pid; wait $pid
-if python3 -c 'import json,sys; [json.loads(l) for l in open("json.log")]' 2>/dev/null; then pass; else fail "JSON log lines do not parse"; head -3 json.log; fi
+if start_node json "started" --db "sqlite:$work/json.db" --log-file json.log --log-json; then
+  kill -TERM $node_pid; wait $node_pid
+  if python3 -c 'import json,sys; [json.loads(l) for l in open("json.log")]' 2>/dev/null; then pass; else fail "JSON log lines do not parse"; head -3 json.log; fi
+else
+  fail "node with --log-json did not start"; kill -9 $node_pid 2>/dev/null
+fi
 
 echo "node_lifecycle: $passes passed, $failures failed"
 [ $failures -eq 0 ]
