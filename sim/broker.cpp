@@ -283,6 +283,7 @@ broker_result broker::place(const place_request& r) {
   a.exchanges[r.inst.symbol] = r.inst.exch;
   auto id = b.broker_order_id;
   auto& stored = a.orders[id] = std::move(o);
+  notify(stored);
   ledger_.push_back(
     {time_.now(), r.account, id, r.inst, r.action, r.quantity, r.strategy, "accepted"});
   // Immediate fills (§1.9).
@@ -299,6 +300,11 @@ broker_result broker::place(const place_request& r) {
   return {200, {}, id};
 }
 
+void broker::notify(const sim_order& o) const {
+  if (on_order_change)
+    on_order_change(o.account, o.order);
+}
+
 void broker::fill(account_state& a, sim_order& o, double price) {
   auto& b = o.order;
   b.status = order_status::complete;
@@ -311,6 +317,7 @@ void broker::fill(account_state& a, sim_order& o, double price) {
                 static_cast<unsigned long long>(++trade_counter_));
   a.trades.push_back({b.broker_order_id, trade_id, b.inst, b.action, b.order_product, b.quantity,
                       price, b.strategy_tag, ist_timestamp(time_.now())});
+  notify(o);
   auto& pos = a.positions[{b.inst.symbol, b.order_product}];
   int64_t q = b.action == side::buy ? b.quantity : -b.quantity;
   if (pos.net_quantity == 0 || (pos.net_quantity > 0) == (q > 0)) {
@@ -343,6 +350,7 @@ broker_result broker::cancel(const std::string& account, const std::string& id) 
     return {400, "Cannot cancel order in " + to_string(b.status) + " status", {}};
   b.status = order_status::cancelled;
   i->second.margin_blocked = 0;
+  notify(i->second);
   return {200, "Order cancelled successfully", id};
 }
 
@@ -433,6 +441,7 @@ void broker::match() {
           continue;
         }
         b.status = order_status::open;
+        notify(o);
       }
       if (b.kind == price_type::limit || b.kind == price_type::stop_limit) {
         if (buy ? q->ltp <= b.price : q->ltp >= b.price)

@@ -6,6 +6,7 @@
 // time.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <random>
@@ -69,6 +70,9 @@ public:
   broker(instrument_table table, const clock& time, uint64_t seed);
 
   void add_account(const std::string& name, double capital);
+
+  /// The simulator's clock.
+  utc_instant now() const { return time_.now(); }
   bool has_account(const std::string& name) const;
 
   // -- market --------------------------------------------------------------------------------
@@ -100,6 +104,9 @@ public:
 
   const std::vector<ledger_entry>& ledger() const { return ledger_; }
 
+  /// Called with (account, order) on every change of an order's status (order updates).
+  std::function<void(const std::string&, const broker_order&)> on_order_change;
+
 private:
   struct underlying_state {
     underlying_spec spec;
@@ -121,6 +128,7 @@ private:
   underlying_state* underlying_of(const std::string& symbol, derivative_symbol* parsed);
   double premium(const derivative_symbol& s, double spot) const;
   void fill(account_state& a, sim_order& o, double price);
+  void notify(const sim_order& o) const;
 
   instrument_table table_;
   const clock& time_;

@@ -179,6 +179,24 @@ http_reply http_server::control(const std::string& target, const std::string& bo
       faults_.endpoint = it->value.GetString();
     return {200, "{\"status\":\"success\"}\n"};
   }
+  if (target == "/control/ws_faults") {
+    if (!ws_)
+      return {404, "{\"message\":\"this account serves no WebSocket\",\"status\":\"error\"}\n"};
+    if (!doc.IsObject())
+      return {400, "{\"message\":\"ws_faults: a JSON object expected\",\"status\":\"error\"}\n"};
+    auto& f = ws_->faults();
+    auto get_bool = [&](const char* k, bool fallback) {
+      auto it = doc.FindMember(k);
+      return it != doc.MemberEnd() && it->value.IsBool() ? it->value.GetBool() : fallback;
+    };
+    f.stall = get_bool("stall", f.stall);
+    f.refuse_auth = get_int("refuse_auth");
+    f.zero_ticks = get_int("zero_ticks");
+    f.garbage_ticks = get_int("garbage_ticks");
+    if (get_bool("disconnect", false))
+      ws_->disconnect_all();
+    return {200, "{\"status\":\"success\"}\n"};
+  }
   if (target == "/control/spot") {
     if (doc.IsObject())
       for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it)

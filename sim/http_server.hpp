@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "sim/http_api.hpp"
+#include "sim/ws_server.hpp"
 
 namespace algomirror::sim {
 
@@ -43,6 +44,9 @@ public:
 
   void stop();
 
+  /// The account's WebSocket server, for the WebSocket faults of the control endpoint.
+  void set_ws(std::shared_ptr<ws_server> ws) { ws_ = std::move(ws); }
+
 private:
   friend class session;
   /// Decides what a request gets: a reply now, later (latency), or nothing (drop/hang).
@@ -59,6 +63,7 @@ private:
   std::string account_;
   rate_limits limits_;
   fault_plan faults_;
+  std::shared_ptr<ws_server> ws_;
   std::map<std::string, std::deque<std::chrono::steady_clock::time_point>> windows_;
   /// Requests that are never answered: kept (with their connections) until stop().
   std::vector<std::function<void(http_reply, bool)>> hung_;

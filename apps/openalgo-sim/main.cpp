@@ -7,6 +7,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <fstream>
+#include <map>
 #include <iostream>
 #include <spdlog/spdlog.h>
 
@@ -24,6 +25,8 @@ namespace asio = boost::asio;
 struct sim_options : common_options {
   std::string host = "127.0.0.1";
   uint16_t port = 5000;
+  uint16_t ws_port = 8765;
+  int tick_interval_ms = 500;
   std::string api_key;
   std::string account_name = "sim";
   std::string accounts_file;
@@ -38,14 +41,15 @@ struct account_line {
   std::string name;
   std::string api_key;
   uint16_t port = 0;
+  uint16_t ws_port = 0;
   double capital = 0;
 };
 
-/// `name,api_key,port[,capital]` per line; `#` comments. Errors name the line.
+/// `name,api_key,port,ws_port[,capital]` per line; `#` comments. Errors name the line.
 std::vector<account_line> read_accounts(const sim_options& opts, std::string& error) {
   std::vector<account_line> out;
   if (opts.accounts_file.empty()) {
-    out.push_back({opts.account_name, opts.api_key, opts.port, opts.capital});
+    out.push_back({opts.account_name, opts.api_key, opts.port, opts.ws_port, opts.capital});
     return out;
   }
   std::ifstream in{opts.accounts_file};
@@ -62,17 +66,20 @@ std::vector<account_line> read_accounts(const sim_options& opts, std::string& er
     for (std::string cell; std::getline(ss, cell, ',');)
       f.push_back(cell);
     auto where = opts.accounts_file + " line " + std::to_string(n) + ": ";
-    if (f.size() < 3 || f.size() > 4) {
-      error = where + "expected name,api_key,port[,capital]";
+    if (f.size() < 4 || f.size() > 5) {
+      error = where + "expected name,api_key,port,ws_port[,capital]";
       return {};
     }
-    account_line a{f[0], f[1], 0, f.size() == 4 ? std::atof(f[3].c_str()) : opts.capital};
+    account_line a{f[0], f[1], 0, 0, f.size() == 5 ? std::atof(f[4].c_str()) : opts.capital};
     int port = std::atoi(f[2].c_str());
-    if (a.name.empty() || a.api_key.empty() || port < 0 || port > 65535) {
-      error = where + "a name, an API key and a port 0..65535 are required";
+    int ws_port = std::atoi(f[3].c_str());
+    if (a.name.empty() || a.api_key.empty() || port < 0 || port > 65535 || ws_port < 0
+        || ws_port > 65535 || !(a.capital > 0)) {
+      error = where + "a name, an API key, ports 0..65535 and a positive capital are required";
       return {};
     }
     a.port = static_cast<uint16_t>(port);
+    a.ws_port = static_cast<uint16_t>(ws_port);
     out.push_back(std::move(a));
   }
   if (out.empty())
@@ -97,6 +104,12 @@ int run(const sim_options& opts) {
   asio::io_context io{1};
   std::vector<std::unique_ptr<sim::http_api>> apis;
   std::vector<std::shared_ptr<sim::http_server>> servers;
+  std::vector<std::shared_ptr<sim::ws_server>> ws_servers;
+  std::map<std::string, std::shared_ptr<sim::ws_server>> ws_by_account;
+  broker.on_order_change = [&](const std::string& account, const broker_order& o) {
+    if (auto i = ws_by_account.find(account); i != ws_by_account.end())
+      i->second->order_changed(o);
+  };
   for (auto& a : accounts) {
     broker.add_account(a.name, a.capital);
     apis.push_back(std::make_unique<sim::http_api>(broker, std::map<std::string, std::string>{
@@ -107,7 +120,15 @@ int run(const sim_options& opts) {
         broker, a.name, sim::rate_limits{opts.orders_per_second, opts.api_per_second});
       auto port = server->start();
       servers.push_back(server);
-      spdlog::info("openalgo-sim: account {} on http://{}:{}", a.name, opts.host, port);
+      auto ws = std::make_shared<sim::ws_server>(
+        io, asio::ip::tcp::endpoint{asio::ip::make_address(opts.host), a.ws_port}, broker, a.name,
+        a.api_key, std::chrono::milliseconds{opts.tick_interval_ms});
+      auto ws_port = ws->start();
+      server->set_ws(ws);
+      ws_servers.push_back(ws);
+      ws_by_account[a.name] = ws;
+      spdlog::info("openalgo-sim: account {} on http://{}:{} ws://{}:{}", a.name, opts.host, port,
+                   opts.host, ws_port);
     } catch (const std::exception& e) {
       std::cerr << "openalgo-sim: error: cannot listen on " << opts.host << ":" << a.port
                 << " for account " << a.name << ": " << e.what() << "\n";
@@ -134,6 +155,8 @@ int run(const sim_options& opts) {
     matcher.cancel();
     for (auto& s : servers)
       s->stop();
+    for (auto& w : ws_servers)
+      w->stop();
     io.stop();
   });
   io.run();
@@ -154,11 +177,18 @@ int main(int argc, char** argv) {
     ->capture_default_str();
   app.add_option("--port", opts.port, "REST port of the single account (0 = any free port)")
     ->capture_default_str();
+  app.add_option("--ws-port", opts.ws_port,
+                 "WebSocket port of the single account (0 = any free port)")
+    ->capture_default_str();
+  app.add_option("--tick-interval-ms", opts.tick_interval_ms,
+                 "Ticks of every subscription are streamed this often")
+    ->capture_default_str()
+    ->check(int_range(1, 60000));
   app.add_option("--api-key", opts.api_key, "API key of the single account");
   app.add_option("--account-name", opts.account_name, "Name of the single account")
     ->capture_default_str();
   app.add_option("--accounts", opts.accounts_file,
-                 "Serve several accounts: a file of name,api_key,port[,capital] lines")
+                 "Serve several accounts: a file of name,api_key,port,ws_port[,capital] lines")
     ->check(CLI::ExistingFile);
   app.add_option("--capital", opts.capital, "Starting funds per account (INR)")
     ->capture_default_str()

@@ -35,7 +35,7 @@ check("help lists options", r.returncode == 0 and "--accounts" in r.stdout and "
 with tempfile.TemporaryDirectory() as work:
     accounts = os.path.join(work, "accounts.csv")
     with open(accounts, "w") as f:
-        f.write("# name,api_key,port,capital\nalpha,%s,0\nbeta,%s,0,500000\n" % ("a" * 64, "b" * 64))
+        f.write("# name,api_key,port,ws_port,capital\nalpha,%s,0,0\nbeta,%s,0,0,500000\n" % ("a" * 64, "b" * 64))
     log = os.path.join(work, "sim.log")
     proc = subprocess.Popen([sim, "--accounts", accounts, "--log-file", log,
                              "--clock-start", "2026-11-25T10:00:00+05:30"],
@@ -46,7 +46,7 @@ with tempfile.TemporaryDirectory() as work:
     watchdog.start()
     ports = {}
     for line in proc.stderr:
-        m = re.search(r"account (\w+) on http://127\.0\.0\.1:(\d+)", line)
+        m = re.search(r"account (\w+) on http://127\.0\.0\.1:(\d+) ws://127\.0\.0\.1:(\d+)", line)
         if m:
             ports[m.group(1)] = int(m.group(2))
         if len(ports) == 2:

@@ -1,0 +1,486 @@
+#include "sim/ws_server.hpp"
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <charconv>
+#include <deque>
+#include <map>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "messages/names.hpp"
+
+namespace algomirror::sim {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+/// Python json.dumps-style output (insertion order, ", " and ": " separators, floats with a
+/// decimal point), as OpenAlgo's WebSocket server writes frames.
+class py_json {
+public:
+  py_json& str(const char* key, const std::string& value) {
+    sep(key);
+    out_ += quoted(value);
+    return *this;
+  }
+  py_json& num(const char* key, double value) {
+    sep(key);
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
+    (void) ec;
+    std::string s{buf, end};
+    if (s.find_first_of(".e") == std::string::npos)
+      s += ".0";
+    out_ += s;
+    return *this;
+  }
+  py_json& integer(const char* key, int64_t value) {
+    sep(key);
+    out_ += std::to_string(value);
+    return *this;
+  }
+  py_json& boolean(const char* key, bool value) {
+    sep(key);
+    out_ += value ? "true" : "false";
+    return *this;
+  }
+  py_json& raw(const char* key, const std::string& json) {
+    sep(key);
+    out_ += json;
+    return *this;
+  }
+  std::string done() const { return "{" + out_ + "}"; }
+
+  static std::string quoted(const std::string& s) {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+    w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
+    return {buf.GetString(), buf.GetSize()};
+  }
+
+private:
+  void sep(const char* key) {
+    if (!out_.empty())
+      out_ += ", ";
+    out_ += quoted(key) + ": ";
+  }
+  std::string out_;
+};
+
+std::string error_frame(const std::string& code, const std::string& message) {
+  return py_json{}.str("status", "error").str("code", code).str("message", message).done();
+}
+
+const char* mode_label(int mode) {
+  return mode == 1 ? "LTP" : (mode == 2 ? "Quote" : "Depth");
+}
+
+/// The mode of a request: 1/2/3 or LTP/Quote/Depth in any case; 0 when invalid.
+int parse_mode(const rapidjson::Value* v, int fallback) {
+  if (v == nullptr)
+    return fallback;
+  if (v->IsInt()) {
+    int m = v->GetInt();
+    return m >= 1 && m <= 3 ? m : 0;
+  }
+  if (v->IsString()) {
+    std::string s = v->GetString();
+    for (auto& c : s)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (s == "ltp")
+      return 1;
+    if (s == "quote")
+      return 2;
+    if (s == "depth")
+      return 3;
+  }
+  return 0;
+}
+
+} // namespace
+
+class ws_session : public std::enable_shared_from_this<ws_session> {
+public:
+  ws_session(tcp::socket socket, std::shared_ptr<ws_server> server)
+    : ws_(std::move(socket)), server_(std::move(server)), auth_timer_(ws_.get_executor()) {}
+
+  void start() {
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.async_accept([self = shared_from_this()](beast::error_code ec) {
+      if (ec) {
+        self->finish();
+        return;
+      }
+      self->auth_timer_.expires_after(self->server_->auth_grace_);
+      self->auth_timer_.async_wait([self](beast::error_code ec) {
+        if (!ec && !self->authenticated_)
+          self->close(4401, "auth timeout");
+      });
+      self->read();
+    });
+  }
+
+  /// Ticks of every subscription (called by the server's timer).
+  void send_ticks() {
+    if (!authenticated_)
+      return;
+    auto& faults = server_->faults_;
+    for (auto& [key, mode] : subscriptions_) {
+      instrument inst{key.first, key.second};
+      auto q = server_->broker_.quote_of(inst);
+      if (!q)
+        continue;
+      if (faults.garbage_ticks > 0) {
+        --faults.garbage_ticks;
+        send("{\"type\": \"market_data\", \"symbol\": ");
+        continue;
+      }
+      double ltp = q->ltp;
+      if (faults.zero_ticks > 0) {
+        --faults.zero_ticks;
+        ltp = 0;
+      }
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  server_->broker_.now().time_since_epoch())
+                  .count(); // the simulator's clock (--clock-start / --clock-speed)
+      py_json data;
+      data.num("ltp", ltp).integer("timestamp", ms);
+      if (mode >= 2)
+        data.num("open", q->open).num("high", q->high).num("low", q->low).num("close", q->prev_close)
+          .integer("volume", q->volume);
+      if (mode == 3) {
+        std::string depth = "{\"buy\": [{\"price\": " + py_json{}.num("p", q->bid).done().substr(7);
+        depth.pop_back();
+        depth += ", \"quantity\": 75, \"orders\": 1}], \"sell\": [{\"price\": "
+                 + py_json{}.num("p", q->ask).done().substr(7);
+        depth.pop_back();
+        depth += ", \"quantity\": 75, \"orders\": 1}]}";
+        data.raw("depth", depth);
+      }
+      send(py_json{}
+             .str("type", "market_data")
+             .str("symbol", inst.symbol)
+             .str("exchange", to_string(inst.exch))
+             .integer("mode", mode)
+             .raw("data", data.done())
+             .str("broker", "sandbox")
+             .done());
+    }
+  }
+
+  void order_update(const broker_order& o) {
+    if (!authenticated_ || !orders_)
+      return;
+    send(py_json{}
+           .str("type", "order_update")
+           .str("user_id", server_->account_)
+           .str("mode", "analyze")
+           .str("broker", "sandbox")
+           .str("orderid", o.broker_order_id)
+           .str("symbol", o.inst.symbol)
+           .str("exchange", to_string(o.inst.exch))
+           .str("action", to_string(o.action))
+           .integer("quantity", o.quantity)
+           .num("price", o.price)
+           .num("trigger_price", o.trigger_price)
+           .str("pricetype", to_string(o.kind))
+           .str("product", to_string(o.order_product))
+           .str("order_status", to_string(o.status))
+           .integer("filled_quantity", o.filled_quantity)
+           .integer("pending_quantity", o.status == order_status::complete ? 0 : o.quantity - o.filled_quantity)
+           .num("average_price", o.average_price)
+           .str("rejection_reason", o.rejection_reason)
+           .str("strategy", o.strategy_tag)
+           .done());
+  }
+
+  void close(uint16_t code, const char* reason) {
+    if (closing_)
+      return;
+    closing_ = true;
+    websocket::close_reason why;
+    why.code = code;
+    why.reason = reason;
+    ws_.async_close(why,
+                    [self = shared_from_this()](beast::error_code) { self->finish(); });
+  }
+
+  void drop() {
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(ws_).close();
+    finish();
+  }
+
+private:
+  void read() {
+    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) {
+        self->finish();
+        return;
+      }
+      std::string text = beast::buffers_to_string(self->buffer_.data());
+      self->buffer_.consume(self->buffer_.size());
+      self->handle(text);
+      self->read();
+    });
+  }
+
+  void handle(const std::string& text) {
+    rapidjson::Document doc;
+    doc.Parse(text.c_str(), text.size());
+    if (doc.HasParseError() || !doc.IsObject()) {
+      send(error_frame("INVALID_JSON", "Invalid JSON message"));
+      return;
+    }
+    auto member = [&](const char* k) -> const rapidjson::Value* {
+      auto it = doc.FindMember(k);
+      return it == doc.MemberEnd() ? nullptr : &it->value;
+    };
+    auto text_of = [&](const char* k) {
+      auto* v = member(k);
+      return v != nullptr && v->IsString() ? std::string{v->GetString()} : std::string{};
+    };
+    auto action = text_of("action");
+    if (action.empty())
+      action = text_of("type");
+    if (action == "authenticate" || action == "auth") {
+      auto key = text_of("api_key");
+      if (key.empty())
+        key = text_of("apikey");
+      if (key.empty()) {
+        send(error_frame("AUTHENTICATION_ERROR", "API key is required"));
+        return;
+      }
+      auto& faults = server_->faults_;
+      if (key != server_->api_key_ || faults.refuse_auth > 0) {
+        if (faults.refuse_auth > 0)
+          --faults.refuse_auth;
+        send(error_frame("AUTHENTICATION_ERROR", "Invalid API key"));
+        return;
+      }
+      authenticated_ = true;
+      auth_timer_.cancel();
+      send(py_json{}
+             .str("type", "auth")
+             .str("status", "success")
+             .str("message", "Authentication successful")
+             .str("broker", "sandbox")
+             .str("user_id", server_->account_)
+             .raw("supported_features", "{\"ltp\": true, \"quote\": true, \"depth\": true}")
+             .done());
+      return;
+    }
+    if (action == "ping") {
+      py_json pong;
+      pong.str("type", "pong").str("status", "success").integer(
+        "server_timestamp", std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count());
+      if (auto* ts = member("timestamp"); ts != nullptr && ts->IsInt64())
+        pong.integer("client_timestamp", ts->GetInt64());
+      send(pong.done());
+      return;
+    }
+    if (action != "subscribe" && action != "unsubscribe" && action != "unsubscribe_all"
+        && action != "subscribe_orders" && action != "unsubscribe_orders") {
+      send(error_frame("INVALID_ACTION", "Invalid action: " + action));
+      return;
+    }
+    if (!authenticated_) {
+      send(error_frame("NOT_AUTHENTICATED", "You must authenticate first"));
+      return;
+    }
+    if (action == "subscribe_orders" || action == "unsubscribe_orders") {
+      orders_ = action == "subscribe_orders";
+      send(py_json{}
+             .str("type", action)
+             .str("status", "success")
+             .str("message", orders_ ? "Subscribed to order updates" : "Unsubscribed from order updates")
+             .done());
+      return;
+    }
+    if (action == "unsubscribe_all") {
+      subscriptions_.clear();
+      send(py_json{}.str("type", "unsubscribe").str("status", "success")
+             .str("message", "Unsubscription processing complete").done());
+      return;
+    }
+    // One symbol (SDK format) or a `symbols` list.
+    std::vector<std::pair<instrument, int>> items;
+    int mode = parse_mode(member("mode"), action == "subscribe" ? 1 : 2);
+    if (mode == 0) {
+      send(error_frame("INVALID_MODE", "Invalid mode; expected 1 (LTP), 2 (Quote), or 3 (Depth)"));
+      return;
+    }
+    auto add_item = [&](const rapidjson::Value& v, int m) {
+      instrument inst;
+      auto s = v.FindMember("symbol");
+      auto e = v.FindMember("exchange");
+      if (s == v.MemberEnd() || e == v.MemberEnd() || !s->value.IsString() || !e->value.IsString())
+        return;
+      inst.symbol = s->value.GetString();
+      if (auto ex = parse_enum<exchange>(e->value.GetString()))
+        inst.exch = *ex;
+      else
+        return;
+      items.emplace_back(inst, m);
+    };
+    if (auto* list = member("symbols"); list != nullptr && list->IsArray()) {
+      for (auto& v : list->GetArray())
+        if (v.IsObject())
+          add_item(v, parse_mode(v.HasMember("mode") ? &v["mode"] : nullptr, mode));
+    } else {
+      add_item(doc, mode);
+    }
+    if (items.empty()) {
+      send(error_frame("INVALID_PARAMETERS", "At least one symbol must be specified"));
+      return;
+    }
+    std::string list_json = "[";
+    for (auto& [inst, m] : items) {
+      if (action == "subscribe")
+        subscriptions_[{inst.symbol, inst.exch}] = std::max(subscriptions_[{inst.symbol, inst.exch}], m);
+      else
+        subscriptions_.erase({inst.symbol, inst.exch});
+      if (list_json.size() > 1)
+        list_json += ", ";
+      list_json += py_json{}
+                     .str("symbol", inst.symbol)
+                     .str("exchange", to_string(inst.exch))
+                     .str("status", "success")
+                     .str("mode", mode_label(m))
+                     .str("broker", "sandbox")
+                     .done();
+    }
+    list_json += "]";
+    if (action == "subscribe")
+      send(py_json{}
+             .str("type", "subscribe")
+             .str("status", "success")
+             .raw("subscriptions", list_json)
+             .str("message", "Subscription processing complete")
+             .str("broker", "sandbox")
+             .done());
+    else
+      send(py_json{}
+             .str("type", "unsubscribe")
+             .str("status", "success")
+             .str("message", "Unsubscription processing complete")
+             .raw("successful", list_json)
+             .raw("failed", "[]")
+             .str("broker", "sandbox")
+             .done());
+  }
+
+  void send(std::string frame) {
+    if (closing_)
+      return;
+    outbox_.push_back(std::move(frame));
+    if (outbox_.size() == 1)
+      write_next();
+  }
+
+  void write_next() {
+    ws_.text(true);
+    ws_.async_write(asio::buffer(outbox_.front()),
+                    [self = shared_from_this()](beast::error_code ec, size_t) {
+                      if (ec) {
+                        self->finish();
+                        return;
+                      }
+                      self->outbox_.pop_front();
+                      if (!self->outbox_.empty())
+                        self->write_next();
+                    });
+  }
+
+  void finish() {
+    auth_timer_.cancel();
+    server_->sessions_.erase(shared_from_this());
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  std::shared_ptr<ws_server> server_;
+  asio::steady_timer auth_timer_;
+  beast::flat_buffer buffer_;
+  std::deque<std::string> outbox_;
+  std::map<std::pair<std::string, exchange>, int> subscriptions_;
+  bool authenticated_ = false;
+  bool orders_ = false;
+  bool closing_ = false;
+};
+
+ws_server::ws_server(asio::io_context& io, const tcp::endpoint& at, broker& b,
+                     std::string account, std::string api_key,
+                     std::chrono::milliseconds tick_interval, std::chrono::milliseconds auth_grace)
+  : io_(io), acceptor_(io), broker_(b), account_(std::move(account)),
+    api_key_(std::move(api_key)), tick_interval_(tick_interval), auth_grace_(auth_grace),
+    ticker_(io) {
+  acceptor_.open(at.protocol());
+  acceptor_.set_option(asio::socket_base::reuse_address(true));
+  acceptor_.bind(at);
+  acceptor_.listen();
+}
+
+uint16_t ws_server::start() {
+  accept();
+  tick();
+  return acceptor_.local_endpoint().port();
+}
+
+void ws_server::stop() {
+  stopped_ = true;
+  beast::error_code ignored;
+  acceptor_.close(ignored);
+  ticker_.cancel();
+  disconnect_all();
+}
+
+void ws_server::disconnect_all() {
+  auto all = sessions_;
+  for (auto& s : all)
+    s->drop();
+}
+
+void ws_server::order_changed(const broker_order& o) {
+  if (faults_.stall)
+    return;
+  for (auto& s : sessions_)
+    s->order_update(o);
+}
+
+void ws_server::accept() {
+  acceptor_.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+    if (ec)
+      return;
+    auto session = std::make_shared<ws_session>(std::move(socket), self);
+    self->sessions_.insert(session);
+    session->start();
+    self->accept();
+  });
+}
+
+void ws_server::tick() {
+  if (stopped_)
+    return;
+  ticker_.expires_after(tick_interval_);
+  ticker_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec)
+      return;
+    if (!self->faults_.stall) {
+      auto all = self->sessions_;
+      for (auto& s : all)
+        s->send_ticks();
+    }
+    self->tick();
+  });
+}
+
+} // namespace algomirror::sim
