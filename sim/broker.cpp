@@ -65,6 +65,11 @@ broker::broker(instrument_table table, const clock& time, uint64_t seed)
   : table_(std::move(table)), time_(time), rng_(seed) {
   for (auto& spec : table_.specs())
     underlyings_[spec.name] = {spec, default_spot(spec.name), time_.now()};
+  // A few NSE equities (lot 1), as in the recorded transcripts.
+  for (auto [name, price] : {std::pair{"RELIANCE", 1500.0}, {"SBIN", 800.0}, {"INFY", 1600.0}}) {
+    underlying_spec equity{name, exchange::nse, exchange::nse, 0.05, 1, 1, 1'000'000, false, 0};
+    equities_[name] = {equity, price, time_.now()};
+  }
 }
 
 void broker::add_account(const std::string& name, double capital) {
@@ -76,6 +81,10 @@ bool broker::has_account(const std::string& name) const {
 }
 
 void broker::set_spot(const std::string& underlying, double spot) {
+  if (auto e = equities_.find(underlying); e != equities_.end()) {
+    e->second.spot = spot;
+    e->second.updated = time_.now();
+  }
   if (auto i = underlyings_.find(underlying); i != underlyings_.end()) {
     i->second.spot = spot;
     i->second.updated = time_.now();
@@ -85,7 +94,7 @@ void broker::set_spot(const std::string& underlying, double spot) {
 void broker::advance_prices() {
   auto now = time_.now();
   std::normal_distribution<double> normal{0, 1};
-  for (auto& [name, u] : underlyings_) {
+  for (auto* prices : {&underlyings_, &equities_}) for (auto& [name, u] : *prices) {
     double dt = duration<double>(now - u.updated).count();
     if (dt <= 0)
       continue;
@@ -130,6 +139,8 @@ std::vector<date> broker::expiries(const std::string& underlying, bool futures) 
 
 broker::underlying_state* broker::underlying_of(const std::string& symbol,
                                                 derivative_symbol* parsed) {
+  if (auto e = equities_.find(symbol); e != equities_.end())
+    return &e->second;
   if (auto i = underlyings_.find(symbol); i != underlyings_.end())
     return &i->second;
   auto s = parse_derivative_symbol(symbol, table_);
@@ -141,6 +152,10 @@ broker::underlying_state* broker::underlying_of(const std::string& symbol,
 }
 
 bool broker::known(const instrument& inst, int64_t& lot_size) const {
+  if (auto e = equities_.find(inst.symbol); e != equities_.end()) {
+    lot_size = 1;
+    return inst.exch == exchange::nse || inst.exch == exchange::bse;
+  }
   if (auto i = underlyings_.find(inst.symbol); i != underlyings_.end()) {
     lot_size = 1;
     return inst.exch == i->second.spec.index_exchange;
@@ -183,9 +198,10 @@ std::optional<quote> broker::quote_of(const instrument& inst) {
   auto* u = underlying_of(inst.symbol, &parsed);
   quote q;
   q.inst = inst;
-  bool is_index = u->spec.name == inst.symbol;
-  q.ltp = is_index ? std::round(u->spot * 100) / 100 : premium(parsed, u->spot);
-  double spread = is_index ? 0 : 0.05;
+  bool is_equity = equities_.count(inst.symbol) > 0;
+  bool is_index = !is_equity && u->spec.name == inst.symbol;
+  q.ltp = is_index || is_equity ? round_to_tick(u->spot) : premium(parsed, u->spot);
+  double spread = is_index ? 0 : 0.1;
   q.bid = is_index ? 0 : std::max(0.05, round_to_tick(q.ltp - spread));
   q.ask = is_index ? 0 : round_to_tick(q.ltp + spread);
   q.open = q.ltp;
@@ -230,6 +246,34 @@ broker_result broker::place(const place_request& r) {
     return reject(400, "CNC product not allowed for F&O. Use NRML or MIS.");
   if (r.quantity <= 0 || r.quantity % lot != 0)
     return reject(400, "Quantity must be in multiples of lot size " + std::to_string(lot));
+  if (r.order_product == product::cnc && r.action == side::sell) {
+    auto held = a.positions.find({r.inst.symbol, product::cnc});
+    if (held == a.positions.end() || held->second.net_quantity < r.quantity) {
+      // The sandbox stores this one as a rejected order and answers with its id.
+      auto message = "Cannot sell " + r.inst.symbol
+                     + " in CNC. No positions or holdings available. CNC (delivery) requires "
+                       "existing shares. Use MIS for intraday short selling.";
+      sim_order o;
+      o.account = r.account;
+      o.placed_at = time_.now();
+      auto& b = o.order;
+      b.broker_order_id = next_order_id();
+      b.inst = r.inst;
+      b.action = r.action;
+      b.order_product = r.order_product;
+      b.kind = r.kind;
+      b.quantity = r.quantity;
+      b.strategy_tag = r.strategy;
+      b.timestamp = ist_timestamp(o.placed_at);
+      b.status = order_status::rejected;
+      b.rejection_reason = message;
+      auto id = b.broker_order_id;
+      a.orders[id] = std::move(o);
+      ledger_.push_back({time_.now(), r.account, id, r.inst, r.action, r.quantity, r.strategy,
+                         "rejected: " + message});
+      return {400, message, id};
+    }
+  }
   if ((r.kind == price_type::limit || r.kind == price_type::stop_limit) && !(r.price > 0))
     return reject(400, "LIMIT orders require price");
   if ((r.kind == price_type::stop_market || r.kind == price_type::stop_limit)

@@ -134,6 +134,7 @@ private:
   const clock& time_;
   std::mt19937_64 rng_;
   std::map<std::string, underlying_state> underlyings_;
+  std::map<std::string, underlying_state> equities_;
   std::map<std::string, account_state> accounts_;
   std::vector<ledger_entry> ledger_;
   uint64_t order_counter_ = 0;

@@ -268,11 +268,22 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     w.StartObject();
     key(w, "data");
     w.StartObject();
-    num(w, "availablecash", std::round(f.available_cash * 100) / 100);
+    auto r2 = [](double x) { return std::round(x * 100) / 100; };
+    double unrealized = 0;
+    for (auto& p : broker_.positions(account))
+      unrealized += p.pnl;
+    unrealized -= f.m2m_realized; // positions report realized + unrealized
+    num(w, "availablecash", r2(f.available_cash));
     num(w, "collateral", 0.0);
-    num(w, "m2mrealized", std::round(f.m2m_realized * 100) / 100);
-    num(w, "m2munrealized", 0.0);
-    num(w, "utiliseddebits", std::round(f.utilised_debits * 100) / 100);
+    num(w, "grossexposure", r2(f.utilised_debits));
+    str(w, "last_reset", "");
+    num(w, "m2mrealized", r2(f.m2m_realized));
+    num(w, "m2munrealized", r2(unrealized));
+    integer(w, "reset_count", 0);
+    num(w, "today_realized_pnl", r2(f.m2m_realized));
+    num(w, "total_realized_pnl", r2(f.m2m_realized));
+    num(w, "totalpnl", r2(f.m2m_realized + unrealized));
+    num(w, "utiliseddebits", r2(f.utilised_debits));
     w.EndObject();
     str(w, "mode", "analyze");
     str(w, "status", "success");
@@ -319,6 +330,16 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     if (!errors.empty())
       return error_a(errors, false);
     auto result = broker_.place(r);
+    if (result.status != 200 && !result.broker_order_id.empty()) {
+      // A rejection the sandbox still stores answers with the order's id.
+      w.StartObject();
+      str(w, "message", result.message);
+      str(w, "mode", "analyze");
+      str(w, "orderid", result.broker_order_id);
+      str(w, "status", "error");
+      w.EndObject();
+      return json_reply(result.status, j.done());
+    }
     if (result.status != 200)
       return error_d(result.status, result.message, true);
     w.StartObject();
@@ -413,23 +434,44 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     return json_reply(200, j.done());
   }
   if (endpoint == "positionbook") {
+    auto r2 = [](double x) { return std::round(x * 100) / 100; };
+    double total = 0, unrealized_total = 0, realized_total = 0;
     w.StartObject();
     key(w, "data");
     w.StartArray();
     for (auto& p : broker_.positions(account)) {
+      int64_t lot = 1;
+      broker_.known(p.inst, lot);
+      double unrealized = p.net_quantity > 0
+                            ? (p.ltp - p.average_price) * static_cast<double>(p.net_quantity)
+                            : (p.average_price - p.ltp) * static_cast<double>(-p.net_quantity);
+      double realized = p.pnl - unrealized;
+      double invested = std::fabs(p.average_price * static_cast<double>(p.net_quantity));
+      total += p.pnl;
+      unrealized_total += unrealized;
+      realized_total += realized;
       w.StartObject();
-      num(w, "average_price", std::round(p.average_price * 100) / 100);
+      num(w, "average_price", r2(p.average_price));
       str(w, "exchange", to_string(p.inst.exch));
+      num(w, "lot_size", static_cast<double>(lot));
       num(w, "ltp", p.ltp);
-      num(w, "pnl", std::round(p.pnl * 100) / 100);
+      num(w, "pnl", r2(p.pnl));
+      num(w, "pnlpercent", invested > 0 ? p.pnl / invested * 100 : 0.0);
       str(w, "product", to_string(p.order_product));
       integer(w, "quantity", p.net_quantity);
       str(w, "symbol", p.inst.symbol);
+      num(w, "today_realized_pnl", r2(realized));
+      num(w, "total_pnl_today", r2(p.pnl));
+      num(w, "unrealized_pnl", r2(unrealized));
       w.EndObject();
     }
     w.EndArray();
     str(w, "mode", "analyze");
     str(w, "status", "success");
+    num(w, "total_pnl", r2(total));
+    num(w, "total_pnl_today", r2(total));
+    num(w, "total_today_realized_pnl", r2(realized_total));
+    num(w, "total_unrealized_pnl", r2(unrealized_total));
     w.EndObject();
     return json_reply(200, j.done());
   }
