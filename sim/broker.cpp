@@ -95,6 +95,11 @@ void broker::advance_prices() {
   auto now = time_.now();
   std::normal_distribution<double> normal{0, 1};
   for (auto* prices : {&underlyings_, &equities_}) for (auto& [name, u] : *prices) {
+    if (auto scripted = script_.find(name); scripted != script_.end()) {
+      u.spot = spot_at(scripted->second, now);
+      u.updated = now;
+      continue;
+    }
     double dt = duration<double>(now - u.updated).count();
     if (dt <= 0)
       continue;

@@ -16,6 +16,7 @@
 #include "domain/clock.hpp"
 #include "domain/instruments.hpp"
 #include "messages/orders.hpp"
+#include "sim/price_script.hpp"
 
 namespace algomirror::sim {
 
@@ -86,8 +87,11 @@ public:
   /// Does the instrument master know `inst`? Sets the lot size.
   bool known(const instrument& inst, int64_t& lot_size) const;
 
-  /// Overrides an underlying's spot (scripted prices, tests).
+  /// Overrides an underlying's spot (tests, the control endpoint).
   void set_spot(const std::string& underlying, double spot);
+
+  /// Scripted paths replace the random walk of their underlyings.
+  void set_script(price_script script) { script_ = std::move(script); }
 
   // -- orders ----------------------------------------------------------------------------------
 
@@ -135,6 +139,7 @@ private:
   std::mt19937_64 rng_;
   std::map<std::string, underlying_state> underlyings_;
   std::map<std::string, underlying_state> equities_;
+  price_script script_;
   std::map<std::string, account_state> accounts_;
   std::vector<ledger_entry> ledger_;
   uint64_t order_counter_ = 0;

@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <iostream>
 #include <spdlog/spdlog.h>
 
@@ -35,6 +36,7 @@ struct sim_options : common_options {
   int orders_per_second = 10;
   int api_per_second = 50;
   int match_interval_ms = 200;
+  std::string prices_file;
 };
 
 struct account_line {
@@ -101,6 +103,18 @@ int run(const sim_options& opts) {
                                                                 : *parse_iso8601(opts.clock_start),
                                        opts.clock_speed};
   sim::broker broker{default_instruments(), time, opts.seed};
+  if (!opts.prices_file.empty()) {
+    std::ifstream in{opts.prices_file};
+    std::stringstream text;
+    text << in.rdbuf();
+    auto script = sim::parse_price_script(text.str());
+    if (!in || !script) {
+      std::cerr << "openalgo-sim: error: --prices " << opts.prices_file << ":\n"
+                << (in ? script.error() : "cannot read the file") << "\n";
+      return 2;
+    }
+    broker.set_script(std::move(*script));
+  }
   asio::io_context io{1};
   std::vector<std::unique_ptr<sim::http_api>> apis;
   std::vector<std::shared_ptr<sim::http_server>> servers;
@@ -202,6 +216,10 @@ int main(int argc, char** argv) {
                  "Other requests per second (per endpoint) before 429")
     ->capture_default_str()
     ->check(int_range(1, 100000));
+  app.add_option("--prices", opts.prices_file,
+                 "Scripted prices: time,underlying,spot rows (the spot steps at each time; "
+                 "other underlyings follow a seeded random walk)")
+    ->check(CLI::ExistingFile);
   app.add_option("--match-interval-ms", opts.match_interval_ms,
                  "How often resting LIMIT and stop orders are checked against prices")
     ->capture_default_str()

@@ -161,3 +161,23 @@ CAF_TEST(margin is blocked for opening and freed by closing) {
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
+
+CAF_TEST(scripted prices step at their times) {
+  auto script = sim::parse_price_script("time,underlying,spot\n"
+                                        "2026-11-25T10:00:00,NIFTY,24000\n"
+                                        "2026-11-25T10:05:00+05:30,NIFTY,23500\n");
+  CAF_REQUIRE(script.ok());
+  manual_clock time{*parse_iso8601("2026-11-25T09:59:00+05:30")};
+  sim::broker b{default_instruments(), time, 1};
+  b.set_script(*script);
+  auto spot = [&] { return b.quote_of({"NIFTY", exchange::nse_index})->ltp; };
+  CAF_CHECK_EQUAL(spot(), 24000); // before the first point: the first value
+  time.advance(std::chrono::minutes{5});
+  CAF_CHECK_EQUAL(spot(), 24000);
+  time.advance(std::chrono::minutes{1});
+  CAF_CHECK_EQUAL(spot(), 23500);
+  auto bad = sim::parse_price_script("2026-11-25T10:00:00,NIFTY,abc\nnot a row\n");
+  CAF_REQUIRE(!bad.ok());
+  CAF_CHECK(bad.error().find("line 1: spot 'abc'") != std::string::npos);
+  CAF_CHECK(bad.error().find("line 2:") != std::string::npos);
+}
