@@ -181,11 +181,14 @@ bool broker::known(const instrument& inst, int64_t& lot_size) const {
 }
 
 double broker::premium(const derivative_symbol& s, double spot) const {
+  return premium_at(s, spot, time_.now());
+}
+
+double broker::premium_at(const derivative_symbol& s, double spot, utc_instant t) const {
   if (s.kind == instrument_kind::future)
-    return spot * 1.002;
+    return round_to_tick(spot * 1.002);
   auto expiry_close = sys_days{s.expiry} + hours{15} + minutes{30} - ist_offset;
-  double years = std::max(60.0, duration<double>(expiry_close - time_.now()).count())
-                 / seconds_per_year;
+  double years = std::max(60.0, duration<double>(expiry_close - t).count()) / seconds_per_year;
   double sd = volatility * std::sqrt(years);
   double d1 = (std::log(spot / s.strike) + 0.5 * sd * sd) / sd;
   double d2 = d1 - sd;
@@ -401,6 +404,115 @@ broker_result broker::cancel(const std::string& account, const std::string& id) 
   i->second.margin_blocked = 0;
   notify(i->second);
   return {200, "Order cancelled successfully", id};
+}
+
+broker_result broker::modify(const std::string& account, const std::string& id,
+                             int64_t quantity, double price, double trigger_price) {
+  auto acct = accounts_.find(account);
+  if (acct == accounts_.end())
+    return {403, "Invalid openalgo apikey", {}};
+  auto i = acct->second.orders.find(id);
+  if (i == acct->second.orders.end())
+    return {404, "Order " + id + " not found", {}};
+  auto& b = i->second.order;
+  if (b.status != order_status::open && b.status != order_status::trigger_pending)
+    return {400, "Cannot modify order in " + to_string(b.status) + " status", {}};
+  if (b.kind == price_type::limit && trigger_price > 0)
+    return {400, "LIMIT orders do not accept a trigger_price", {}};
+  int64_t lot = 1;
+  known(b.inst, lot);
+  if (quantity <= 0 || quantity % lot != 0)
+    return {400, "Quantity must be in multiples of lot size " + std::to_string(lot), {}};
+  b.quantity = quantity;
+  b.price = price;
+  b.trigger_price = trigger_price;
+  notify(i->second);
+  return {200, "Order modified successfully", id};
+}
+
+std::vector<std::string> broker::cancel_all(const std::string& account) {
+  std::vector<std::string> ids;
+  auto acct = accounts_.find(account);
+  if (acct == accounts_.end())
+    return ids;
+  for (auto& [id, o] : acct->second.orders)
+    if (o.order.status == order_status::open || o.order.status == order_status::trigger_pending)
+      ids.push_back(id);
+  for (auto& id : ids)
+    cancel(account, id);
+  return ids;
+}
+
+int broker::close_all(const std::string& account) {
+  auto acct = accounts_.find(account);
+  if (acct == accounts_.end())
+    return 0;
+  std::vector<place_request> exits;
+  for (auto& [key, p] : acct->second.positions)
+    if (p.net_quantity != 0)
+      exits.push_back({account, "Squareoff", {key.first, acct->second.exchanges[key.first]},
+                       p.net_quantity > 0 ? side::sell : side::buy, std::llabs(p.net_quantity),
+                       price_type::market, key.second, 0, 0});
+  int closed = 0;
+  for (auto& r : exits)
+    closed += place(r).status == 200;
+  return closed;
+}
+
+int64_t broker::open_position(const std::string& account, const instrument& inst, product p) {
+  auto acct = accounts_.find(account);
+  if (acct == accounts_.end())
+    return 0;
+  auto i = acct->second.positions.find({inst.symbol, p});
+  return i == acct->second.positions.end() ? 0 : i->second.net_quantity;
+}
+
+std::optional<double> broker::price_at(const instrument& inst, utc_instant t) {
+  int64_t lot = 0;
+  if (!known(inst, lot))
+    return std::nullopt;
+  derivative_symbol parsed;
+  auto* u = underlying_of(inst.symbol, &parsed);
+  double spot = u->spot;
+  if (auto scripted = script_.find(u->spec.name); scripted != script_.end()) {
+    spot = spot_at(scripted->second, t);
+  } else {
+    // A deterministic walk back from today's spot: the same bars on every request.
+    auto minutes_ago = duration_cast<minutes>(time_.now() - t).count();
+    std::mt19937_64 walk{std::hash<std::string>{}(u->spec.name)
+                         ^ static_cast<uint64_t>(duration_cast<minutes>(t.time_since_epoch()).count())};
+    std::normal_distribution<double> normal{0, 1};
+    double sd = volatility * std::sqrt(std::max<int64_t>(minutes_ago, 0) * 60.0 / seconds_per_year);
+    spot *= std::exp(sd * normal(walk));
+  }
+  bool is_spot = equities_.count(inst.symbol) > 0 || u->spec.name == inst.symbol;
+  return is_spot ? round_to_tick(spot) : premium_at(parsed, spot, t);
+}
+
+std::vector<bar> broker::history(const instrument& inst, int interval_minutes, date from,
+                                 date to) {
+  std::vector<bar> out;
+  int64_t lot = 0;
+  if (!known(inst, lot) || interval_minutes <= 0)
+    return out;
+  auto now = time_.now();
+  for (auto d = sys_days{from}; d <= sys_days{to}; d += days{1}) {
+    auto wd = weekday{d}.c_encoding();
+    if (wd == 0 || wd == 6)
+      continue;
+    for (int m = 9 * 60 + 15; m + interval_minutes <= 15 * 60 + 30; m += interval_minutes) {
+      auto start = utc_instant{d + minutes{m} - ist_offset};
+      auto end = start + minutes{interval_minutes};
+      if (end > now)
+        break;
+      auto open = *price_at(inst, start);
+      auto close = *price_at(inst, end - seconds{1});
+      auto mid = *price_at(inst, start + (end - start) / 2);
+      out.push_back({start, open, std::max({open, close, mid}), std::min({open, close, mid}),
+                     close, 1000});
+    }
+  }
+  return out;
 }
 
 std::optional<broker_order> broker::order(const std::string& account, const std::string& id) const {

@@ -15,6 +15,7 @@
 
 #include "domain/clock.hpp"
 #include "domain/instruments.hpp"
+#include "messages/market_data.hpp"
 #include "messages/orders.hpp"
 #include "sim/price_script.hpp"
 
@@ -97,6 +98,27 @@ public:
 
   broker_result place(const place_request& r);
   broker_result cancel(const std::string& account, const std::string& broker_order_id);
+
+  /// Quantity, price and trigger of an open or trigger-pending order (not its price type).
+  broker_result modify(const std::string& account, const std::string& broker_order_id,
+                       int64_t quantity, double price, double trigger_price);
+
+  /// Cancels every open and trigger-pending order; returns the ids cancelled.
+  std::vector<std::string> cancel_all(const std::string& account);
+
+  /// Squares off every open position with MARKET orders (strategy "Squareoff"); returns how
+  /// many positions were closed.
+  int close_all(const std::string& account);
+
+  /// The net quantity of (symbol, exchange, product).
+  int64_t open_position(const std::string& account, const instrument& inst, product p);
+
+  /// Bars of `interval_minutes` over the IST dates [from, to] (sessions 09:15–15:30 on
+  /// weekdays, none after now), from the scripted path or a walk seeded by the symbol.
+  std::vector<bar> history(const instrument& inst, int interval_minutes, date from, date to);
+
+  /// The price of a known instrument at `t` (no random walk step).
+  std::optional<double> price_at(const instrument& inst, utc_instant t);
   std::optional<broker_order> order(const std::string& account, const std::string& id) const;
   std::vector<broker_order> orderbook(const std::string& account) const;
   std::vector<broker_trade> tradebook(const std::string& account) const;
@@ -131,6 +153,7 @@ private:
   void advance_prices();
   underlying_state* underlying_of(const std::string& symbol, derivative_symbol* parsed);
   double premium(const derivative_symbol& s, double spot) const;
+  double premium_at(const derivative_symbol& s, double spot, utc_instant t) const;
   void fill(account_state& a, sim_order& o, double price);
   void notify(const sim_order& o) const;
 

@@ -6,8 +6,10 @@
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <cstdio>
 #include <set>
 
+#include "domain/strikes.hpp"
 #include "messages/names.hpp"
 
 namespace algomirror::sim {
@@ -211,8 +213,10 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
   if (!endpoint.empty() && endpoint.back() == '/')
     endpoint.pop_back();
   static const std::set<std::string> known = {
-    "ping",     "funds",       "placeorder",   "orderstatus", "cancelorder", "orderbook",
-    "tradebook", "positionbook", "quotes",     "multiquotes", "expiry"};
+    "ping",        "funds",          "placeorder",    "orderstatus",  "cancelorder",
+    "orderbook",   "tradebook",      "positionbook",  "quotes",       "multiquotes",
+    "expiry",      "modifyorder",    "cancelallorder", "closeposition", "openposition",
+    "history",     "optionsymbol"};
   if (method != "POST" || !known.count(endpoint))
     return json_reply(404, "{\"message\":\"Not found\",\"path\":\"" + std::string{path}
                              + "\",\"status\":\"error\"}\n");
@@ -227,7 +231,9 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     return restx_error(500, "Internal Server Error");
 
   bool order_endpoint = endpoint == "placeorder" || endpoint == "orderstatus"
-                        || endpoint == "cancelorder";
+                        || endpoint == "cancelorder" || endpoint == "modifyorder"
+                        || endpoint == "cancelallorder" || endpoint == "closeposition"
+                        || endpoint == "openposition";
   // Schema first (shape A for order endpoints, B for the rest), then the key.
   std::set<std::string> required{"apikey"}, optional;
   if (endpoint == "placeorder") {
@@ -241,9 +247,30 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     required.insert("symbols");
   } else if (endpoint == "expiry") {
     required.insert({"symbol", "exchange", "instrumenttype"});
+  } else if (endpoint == "modifyorder") {
+    required.insert({"strategy", "exchange", "symbol", "orderid", "action", "product", "pricetype",
+                     "price", "quantity", "disclosed_quantity", "trigger_price"});
+  } else if (endpoint == "cancelallorder" || endpoint == "closeposition") {
+    required.insert("strategy");
+  } else if (endpoint == "openposition") {
+    required.insert({"strategy", "symbol", "exchange", "product"});
+  } else if (endpoint == "history") {
+    required.insert({"symbol", "exchange", "interval", "start_date", "end_date"});
+    optional = {"source"};
+  } else if (endpoint == "optionsymbol") {
+    required.insert({"underlying", "exchange", "offset", "option_type"});
+    optional = {"expiry_date", "strike_int", "strategy"};
   }
-  if (auto errors = schema_errors(doc, required, optional); !errors.empty())
+  if (auto errors = schema_errors(doc, required, optional); !errors.empty()) {
+    if (endpoint == "optionsymbol") {
+      std::string fields;
+      for (auto& [f, text] : errors)
+        fields += (fields.empty() ? "" : ", ") + ("\"" + f + "\": [\"" + text + "\"]");
+      return json_reply(400, "{\"errors\": {" + fields
+                               + "}, \"message\": \"Validation error\", \"status\": \"error\"}\n");
+    }
     return order_endpoint ? error_a(errors, endpoint != "placeorder") : error_b(errors);
+  }
   auto key_it = keys_.find(text(member(doc, "apikey")));
   if (key_it == keys_.end())
     return error_d(403, "Invalid openalgo apikey", false);
@@ -550,6 +577,184 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     str(w, "status", "success");
     w.EndObject();
     return json_reply(200, j.done());
+  }
+  if (endpoint == "modifyorder") {
+    auto qty = number(member(doc, "quantity"));
+    auto price = number(member(doc, "price"));
+    auto trigger = number(member(doc, "trigger_price"));
+    if (!qty || !price || !trigger)
+      return error_a({{"quantity", "Not a valid number."}}, true);
+    auto result = broker_.modify(account, text(member(doc, "orderid")),
+                                 static_cast<int64_t>(*qty), *price, *trigger);
+    if (result.status != 200)
+      return error_d(result.status, result.message, true);
+    w.StartObject();
+    str(w, "message", result.message);
+    str(w, "mode", "analyze");
+    str(w, "orderid", result.broker_order_id);
+    str(w, "status", "success");
+    w.EndObject();
+    return json_reply(200, j.done());
+  }
+  if (endpoint == "cancelallorder") {
+    auto ids = broker_.cancel_all(account);
+    w.StartObject();
+    key(w, "canceled_orders");
+    w.StartArray();
+    for (auto& id : ids)
+      w.String(id.c_str());
+    w.EndArray();
+    key(w, "failed_cancellations");
+    w.StartArray();
+    w.EndArray();
+    str(w, "message", ids.empty() ? std::string{"No open orders to cancel"}
+                                  : "Canceled " + std::to_string(ids.size())
+                                      + " orders. Failed to cancel 0 orders.");
+    str(w, "mode", "analyze");
+    str(w, "status", "success");
+    w.EndObject();
+    return json_reply(200, j.done());
+  }
+  if (endpoint == "closeposition") {
+    auto closed = broker_.close_all(account);
+    w.StartObject();
+    integer(w, "closed_positions", closed);
+    integer(w, "failed_closures", 0);
+    str(w, "message", closed == 0 ? std::string{"No open positions to close"}
+                                  : "Closed " + std::to_string(closed) + " positions");
+    str(w, "mode", "analyze");
+    str(w, "status", "success");
+    w.EndObject();
+    return json_reply(200, j.done());
+  }
+  if (endpoint == "openposition") {
+    instrument inst;
+    inst.symbol = text(member(doc, "symbol"));
+    parse_word(member(doc, "exchange"), inst.exch, false);
+    product p = product::mis;
+    if (!parse_word(member(doc, "product"), p, false))
+      return error_a({{"product", "Must be one of: MIS, NRML, CNC."}}, true);
+    w.StartObject();
+    str(w, "mode", "analyze");
+    integer(w, "quantity", broker_.open_position(account, inst, p));
+    str(w, "status", "success");
+    w.EndObject();
+    return json_reply(200, j.done());
+  }
+  if (endpoint == "history") {
+    instrument inst;
+    inst.symbol = text(member(doc, "symbol"));
+    if (!parse_word(member(doc, "exchange"), inst.exch, false))
+      return error_b({{"exchange", "Must be one of: NSE, NFO, CDS, BSE, BFO, BCD, MCX, NCDEX, "
+                                   "NCO, NSE_INDEX, BSE_INDEX, MCX_INDEX, GLOBAL_INDEX, CRYPTO."}});
+    static const std::map<std::string, int> intervals = {
+      {"1m", 1}, {"3m", 3}, {"5m", 5}, {"10m", 10}, {"15m", 15}, {"30m", 30}, {"1h", 60}};
+    auto interval = intervals.find(text(member(doc, "interval")));
+    if (interval == intervals.end())
+      return error_d(400, "Interval '" + text(member(doc, "interval")) + "' is not supported",
+                     false);
+    auto from = parse_iso8601(text(member(doc, "start_date")) + "T00:00:00");
+    auto to = parse_iso8601(text(member(doc, "end_date")) + "T00:00:00");
+    if (!from || !to)
+      return error_b({{"start_date", "Not a valid date."}});
+    int64_t lot = 0;
+    if (!broker_.known(inst, lot))
+      return error_d(400, "Symbol '" + inst.symbol + "' not found for exchange '"
+                            + to_string(inst.exch)
+                            + "'. Please verify the symbol name and ensure master contracts "
+                              "are downloaded.",
+                     false);
+    auto ist_day = [](utc_instant t) {
+      return date{std::chrono::floor<std::chrono::days>(t + ist_offset)};
+    };
+    auto bars = broker_.history(inst, interval->second, ist_day(*from), ist_day(*to));
+    w.StartObject();
+    key(w, "data");
+    w.StartArray();
+    for (auto& b : bars) {
+      w.StartObject();
+      num(w, "close", b.close);
+      num(w, "high", b.high);
+      num(w, "low", b.low);
+      integer(w, "oi", 0);
+      num(w, "open", b.open);
+      integer(w, "timestamp", std::chrono::duration_cast<std::chrono::seconds>(
+                                b.start.time_since_epoch())
+                                .count());
+      integer(w, "volume", b.volume);
+      w.EndObject();
+    }
+    w.EndArray();
+    str(w, "status", "success");
+    w.EndObject();
+    return json_reply(200, j.done());
+  }
+  if (endpoint == "optionsymbol") {
+    auto validation = [](const std::string& field, const std::string& message) {
+      return json_reply(400, "{\"errors\": {\"" + field + "\": [\"" + message
+                               + "\"]}, \"message\": \"Validation error\", \"status\": \"error\"}\n");
+    };
+    auto underlying = text(member(doc, "underlying"));
+    auto type_text = text(member(doc, "option_type"));
+    for (auto& c : type_text)
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (type_text != "CE" && type_text != "PE")
+      return validation("option_type", "Must be one of: CE, PE, ce, pe.");
+    auto offset = text(member(doc, "offset"));
+    for (auto& c : offset)
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    int steps = 0;
+    strike_selection selection = strike_selection::atm;
+    if (offset != "ATM") {
+      auto digits = offset.size() > 3 ? offset.substr(3) : std::string{};
+      steps = std::atoi(digits.c_str());
+      if ((offset.rfind("ITM", 0) != 0 && offset.rfind("OTM", 0) != 0) || steps < 1 || steps > 50
+          || std::to_string(steps) != digits)
+        return validation("offset", "Offset must be ATM, ITM1-ITM50 or OTM1-OTM50.");
+      selection = offset[0] == 'I' ? strike_selection::itm : strike_selection::otm;
+    }
+    auto spot_quote = broker_.quote_of({underlying, exchange::nse_index});
+    if (!spot_quote)
+      spot_quote = broker_.quote_of({underlying, exchange::bse_index});
+    auto* spec = default_instruments().find(underlying);
+    if (!spot_quote || spec == nullptr)
+      return error_d(404, "Underlying " + underlying + " not found", false);
+    auto expiries = broker_.expiries(underlying, false);
+    date expiry = expiries.empty() ? date{} : expiries.front();
+    if (auto e = text(member(doc, "expiry_date")); !e.empty()) {
+      auto parsed = parse_symbol_expiry(e);
+      if (!parsed)
+        return validation("expiry_date", parsed.error());
+      expiry = *parsed;
+    }
+    auto atm = atm_strike(spot_quote->ltp, spec->strike_step);
+    auto strike = selection == strike_selection::atm
+                    ? atm
+                    : (selection == strike_selection::itm) == (type_text == "CE")
+                        ? atm - steps * spec->strike_step
+                        : atm + steps * spec->strike_step;
+    auto symbol = option_symbol(underlying, expiry, strike,
+                                type_text == "CE" ? option_type::ce : option_type::pe);
+    int64_t lot = 0;
+    if (!broker_.known({symbol, spec->derivative_exchange}, lot))
+      return error_d(404, "Option symbol " + symbol + " not found in "
+                            + to_string(spec->derivative_exchange)
+                            + ". Symbol may not exist or master contract needs update.",
+                     false);
+    char ltp[32];
+    std::snprintf(ltp, sizeof(ltp), "%.1f", spot_quote->ltp);
+    std::string ltp_text = ltp;
+    if (std::fabs(std::round(spot_quote->ltp * 10) / 10 - spot_quote->ltp) > 1e-9) {
+      std::snprintf(ltp, sizeof(ltp), "%.2f", spot_quote->ltp);
+      ltp_text = ltp;
+    }
+    // restx serialisation: insertion order, ", " and ": ".
+    return json_reply(200, "{\"status\": \"success\", \"symbol\": \"" + symbol
+                             + "\", \"exchange\": \"" + to_string(spec->derivative_exchange)
+                             + "\", \"lotsize\": " + std::to_string(lot)
+                             + ", \"tick_size\": 0.05, \"freeze_qty\": "
+                             + std::to_string(spec->freeze_quantity)
+                             + ", \"underlying_ltp\": " + ltp_text + "}\n");
   }
   return error_d(500, "An unexpected error occurred", false);
 }

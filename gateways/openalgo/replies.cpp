@@ -414,6 +414,17 @@ decoded<std::vector<broker_position>> decode_positionbook(int http_status,
     });
 }
 
+decoded<int64_t> decode_open_position(int http_status, std::string_view body) {
+  return decode<int64_t>(http_status, body, [](const Value& doc, std::string& problem) {
+    bool ok = true;
+    auto* q = member(doc, "quantity");
+    auto quantity = number_of(q, ok);
+    if (q == nullptr || !ok)
+      problem = "openposition reply without a numeric quantity";
+    return static_cast<int64_t>(quantity);
+  });
+}
+
 decoded<funds> decode_funds(int http_status, std::string_view body) {
   return decode<funds>(http_status, body, [](const Value& doc, std::string& problem) {
     funds f;

@@ -69,6 +69,9 @@ decoded<std::vector<broker_trade>> decode_tradebook(int http_status, std::string
 decoded<std::vector<broker_position>> decode_positionbook(int http_status,
                                                           std::string_view body);
 
+/// openposition → the net quantity (a number or numeric string).
+decoded<int64_t> decode_open_position(int http_status, std::string_view body);
+
 /// funds.
 decoded<funds> decode_funds(int http_status, std::string_view body);
 

@@ -125,6 +125,49 @@ std::string history_body(const std::string& api_key, const instrument& inst,
     .done();
 }
 
+std::string modify_order_body(const std::string& api_key, const std::string& strategy,
+                              const std::string& broker_order_id, const broker_order& changed) {
+  return body{}
+    .str("apikey", api_key)
+    .str("strategy", strategy)
+    .str("exchange", to_string(changed.inst.exch))
+    .str("symbol", changed.inst.symbol)
+    .str("orderid", broker_order_id)
+    .str("action", to_string(changed.action))
+    .str("product", to_string(changed.order_product))
+    .str("pricetype", to_string(changed.kind))
+    .num("price", changed.price)
+    .integer("quantity", changed.quantity)
+    .integer("disclosed_quantity", 0)
+    .num("trigger_price", changed.trigger_price)
+    .done();
+}
+
+std::string strategy_only_body(const std::string& api_key, const std::string& strategy) {
+  return body{}.str("apikey", api_key).str("strategy", strategy).done();
+}
+
+std::string open_position_body(const std::string& api_key, const std::string& strategy,
+                               const instrument& inst, product p) {
+  return body{}
+    .str("apikey", api_key)
+    .str("strategy", strategy)
+    .str("symbol", inst.symbol)
+    .str("exchange", to_string(inst.exch))
+    .str("product", to_string(p))
+    .done();
+}
+
+std::string option_symbol_body(const std::string& api_key, const std::string& underlying,
+                               exchange underlying_exchange, const std::string& expiry,
+                               const std::string& offset, option_type type) {
+  body b;
+  b.str("apikey", api_key).str("underlying", underlying).str("exchange", to_string(underlying_exchange));
+  if (!expiry.empty())
+    b.str("expiry_date", expiry);
+  return b.str("offset", offset).str("option_type", to_string(type)).done();
+}
+
 std::string ws_authenticate(const std::string& api_key) {
   return body{}.str("action", "authenticate").str("api_key", api_key).done();
 }

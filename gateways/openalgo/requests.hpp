@@ -34,6 +34,22 @@ std::string history_body(const std::string& api_key, const instrument& inst,
                          const std::string& interval, const std::string& start_date,
                          const std::string& end_date);
 
+/// modifyorder: every field is required by the server.
+std::string modify_order_body(const std::string& api_key, const std::string& strategy,
+                              const std::string& broker_order_id, const broker_order& changed);
+
+/// cancelallorder and closeposition.
+std::string strategy_only_body(const std::string& api_key, const std::string& strategy);
+
+/// openposition.
+std::string open_position_body(const std::string& api_key, const std::string& strategy,
+                               const instrument& inst, product p);
+
+/// optionsymbol: `offset` ATM, ITMn or OTMn; `expiry` DDMMMYY (empty = nearest).
+std::string option_symbol_body(const std::string& api_key, const std::string& underlying,
+                               exchange underlying_exchange, const std::string& expiry,
+                               const std::string& offset, option_type type);
+
 // -- WebSocket ------------------------------------------------------------------------------
 
 std::string ws_authenticate(const std::string& api_key);

@@ -186,4 +186,64 @@ CAF_TEST(faults become unknown outcomes and the client recovers) {
   CAF_CHECK(ledger.body.find("\"ledger\":[]") != std::string::npos);
 }
 
+CAF_TEST(modify cancel all open position and close position) {
+  // A resting LIMIT order, modified, then cancelled by cancelallorder.
+  auto resting = intent(65);
+  resting.kind = price_type::limit;
+  resting.price = 0.05;
+  auto r = post("placeorder", place_order_body(key, resting));
+  auto id = ok(decode_order_ids(r.status, r.body)).at(0);
+  broker_order changed;
+  changed.inst = resting.inst;
+  changed.action = side::buy;
+  changed.order_product = product::nrml;
+  changed.kind = price_type::limit;
+  changed.price = 0.1;
+  changed.quantity = 130;
+  r = post("modifyorder", modify_order_body(key, "AM:1:1:1", id, changed));
+  CAF_CHECK(classify(r.status, r.body).kind == outcome::ok);
+  r = post("orderstatus", order_id_body(key, "AM:1:1:1", id));
+  auto modified = ok(decode_order_status(r.status, r.body));
+  CAF_CHECK_EQUAL(modified.quantity, 130);
+  CAF_CHECK_EQUAL(modified.price, 0.1);
+  r = post("cancelallorder", strategy_only_body(key, "AM"));
+  CAF_CHECK(r.body.find(id) != std::string::npos);
+  r = post("orderstatus", order_id_body(key, "AM:1:1:1", id));
+  CAF_CHECK(ok(decode_order_status(r.status, r.body)).status == order_status::cancelled);
+  // A short, its net quantity, then closeposition squares it off.
+  r = post("placeorder", place_order_body(key, intent(130, side::sell)));
+  CAF_REQUIRE(classify(r.status, r.body).kind == outcome::ok);
+  r = post("openposition",
+           open_position_body(key, "AM", {call_symbol, exchange::nfo}, product::nrml));
+  CAF_CHECK_EQUAL(ok(decode_open_position(r.status, r.body)), -130);
+  r = post("closeposition", strategy_only_body(key, "AM"));
+  CAF_CHECK(r.body.find("\"closed_positions\":1") != std::string::npos);
+  r = post("openposition",
+           open_position_body(key, "AM", {call_symbol, exchange::nfo}, product::nrml));
+  CAF_CHECK_EQUAL(ok(decode_open_position(r.status, r.body)), 0);
+}
+
+CAF_TEST(option symbols and history) {
+  auto r = post("optionsymbol", option_symbol_body(key, "NIFTY", exchange::nse_index, "", "OTM2",
+                                                   option_type::ce));
+  auto info = ok(decode_option_symbol(r.status, r.body));
+  CAF_CHECK(info.inst.symbol.find("24100CE") != std::string::npos); // ATM 24000 + 2 steps
+  CAF_CHECK_EQUAL(info.lot_size, 65);
+  CAF_CHECK_EQUAL(info.freeze_quantity, 1800);
+  CAF_CHECK(r.body.rfind("{\"status\": \"success\", \"symbol\": ", 0) == 0); // restx style
+  r = post("optionsymbol", option_symbol_body(key, "NIFTY", exchange::nse_index, "", "OTM99",
+                                              option_type::ce));
+  CAF_CHECK(classify(r.status, r.body).message.find("offset") != std::string::npos);
+  r = post("history", history_body(key, {"NIFTY", exchange::nse_index}, "5m", "2026-11-24",
+                                   "2026-11-25"));
+  auto bars = ok(decode_history(r.status, r.body));
+  // 24 Nov: the whole session (75 bars of 5 minutes); 25 Nov: 09:15 to 10:00 (9 bars).
+  CAF_CHECK_EQUAL(bars.size(), 84u);
+  for (auto& b : bars)
+    CAF_REQUIRE(b.low <= b.open && b.open <= b.high && b.low <= b.close && b.close <= b.high);
+  r = post("history", history_body(key, {"NIFTY", exchange::nse_index}, "5m", "2026-11-24",
+                                   "2026-11-25"));
+  CAF_CHECK(ok(decode_history(r.status, r.body)) == bars); // the same bars every time
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
