@@ -212,6 +212,15 @@ void add_node_options(CLI::App& app, node_options& opts) {
   add(app, "shutdown-timeout", opts.shutdown_timeout_s,
       "Seconds to let in-flight work settle on shutdown")
     ->check(int_range(1, 3600));
+  add(app, "store-flush-ms", opts.store_flush_ms,
+      "Persistence: routine writes are committed at most this many ms after they arrive")
+    ->check(int_range(1, 60'000));
+  add(app, "store-batch-rows", opts.store_batch_rows,
+      "Persistence: … or as soon as this many are queued")
+    ->check(int_range(1, 1'000'000));
+  add(app, "store-queue-bound", opts.store_queue_bound,
+      "Persistence: queued routine writes beyond this are refused until the queue drains")
+    ->check(int_range(1, 100'000'000));
   app.add_flag("--migrate-only", opts.migrate_only,
                "Bring the database to the newest schema version, then exit");
   app.add_option("--rollback", opts.rollback_steps,

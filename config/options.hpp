@@ -39,6 +39,9 @@ struct node_options : common_options {
   /// enters from I/O threads is picked up in microseconds instead of ~130 µs.
   bool low_latency = true;
   int shutdown_timeout_s = 30;
+  int store_flush_ms = 100;      ///< routine writes wait at most this long
+  int store_batch_rows = 500;    ///< … or until this many are queued
+  int store_queue_bound = 100'000; ///< routine writes beyond it are refused (back-pressure)
   bool migrate_only = false; ///< migrate the database, then exit
   int rollback_steps = 0;    ///< undo the newest N migrations, then exit
 };

@@ -231,6 +231,24 @@ std::string broker::next_order_id() {
   return buf;
 }
 
+sim_order broker::new_order(const place_request& r) {
+  sim_order o;
+  o.account = r.account;
+  o.placed_at = time_.now();
+  auto& b = o.order;
+  b.broker_order_id = next_order_id();
+  b.inst = r.inst;
+  b.action = r.action;
+  b.order_product = r.order_product;
+  b.kind = r.kind;
+  b.quantity = r.quantity;
+  b.price = r.price;
+  b.trigger_price = r.trigger_price;
+  b.strategy_tag = r.strategy;
+  b.timestamp = ist_timestamp(o.placed_at);
+  return o;
+}
+
 broker_result broker::place(const place_request& r) {
   auto reject = [&](int status, std::string message) {
     ledger_.push_back({time_.now(), r.account, {}, r.inst, r.action, r.quantity, r.strategy,
@@ -261,21 +279,10 @@ broker_result broker::place(const place_request& r) {
       auto message = "Cannot sell " + r.inst.symbol
                      + " in CNC. No positions or holdings available. CNC (delivery) requires "
                        "existing shares. Use MIS for intraday short selling.";
-      sim_order o;
-      o.account = r.account;
-      o.placed_at = time_.now();
-      auto& b = o.order;
-      b.broker_order_id = next_order_id();
-      b.inst = r.inst;
-      b.action = r.action;
-      b.order_product = r.order_product;
-      b.kind = r.kind;
-      b.quantity = r.quantity;
-      b.strategy_tag = r.strategy;
-      b.timestamp = ist_timestamp(o.placed_at);
-      b.status = order_status::rejected;
-      b.rejection_reason = message;
-      auto id = b.broker_order_id;
+      auto o = new_order(r);
+      o.order.status = order_status::rejected;
+      o.order.rejection_reason = message;
+      auto id = o.order.broker_order_id;
       a.orders[id] = std::move(o);
       ledger_.push_back({time_.now(), r.account, id, r.inst, r.action, r.quantity, r.strategy,
                          "rejected: " + message});
@@ -314,21 +321,9 @@ broker_result broker::place(const place_request& r) {
     return reject(400, "Insufficient funds. Required: " + money(margin) + ", Available: "
                          + money(f.available_cash) + ", Shortage: "
                          + money(margin - f.available_cash));
-  sim_order o;
-  o.account = r.account;
-  o.placed_at = time_.now();
+  auto o = new_order(r);
   o.margin_blocked = margin;
   auto& b = o.order;
-  b.broker_order_id = next_order_id();
-  b.inst = r.inst;
-  b.action = r.action;
-  b.order_product = r.order_product;
-  b.kind = r.kind;
-  b.quantity = r.quantity;
-  b.price = r.price;
-  b.trigger_price = r.trigger_price;
-  b.strategy_tag = r.strategy;
-  b.timestamp = ist_timestamp(o.placed_at);
   b.status = (r.kind == price_type::stop_market || r.kind == price_type::stop_limit)
                ? order_status::trigger_pending
                : order_status::open;

@@ -150,6 +150,7 @@ private:
   };
 
   std::string next_order_id();
+  sim_order new_order(const place_request& r);
   void advance_prices();
   underlying_state* underlying_of(const std::string& symbol, derivative_symbol* parsed);
   double premium(const derivative_symbol& s, double spot) const;

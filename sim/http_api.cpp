@@ -98,6 +98,21 @@ http_reply error_a(const std::map<std::string, std::string>& fields, bool analyz
   return error_d(400, repr, analyze);
 }
 
+/// An order acknowledgement: {"message","mode":"analyze","orderid","status"} (cancel, modify,
+/// and a rejection the sandbox still stores).
+http_reply order_ack(int http_status, const std::string& message, const std::string& id,
+                     const char* status) {
+  jsonify j;
+  auto& w = j.w();
+  w.StartObject();
+  str(w, "message", message);
+  str(w, "mode", "analyze");
+  str(w, "orderid", id);
+  str(w, "status", status);
+  w.EndObject();
+  return json_reply(http_status, j.done());
+}
+
 http_reply restx_error(int status, const std::string& message) {
   return json_reply(status, "{\"message\": \"" + message + "\"}\n");
 }
@@ -357,16 +372,8 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     if (!errors.empty())
       return error_a(errors, false);
     auto result = broker_.place(r);
-    if (result.status != 200 && !result.broker_order_id.empty()) {
-      // A rejection the sandbox still stores answers with the order's id.
-      w.StartObject();
-      str(w, "message", result.message);
-      str(w, "mode", "analyze");
-      str(w, "orderid", result.broker_order_id);
-      str(w, "status", "error");
-      w.EndObject();
-      return json_reply(result.status, j.done());
-    }
+    if (result.status != 200 && !result.broker_order_id.empty())
+      return order_ack(result.status, result.message, result.broker_order_id, "error");
     if (result.status != 200)
       return error_d(result.status, result.message, true);
     w.StartObject();
@@ -393,13 +400,7 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     auto result = broker_.cancel(account, text(member(doc, "orderid")));
     if (result.status != 200)
       return error_d(result.status, result.message, true);
-    w.StartObject();
-    str(w, "message", result.message);
-    str(w, "mode", "analyze");
-    str(w, "orderid", result.broker_order_id);
-    str(w, "status", "success");
-    w.EndObject();
-    return json_reply(200, j.done());
+    return order_ack(200, result.message, result.broker_order_id, "success");
   }
   if (endpoint == "orderbook") {
     auto orders = broker_.orderbook(account);
@@ -588,13 +589,7 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
                                  static_cast<int64_t>(*qty), *price, *trigger);
     if (result.status != 200)
       return error_d(result.status, result.message, true);
-    w.StartObject();
-    str(w, "message", result.message);
-    str(w, "mode", "analyze");
-    str(w, "orderid", result.broker_order_id);
-    str(w, "status", "success");
-    w.EndObject();
-    return json_reply(200, j.done());
+    return order_ack(200, result.message, result.broker_order_id, "success");
   }
   if (endpoint == "cancelallorder") {
     auto ids = broker_.cancel_all(account);

@@ -104,7 +104,11 @@ int run_node(const node_options& opts) {
   int exit_code = 0;
   {
     caf::actor_system sys{cfg};
-    auto store = spawn_store(sys, std::shared_ptr<database>{std::move(*db)});
+    store_config store_cfg;
+    store_cfg.flush_interval = std::chrono::milliseconds{opts.store_flush_ms};
+    store_cfg.batch_rows = static_cast<size_t>(opts.store_batch_rows);
+    store_cfg.queue_bound = static_cast<size_t>(opts.store_queue_bound);
+    auto store = spawn_store(sys, std::shared_ptr<database>{std::move(*db)}, store_cfg);
     auto node = spawn_node(sys, node_config{store, time.get(), label,
                                             std::chrono::seconds{opts.shutdown_timeout_s}});
     spdlog::info("{} started (pid {}, clock {}{}, {} scheduler threads)",
