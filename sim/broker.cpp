@@ -323,6 +323,12 @@ broker_result broker::place(const place_request& r) {
                          + money(margin - f.available_cash));
   auto o = new_order(r);
   o.margin_blocked = margin;
+  if (a.faults.delay_fill.count() > 0)
+    o.fill_after = time_.now() + duration_cast<microseconds>(a.faults.delay_fill);
+  if (a.faults.partial > 0) {
+    --a.faults.partial;
+    o.partial = true;
+  }
   auto& b = o.order;
   b.status = (r.kind == price_type::stop_market || r.kind == price_type::stop_limit)
                ? order_status::trigger_pending
@@ -333,16 +339,25 @@ broker_result broker::place(const place_request& r) {
   notify(stored);
   ledger_.push_back(
     {time_.now(), r.account, id, r.inst, r.action, r.quantity, r.strategy, "accepted"});
+  if (a.faults.reject > 0) {
+    // Accepted with an id, then rejected (as an exchange or RMS rejection arrives).
+    --a.faults.reject;
+    stored.order.status = order_status::rejected;
+    stored.order.rejection_reason = a.faults.reject_message;
+    stored.margin_blocked = 0;
+    notify(stored);
+    return {200, {}, id};
+  }
   // Immediate fills (§1.9).
   bool buy = r.action == side::buy;
   if (r.kind == price_type::market) {
     double px = buy ? q->ask : q->bid;
-    fill(a, stored, px > 0 ? px : q->ltp);
+    execute(a, stored, px > 0 ? px : q->ltp);
   } else if (r.kind == price_type::limit && (buy ? q->ltp <= r.price : q->ltp >= r.price)) {
-    fill(a, stored, q->ltp);
+    execute(a, stored, q->ltp);
   } else if (r.kind == price_type::stop_market
              && (buy ? q->ltp >= r.trigger_price : q->ltp <= r.trigger_price)) {
-    fill(a, stored, q->ltp);
+    execute(a, stored, q->ltp);
   }
   return {200, {}, id};
 }
@@ -352,21 +367,44 @@ void broker::notify(const sim_order& o) const {
     on_order_change(o.account, o.order);
 }
 
+void broker::execute(account_state& a, sim_order& o, double price) {
+  if (o.fill_after > time_.now())
+    return; // a delayed fill: match() fills it once the time has come
+  if (o.partial && o.order.filled_quantity == 0) {
+    int64_t lot = 1;
+    known(o.order.inst, lot);
+    int64_t half = std::max<int64_t>(lot, (o.order.quantity / lot / 2) * lot);
+    if (half < o.order.quantity) {
+      fill_quantity(a, o, price, half);
+      return;
+    }
+  }
+  fill(a, o, price);
+}
+
 void broker::fill(account_state& a, sim_order& o, double price) {
+  fill_quantity(a, o, price, o.order.quantity - o.order.filled_quantity);
+}
+
+void broker::fill_quantity(account_state& a, sim_order& o, double price, int64_t quantity) {
   auto& b = o.order;
-  b.status = order_status::complete;
-  b.filled_quantity = b.quantity;
-  b.average_price = price;
-  o.margin_blocked = 0;
+  double value = b.average_price * static_cast<double>(b.filled_quantity)
+                 + price * static_cast<double>(quantity);
+  b.filled_quantity += quantity;
+  b.average_price = value / static_cast<double>(b.filled_quantity);
+  bool done = b.filled_quantity >= b.quantity;
+  b.status = done ? order_status::complete : order_status::open;
+  if (done)
+    o.margin_blocked = 0;
   char trade_id[48];
   std::snprintf(trade_id, sizeof(trade_id), "TRADE-%s-%08llx",
                 b.timestamp.substr(0, 10).c_str(),
                 static_cast<unsigned long long>(++trade_counter_));
-  a.trades.push_back({b.broker_order_id, trade_id, b.inst, b.action, b.order_product, b.quantity,
+  a.trades.push_back({b.broker_order_id, trade_id, b.inst, b.action, b.order_product, quantity,
                       price, b.strategy_tag, ist_timestamp(time_.now())});
   notify(o);
   auto& pos = a.positions[{b.inst.symbol, b.order_product}];
-  int64_t q = b.action == side::buy ? b.quantity : -b.quantity;
+  int64_t q = b.action == side::buy ? quantity : -quantity;
   if (pos.net_quantity == 0 || (pos.net_quantity > 0) == (q > 0)) {
     double value = pos.average_price * static_cast<double>(std::llabs(pos.net_quantity))
                    + price * static_cast<double>(std::llabs(q));
@@ -587,6 +625,13 @@ void broker::match() {
       if (!q || !(q->ltp > 0) || q->ltp < q->low || q->ltp > q->high)
         continue; // the stale-quote guard
       bool buy = b.action == side::buy;
+      if (b.kind == price_type::market && b.status == order_status::open) {
+        if (o.fill_after <= time_.now()) {
+          double px = buy ? q->ask : q->bid;
+          fill(a, o, px > 0 ? px : q->ltp);
+        }
+        continue;
+      }
       if (b.status == order_status::trigger_pending) {
         bool hit = buy ? q->ltp >= b.trigger_price : q->ltp <= b.trigger_price;
         if (!hit)

@@ -27,6 +27,8 @@ struct sim_order {
   std::string account;
   utc_instant placed_at;
   double margin_blocked = 0;
+  utc_instant fill_after; ///< a delayed fill waits until then (epoch = no delay)
+  bool partial = false;   ///< fills half first
 };
 
 /// One order the simulator received: the truth for "no duplicate, no lost order".
@@ -45,6 +47,16 @@ struct sim_position {
   int64_t net_quantity = 0;
   double average_price = 0;
   double realized = 0;
+};
+
+/// Order faults of one account (tests): the broker accepts the next `reject` orders and then
+/// rejects them (as RMS does, after the order id was given); fills wait `delay_fill` of the
+/// simulator's clock; the next `partial` orders fill half first.
+struct order_faults {
+  int reject = 0;
+  std::string reject_message = "RMS: order rejected by the simulator";
+  std::chrono::milliseconds delay_fill{0};
+  int partial = 0;
 };
 
 /// What a placement request asks (already validated for shape by the HTTP layer).
@@ -110,6 +122,8 @@ public:
   /// many positions were closed.
   int close_all(const std::string& account);
 
+  order_faults& faults(const std::string& account) { return accounts_[account].faults; }
+
   /// The net quantity of (symbol, exchange, product).
   int64_t open_position(const std::string& account, const instrument& inst, product p);
 
@@ -141,6 +155,7 @@ private:
   };
 
   struct account_state {
+    order_faults faults;
     double capital = 0;
     double used_margin = 0;
     std::map<std::string, sim_order> orders; ///< by broker order id
@@ -156,6 +171,9 @@ private:
   double premium(const derivative_symbol& s, double spot) const;
   double premium_at(const derivative_symbol& s, double spot, utc_instant t) const;
   void fill(account_state& a, sim_order& o, double price);
+  void fill_quantity(account_state& a, sim_order& o, double price, int64_t quantity);
+  /// A MARKET order (or a marketable one) fills now, or later under the delay/partial faults.
+  void execute(account_state& a, sim_order& o, double price);
   void notify(const sim_order& o) const;
 
   instrument_table table_;

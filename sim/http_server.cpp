@@ -197,6 +197,22 @@ http_reply http_server::control(const std::string& target, const std::string& bo
       ws_->disconnect_all();
     return {200, "{\"status\":\"success\"}\n"};
   }
+  if (target == "/control/order_faults") {
+    if (!doc.IsObject())
+      return {400, "{\"message\":\"order_faults: a JSON object expected\",\"status\":\"error\"}\n"};
+    auto& f = broker_.faults(account_);
+    f.reject = get_int("reject");
+    f.partial = get_int("partial");
+    f.delay_fill = std::chrono::milliseconds{get_int("delay_fill_ms")};
+    if (auto it = doc.FindMember("reject_message"); it != doc.MemberEnd() && it->value.IsString())
+      f.reject_message = it->value.GetString();
+    return {200, "{\"status\":\"success\"}\n"};
+  }
+  if (target == "/control/square_off") {
+    // The broker squares off every open position (as MIS auto square-off does).
+    auto closed = broker_.close_all(account_);
+    return {200, "{\"closed_positions\":" + std::to_string(closed) + ",\"status\":\"success\"}\n"};
+  }
   if (target == "/control/spot") {
     if (doc.IsObject())
       for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it)

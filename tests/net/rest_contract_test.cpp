@@ -223,6 +223,21 @@ CAF_TEST(modify cancel all open position and close position) {
   CAF_CHECK_EQUAL(ok(decode_open_position(r.status, r.body)), 0);
 }
 
+CAF_TEST(rejections after acceptance and a broker square off) {
+  CAF_REQUIRE_EQUAL(post("/control/order_faults", R"({"reject":1,"reject_message":"RMS: blocked"})").status,
+                    200);
+  auto r = post("placeorder", place_order_body(key, intent(65)));
+  auto id = ok(decode_order_ids(r.status, r.body)).at(0); // accepted with an id
+  r = post("orderstatus", order_id_body(key, "AM:1:1:1", id));
+  CAF_CHECK(ok(decode_order_status(r.status, r.body)).status == order_status::rejected);
+  r = post("placeorder", place_order_body(key, intent(130, side::sell)));
+  CAF_REQUIRE(classify(r.status, r.body).kind == outcome::ok);
+  CAF_REQUIRE_EQUAL(post("/control/square_off", "{}").status, 200);
+  r = post("positionbook", key_only_body(key));
+  for (auto& p : ok(decode_positionbook(r.status, r.body)))
+    CAF_CHECK_EQUAL(p.net_quantity, 0);
+}
+
 CAF_TEST(option symbols and history) {
   auto r = post("optionsymbol", option_symbol_body(key, "NIFTY", exchange::nse_index, "", "OTM2",
                                                    option_type::ce));

@@ -160,6 +160,45 @@ CAF_TEST(margin is blocked for opening and freed by closing) {
   CAF_CHECK_EQUAL(p[0].net_quantity, 0); // closed positions stay listed for the day
 }
 
+CAF_TEST(order faults reject delay and split fills) {
+  auto symbol = atm_call();
+  b.faults("acc1").reject = 1;
+  auto rejected = b.place(order(symbol, side::buy, 65));
+  CAF_CHECK_EQUAL(rejected.status, 200); // accepted with an id …
+  auto r = *b.order("acc1", rejected.broker_order_id);
+  CAF_CHECK(r.status == order_status::rejected); // … then rejected
+  CAF_CHECK(!r.rejection_reason.empty());
+  b.faults("acc1").delay_fill = std::chrono::seconds{5};
+  auto delayed = b.place(order(symbol, side::buy, 65));
+  CAF_CHECK(b.order("acc1", delayed.broker_order_id)->status == order_status::open);
+  b.match();
+  CAF_CHECK(b.order("acc1", delayed.broker_order_id)->status == order_status::open);
+  time.advance(std::chrono::seconds{5});
+  b.match();
+  CAF_CHECK(b.order("acc1", delayed.broker_order_id)->status == order_status::complete);
+  b.faults("acc1").delay_fill = {};
+  b.faults("acc1").partial = 1;
+  auto partial = b.place(order(symbol, side::sell, 260));
+  auto p = *b.order("acc1", partial.broker_order_id);
+  CAF_CHECK(p.status == order_status::open);
+  CAF_CHECK_EQUAL(p.filled_quantity, 130);
+  b.match();
+  p = *b.order("acc1", partial.broker_order_id);
+  CAF_CHECK(p.status == order_status::complete);
+  CAF_CHECK_EQUAL(p.filled_quantity, 260);
+  CAF_CHECK_EQUAL(b.tradebook("acc1").size(), 3u); // delayed + two partial trades
+}
+
+CAF_TEST(the broker squares off positions by itself) {
+  auto symbol = atm_call();
+  b.place(order(symbol, side::sell, 130));
+  CAF_CHECK_EQUAL(b.close_all("acc1"), 1);
+  auto positions = b.positions("acc1");
+  CAF_REQUIRE_EQUAL(positions.size(), 1u);
+  CAF_CHECK_EQUAL(positions[0].net_quantity, 0);
+  CAF_CHECK_EQUAL(b.ledger().back().strategy_tag, "Squareoff");
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
 
 CAF_TEST(scripted prices step at their times) {
