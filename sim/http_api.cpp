@@ -113,6 +113,18 @@ http_reply order_ack(int http_status, const std::string& message, const std::str
   return json_reply(http_status, j.done());
 }
 
+/// {"message","mode":"analyze","status":"success"}: a smart order with nothing to do.
+http_reply order_ack_message(int http_status, const std::string& message) {
+  jsonify j;
+  auto& w = j.w();
+  w.StartObject();
+  str(w, "message", message);
+  str(w, "mode", "analyze");
+  str(w, "status", "success");
+  w.EndObject();
+  return json_reply(http_status, j.done());
+}
+
 http_reply restx_error(int status, const std::string& message) {
   return json_reply(status, "{\"message\": \"" + message + "\"}\n");
 }
@@ -231,7 +243,8 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     "ping",        "funds",          "placeorder",    "orderstatus",  "cancelorder",
     "orderbook",   "tradebook",      "positionbook",  "quotes",       "multiquotes",
     "expiry",      "modifyorder",    "cancelallorder", "closeposition", "openposition",
-    "history",     "optionsymbol"};
+    "history",     "optionsymbol",   "splitorder",    "placesmartorder", "depth",
+    "holdings"};
   if (method != "POST" || !known.count(endpoint))
     return json_reply(404, "{\"message\":\"Not found\",\"path\":\"" + std::string{path}
                              + "\",\"status\":\"error\"}\n");
@@ -245,15 +258,22 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
   if (!doc.IsObject())
     return restx_error(500, "Internal Server Error");
 
-  bool order_endpoint = endpoint == "placeorder" || endpoint == "orderstatus"
+  bool order_endpoint = endpoint == "placeorder" || endpoint == "splitorder"
+                        || endpoint == "placesmartorder" || endpoint == "orderstatus"
                         || endpoint == "cancelorder" || endpoint == "modifyorder"
                         || endpoint == "cancelallorder" || endpoint == "closeposition"
                         || endpoint == "openposition";
   // Schema first (shape A for order endpoints, B for the rest), then the key.
   std::set<std::string> required{"apikey"}, optional;
-  if (endpoint == "placeorder") {
+  if (endpoint == "placeorder" || endpoint == "splitorder" || endpoint == "placesmartorder") {
     required.insert({"strategy", "exchange", "symbol", "action", "quantity"});
     optional = {"pricetype", "product", "price", "trigger_price", "disclosed_quantity"};
+    if (endpoint == "splitorder")
+      required.insert("splitsize");
+    if (endpoint == "placesmartorder")
+      required.insert("position_size");
+  } else if (endpoint == "depth") {
+    required.insert({"symbol", "exchange"});
   } else if (endpoint == "orderstatus" || endpoint == "cancelorder") {
     required.insert({"strategy", "orderid"});
   } else if (endpoint == "quotes") {
@@ -332,7 +352,7 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     w.EndObject();
     return json_reply(200, j.done());
   }
-  if (endpoint == "placeorder") {
+  if (endpoint == "placeorder" || endpoint == "splitorder" || endpoint == "placesmartorder") {
     place_request r;
     r.account = account;
     r.strategy = text(member(doc, "strategy"));
@@ -344,7 +364,8 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     if (!parse_word(member(doc, "action"), r.action, true))
       errors["action"] = "Must be one of: BUY, SELL, buy, sell.";
     auto qty = number(member(doc, "quantity"));
-    if (!qty || *qty <= 0)
+    bool smart = endpoint == "placesmartorder";
+    if (!qty || *qty < 0 || (*qty == 0 && !smart))
       errors["quantity"] = "Quantity must be a positive number.";
     else if (std::floor(*qty) != *qty)
       errors["quantity"] = "Fractional quantity (" + std::to_string(*qty)
@@ -369,8 +390,64 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
       else
         r.trigger_price = *p;
     }
+    std::optional<double> position_size, split_size;
+    if (smart && !(position_size = number(member(doc, "position_size"))))
+      errors["position_size"] = "Not a valid number.";
+    if (endpoint == "splitorder") {
+      split_size = number(member(doc, "splitsize"));
+      if (!split_size || *split_size < 1 || std::floor(*split_size) != *split_size)
+        errors["splitsize"] = "Split size must be a positive integer.";
+    }
     if (!errors.empty())
-      return error_a(errors, false);
+      return error_a(errors, endpoint != "placeorder");
+    if (smart) {
+      // The sandbox executes smart orders as MARKET toward the signed target position.
+      r.kind = price_type::market;
+      auto current = broker_.open_position(account, r.inst, r.order_product);
+      auto target = static_cast<int64_t>(*position_size);
+      if (target == 0 && current == 0 && r.quantity == 0)
+        return order_ack_message(200, "No OpenPosition Found. Not placing Exit order.");
+      if (target != 0 || current != 0) {
+        if (target == current)
+          return order_ack_message(200, "Positions Already Matched. No Action needed.");
+        r.action = target > current ? side::buy : side::sell;
+        r.quantity = std::llabs(target - current);
+      }
+    }
+    if (endpoint == "splitorder") {
+      auto size = static_cast<int64_t>(*split_size);
+      if ((r.quantity + size - 1) / size > 100)
+        return error_d(400, "Total number of orders would exceed maximum limit of 100", true);
+      w.StartObject();
+      str(w, "mode", "analyze");
+      key(w, "results");
+      w.StartArray();
+      int n = 0;
+      for (int64_t left = r.quantity; left > 0; left -= size) {
+        auto child = r;
+        child.quantity = std::min(left, size);
+        auto result = broker_.place(child);
+        w.StartObject();
+        if (result.status == 200) {
+          integer(w, "order_num", ++n);
+          str(w, "orderid", result.broker_order_id);
+          integer(w, "quantity", child.quantity);
+          str(w, "status", "success");
+        } else {
+          str(w, "message", result.message);
+          integer(w, "order_num", ++n);
+          integer(w, "quantity", child.quantity);
+          str(w, "status", "error");
+        }
+        w.EndObject();
+      }
+      w.EndArray();
+      integer(w, "split_size", size);
+      str(w, "status", "success");
+      integer(w, "total_quantity", r.quantity);
+      w.EndObject();
+      return json_reply(200, j.done());
+    }
     auto result = broker_.place(r);
     if (result.status != 200 && !result.broker_order_id.empty())
       return order_ack(result.status, result.message, result.broker_order_id, "error");
@@ -680,6 +757,69 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
       w.EndObject();
     }
     w.EndArray();
+    str(w, "status", "success");
+    w.EndObject();
+    return json_reply(200, j.done());
+  }
+  if (endpoint == "depth") {
+    instrument inst;
+    inst.symbol = text(member(doc, "symbol"));
+    parse_word(member(doc, "exchange"), inst.exch, false);
+    auto q = broker_.quote_of(inst);
+    if (!q)
+      return error_d(400, "Symbol '" + inst.symbol + "' not found for exchange '"
+                            + to_string(inst.exch)
+                            + "'. Please verify the symbol name and ensure master contracts "
+                              "are downloaded.",
+                     false);
+    auto levels = [&](const char* name, double best, double step) {
+      key(w, name);
+      w.StartArray();
+      for (int i = 0; i < 5; ++i) {
+        w.StartObject();
+        num(w, "price", best > 0 ? std::max(0.05, round_to_tick(best + i * step)) : 0.0);
+        integer(w, "quantity", best > 0 ? 75 * (i + 1) : 0);
+        w.EndObject();
+      }
+      w.EndArray();
+    };
+    w.StartObject();
+    key(w, "data");
+    w.StartObject();
+    levels("asks", q->ask, 0.05);
+    levels("bids", q->bid, -0.05);
+    num(w, "high", q->high);
+    num(w, "low", q->low);
+    num(w, "ltp", q->ltp);
+    integer(w, "ltq", 75);
+    integer(w, "oi", q->open_interest);
+    num(w, "open", q->open);
+    num(w, "prev_close", q->prev_close);
+    integer(w, "totalbuyqty", q->bid > 0 ? 1125 : 0);
+    integer(w, "totalsellqty", q->ask > 0 ? 1125 : 0);
+    integer(w, "volume", q->volume);
+    w.EndObject();
+    str(w, "status", "success");
+    w.EndObject();
+    return json_reply(200, j.done());
+  }
+  if (endpoint == "holdings") {
+    // The simulator keeps no delivery holdings (CNC longs stay positions for the day).
+    w.StartObject();
+    key(w, "data");
+    w.StartObject();
+    key(w, "holdings");
+    w.StartArray();
+    w.EndArray();
+    key(w, "statistics");
+    w.StartObject();
+    num(w, "totalholdingvalue", 0.0);
+    num(w, "totalinvvalue", 0.0);
+    num(w, "totalpnlpercentage", 0.0);
+    num(w, "totalprofitandloss", 0.0);
+    w.EndObject();
+    w.EndObject();
+    str(w, "mode", "analyze");
     str(w, "status", "success");
     w.EndObject();
     return json_reply(200, j.done());

@@ -260,6 +260,8 @@ std::string to_string(outcome x) {
       return "malformed";
     case outcome::queued_for_approval:
       return "queued_for_approval";
+    case outcome::no_action:
+      return "no_action";
   }
   return "?";
 }
@@ -302,6 +304,13 @@ decoded<std::vector<std::string>> decode_order_ids(int http_status, std::string_
   }
   if (ids.empty()) {
     auto message = message_of(p.doc);
+    // A smart order with nothing to do is not a queued order: no order exists either way, but
+    // only semi-auto mode leaves one waiting for approval.
+    bool semi_auto = text_of(member(p.doc, "mode")) == "semi_auto"
+                     || member(p.doc, "pending_order_id") != nullptr;
+    if (!semi_auto && (message.find("Already Matched") != std::string::npos
+                       || message.find("No OpenPosition Found") != std::string::npos))
+      return reply_error{outcome::no_action, http_status, message};
     return reply_error{outcome::queued_for_approval, http_status,
                        message.empty() ? "success without an order id" : message};
   }

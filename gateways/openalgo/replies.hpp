@@ -26,6 +26,7 @@ enum class outcome : uint8_t {
   outcome_unknown,     ///< 5xx, timeout, transport failure: the order may or may not exist
   malformed,           ///< a reply we could not read
   queued_for_approval, ///< semi-auto mode: "success" without an order id
+  no_action,           ///< placesmartorder: the position already matches (no order placed)
 };
 
 /// A reply that is not the value asked for: its kind, HTTP status and the server's message.

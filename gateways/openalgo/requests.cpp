@@ -50,8 +50,10 @@ std::string key_only_body(const std::string& api_key) {
   return body{}.str("apikey", api_key).done();
 }
 
-std::string place_order_body(const std::string& api_key, const order_intent& intent) {
-  body b;
+namespace {
+
+/// The fields of placeorder (shared by splitorder and placesmartorder), written into `b`.
+void order_fields(body& b, const std::string& api_key, const order_intent& intent) {
   b.str("apikey", api_key)
     .str("strategy", intent.tag)
     .str("exchange", to_string(intent.inst.exch))
@@ -64,7 +66,28 @@ std::string place_order_body(const std::string& api_key, const order_intent& int
     b.num("price", intent.price);
   if (intent.kind == price_type::stop_limit || intent.kind == price_type::stop_market)
     b.num("trigger_price", intent.trigger_price);
+}
+
+} // namespace
+
+std::string place_order_body(const std::string& api_key, const order_intent& intent) {
+  body b;
+  order_fields(b, api_key, intent);
   return b.done();
+}
+
+std::string split_order_body(const std::string& api_key, const order_intent& intent,
+                             int64_t split_size) {
+  body b;
+  order_fields(b, api_key, intent);
+  return b.integer("splitsize", split_size).done();
+}
+
+std::string smart_order_body(const std::string& api_key, const order_intent& intent,
+                             int64_t position_size) {
+  body b;
+  order_fields(b, api_key, intent);
+  return b.integer("position_size", position_size).done();
 }
 
 std::string order_id_body(const std::string& api_key, const std::string& strategy,

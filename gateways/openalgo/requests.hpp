@@ -17,6 +17,14 @@ std::string key_only_body(const std::string& api_key);
 /// placeorder from an intent: its tag as `strategy`; price and trigger price as set.
 std::string place_order_body(const std::string& api_key, const order_intent& intent);
 
+/// splitorder: children of at most `split_size` units (the server places them one by one).
+std::string split_order_body(const std::string& api_key, const order_intent& intent,
+                             int64_t split_size);
+
+/// placesmartorder: `position_size` is the signed net position wanted.
+std::string smart_order_body(const std::string& api_key, const order_intent& intent,
+                             int64_t position_size);
+
 /// orderstatus and cancelorder.
 std::string order_id_body(const std::string& api_key, const std::string& strategy,
                           const std::string& broker_order_id);

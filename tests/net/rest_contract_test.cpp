@@ -238,6 +238,30 @@ CAF_TEST(rejections after acceptance and a broker square off) {
     CAF_CHECK_EQUAL(p.net_quantity, 0);
 }
 
+CAF_TEST(split and smart orders) {
+  auto r = post("splitorder", split_order_body(key, intent(65 * 5), 130));
+  auto ids = ok(decode_order_ids(r.status, r.body));
+  CAF_CHECK_EQUAL(ids.size(), 3u); // 130 + 130 + 65
+  r = post("placesmartorder", smart_order_body(key, intent(65), 0)); // flatten the 325 long
+  CAF_REQUIRE(classify(r.status, r.body).kind == outcome::ok);
+  r = post("openposition",
+           open_position_body(key, "AM", {call_symbol, exchange::nfo}, product::nrml));
+  CAF_CHECK_EQUAL(ok(decode_open_position(r.status, r.body)), 0);
+  r = post("placesmartorder", smart_order_body(key, intent(65), -130)); // go short 130
+  CAF_REQUIRE(classify(r.status, r.body).kind == outcome::ok);
+  r = post("openposition",
+           open_position_body(key, "AM", {call_symbol, exchange::nfo}, product::nrml));
+  CAF_CHECK_EQUAL(ok(decode_open_position(r.status, r.body)), -130);
+  r = post("placesmartorder", smart_order_body(key, intent(65), -130)); // already there
+  auto nothing = err(decode_order_ids(r.status, r.body));
+  CAF_CHECK(nothing.kind == outcome::no_action);
+  CAF_CHECK_EQUAL(nothing.message, "Positions Already Matched. No Action needed.");
+  r = post("depth", quotes_body(key, {call_symbol, exchange::nfo}));
+  CAF_CHECK(r.body.find("\"asks\":[{\"price\":") != std::string::npos);
+  r = post("holdings", key_only_body(key));
+  CAF_CHECK(classify(r.status, r.body).kind == outcome::ok);
+}
+
 CAF_TEST(option symbols and history) {
   auto r = post("optionsymbol", option_symbol_body(key, "NIFTY", exchange::nse_index, "", "OTM2",
                                                    option_type::ce));
