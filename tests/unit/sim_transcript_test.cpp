@@ -86,16 +86,19 @@ CAF_TEST(recorded requests get replies of the recorded shape) {
   broker.set_spot("RELIANCE", 1500);
   broker.set_spot("SBIN", 800);
   sim::http_api api{broker, {{std::string(64, 'a'), "tester"}}};
-  const std::set<std::string> served = {"ping",      "funds",        "placeorder", "orderbook",
-                                        "orderstatus", "cancelorder", "positionbook", "tradebook",
-                                        "quotes",    "multiquotes",  "expiry",     "unknown"};
+  const std::set<std::string> served = {
+    "ping",       "funds",         "placeorder",    "orderbook",    "orderstatus",
+    "cancelorder", "positionbook", "tradebook",     "quotes",       "multiquotes",
+    "expiry",     "unknown",       "splitorder",    "smartorder",   "depth",
+    "holdings",   "cancelallorder", "closeposition", "openposition", "optionsymbol"};
   // Exchanges that depend on what the recording's test broker had and ours has not: its
-  // contract master still listed the expired NIFTY30DEC25FUT; "placeorder bad key" hit the
+  // contract master still listed the expired NIFTY30DEC25FUT and 30DEC25 options (orderstatus
+  // and cancel of that order, optionsymbol); "placeorder bad key" hit the
   // rate limit first (an artefact, see the transcripts' README).
   const std::set<std::string> skipped = {"placeorder lot-size violation",
                                          "placeorder SL sell (trigger pending)",
                                          "placeorder bad key", "orderstatus", "cancelorder",
-                                         "cancelorder again", "expiry"};
+                                         "cancelorder again", "expiry", "optionsymbol"};
   std::map<std::string, std::string> ids; // recorded order id → ours
   int compared = 0;
   for (auto& r : load_exchanges()) {
@@ -105,7 +108,8 @@ CAF_TEST(recorded requests get replies of the recorded shape) {
     for (auto& [theirs, ours] : ids)
       for (size_t at; (at = request.find(theirs)) != std::string::npos;)
         request.replace(at, theirs.size(), ours);
-    auto path = r.endpoint == "unknown" ? std::string{"/api/v1/nosuch"} : "/api/v1/" + r.endpoint;
+    auto endpoint = r.endpoint == "smartorder" ? std::string{"placesmartorder"} : r.endpoint;
+    auto path = endpoint == "unknown" ? std::string{"/api/v1/nosuch"} : "/api/v1/" + endpoint;
     auto reply = api.handle("POST", path, "application/json", request);
     if (reply.status != r.status)
       CAF_FAIL(r.name << ": status " << reply.status << ", recorded " << r.status << "\n  ours: "
