@@ -15,6 +15,13 @@ using namespace std::chrono;
 
 constexpr double volatility = 0.15; // annual, for the random walk and option premiums
 constexpr double seconds_per_year = 365.0 * 24 * 3600;
+constexpr int32_t mis_square_off = 15 * 3600 + 15 * 60; // 15:15 IST (NSE, BSE and their F&O)
+constexpr int32_t mis_opens = 9 * 3600;                  // MIS orders allowed again from 09:00
+
+int32_t ist_seconds(utc_instant t) {
+  auto local = t + ist_offset;
+  return static_cast<int32_t>(duration_cast<seconds>(local - floor<days>(local)).count());
+}
 
 double default_spot(const std::string& name) {
   if (name == "NIFTY")
@@ -272,6 +279,15 @@ broker_result broker::place(const place_request& r) {
     return reject(400, "CNC product not allowed for F&O. Use NRML or MIS.");
   if (r.quantity <= 0 || r.quantity % lot != 0)
     return reject(400, "Quantity must be in multiples of lot size " + std::to_string(lot));
+  if (r.order_product == product::mis) {
+    auto now_s = ist_seconds(time_.now());
+    auto& held = a.positions[{r.inst.symbol, product::mis}];
+    bool reduces = held.net_quantity != 0 && (held.net_quantity > 0) == (r.action == side::sell)
+                   && r.quantity <= std::llabs(held.net_quantity);
+    if ((now_s >= mis_square_off || now_s < mis_opens) && !reduces)
+      return reject(400, "MIS orders are not accepted between the square-off time 15:15 and "
+                         "09:00 IST unless they reduce a position. Use NRML or CNC.");
+  }
   if (r.order_product == product::cnc && r.action == side::sell) {
     auto held = a.positions.find({r.inst.symbol, product::cnc});
     if (held == a.positions.end() || held->second.net_quantity < r.quantity) {
@@ -615,7 +631,26 @@ funds broker::funds_of(const std::string& account) {
   return f;
 }
 
+void broker::auto_square_off(const std::string& name, account_state& a) {
+  auto now = time_.now();
+  auto today = date{floor<days>(now + ist_offset)};
+  auto wd = weekday{sys_days{today}}.c_encoding();
+  if (wd == 0 || wd == 6 || ist_seconds(now) < mis_square_off || a.squared_off_on == today)
+    return;
+  a.squared_off_on = today;
+  std::vector<place_request> exits;
+  for (auto& [key, p] : a.positions)
+    if (key.second == product::mis && p.net_quantity != 0)
+      exits.push_back({name, "Squareoff", {key.first, a.exchanges[key.first]},
+                       p.net_quantity > 0 ? side::sell : side::buy, std::llabs(p.net_quantity),
+                       price_type::market, product::mis, 0, 0});
+  for (auto& r : exits)
+    place(r);
+}
+
 void broker::match() {
+  for (auto& [name, a] : accounts_)
+    auto_square_off(name, a);
   for (auto& [name, a] : accounts_) {
     for (auto& [id, o] : a.orders) {
       auto& b = o.order;

@@ -156,6 +156,7 @@ private:
 
   struct account_state {
     order_faults faults;
+    date squared_off_on{}; ///< the IST day of the last MIS auto square-off
     double capital = 0;
     double used_margin = 0;
     std::map<std::string, sim_order> orders; ///< by broker order id
@@ -175,6 +176,8 @@ private:
   /// A MARKET order (or a marketable one) fills now, or later under the delay/partial faults.
   void execute(account_state& a, sim_order& o, double price);
   void notify(const sim_order& o) const;
+  /// MIS positions of NSE/BSE/NFO/BFO are squared off at 15:15 IST (sandbox default).
+  void auto_square_off(const std::string& name, account_state& a);
 
   instrument_table table_;
   const clock& time_;

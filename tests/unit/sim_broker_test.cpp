@@ -189,6 +189,25 @@ CAF_TEST(order faults reject delay and split fills) {
   CAF_CHECK_EQUAL(b.tradebook("acc1").size(), 3u); // delayed + two partial trades
 }
 
+CAF_TEST(MIS positions are squared off at 15 15 and MIS entries refused after) {
+  auto symbol = atm_call();
+  auto mis = order(symbol, side::sell, 130);
+  mis.order_product = product::mis;
+  CAF_REQUIRE_EQUAL(b.place(mis).status, 200);
+  CAF_REQUIRE_EQUAL(b.place(order(symbol, side::sell, 65)).status, 200); // NRML stays
+  time.set(*parse_iso8601("2026-11-25T15:14:59+05:30"));
+  b.match();
+  CAF_CHECK_EQUAL(b.open_position("acc1", {symbol, exchange::nfo}, product::mis), -130);
+  time.set(*parse_iso8601("2026-11-25T15:15:00+05:30"));
+  b.match();
+  CAF_CHECK_EQUAL(b.open_position("acc1", {symbol, exchange::nfo}, product::mis), 0);
+  CAF_CHECK_EQUAL(b.open_position("acc1", {symbol, exchange::nfo}, product::nrml), -65);
+  CAF_CHECK_EQUAL(b.ledger().back().strategy_tag, "Squareoff");
+  auto late = b.place(mis);
+  CAF_CHECK_EQUAL(late.status, 400);
+  CAF_CHECK(late.message.find("square-off time") != std::string::npos);
+}
+
 CAF_TEST(the broker squares off positions by itself) {
   auto symbol = atm_call();
   b.place(order(symbol, side::sell, 130));
