@@ -244,7 +244,7 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     "orderbook",   "tradebook",      "positionbook",  "quotes",       "multiquotes",
     "expiry",      "modifyorder",    "cancelallorder", "closeposition", "openposition",
     "history",     "optionsymbol",   "splitorder",    "placesmartorder", "depth",
-    "holdings"};
+    "holdings",    "optionchain"};
   if (method != "POST" || !known.count(endpoint))
     return json_reply(404, "{\"message\":\"Not found\",\"path\":\"" + std::string{path}
                              + "\",\"status\":\"error\"}\n");
@@ -292,12 +292,15 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
   } else if (endpoint == "history") {
     required.insert({"symbol", "exchange", "interval", "start_date", "end_date"});
     optional = {"source"};
+  } else if (endpoint == "optionchain") {
+    required.insert({"underlying", "exchange", "expiry_date"});
+    optional = {"strike_count", "with_greeks", "interest_rate"};
   } else if (endpoint == "optionsymbol") {
     required.insert({"underlying", "exchange", "offset", "option_type"});
     optional = {"expiry_date", "strike_int", "strategy"};
   }
   if (auto errors = schema_errors(doc, required, optional); !errors.empty()) {
-    if (endpoint == "optionsymbol") {
+    if (endpoint == "optionsymbol" || endpoint == "optionchain") {
       std::string fields;
       for (auto& [f, text] : errors)
         fields += (fields.empty() ? "" : ", ") + ("\"" + f + "\": [\"" + text + "\"]");
@@ -823,6 +826,82 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     str(w, "status", "success");
     w.EndObject();
     return json_reply(200, j.done());
+  }
+  if (endpoint == "optionchain") {
+    auto underlying = text(member(doc, "underlying"));
+    auto* spec = default_instruments().find(underlying);
+    auto expiry = parse_symbol_expiry(text(member(doc, "expiry_date")));
+    auto spot = spec != nullptr ? broker_.quote_of({underlying, spec->index_exchange}) : std::nullopt;
+    if (spec == nullptr || !spot)
+      return error_d(404, "Underlying " + underlying + " not found", false);
+    if (!expiry)
+      return json_reply(400, "{\"errors\": {\"expiry_date\": [\"" + expiry.error()
+                               + "\"]}, \"message\": \"Validation error\", \"status\": \"error\"}\n");
+    int count = 10;
+    if (auto c = number(member(doc, "strike_count"))) {
+      if (*c < 1 || *c > 100)
+        return json_reply(400, "{\"errors\": {\"strike_count\": [\"Must be between 1 and 100.\"]}, "
+                               "\"message\": \"Validation error\", \"status\": \"error\"}\n");
+      count = static_cast<int>(*c);
+    }
+    auto atm = atm_strike(spot->ltp, spec->strike_step);
+    auto f = [](double x) {
+      char buf[32];
+      std::snprintf(buf, sizeof(buf), "%.2f", x);
+      std::string t = buf;
+      while (t.size() > 3 && t.back() == '0' && t[t.size() - 2] != '.')
+        t.pop_back();
+      return t;
+    };
+    auto leg = [&](double strike, option_type type) -> std::string {
+      auto symbol = option_symbol(underlying, *expiry, strike, type);
+      int64_t lot = 0;
+      auto q = broker_.known({symbol, spec->derivative_exchange}, lot)
+                 ? broker_.quote_of({symbol, spec->derivative_exchange})
+                 : std::nullopt;
+      if (!q)
+        return "null";
+      int k = static_cast<int>(std::lround((strike - atm) / spec->strike_step));
+      bool call = type == option_type::ce;
+      std::string label = k == 0 ? "ATM"
+                                 : ((k < 0) == call ? "ITM" : "OTM") + std::to_string(std::abs(k));
+      return "{\"symbol\": \"" + symbol + "\", \"label\": \"" + label + "\", \"ltp\": "
+             + f(q->ltp) + ", \"bid\": " + f(q->bid) + ", \"ask\": " + f(q->ask)
+             + ", \"bid_qty\": 75, \"ask_qty\": 75, \"open\": " + f(q->open) + ", \"high\": "
+             + f(q->high) + ", \"low\": " + f(q->low) + ", \"prev_close\": " + f(q->prev_close)
+             + ", \"volume\": " + std::to_string(q->volume) + ", \"oi\": 0, \"lotsize\": "
+             + std::to_string(lot) + ", \"tick_size\": 0.05}";
+    };
+    std::string chain = "[";
+    for (int k = -count; k <= count; ++k) {
+      double strike = atm + k * spec->strike_step;
+      if (strike <= 0)
+        continue;
+      if (chain.size() > 1)
+        chain += ", ";
+      chain += "{\"strike\": " + f(strike) + ", \"ce\": " + leg(strike, option_type::ce)
+               + ", \"pe\": " + leg(strike, option_type::pe) + "}";
+    }
+    chain += "]";
+    auto expiry_ts = std::chrono::duration_cast<std::chrono::seconds>(
+                       (std::chrono::sys_days{*expiry} + std::chrono::hours{15}
+                        + std::chrono::minutes{30} - ist_offset)
+                         .time_since_epoch())
+                       .count();
+    auto server_ts = std::chrono::duration_cast<std::chrono::seconds>(
+                       broker_.now().time_since_epoch())
+                       .count();
+    // restx serialisation: insertion order, ", " and ": ".
+    return json_reply(
+      200, "{\"status\": \"success\", \"underlying\": \"" + underlying
+             + "\", \"underlying_symbol\": \"" + underlying + "\", \"underlying_exchange\": \""
+             + to_string(spec->index_exchange) + "\", \"underlying_ltp\": " + f(spot->ltp)
+             + ", \"underlying_prev_close\": " + f(spot->prev_close) + ", \"expiry_date\": \""
+             + format_symbol_expiry(*expiry) + "\", \"expiry_ts\": " + std::to_string(expiry_ts)
+             + ", \"server_ts\": " + std::to_string(server_ts) + ", \"atm_strike\": " + f(atm)
+             + ", \"quotes_included\": true, \"greeks_included\": false, \"forward_price\": "
+               "null, \"chain\": "
+             + chain + "}\n");
   }
   if (endpoint == "optionsymbol") {
     auto validation = [](const std::string& field, const std::string& message) {

@@ -580,4 +580,40 @@ decoded<option_symbol_info> decode_option_symbol(int http_status, std::string_vi
     });
 }
 
+decoded<option_chain> decode_option_chain(int http_status, std::string_view body) {
+  return decode<option_chain>(http_status, body, [](const Value& doc, std::string& problem) {
+    option_chain out;
+    bool ok = true;
+    out.underlying_ltp = number_of(member(doc, "underlying_ltp"), ok);
+    out.atm_strike = number_of(member(doc, "atm_strike"), ok);
+    auto* chain = member(doc, "chain");
+    if (!ok || chain == nullptr || !chain->IsArray()) {
+      problem = "optionchain reply without underlying_ltp, atm_strike or chain";
+      return out;
+    }
+    for (auto& row : chain->GetArray()) {
+      option_chain_row r;
+      r.strike = number_of(member(row, "strike"), ok);
+      for (auto [key, target] : {std::pair{"ce", &r.call}, std::pair{"pe", &r.put}}) {
+        auto* leg = member(row, key);
+        if (leg == nullptr || !leg->IsObject())
+          continue;
+        instrument inst{text_of(member(*leg, "symbol")), exchange::nfo};
+        std::string leg_problem;
+        *target = read_quote(*leg, inst, leg_problem);
+        if (!leg_problem.empty()) {
+          problem = "optionchain strike " + text_of(member(row, "strike")) + ": " + leg_problem;
+          return out;
+        }
+      }
+      if (!ok) {
+        problem = "optionchain: a strike is not a number";
+        return out;
+      }
+      out.rows.push_back(r);
+    }
+    return out;
+  });
+}
+
 } // namespace algomirror::openalgo

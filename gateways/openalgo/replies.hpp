@@ -99,4 +99,20 @@ struct option_symbol_info {
 
 decoded<option_symbol_info> decode_option_symbol(int http_status, std::string_view body);
 
+/// optionchain's answer: the underlying's price, ATM, and per strike the two options' quotes
+/// (an option not listed has an empty symbol).
+struct option_chain_row {
+  double strike = 0;
+  quote call;
+  quote put;
+};
+
+struct option_chain {
+  double underlying_ltp = 0;
+  double atm_strike = 0;
+  std::vector<option_chain_row> rows;
+};
+
+decoded<option_chain> decode_option_chain(int http_status, std::string_view body);
+
 } // namespace algomirror::openalgo

@@ -191,6 +191,18 @@ std::string option_symbol_body(const std::string& api_key, const std::string& un
   return b.str("offset", offset).str("option_type", to_string(type)).done();
 }
 
+std::string option_chain_body(const std::string& api_key, const std::string& underlying,
+                              exchange underlying_exchange, const std::string& expiry,
+                              int strike_count) {
+  return body{}
+    .str("apikey", api_key)
+    .str("underlying", underlying)
+    .str("exchange", to_string(underlying_exchange))
+    .str("expiry_date", expiry)
+    .integer("strike_count", strike_count)
+    .done();
+}
+
 std::string ws_authenticate(const std::string& api_key) {
   return body{}.str("action", "authenticate").str("api_key", api_key).done();
 }

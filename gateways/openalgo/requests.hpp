@@ -58,6 +58,11 @@ std::string option_symbol_body(const std::string& api_key, const std::string& un
                                exchange underlying_exchange, const std::string& expiry,
                                const std::string& offset, option_type type);
 
+/// optionchain: `expiry` DDMMMYY; `strike_count` strikes each side of ATM.
+std::string option_chain_body(const std::string& api_key, const std::string& underlying,
+                              exchange underlying_exchange, const std::string& expiry,
+                              int strike_count);
+
 // -- WebSocket ------------------------------------------------------------------------------
 
 std::string ws_authenticate(const std::string& api_key);

@@ -262,6 +262,21 @@ CAF_TEST(split and smart orders) {
   CAF_CHECK(classify(r.status, r.body).kind == outcome::ok);
 }
 
+CAF_TEST(the option chain around ATM) {
+  auto expiry = format_symbol_expiry(broker.expiries("NIFTY", false).front());
+  auto r = post("optionchain", option_chain_body(key, "NIFTY", exchange::nse_index, expiry, 2));
+  auto chain = ok(decode_option_chain(r.status, r.body));
+  CAF_CHECK_EQUAL(chain.atm_strike, 24000);
+  CAF_REQUIRE_EQUAL(chain.rows.size(), 5u);
+  CAF_CHECK_EQUAL(chain.rows[0].strike, 23900);
+  CAF_CHECK(chain.rows[2].call.inst.symbol.find("24000CE") != std::string::npos);
+  CAF_CHECK(chain.rows[2].call.ltp > 0 && chain.rows[2].put.ltp > 0);
+  CAF_CHECK(chain.rows[0].call.ltp > chain.rows[4].call.ltp); // calls cheaper up the chain
+  CAF_CHECK(r.body.find("\"label\": \"ITM2\"") != std::string::npos);
+  r = post("optionchain", option_chain_body(key, "NIFTY", exchange::nse_index, "garbage", 2));
+  CAF_CHECK(classify(r.status, r.body).message.find("Validation error") == 0);
+}
+
 CAF_TEST(option symbols and history) {
   auto r = post("optionsymbol", option_symbol_body(key, "NIFTY", exchange::nse_index, "", "OTM2",
                                                    option_type::ce));
