@@ -44,6 +44,9 @@ public:
 
   void stop();
 
+  /// A request to the control endpoint (also used to set faults at start).
+  http_reply control(const std::string& target, const std::string& body);
+
   /// The account's WebSocket server, for the WebSocket faults of the control endpoint.
   void set_ws(std::shared_ptr<ws_server> ws) { ws_ = std::move(ws); }
 
@@ -52,7 +55,6 @@ private:
   /// Decides what a request gets: a reply now, later (latency), or nothing (drop/hang).
   void serve(const std::string& method, const std::string& target, const std::string& content_type,
              const std::string& body, std::function<void(http_reply, bool close)> respond);
-  http_reply control(const std::string& target, const std::string& body);
   bool over_limit(const std::string& endpoint);
   void accept();
 

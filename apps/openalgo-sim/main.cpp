@@ -37,6 +37,9 @@ struct sim_options : common_options {
   int api_per_second = 50;
   int match_interval_ms = 200;
   std::string prices_file;
+  std::string faults;       ///< JSON as for POST /control/faults, every account
+  std::string order_faults; ///< … /control/order_faults
+  std::string ws_faults;    ///< … /control/ws_faults
 };
 
 struct account_line {
@@ -141,6 +144,16 @@ int run(const sim_options& opts) {
       server->set_ws(ws);
       ws_servers.push_back(ws);
       ws_by_account[a.name] = ws;
+      for (auto [target, json] : {std::pair{"/control/faults", &opts.faults},
+                                  {"/control/order_faults", &opts.order_faults},
+                                  {"/control/ws_faults", &opts.ws_faults}}) {
+        if (json->empty())
+          continue;
+        if (auto reply = server->control(target, *json); reply.status != 200) {
+          std::cerr << "openalgo-sim: error: " << target << " " << *json << ": " << reply.body;
+          return 2;
+        }
+      }
       spdlog::info("openalgo-sim: account {} on http://{}:{} ws://{}:{}", a.name, opts.host, port,
                    opts.host, ws_port);
     } catch (const std::exception& e) {
@@ -220,6 +233,15 @@ int main(int argc, char** argv) {
                  "Scripted prices: time,underlying,spot rows (the spot steps at each time; "
                  "other underlyings follow a seeded random walk)")
     ->check(CLI::ExistingFile);
+  app.add_option("--faults", opts.faults,
+                 "Faults at start, every account: JSON as for POST /control/faults, e.g. "
+                 "'{\"status\":500,\"count\":2}'");
+  app.add_option("--order-faults", opts.order_faults,
+                 "Order faults at start: JSON as for POST /control/order_faults, e.g. "
+                 "'{\"reject\":1}'");
+  app.add_option("--ws-faults", opts.ws_faults,
+                 "WebSocket faults at start: JSON as for POST /control/ws_faults, e.g. "
+                 "'{\"refuse_auth\":1}'");
   app.add_option("--match-interval-ms", opts.match_interval_ms,
                  "How often resting LIMIT and stop orders are checked against prices")
     ->capture_default_str()

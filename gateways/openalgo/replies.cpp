@@ -491,6 +491,67 @@ decoded<quote> decode_quote(int http_status, std::string_view body, const instru
   });
 }
 
+decoded<quote> decode_depth(int http_status, std::string_view body, const instrument& inst) {
+  return decode<quote>(http_status, body, [&](const Value& doc, std::string& problem) {
+    auto* data = member(doc, "data");
+    if (data == nullptr || !data->IsObject()) {
+      problem = "depth reply without data";
+      return quote{};
+    }
+    auto q = read_quote(*data, inst, problem);
+    auto best = [&](const char* side) {
+      auto* levels = member(*data, side);
+      bool ok = true;
+      if (levels == nullptr || !levels->IsArray() || levels->Empty())
+        return 0.0;
+      double price = number_of(member((*levels)[0], "price"), ok);
+      if (!ok)
+        problem = std::string{"depth "} + side + ": a price is not a number";
+      return price;
+    };
+    q.bid = best("bids");
+    q.ask = best("asks");
+    return q;
+  });
+}
+
+decoded<std::vector<broker_position>> decode_holdings(int http_status, std::string_view body) {
+  return decode<std::vector<broker_position>>(
+    http_status, body, [](const Value& doc, std::string& problem) {
+      std::vector<broker_position> out;
+      auto* data = member(doc, "data");
+      auto* rows = data != nullptr && data->IsObject() ? member(*data, "holdings") : nullptr;
+      if (rows == nullptr || !rows->IsArray()) {
+        problem = "holdings reply without data.holdings";
+        return out;
+      }
+      for (auto& row : rows->GetArray()) {
+        broker_position p;
+        bool ok = true;
+        p.inst.symbol = text_of(member(row, "symbol"));
+        if (p.inst.symbol.empty() || !word_of(member(row, "exchange"), p.inst.exch, true)) {
+          problem = "holding '" + p.inst.symbol + "': unknown exchange";
+          break;
+        }
+        p.order_product = product::cnc;
+        p.net_quantity = static_cast<int64_t>(number_of(member(row, "quantity"), ok));
+        p.average_price = number_of(member(row, "average_price"), ok);
+        p.ltp = number_of(member(row, "ltp"), ok);
+        p.pnl = number_of(member(row, "pnl"), ok);
+        if (!ok) {
+          problem = "holding '" + p.inst.symbol + "': a numeric field is not a number";
+          break;
+        }
+        out.push_back(std::move(p));
+      }
+      return out;
+    });
+}
+
+reply_error transport_failure(const std::string& what) {
+  return {outcome::outcome_unknown, 0, "transport: " + what};
+}
+
 decoded<std::vector<quote>> decode_multiquotes(int http_status, std::string_view body) {
   return decode<std::vector<quote>>(http_status, body, [](const Value& doc, std::string& problem) {
     std::vector<quote> out;

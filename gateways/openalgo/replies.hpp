@@ -79,6 +79,15 @@ decoded<funds> decode_funds(int http_status, std::string_view body);
 /// quotes → the quote of `inst`.
 decoded<quote> decode_quote(int http_status, std::string_view body, const instrument& inst);
 
+/// depth → the quote with the best bid and ask from the book's first levels.
+decoded<quote> decode_depth(int http_status, std::string_view body, const instrument& inst);
+
+/// holdings → one row per holding (product CNC).
+decoded<std::vector<broker_position>> decode_holdings(int http_status, std::string_view body);
+
+/// A transport failure (connect refused, reset, timeout): for an order, an unknown outcome.
+reply_error transport_failure(const std::string& what);
+
 /// multiquotes → the quotes that came back; entries with an error are left out.
 decoded<std::vector<quote>> decode_multiquotes(int http_status, std::string_view body);
 

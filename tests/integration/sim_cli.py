@@ -29,6 +29,9 @@ r = subprocess.run([sim, "--api-key", "k", "--rate-limit-orders", "0"], capture_
 check("bad rate limit exits 2", r.returncode == 2 and "--rate-limit-orders" in r.stderr, r.stderr)
 r = subprocess.run([sim], capture_output=True, text=True)
 check("missing key exits 2", r.returncode == 2 and "--api-key" in r.stderr, r.stderr)
+r = subprocess.run([sim, "--api-key", "k", "--port", "0", "--ws-port", "0", "--faults", "[1,2]"],
+                   capture_output=True, text=True, timeout=30)
+check("bad fault JSON exits 2", r.returncode == 2 and "/control/faults" in r.stderr, r.stderr)
 r = subprocess.run([sim, "--help"], capture_output=True, text=True)
 check("help lists options", r.returncode == 0 and "--accounts" in r.stdout and "--clock-start" in r.stdout)
 
@@ -38,7 +41,8 @@ with tempfile.TemporaryDirectory() as work:
         f.write("# name,api_key,port,ws_port,capital\nalpha,%s,0,0\nbeta,%s,0,0,500000\n" % ("a" * 64, "b" * 64))
     log = os.path.join(work, "sim.log")
     proc = subprocess.Popen([sim, "--accounts", accounts, "--log-file", log,
-                             "--clock-start", "2026-11-25T10:00:00+05:30"],
+                             "--clock-start", "2026-11-25T10:00:00+05:30",
+                             "--faults", '{"status":500,"count":1,"endpoint":"funds"}'],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     # The start lines are read from the simulator's console as they come (no polling); a
     # watchdog kills it if they never do.
@@ -60,6 +64,10 @@ with tempfile.TemporaryDirectory() as work:
         status, body = post(a, "/api/v1/ping", {"apikey": "a" * 64})
         check("ping", status == 200 and json.loads(body)["data"]["message"] == "pong", body)
         check("jsonify bytes", body.endswith("\n") and body.startswith('{"data":{"broker"'), body)
+        status, body = post(a, "/api/v1/funds", {"apikey": "a" * 64})
+        check("a fault set at start", status == 500, body)
+        status, body = post(a, "/api/v1/funds", {"apikey": "a" * 64})
+        check("… only for its count", status == 200, body)
         status, body = post(a, "/api/v1/ping", {"apikey": "b" * 64})
         check("the other account's key is refused here", status == 403, body)
         status, body = post(a, "/api/v1/ping", {})

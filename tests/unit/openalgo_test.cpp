@@ -143,6 +143,13 @@ CAF_TEST(recorded success replies decode into typed values) {
   auto quotes = value(decode_multiquotes(mq.status, mq.body));
   CAF_REQUIRE_EQUAL(quotes.size(), 1u); // the unknown symbol's entry is left out
   CAF_CHECK_EQUAL(quotes[0].inst.symbol, "RELIANCE");
+  auto& dp = rest.at("depth");
+  auto depth = value(decode_depth(dp.status, dp.body, {"RELIANCE", exchange::nse}));
+  CAF_CHECK(depth.ask > 0 && depth.bid > 0 && depth.ask >= depth.bid);
+  auto& hold = rest.at("holdings");
+  CAF_CHECK(std::holds_alternative<std::vector<broker_position>>(
+    decode_holdings(hold.status, hold.body)));
+  CAF_CHECK(transport_failure("timeout").kind == outcome::outcome_unknown);
   auto& ex = rest.at("expiry");
   CAF_CHECK(value(decode_expiries(ex.status, ex.body)).empty());
   auto& os = rest.at("optionsymbol");
