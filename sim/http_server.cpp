@@ -98,8 +98,19 @@ void http_server::accept() {
   });
 }
 
+namespace {
+
+/// ORDER_RATE_LIMIT and SMART_ORDER_RATE_LIMIT endpoints (openalgo-api.md §1.4); the rest
+/// take API_RATE_LIMIT. Buckets are per endpoint either way.
+bool order_limited(const std::string& endpoint) {
+  return endpoint == "placeorder" || endpoint == "modifyorder" || endpoint == "cancelorder"
+         || endpoint == "placesmartorder";
+}
+
+} // namespace
+
 bool http_server::over_limit(const std::string& endpoint) {
-  bool orders = endpoint == "placeorder" || endpoint == "cancelorder";
+  bool orders = order_limited(endpoint);
   int limit = orders ? limits_.orders_per_second : limits_.api_per_second;
   auto& window = windows_[endpoint];
   auto now = std::chrono::steady_clock::now();
@@ -141,7 +152,7 @@ void http_server::serve(const std::string& method, const std::string& target,
                                      "endpoint\",\"status\":\"error\"}\n",
              "application/json"};
   } else if (over_limit(endpoint)) {
-    bool orders = endpoint == "placeorder" || endpoint == "cancelorder";
+    bool orders = order_limited(endpoint);
     reply = {429,
              "{\"message\": \"" + std::to_string(orders ? limits_.orders_per_second
                                                         : limits_.api_per_second)

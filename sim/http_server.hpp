@@ -20,7 +20,7 @@
 namespace algomirror::sim {
 
 struct rate_limits {
-  int orders_per_second = 10; ///< placeorder, cancelorder (ORDER_RATE_LIMIT)
+  int orders_per_second = 10; ///< place/modify/cancel/smart order (ORDER and SMART limits)
   int api_per_second = 50;    ///< everything else (API_RATE_LIMIT)
 };
 
