@@ -87,32 +87,28 @@ bool market_calendar::is_open(const std::string& market, utc_instant t) const {
   return now >= s->open && now < s->close;
 }
 
-std::optional<utc_instant> market_calendar::next_open(const std::string& market,
-                                                   utc_instant t) const {
+std::optional<utc_instant> market_calendar::next_boundary(const std::string& market,
+                                                         utc_instant t, bool open) const {
   auto d = ist_date(t);
   for (int i = 0; i < 400; ++i) {
     auto day = date{sys_days{d} + days{i}};
     if (auto s = session_on(market, day)) {
-      auto open = at_ist(day, s->open);
-      if (open > t)
-        return open;
+      auto at = at_ist(day, open ? s->open : s->close);
+      if (at > t)
+        return at;
     }
   }
   return std::nullopt;
 }
 
+std::optional<utc_instant> market_calendar::next_open(const std::string& market,
+                                                      utc_instant t) const {
+  return next_boundary(market, t, true);
+}
+
 std::optional<utc_instant> market_calendar::next_close(const std::string& market,
-                                                    utc_instant t) const {
-  auto d = ist_date(t);
-  for (int i = 0; i < 400; ++i) {
-    auto day = date{sys_days{d} + days{i}};
-    if (auto s = session_on(market, day)) {
-      auto close = at_ist(day, s->close);
-      if (close > t)
-        return close;
-    }
-  }
-  return std::nullopt;
+                                                       utc_instant t) const {
+  return next_boundary(market, t, false);
 }
 
 calendar_data default_calendar_data() {

@@ -52,6 +52,9 @@ public:
   static utc_instant at_ist(date d, int32_t s);
 
 private:
+  /// The first session open (`open`) or close strictly after `t`, within 400 days.
+  std::optional<utc_instant> next_boundary(const std::string& market, utc_instant t,
+                                           bool open) const;
   const trading_hours* template_for(const std::string& market) const;
   std::string holiday_market(const std::string& market) const;
 
