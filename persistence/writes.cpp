@@ -65,12 +65,8 @@ statement_shape update_shape(const char* table, std::vector<std::string> columns
   return s;
 }
 
-/// Binds `values` to `shape` after checking them against the column definitions.
-/// `checked` is how many leading values belong to `shape.columns` (an update binds the id
-/// after them).
-void add_statement(prepared_write& w, const statement_shape& shape, std::vector<sql_value> values,
-                   size_t checked = SIZE_MAX) {
-  (void) checked; // values beyond the columns (the id of an update) are not checked
+/// Binds `values` to `shape`; values beyond its columns (the id of an update) are not checked.
+void add_statement(prepared_write& w, const statement_shape& shape, std::vector<sql_value> values) {
   if (w.error.empty())
     w.error = schema::check_values(shape.table->name, shape.defs, values);
   w.statements.push_back({&shape.sql, &shape.batch, std::move(values)});
@@ -185,8 +181,7 @@ prepared_write prepare_write(const exit_claim& x) {
   add_statement(w, shape,
                 {to_string(execution_status::exit_pending), to_string(x.reason),
                  int64_t{x.attempt}, sql_time(x.claimed_at), sql_time(x.retry_after),
-                 x.execution_id},
-                5);
+                 x.execution_id});
   w.must_change_rows = true;
   return w;
 }
@@ -198,9 +193,9 @@ prepared_write prepare_write(const account_status& x) {
   prepared_write w;
   if (x.health == connection_health::connected)
     add_statement(w, connected_shape,
-                  {to_string(x.health), sql_time(x.changed_at), x.account_id}, 2);
+                  {to_string(x.health), sql_time(x.changed_at), x.account_id});
   else
-    add_statement(w, shape, {to_string(x.health), x.account_id}, 1);
+    add_statement(w, shape, {to_string(x.health), x.account_id});
   w.must_change_rows = true;
   return w;
 }
@@ -239,6 +234,26 @@ std::vector<sql_value> execution_values(const execution_state& x) {
           text_or_null(x.error_message)};
 }
 
+/// Creates the row (`keys` then `values`; found again by its write id) when `id` is 0, else
+/// updates it by id with `values`.
+void create_or_update(prepared_write& w, const statement_shape& create,
+                      const statement_shape& update, const std::string& id_query,
+                      std::vector<sql_value> keys, std::vector<sql_value> values, int64_t id,
+                      const std::string& write_id) {
+  if (id == 0) {
+    if (write_id.empty())
+      w.error = create.table->name + ".write_id: a new row needs a unique write id";
+    keys.insert(keys.end(), values.begin(), values.end());
+    add_statement(w, create, std::move(keys));
+    w.id_query = &id_query;
+    w.id_query_values = {write_id};
+  } else {
+    values.emplace_back(id);
+    add_statement(w, update, std::move(values));
+    w.must_change_rows = true;
+  }
+}
+
 std::vector<std::string> with_keys(std::vector<std::string> keys,
                                    const std::vector<std::string>& rest) {
   keys.insert(keys.end(), rest.begin(), rest.end());
@@ -255,22 +270,9 @@ prepared_write prepare_write(const execution_state& x) {
   static const auto update = update_shape("strategy_executions", execution_columns);
   static const std::string id_query = "SELECT id FROM strategy_executions WHERE write_id = ?";
   prepared_write w;
-  auto values = execution_values(x);
-  if (x.execution_id == 0) {
-    if (x.write_id.empty())
-      w.error = "strategy_executions.write_id: a new execution needs a unique write id";
-    std::vector<sql_value> all = {x.write_id, x.strategy_id, id_or_null(x.run_id), x.account_id,
-                                  x.leg_id};
-    all.insert(all.end(), values.begin(), values.end());
-    add_statement(w, create, std::move(all));
-    w.id_query = &id_query;
-    w.id_query_values = {x.write_id};
-  } else {
-    auto n = values.size();
-    values.emplace_back(x.execution_id);
-    add_statement(w, update, std::move(values), n);
-    w.must_change_rows = true;
-  }
+  create_or_update(w, create, update, id_query,
+                   {x.write_id, x.strategy_id, id_or_null(x.run_id), x.account_id, x.leg_id},
+                   execution_values(x), x.execution_id, x.write_id);
   return w;
 }
 
@@ -309,21 +311,8 @@ prepared_write prepare_write(const run_record& x) {
   static const auto update = update_shape("strategy_runs", run_columns);
   static const std::string id_query = "SELECT id FROM strategy_runs WHERE write_id = ?";
   prepared_write w;
-  auto values = run_values(x);
-  if (x.id == 0) {
-    if (x.write_id.empty())
-      w.error = "strategy_runs.write_id: a new run needs a unique write id";
-    std::vector<sql_value> all = {x.write_id, x.strategy_id};
-    all.insert(all.end(), values.begin(), values.end());
-    add_statement(w, create, std::move(all));
-    w.id_query = &id_query;
-    w.id_query_values = {x.write_id};
-  } else {
-    auto n = values.size();
-    values.emplace_back(x.id);
-    add_statement(w, update, std::move(values), n);
-    w.must_change_rows = true;
-  }
+  create_or_update(w, create, update, id_query, {x.write_id, x.strategy_id}, run_values(x),
+                   x.id, x.write_id);
   return w;
 }
 

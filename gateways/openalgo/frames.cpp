@@ -4,6 +4,7 @@
 #include <cmath>
 #include <rapidjson/document.h>
 
+#include "gateways/openalgo/json_read.hpp"
 #include "messages/names.hpp"
 
 namespace algomirror::openalgo {
@@ -12,51 +13,7 @@ namespace {
 
 using rapidjson::Value;
 
-const Value* member(const Value& v, const char* key) {
-  if (!v.IsObject())
-    return nullptr;
-  auto it = v.FindMember(key);
-  return it == v.MemberEnd() ? nullptr : &it->value;
-}
-
-std::string text(const Value* v) {
-  if (v == nullptr || !v->IsString())
-    return {};
-  return {v->GetString(), v->GetStringLength()};
-}
-
-/// A JSON number or numeric string; NaN when neither.
-double number(const Value* v) {
-  if (v == nullptr)
-    return std::nan("");
-  if (v->IsNumber())
-    return v->GetDouble();
-  if (v->IsString()) {
-    char* end = nullptr;
-    std::string s = text(v);
-    double x = std::strtod(s.c_str(), &end);
-    if (!s.empty() && end == s.c_str() + s.size())
-      return x;
-  }
-  return std::nan("");
-}
-
-double number_or(const Value* v, double fallback) {
-  double x = number(v);
-  return std::isfinite(x) ? x : fallback;
-}
-
-template <class Enum>
-bool word(const Value* v, Enum& out) {
-  auto t = text(v);
-  std::transform(t.begin(), t.end(), t.begin(),
-                 [](char c) { return static_cast<char>(std::toupper(static_cast<unsigned char>(c))); });
-  if (auto e = parse_enum<Enum>(t)) {
-    out = *e;
-    return true;
-  }
-  return false;
-}
+using namespace detail;
 
 frame garbage(std::string why) {
   frame f;
@@ -68,11 +25,11 @@ frame garbage(std::string why) {
 frame market_data(const Value& doc, utc_instant received_at) {
   frame f;
   f.kind = frame_kind::market_data;
-  f.broker = text(member(doc, "broker"));
-  f.price.inst.symbol = text(member(doc, "symbol"));
-  if (f.price.inst.symbol.empty() || !word(member(doc, "exchange"), f.price.inst.exch))
+  f.broker = text_of(member(doc, "broker"));
+  f.price.inst.symbol = text_of(member(doc, "symbol"));
+  if (f.price.inst.symbol.empty() || !word_of(member(doc, "exchange"), f.price.inst.exch, true))
     return garbage("market_data without a known symbol and exchange");
-  auto mode = number(member(doc, "mode"));
+  auto mode = number_or(member(doc, "mode"), 0);
   if (mode == 1 || mode == 2 || mode == 3)
     f.mode = static_cast<feed_mode>(static_cast<int>(mode));
   auto* data = member(doc, "data");
@@ -102,26 +59,26 @@ frame market_data(const Value& doc, utc_instant received_at) {
 frame order_update(const Value& doc) {
   frame f;
   f.kind = frame_kind::order_update;
-  f.broker = text(member(doc, "broker"));
+  f.broker = text_of(member(doc, "broker"));
   auto& o = f.order;
-  o.broker_order_id = text(member(doc, "orderid"));
-  o.inst.symbol = text(member(doc, "symbol"));
-  if (o.broker_order_id.empty() || !word(member(doc, "exchange"), o.inst.exch)
-      || !word(member(doc, "action"), o.action))
+  o.broker_order_id = text_of(member(doc, "orderid"));
+  o.inst.symbol = text_of(member(doc, "symbol"));
+  if (o.broker_order_id.empty() || !word_of(member(doc, "exchange"), o.inst.exch, true)
+      || !word_of(member(doc, "action"), o.action, true))
     return garbage("order_update without orderid, exchange or action");
-  word(member(doc, "product"), o.order_product);
-  word(member(doc, "pricetype"), o.kind);
+  word_of(member(doc, "product"), o.order_product, true);
+  word_of(member(doc, "pricetype"), o.kind, true);
   o.quantity = static_cast<int64_t>(number_or(member(doc, "quantity"), 0));
   o.filled_quantity = static_cast<int64_t>(number_or(member(doc, "filled_quantity"), 0));
   o.average_price = number_or(member(doc, "average_price"), 0);
   o.price = number_or(member(doc, "price"), 0);
   o.trigger_price = number_or(member(doc, "trigger_price"), 0);
-  auto status = text(member(doc, "order_status"));
+  auto status = text_of(member(doc, "order_status"));
   std::transform(status.begin(), status.end(), status.begin(),
                  [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
   o.status = parse_enum<order_status>(status).value_or(order_status::unknown);
-  o.rejection_reason = text(member(doc, "rejection_reason"));
-  o.strategy_tag = text(member(doc, "strategy"));
+  o.rejection_reason = text_of(member(doc, "rejection_reason"));
+  o.strategy_tag = text_of(member(doc, "strategy"));
   return f;
 }
 
@@ -136,17 +93,17 @@ frame decode_frame(std::string_view text_frame, utc_instant received_at) {
     return garbage("not JSON");
   if (!doc.IsObject())
     return garbage("not a JSON object");
-  auto type = text(member(doc, "type"));
-  auto status = text(member(doc, "status"));
+  auto type = text_of(member(doc, "type"));
+  auto status = text_of(member(doc, "status"));
   if (type == "market_data")
     return market_data(doc, received_at);
   if (type == "order_update")
     return order_update(doc);
   frame f;
   f.ok = status == "success";
-  f.message = text(member(doc, "message"));
-  f.broker = text(member(doc, "broker"));
-  f.code = text(member(doc, "code"));
+  f.message = text_of(member(doc, "message"));
+  f.broker = text_of(member(doc, "broker"));
+  f.code = text_of(member(doc, "code"));
   if (type == "auth")
     f.kind = frame_kind::auth;
   else if (type == "subscribe")

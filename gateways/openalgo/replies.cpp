@@ -6,6 +6,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include "gateways/openalgo/json_read.hpp"
 #include "messages/names.hpp"
 
 namespace algomirror::openalgo {
@@ -13,6 +14,7 @@ namespace algomirror::openalgo {
 namespace {
 
 using rapidjson::Value;
+using namespace detail;
 
 /// A body parsed as JSON, or why not.
 struct parsed {
@@ -33,54 +35,6 @@ void parse(std::string_view body, parsed& p) {
     return;
   }
   p.json = true;
-}
-
-const Value* member(const Value& v, const char* key) {
-  if (!v.IsObject())
-    return nullptr;
-  auto it = v.FindMember(key);
-  return it == v.MemberEnd() ? nullptr : &it->value;
-}
-
-std::string text_of(const Value* v) {
-  if (v == nullptr || v->IsNull())
-    return {};
-  if (v->IsString())
-    return {v->GetString(), v->GetStringLength()};
-  if (v->IsInt64())
-    return std::to_string(v->GetInt64());
-  if (v->IsNumber()) {
-    char buf[32];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v->GetDouble());
-    (void) ec;
-    return {buf, end};
-  }
-  if (v->IsBool())
-    return v->GetBool() ? "true" : "false";
-  return {};
-}
-
-/// A number sent as a JSON number or a numeric string; `ok` is false for anything else.
-double number_of(const Value* v, bool& ok) {
-  if (v == nullptr || v->IsNull())
-    return 0;
-  if (v->IsNumber()) {
-    double x = v->GetDouble();
-    if (std::isfinite(x))
-      return x;
-  } else if (v->IsString()) {
-    std::string_view s{v->GetString(), v->GetStringLength()};
-    while (!s.empty() && s.front() == ' ')
-      s.remove_prefix(1);
-    if (s.empty())
-      return 0; // an empty string: no value
-    double x = 0;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), x);
-    if (ec == std::errc{} && end == s.data() + s.size() && std::isfinite(x))
-      return x;
-  }
-  ok = false;
-  return 0;
 }
 
 /// The server's message in any of the shapes of §1.3 (string, object of field errors,
@@ -178,30 +132,6 @@ decoded<T> decode(int status, std::string_view body, Read read) {
   if (!problem.empty())
     return reply_error{outcome::malformed, status, problem};
   return value;
-}
-
-template <class Enum>
-bool word_of(const Value* v, Enum& out, bool upper) {
-  auto t = text_of(v);
-  if (upper)
-    std::transform(t.begin(), t.end(), t.begin(),
-                   [](char c) { return static_cast<char>(std::toupper(static_cast<unsigned char>(c))); });
-  if (auto e = parse_enum<Enum>(t)) {
-    out = *e;
-    return true;
-  }
-  return false;
-}
-
-order_status status_of(const Value* v) {
-  auto t = text_of(v);
-  std::transform(t.begin(), t.end(), t.begin(),
-                 [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
-  if (t == "canceled")
-    t = "cancelled";
-  if (auto e = parse_enum<order_status>(t))
-    return *e;
-  return order_status::unknown; // unknown words are non-terminal
 }
 
 /// Reads the fields common to orderbook rows and orderstatus data.
