@@ -1,28 +1,51 @@
 #include "actors/node.hpp"
 
+#include <deque>
+#include <map>
+
 #include <spdlog/spdlog.h>
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/json_text.hpp"
+
 namespace algomirror {
 
 namespace {
+
+/// A supervised child: what it is, so it can be made again from its persisted state.
+struct child_info {
+  enum class kind : uint8_t { account, feed } what = kind::account;
+  int64_t account_id = 0;
+  std::string label;
+};
 
 struct node_state {
   node_config cfg;
   node_phase phase = node_phase::starting;
   utc_instant started_at;
+  std::map<int64_t, account_actor> accounts;
+  std::map<int64_t, broker_api_actor> gateways;
+  price_feed_actor feed;
+  std::map<caf::actor_addr, child_info> children;
+  std::map<std::string, std::deque<caf::actor_clock::time_point>> restarts_by_child;
+  int32_t restarts = 0;
+  int32_t alerts = 0;
+  uint64_t activity_seq = 0;
+  caf::typed_response_promise<caf::ok_atom> shutdown_promise;
   static inline const char* name = "node";
 };
 
 using node_pointer = node_actor::stateful_pointer<node_state>;
 
 /// An activity_logs row about the node itself; its write id is unique per node start.
-void record_activity(node_pointer self, const std::string& action) {
+void record_activity(node_pointer self, const std::string& action, std::string details = "{}") {
   auto now = self->state.cfg.time->now();
-  activity_entry entry{"node:" + action + ":" + format_utc(now), 0, action, "{}", "node", now};
+  activity_entry entry{"node:" + action + ":" + format_utc(now) + ":"
+                         + std::to_string(++self->state.activity_seq),
+                       0, action, std::move(details), "node", now};
   self->request(self->state.cfg.store, caf::infinite, write_atom_v, std::move(entry))
     .then([](caf::ok_atom) {},
           [self, action](const caf::error& err) {
@@ -31,27 +54,160 @@ void record_activity(node_pointer self, const std::string& action) {
           });
 }
 
+void spawn_account_child(node_pointer self, const account_record& rec) {
+  auto& st = self->state;
+  auto cfg = st.cfg.account_defaults;
+  cfg.record = rec;
+  cfg.store = st.cfg.store;
+  cfg.time = st.cfg.time;
+  cfg.order_link = st.cfg.gateways.link;
+  auto& api = st.gateways[rec.id];
+  if (!api && st.cfg.gateways.broker_api)
+    api = st.cfg.gateways.broker_api(rec);
+  if (!api) {
+    spdlog::error("node: account {} has no broker gateway; not started", rec.name);
+    return;
+  }
+  cfg.api = api;
+  auto hdl = spawn_account(self->system(), std::move(cfg));
+  self->monitor(hdl);
+  st.accounts[rec.id] = hdl;
+  st.children[hdl.address()] = {child_info::kind::account, rec.id, "account " + rec.name};
+}
+
+void spawn_feed_child(node_pointer self) {
+  auto& st = self->state;
+  auto cfg = st.cfg.feed_defaults;
+  cfg.store = st.cfg.store;
+  cfg.time = st.cfg.time;
+  cfg.make_link = st.cfg.gateways.link;
+  cfg.sources.clear();
+  for (auto& rec : failover_order(st.cfg.accounts))
+    cfg.sources.push_back({rec, st.gateways.count(rec.id) != 0 ? st.gateways[rec.id]
+                                                               : broker_api_actor{}});
+  st.feed = spawn_price_feed(self->system(), std::move(cfg));
+  self->monitor(st.feed);
+  st.children[st.feed.address()] = {child_info::kind::feed, 0, "price feed"};
+}
+
+/// A child stopped while the node runs: it crashed. Logged with its reason, counted, and made
+/// again from its persisted state — unless it crashed more than `max_restarts` times in the
+/// window: then it stays down and an alert is raised.
+void on_child_down(node_pointer self, const caf::down_msg& msg) {
+  auto& st = self->state;
+  auto i = st.children.find(msg.source);
+  if (i == st.children.end())
+    return;
+  auto info = i->second;
+  st.children.erase(i);
+  if (info.what == child_info::kind::account)
+    st.accounts.erase(info.account_id);
+  if (st.phase != node_phase::running)
+    return;
+  auto reason = self->system().render(msg.reason);
+  spdlog::error("node: {} stopped: {}", info.label, reason);
+  auto now = self->clock().now();
+  auto& times = st.restarts_by_child[info.label];
+  while (!times.empty() && now - times.front() > st.cfg.restart_window)
+    times.pop_front();
+  json_object details;
+  details.add("child", info.label).add("reason", reason);
+  if (static_cast<int>(times.size()) >= st.cfg.max_restarts) {
+    ++st.alerts;
+    spdlog::critical("node: ALERT: {} crashed {} times within {} s; no further restarts",
+                     info.label, times.size() + 1, st.cfg.restart_window.count());
+    record_activity(self, "actor_restarts_exhausted", details.str());
+    return;
+  }
+  times.push_back(now);
+  ++st.restarts;
+  record_activity(self, "actor_restarted", details.str());
+  if (info.what == child_info::kind::feed) {
+    spawn_feed_child(self);
+    return;
+  }
+  for (auto& rec : st.cfg.accounts)
+    if (rec.id == info.account_id)
+      spawn_account_child(self, rec);
+}
+
+void finish_shutdown(node_pointer self) {
+  auto& st = self->state;
+  for (auto& [id, a] : st.accounts)
+    self->send_exit(a, caf::exit_reason::user_shutdown);
+  if (st.feed)
+    self->send_exit(st.feed, caf::exit_reason::user_shutdown);
+  for (auto& [id, g] : st.gateways)
+    self->send_exit(g, caf::exit_reason::user_shutdown);
+  record_activity(self, "node_stopped");
+  self->request(st.cfg.store, st.cfg.shutdown_timeout, caf::flush_atom_v)
+    .then(
+      [=](const store_stats& stats) mutable {
+        spdlog::info("node: persistence flushed ({} rows in {} transactions this run)",
+                     stats.rows_written, stats.transactions);
+        self->state.phase = node_phase::stopped;
+        self->state.shutdown_promise.deliver(caf::ok_atom_v);
+        self->quit();
+      },
+      [=](const caf::error& err) mutable {
+        spdlog::error("node: persistence did not flush: {}", self->system().render(err));
+        self->state.phase = node_phase::stopped;
+        self->state.shutdown_promise.deliver(err);
+        self->quit(err);
+      });
+}
+
 node_actor::behavior_type node(node_pointer self, node_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.started_at = st.cfg.time->now();
-  st.phase = node_phase::running;
   self->monitor(st.cfg.store);
   self->set_down_handler([=](const caf::down_msg& msg) {
-    if (msg.source == self->state.cfg.store && self->state.phase == node_phase::running)
-      spdlog::error("node: the persistence actor stopped: {}", self->system().render(msg.reason));
+    if (msg.source == self->state.cfg.store) {
+      if (self->state.phase == node_phase::running)
+        spdlog::error("node: the persistence actor stopped: {}",
+                      self->system().render(msg.reason));
+      return;
+    }
+    on_child_down(self, msg);
   });
+  for (auto& rec : st.cfg.accounts)
+    spawn_account_child(self, rec);
+  if (!st.cfg.accounts.empty() && st.cfg.gateways.link)
+    spawn_feed_child(self);
+  st.phase = node_phase::running;
   record_activity(self, "node_started");
-  spdlog::info("node: running on {} at {}", st.cfg.database_label, format_ist(st.started_at));
+  spdlog::info("node: running on {} at {} with {} account(s)", st.cfg.database_label,
+               format_ist(st.started_at), st.accounts.size());
   return {
     [=](execute_atom, const execute_request& req) -> caf::result<run_started> {
+      if (self->state.phase != node_phase::running)
+        return make_error(errc::unavailable, "the node is stopping; no new runs");
       return make_error(errc::not_implemented,
-                             "strategy runs are not available yet (strategy "
-                               + std::to_string(req.strategy_id) + ")");
+                        "strategy runs are not available yet (strategy "
+                          + std::to_string(req.strategy_id) + ")");
     },
     [=](caf::get_atom, status_atom) -> node_status {
       auto& st = self->state;
-      return {st.phase, st.cfg.database_label, st.started_at, st.cfg.time->now(), 0, 0};
+      return {st.phase,
+              st.cfg.database_label,
+              st.started_at,
+              st.cfg.time->now(),
+              static_cast<int32_t>(st.accounts.size()),
+              0,
+              st.restarts,
+              st.alerts};
+    },
+    [=](caf::get_atom, account_atom, int64_t id) -> caf::result<account_actor> {
+      auto i = self->state.accounts.find(id);
+      if (i == self->state.accounts.end())
+        return make_error(errc::not_found, "no running account with id " + std::to_string(id));
+      return i->second;
+    },
+    [=](caf::get_atom, feed_atom) -> caf::result<price_feed_actor> {
+      if (!self->state.feed)
+        return make_error(errc::not_found, "no price feed (no active account)");
+      return self->state.feed;
     },
     [=](shutdown_atom) -> caf::result<caf::ok_atom> {
       auto& st = self->state;
@@ -61,25 +217,31 @@ node_actor::behavior_type node(node_pointer self, node_config cfg) {
         return rp;
       }
       st.phase = node_phase::stopping;
-      spdlog::info("node: stopping");
-      record_activity(self, "node_stopped");
-      self->request(st.cfg.store, st.cfg.shutdown_timeout, caf::flush_atom_v)
-        .then(
-          [=](const store_stats& stats) mutable {
-            spdlog::info("node: persistence flushed ({} rows in {} transactions this run)",
-                         stats.rows_written, stats.transactions);
-            self->state.phase = node_phase::stopped;
-            rp.deliver(caf::ok_atom_v);
-            self->quit();
-          },
-          [=](const caf::error& err) mutable {
-            spdlog::error("node: persistence did not flush: {}", self->system().render(err));
-            self->state.phase = node_phase::stopped;
-            rp.deliver(err);
-            self->quit(err);
-          });
+      st.shutdown_promise = rp;
+      spdlog::info("node: stopping: no new orders; waiting up to {} s for {} account(s) to "
+                   "settle their orders",
+                   st.cfg.shutdown_timeout.count(), st.accounts.size());
+      auto pending = std::make_shared<size_t>(st.accounts.size());
+      if (*pending == 0) {
+        finish_shutdown(self);
+        return rp;
+      }
+      for (auto& [id, a] : st.accounts) {
+        auto done = [self, pending] {
+          if (--*pending == 0)
+            self->send(self, shutdown_atom_v, caf::ok_atom_v);
+        };
+        self->request(a, st.cfg.shutdown_timeout, shutdown_atom_v)
+          .then([done](caf::ok_atom) { done(); },
+                [done, self, id = id](const caf::error& err) {
+                  spdlog::warn("node: account {} did not settle: {}", id,
+                               self->system().render(err));
+                  done();
+                });
+      }
       return rp;
     },
+    [=](shutdown_atom, caf::ok_atom) { finish_shutdown(self); },
   };
 }
 

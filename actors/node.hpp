@@ -1,14 +1,25 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include <caf/fwd.hpp>
 
+#include "actors/account.hpp"
+#include "actors/price_feed.hpp"
 #include "domain/clock.hpp"
 #include "messages/actors.hpp"
 
 namespace algomirror {
+
+/// How the node reaches brokers: apps/ wires the OpenAlgo gateways (and decrypts keys there),
+/// tests wire scripted fakes.
+struct gateway_factory {
+  std::function<broker_api_actor(const account_record&)> broker_api;
+  link_maker link;
+};
 
 /// What the node actor is given at start: the gateways apps/ made, and the clock.
 struct node_config {
@@ -16,6 +27,12 @@ struct node_config {
   const clock* time = nullptr; ///< outlives the actor system
   std::string database_label;  ///< for status; password masked
   std::chrono::seconds shutdown_timeout{30};
+  std::vector<account_record> accounts; ///< the active accounts, from the database
+  gateway_factory gateways;
+  account_config account_defaults; ///< timings and limits for every account
+  price_feed_config feed_defaults; ///< timings for the feed
+  int max_restarts = 5;            ///< per child in `restart_window`; then an alert, no restart
+  std::chrono::seconds restart_window{60};
 };
 
 /// Spawns the node actor: the process's registry, supervision and shutdown order.

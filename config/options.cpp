@@ -221,6 +221,40 @@ void add_node_options(CLI::App& app, node_options& opts) {
   add(app, "store-queue-bound", opts.store_queue_bound,
       "Persistence: queued routine writes beyond this are refused until the queue drains")
     ->check(int_range(1, 100'000'000));
+  add(app, "master-key-file", opts.master_key_file,
+      "File holding the master key (64 hex characters, mode 0600) that encrypts API keys; "
+      "else ALGOMIRROR_MASTER_KEY");
+  add(app, "order-rate", opts.order_rate, "Orders per window per account (the broker's limit)")
+    ->check(int_range(1, 1000));
+  add(app, "order-window-ms", opts.order_window_ms, "The order rate limit's moving window")
+    ->check(int_range(1, 60'000));
+  add(app, "request-timeout-ms", opts.request_timeout_ms, "OpenAlgo REST request timeout")
+    ->check(int_range(10, 600'000));
+  add(app, "status-poll-ms", opts.status_poll_ms,
+      "At most one order-status call per account per this many ms")
+    ->check(int_range(10, 600'000));
+  add(app, "ping-interval-ms", opts.ping_interval_ms, "Account health ping interval")
+    ->check(int_range(10, 3'600'000));
+  add(app, "ping-failures", opts.ping_failures,
+      "Consecutive failed pings before an account is disconnected")
+    ->check(int_range(1, 100));
+  add(app, "unknown-settle-ms", opts.unknown_settle_ms,
+      "Wait before asking the orderbook about an order whose outcome is unknown")
+    ->check(int_range(1, 600'000));
+  add(app, "feed-stall-ms", opts.feed_stall_ms,
+      "No tick for this long while the market is open = the feed stalled")
+    ->check(int_range(10, 600'000));
+  add(app, "feed-check-ms", opts.feed_check_ms, "How often the feed checks for a stall")
+    ->check(int_range(1, 60'000));
+  add(app, "feed-connect-timeout-ms", opts.feed_connect_timeout_ms,
+      "A feed connection not ready by then counts as failed")
+    ->check(int_range(10, 600'000));
+  add(app, "feed-backoff-ms", opts.feed_backoff_ms,
+      "A failed feed account rests this long before it is tried again (doubling, max 60 s)")
+    ->check(int_range(1, 600'000));
+  add(app, "quote-interval-ms", opts.quote_interval_ms,
+      "While every feed is down: one REST quote per this many ms")
+    ->check(int_range(1, 600'000));
   app.add_flag("--migrate-only", opts.migrate_only,
                "Bring the database to the newest schema version, then exit");
   app.add_option("--rollback", opts.rollback_steps,

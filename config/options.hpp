@@ -42,6 +42,20 @@ struct node_options : common_options {
   int store_flush_ms = 100;      ///< routine writes wait at most this long
   int store_batch_rows = 500;    ///< … or until this many are queued
   int store_queue_bound = 100'000; ///< routine writes beyond it are refused (back-pressure)
+  std::string master_key_file; ///< empty: ALGOMIRROR_MASTER_KEY
+  // Accounts and the price feed (every delay configurable, so tests run in seconds).
+  int order_rate = 10;            ///< orders per window per account (the broker's limit)
+  int order_window_ms = 1000;
+  int request_timeout_ms = 10'000; ///< REST connect/request timeout
+  int status_poll_ms = 1000;       ///< at most one order-status call per account per interval
+  int ping_interval_ms = 30'000;
+  int ping_failures = 3;           ///< consecutive failed pings = disconnected
+  int unknown_settle_ms = 2000;    ///< wait before asking the orderbook about an unknown outcome
+  int feed_stall_ms = 5000;        ///< no tick this long while the market is open = stall
+  int feed_check_ms = 100;
+  int feed_connect_timeout_ms = 3000;
+  int feed_backoff_ms = 1000;      ///< a failed account rests this long (doubling, max 60 s)
+  int quote_interval_ms = 500;     ///< REST quotes while every feed is down
   bool migrate_only = false; ///< migrate the database, then exit
   int rollback_steps = 0;    ///< undo the newest N migrations, then exit
 };

@@ -1,5 +1,6 @@
 #include "domain/freeze.hpp"
 
+#include <algorithm>
 #include <string>
 
 namespace algomirror {
@@ -32,6 +33,22 @@ child_fill aggregate_fills(const std::vector<child_fill>& children) {
   }
   out.average_price = out.quantity > 0 ? value / static_cast<double>(out.quantity) : 0;
   return out;
+}
+
+result<std::vector<int64_t>> order_children(const instrument_table& table, const instrument& inst,
+                                            int64_t quantity) {
+  if (quantity <= 0)
+    return result<std::vector<int64_t>>::failure("quantity: " + std::to_string(quantity)
+                                                 + " is not positive");
+  auto parsed = parse_derivative_symbol(inst.symbol, table);
+  const underlying_spec* spec = parsed ? table.find(parsed->underlying) : nullptr;
+  if (spec == nullptr || spec->freeze_quantity <= 0)
+    return std::vector<int64_t>{quantity};
+  int64_t lot = spec->lot_size > 0 && quantity % spec->lot_size == 0 ? spec->lot_size
+                : spec->next_month_lot_size > 0 && quantity % spec->next_month_lot_size == 0
+                  ? spec->next_month_lot_size
+                  : 1;
+  return freeze_split(quantity, lot, std::max<int64_t>(spec->freeze_quantity, lot));
 }
 
 } // namespace algomirror

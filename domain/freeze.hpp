@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "domain/instruments.hpp"
 #include "domain/result.hpp"
 
 namespace algomirror {
@@ -13,6 +14,12 @@ namespace algomirror {
 /// number of lots not above the freeze quantity, then the remainder. `quantity` must be a
 /// positive multiple of `lot`; a freeze quantity below one lot is an error.
 result<std::vector<int64_t>> freeze_split(int64_t quantity, int64_t lot, int64_t freeze_quantity);
+
+/// The child quantities of an order for `inst`: its underlying's lot and freeze quantity from
+/// the table (the current or the next month's lot, whichever divides the quantity); an
+/// instrument that is not a derivative of a known underlying goes as one order.
+result<std::vector<int64_t>> order_children(const instrument_table& table, const instrument& inst,
+                                            int64_t quantity);
 
 struct child_fill {
   int64_t quantity = 0;

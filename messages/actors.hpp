@@ -27,6 +27,9 @@ using tick_subscriber_actor = caf::typed_actor<  //
 /// The owner of an order intent: told about every change of its broker orders.
 using order_listener_actor = caf::typed_actor<caf::reacts_to<order_update>>;
 
+/// The owner of a WebSocket link: told when it is ready, lost, refused or stalled.
+using link_listener_actor = caf::typed_actor<caf::reacts_to<link_status>>;
+
 /// Anything that follows market sessions and strategy timers.
 using clock_listener_actor = caf::typed_actor<  //
   caf::reacts_to<session_opened>,               //
@@ -48,6 +51,9 @@ using store_actor = caf::typed_actor<
   caf::replies_to<write_atom, execution_state>::with<caf::ok_atom>, // id 0: create; else update
   caf::replies_to<write_atom, run_record>::with<caf::ok_atom>,      // update, coalesced
   caf::replies_to<write_atom, account_status>::with<caf::ok_atom>,  // coalesced per account
+  caf::replies_to<write_atom, failover_event>::with<caf::ok_atom>,
+  caf::replies_to<write_atom, ws_connection_record>::with<caf::ok_atom>, // per connection id
+  caf::replies_to<write_atom, ws_session_record>::with<caf::ok_atom>,    // per session id
   caf::replies_to<durable_atom, order_intent>::with<uint64_t>,      // answers the sequence
   caf::replies_to<durable_atom, risk_event>::with<uint64_t>,
   caf::replies_to<durable_atom, exit_claim>::with<uint64_t>,
@@ -65,7 +71,10 @@ using broker_api_actor = caf::typed_actor<
   caf::replies_to<cancel_atom, std::string>::with<caf::ok_atom>, // broker order id
   caf::replies_to<status_atom, std::string>::with<order_update>, // broker order id
   caf::replies_to<funds_atom>::with<funds>,
-  caf::replies_to<positions_atom>::with<std::vector<broker_position>>>;
+  caf::replies_to<positions_atom>::with<std::vector<broker_position>>,
+  caf::replies_to<orders_atom>::with<std::vector<broker_order>>, // the orderbook
+  caf::replies_to<trades_atom>::with<std::vector<broker_trade>>, // the tradebook
+  caf::replies_to<caf::get_atom, instrument>::with<quote>>;       // a REST quote
 
 /// One OpenAlgo WebSocket: prices for the feed, order updates for the account.
 using market_data_link_actor = caf::typed_actor<
@@ -77,25 +86,45 @@ using market_data_link_actor = caf::typed_actor<
 // -- actors (actors/) -----------------------------------------------------------------------
 
 /// One trading account: rate-limited, freeze-split placement; every intent tracked to the end.
+/// `place` is answered once every child order has a definitive outcome (accepted with the
+/// broker's order ids, or an error); the listener is then told every change of every child.
 using account_actor = caf::typed_actor<
   caf::replies_to<place_atom, order_intent, order_listener_actor>::with<order_accepted>,
   caf::replies_to<cancel_atom, std::string>::with<caf::ok_atom>, // intent id
   caf::replies_to<funds_atom>::with<funds>,
-  caf::replies_to<positions_atom>::with<std::vector<broker_position>>,
+  caf::replies_to<positions_atom>::with<std::vector<broker_position>>, // refreshed snapshot
+  caf::replies_to<caf::get_atom, positions_atom>::with<std::vector<broker_position>>, // cached
+  caf::replies_to<orders_atom>::with<std::vector<broker_order>>,
+  caf::replies_to<caf::put_atom, std::string, double>::with<bool>, // reserve margin under a key
+  caf::reacts_to<caf::delete_atom, std::string>,                   // release it
   caf::replies_to<caf::get_atom, status_atom>::with<account_status>,
-  caf::reacts_to<order_update>>; // from the account's own order-update link
+  caf::replies_to<shutdown_atom>::with<caf::ok_atom>, // stop intake, let orders settle
+  caf::reacts_to<order_update>,                       // from the account's order-update link
+  caf::reacts_to<link_status>,                        // that link's state
+  caf::reacts_to<pump_atom>,                          // internal: the rate-limited send queue
+  caf::reacts_to<poll_atom>,                          // internal: status polling
+  caf::reacts_to<health_atom>,                        // internal: the ping timer
+  caf::reacts_to<settle_atom, std::string>>;          // internal: resolve an unknown outcome
 
 /// One market-data connection with failover across accounts; reference-counted fan-out.
-using price_feed_actor = tick_subscriber_actor::extend<
+/// Ticks reach it from its current link (those of a link it left are dropped); `tick_atom` is its
+/// stall check, `retry_atom` its reconnect timer, `poll_atom` the REST quote fallback.
+using price_feed_actor = tick_subscriber_actor::extend_with<clock_listener_actor>::extend<
   caf::reacts_to<caf::subscribe_atom, instrument, feed_mode, tick_subscriber_actor>,
   caf::reacts_to<caf::unsubscribe_atom, instrument, feed_mode, tick_subscriber_actor>,
-  caf::replies_to<caf::get_atom, instrument>::with<tick>>; // last valid price
+  caf::replies_to<caf::get_atom, instrument>::with<tick>, // last valid price
+  caf::replies_to<caf::get_atom, status_atom>::with<feed_state>,
+  caf::reacts_to<link_status>,
+  caf::reacts_to<caf::tick_atom>,
+  caf::reacts_to<retry_atom>,
+  caf::reacts_to<poll_atom>>;
 
 /// An option-chain or position-monitor session: holds subscriptions while heartbeats come.
 using ws_session_actor = tick_subscriber_actor::extend<
   caf::reacts_to<heartbeat_atom>,
   caf::reacts_to<caf::close_atom>,
-  caf::replies_to<caf::get_atom>::with<std::vector<tick>>>;
+  caf::replies_to<caf::get_atom>::with<std::vector<tick>>, // the latest tick per symbol
+  caf::reacts_to<expire_atom, uint64_t>>;                  // internal: expiry timer (generation)
 
 /// One position (run, account, leg): entry, live P&L, leg SL/TP, the exit protocol.
 using execution_actor = tick_subscriber_actor::extend<
@@ -121,7 +150,10 @@ using market_clock_actor = caf::typed_actor<
 using node_actor = caf::typed_actor<
   caf::replies_to<execute_atom, execute_request>::with<run_started>,
   caf::replies_to<caf::get_atom, status_atom>::with<node_status>,
-  caf::replies_to<shutdown_atom>::with<caf::ok_atom>>;
+  caf::replies_to<caf::get_atom, account_atom, int64_t>::with<account_actor>, // by account id
+  caf::replies_to<caf::get_atom, feed_atom>::with<price_feed_actor>,
+  caf::replies_to<shutdown_atom>::with<caf::ok_atom>,
+  caf::reacts_to<shutdown_atom, caf::ok_atom>>; // internal: the accounts settled (or timed out)
 
 } // namespace algomirror
 
@@ -131,4 +163,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(algomirror_handles, caf::id_block::algomirror::end)
   CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::tick_subscriber_actor))
   CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::order_listener_actor))
   CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::clock_listener_actor))
+  CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::link_listener_actor))
+  CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::account_actor))
+  CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::price_feed_actor))
 CAF_END_TYPE_ID_BLOCK(algomirror_handles)

@@ -58,6 +58,7 @@ ALGOMIRROR_ENUM_WORDS(exit_reason, "none", "max_loss", "max_profit", "trailing_s
                       "hedge_exit", "manual", "broker_reconciled")
 ALGOMIRROR_ENUM_WORDS(feed_mode, "", "LTP", "Quote", "Depth")
 ALGOMIRROR_ENUM_WORDS(feed_condition, "connected", "failing_over", "down")
+ALGOMIRROR_ENUM_WORDS(link_condition, "ready", "disconnected", "auth_failed", "stalled", "stopped")
 ALGOMIRROR_ENUM_WORDS(connection_health, "unknown", "connected", "disconnected")
 ALGOMIRROR_ENUM_WORDS(node_phase, "starting", "running", "stopping", "stopped")
 ALGOMIRROR_ENUM_WORDS(run_phase, "resolving", "entering", "live", "exiting", "finished",

@@ -17,13 +17,16 @@ struct node_status {
   utc_instant now;
   int32_t accounts = 0;
   int32_t live_runs = 0;
+  int32_t restarts = 0; ///< crashed children restarted since start
+  int32_t alerts = 0;   ///< children given up on (too many restarts in a minute)
 
   friend bool operator==(const node_status&, const node_status&) = default;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_status& x) {
-  return f(x.phase, x.database, x.started_at, x.now, x.accounts, x.live_runs);
+  return f(x.phase, x.database, x.started_at, x.now, x.accounts, x.live_runs, x.restarts,
+           x.alerts);
 }
 
 /// An `activity_logs` row (trading-rules.md §12): who did what, with details as JSON.

@@ -430,6 +430,23 @@ store_actor::behavior_type store(store_pointer self, std::shared_ptr<database> d
                      ok_reply(rp));
       return rp;
     },
+    [=](write_atom, const failover_event& x) {
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      logic->enqueue({}, prepare_write(x), false, false, ok_reply(rp));
+      return rp;
+    },
+    [=](write_atom, const ws_connection_record& x) {
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      logic->enqueue("ws_connection:" + x.connection_id, prepare_write(x), false, false,
+                     ok_reply(rp));
+      return rp;
+    },
+    [=](write_atom, const ws_session_record& x) {
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      logic->enqueue("ws_session:" + x.session_id, prepare_write(x), false, false,
+                     ok_reply(rp));
+      return rp;
+    },
     [=](durable_atom, const order_intent& x) {
       auto rp = self->make_response_promise<uint64_t>();
       logic->enqueue({}, prepare_write(x), true, false, sequence_reply(self, rp));

@@ -17,6 +17,7 @@ struct statement_shape {
   std::string sql;
   std::vector<const schema::column*> defs; ///< the definitions of `columns`, looked up once
   batch_shape batch;
+  bool batchable = true; ///< false: applied one statement at a time (upserts)
 
   statement_shape(const char* table_name, std::vector<std::string> cols)
     : table(schema::find_table(table_name)), columns(std::move(cols)) {
@@ -50,6 +51,38 @@ statement_shape insert_shape(const char* table, std::vector<std::string> columns
   return s;
 }
 
+/// INSERT … ON CONFLICT (unique_key) DO UPDATE SET (every column but the key) = the new values:
+/// a row written again and again under one natural key (a connection, a session); replaying it
+/// writes the same values.
+statement_shape upsert_shape(const char* table, std::vector<std::string> columns,
+                             const char* unique_key) {
+  statement_shape s{table, std::move(columns)};
+  std::string marks, sets;
+  for (size_t i = 0; i < s.columns.size(); ++i) {
+    marks += i ? ", ?" : "?";
+    if (s.columns[i] != unique_key)
+      sets += (sets.empty() ? "\"" : ", \"") + s.columns[i] + "\" = excluded.\"" + s.columns[i]
+              + "\"";
+  }
+  s.sql = std::string{"INSERT INTO "} + table + " (" + column_list(s.columns) + ") VALUES ("
+          + marks + ") ON CONFLICT (\"" + unique_key + "\") DO UPDATE SET " + sets;
+  s.batchable = false;
+  return s;
+}
+
+/// A plain INSERT, for a log table without a natural or write key.
+statement_shape plain_insert_shape(const char* table, std::vector<std::string> columns) {
+  statement_shape s{table, std::move(columns)};
+  std::string marks;
+  for (size_t i = 0; i < s.columns.size(); ++i)
+    marks += i ? ", ?" : "?";
+  s.sql = std::string{"INSERT INTO "} + table + " (" + column_list(s.columns) + ") VALUES ("
+          + marks + ")";
+  s.batch.kind = batch_shape::form::insert;
+  s.batchable = false;
+  return s;
+}
+
 /// UPDATE … SET c = ?, … WHERE id = ? (the id is bound last): absolute values, idempotent.
 statement_shape update_shape(const char* table, std::vector<std::string> columns,
                              bool touch_updated_at = true) {
@@ -69,7 +102,8 @@ statement_shape update_shape(const char* table, std::vector<std::string> columns
 void add_statement(prepared_write& w, const statement_shape& shape, std::vector<sql_value> values) {
   if (w.error.empty())
     w.error = schema::check_values(shape.table->name, shape.defs, values);
-  w.statements.push_back({&shape.sql, &shape.batch, std::move(values)});
+  w.statements.push_back(
+    {&shape.sql, shape.batchable ? &shape.batch : nullptr, std::move(values)});
 }
 
 sql_value id_or_null(int64_t id) {
@@ -197,6 +231,47 @@ prepared_write prepare_write(const account_status& x) {
   else
     add_statement(w, shape, {to_string(x.health), x.account_id});
   w.must_change_rows = true;
+  return w;
+}
+
+prepared_write prepare_write(const failover_event& x) {
+  static const auto shape = plain_insert_shape(
+    "failover_events",
+    {"from_account_id", "to_account_id", "reason", "timestamp", "success", "error_message"});
+  prepared_write w;
+  add_statement(w, shape,
+                {id_or_null(x.from_account_id), id_or_null(x.to_account_id), text_or_null(x.reason),
+                 sql_time(x.at), x.success, text_or_null(x.error_message)});
+  return w;
+}
+
+prepared_write prepare_write(const ws_connection_record& x) {
+  static const auto shape = upsert_shape("websocket_connections",
+                                         {"connection_id", "account_id", "status", "connected_at",
+                                          "disconnected_at", "messages_received"},
+                                         "connection_id");
+  prepared_write w;
+  if (x.connection_id.empty())
+    w.error = "websocket_connections.connection_id: missing";
+  add_statement(w, shape,
+                {x.connection_id, x.account_id, x.status, sql_time(x.connected_at),
+                 sql_time(x.disconnected_at), x.messages_received});
+  return w;
+}
+
+prepared_write prepare_write(const ws_session_record& x) {
+  static const auto shape = upsert_shape(
+    "websocket_sessions",
+    {"session_id", "user_id", "account_id", "session_type", "instrument", "symbol_count",
+     "is_active", "last_heartbeat", "expires_at"},
+    "session_id");
+  prepared_write w;
+  if (x.session_id.empty())
+    w.error = "websocket_sessions.session_id: missing";
+  add_statement(w, shape,
+                {x.session_id, x.user_id, id_or_null(x.account_id), text_or_null(x.session_type),
+                 text_or_null(x.underlying), int64_t{x.symbol_count}, x.is_active,
+                 sql_time(x.last_heartbeat), sql_time(x.expires_at)});
   return w;
 }
 

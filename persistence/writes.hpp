@@ -9,6 +9,7 @@
 
 #include "messages/account.hpp"
 #include "messages/execution.hpp"
+#include "messages/market_data.hpp"
 #include "messages/node.hpp"
 #include "messages/orders.hpp"
 #include "messages/risk.hpp"
@@ -41,6 +42,10 @@ prepared_write prepare_write(const risk_event& x);
 prepared_write prepare_write(const order_intent& x);
 prepared_write prepare_write(const exit_claim& x);
 prepared_write prepare_write(const account_status& x);
+prepared_write prepare_write(const failover_event& x);
+/// Upserts by connection id / session id.
+prepared_write prepare_write(const ws_connection_record& x);
+prepared_write prepare_write(const ws_session_record& x);
 /// Creates the row when `x.execution_id == 0` (needs `write_id`), else updates it.
 prepared_write prepare_write(const execution_state& x);
 /// Creates the row when `x.id == 0` (needs `write_id`), else updates it.

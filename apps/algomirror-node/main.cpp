@@ -13,10 +13,17 @@
 #include <caf/scoped_actor.hpp>
 
 #include "actors/node.hpp"
+#include "admin_commands.hpp"
+#include "config/secrets.hpp"
+#include "domain/endpoint.hpp"
+#include "gateways/openalgo/broker_gateway.hpp"
+#include "gateways/openalgo/io_runtime.hpp"
+#include "gateways/openalgo/market_data_gateway.hpp"
 #include "indicator_command.hpp"
 #include "config/logging.hpp"
 #include "config/options.hpp"
 #include "messages/type_ids.hpp"
+#include "persistence/admin.hpp"
 #include "persistence/loaders.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/store.hpp"
@@ -52,6 +59,84 @@ std::unique_ptr<scaled_clock> make_clock(const common_options& opts) {
     return std::make_unique<scaled_clock>();
   auto start = opts.clock_start.empty() ? scaled_clock{}.now() : *parse_iso8601(opts.clock_start);
   return std::make_unique<scaled_clock>(start, opts.clock_speed);
+}
+
+/// Timings and limits of accounts and the feed, from the options.
+void apply_timings(const node_options& opts, node_config& cfg) {
+  using ms = std::chrono::milliseconds;
+  auto& a = cfg.account_defaults;
+  a.orders_per_window = static_cast<size_t>(opts.order_rate);
+  a.order_window = ms{opts.order_window_ms};
+  a.request_timeout = ms{opts.request_timeout_ms + 5000};
+  a.status_poll_interval = ms{opts.status_poll_ms};
+  a.ping_interval = ms{opts.ping_interval_ms};
+  a.ping_failures_to_disconnect = opts.ping_failures;
+  a.unknown_settle_delay = ms{opts.unknown_settle_ms};
+  auto& f = cfg.feed_defaults;
+  f.stall_timeout = ms{opts.feed_stall_ms};
+  f.check_interval = ms{opts.feed_check_ms};
+  f.connect_timeout = ms{opts.feed_connect_timeout_ms};
+  f.backoff_initial = ms{opts.feed_backoff_ms};
+  f.quote_interval = ms{opts.quote_interval_ms};
+}
+
+/// The OpenAlgo gateways of an account: each decrypts the account's key when it is made; the
+/// key lives on only in that gateway.
+gateway_factory make_gateways(caf::actor_system& sys, openalgo::io_runtime& io,
+                              std::shared_ptr<const master_key> key, const node_options& opts) {
+  auto decrypt = [key](const account_record& rec) -> std::optional<std::string> {
+    if (!key) {
+      spdlog::error("account {}: no master key to decrypt its API key", rec.name);
+      return std::nullopt;
+    }
+    auto plain = decrypt_secret(*key, rec.api_key_encrypted);
+    if (!plain) {
+      spdlog::error("account {}: {}", rec.name, plain.error());
+      return std::nullopt;
+    }
+    return *plain;
+  };
+  gateway_factory f;
+  auto timeout = std::chrono::milliseconds{opts.request_timeout_ms};
+  f.broker_api = [&sys, &io, decrypt, timeout](const account_record& rec) -> broker_api_actor {
+    auto url = parse_endpoint_url(rec.host_url, "http", "host_url");
+    auto api_key = decrypt(rec);
+    if (!url || !api_key) {
+      if (!url)
+        spdlog::error("account {}: {}", rec.name, url.error());
+      return {};
+    }
+    openalgo::broker_gateway_config cfg;
+    cfg.account_id = rec.id;
+    cfg.account_name = rec.name;
+    cfg.rest.host = url->host;
+    cfg.rest.port = url->port;
+    cfg.rest.timeout = timeout;
+    cfg.api_key = std::move(*api_key);
+    return openalgo::spawn_broker_gateway(sys, io.context(), std::move(cfg));
+  };
+  f.link = [&sys, &io, decrypt](const account_record& rec,
+                                link_owner owner) -> market_data_link_actor {
+    auto url = parse_endpoint_url(rec.websocket_url, "ws", "websocket_url");
+    auto api_key = decrypt(rec);
+    if (!url || !api_key) {
+      if (!url)
+        spdlog::error("account {}: {}", rec.name, url.error());
+      return {};
+    }
+    openalgo::market_data_gateway_config cfg;
+    cfg.account_id = rec.id;
+    cfg.account_name = rec.name;
+    cfg.ws.host = url->host;
+    cfg.ws.port = url->port;
+    cfg.ws.api_key = std::move(*api_key);
+    cfg.ws.backoff_initial = std::chrono::milliseconds{200};
+    cfg.ws.backoff_max = std::chrono::milliseconds{10'000};
+    return openalgo::spawn_market_data_gateway(
+      sys, io.context(), std::move(cfg),
+      openalgo::link_sinks{owner.ticks, owner.orders, owner.state});
+  };
+  return f;
 }
 
 int run_node(const node_options& opts) {
@@ -98,10 +183,25 @@ int run_node(const node_options& opts) {
                sessions.size(), calendar.holidays.size());
   for (auto& problem : problems)
     spdlog::warn("row left out at start-up: {}", problem);
+  std::shared_ptr<const master_key> key;
+  if (count_encrypted_accounts(**db) > 0) {
+    auto loaded = master_key::load(opts.master_key_file);
+    if (!loaded) {
+      spdlog::critical("the database holds encrypted API keys, but {}", loaded.error());
+      return 2;
+    }
+    key = std::make_shared<const master_key>(std::move(*loaded));
+    for (auto& rec : accounts)
+      if (auto plain = decrypt_secret(*key, rec.api_key_encrypted); !plain) {
+        spdlog::critical("account {}: {}", rec.name, plain.error());
+        return 2;
+      }
+  }
   caf::actor_system_config cfg;
   if (!configure_caf(cfg, opts))
     return 2;
   int exit_code = 0;
+  openalgo::io_runtime io; // outlives the actor system: gateways post to it until they stop
   {
     caf::actor_system sys{cfg};
     store_config store_cfg;
@@ -109,8 +209,15 @@ int run_node(const node_options& opts) {
     store_cfg.batch_rows = static_cast<size_t>(opts.store_batch_rows);
     store_cfg.queue_bound = static_cast<size_t>(opts.store_queue_bound);
     auto store = spawn_store(sys, std::shared_ptr<database>{std::move(*db)}, store_cfg);
-    auto node = spawn_node(sys, node_config{store, time.get(), label,
-                                            std::chrono::seconds{opts.shutdown_timeout_s}});
+    node_config ncfg;
+    ncfg.store = store;
+    ncfg.time = time.get();
+    ncfg.database_label = label;
+    ncfg.shutdown_timeout = std::chrono::seconds{opts.shutdown_timeout_s};
+    ncfg.accounts = accounts;
+    ncfg.gateways = make_gateways(sys, io, key, opts);
+    apply_timings(opts, ncfg);
+    auto node = spawn_node(sys, std::move(ncfg));
     spdlog::info("{} started (pid {}, clock {}{}, {} scheduler threads)",
                  version_text("algomirror-node"), ::getpid(), format_ist(time->now()),
                  time->speed() != 1.0 ? " x" + std::to_string(time->speed()) : std::string{},
@@ -154,10 +261,20 @@ int main(int argc, char** argv) {
   add_node_options(app, opts);
   supertrend_command_options supertrend_opts;
   auto* supertrend_command = add_indicator_commands(app, supertrend_opts);
+  admin_options admin_opts;
+  auto admin = add_admin_commands(app, admin_opts);
   if (auto code = parse_command_line(app, argc, argv, opts, std::cout, std::cerr))
     return *code;
   if (*supertrend_command)
     return run_supertrend_command(supertrend_opts, std::cout, std::cerr);
+  if (admin.any()) {
+    try {
+      return run_admin_command(admin, admin_opts, opts, std::cout, std::cerr);
+    } catch (const std::exception& e) {
+      std::cerr << "algomirror-node: error: " << e.what() << "\n";
+      return 1;
+    }
+  }
   try {
     return run_node(opts);
   } catch (const std::exception& e) {

@@ -1,0 +1,675 @@
+#include "actors/account.hpp"
+
+#include <deque>
+#include <map>
+#include <optional>
+#include <unordered_map>
+
+#include <spdlog/spdlog.h>
+
+#include <caf/actor_system.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/json_text.hpp"
+#include "domain/freeze.hpp"
+#include "domain/rate_limit.hpp"
+#include "domain/sizing.hpp"
+
+namespace algomirror {
+
+namespace {
+
+using steady_time = std::chrono::steady_clock::time_point;
+
+/// Where a child order is in its life.
+enum class child_phase : uint8_t {
+  queued,  ///< waiting for a slot of the rate limit
+  sending, ///< request in flight
+  unknown, ///< the request's outcome is unknown: the orderbook will tell
+  open,    ///< the broker has it (an order id), not terminal yet
+  done,    ///< terminal (complete, cancelled, rejected) or refused
+};
+
+struct child_order {
+  int64_t quantity = 0;
+  child_phase phase = child_phase::queued;
+  std::string broker_order_id;
+  order_status status = order_status::unknown;
+  int64_t filled = 0;
+  double average_price = 0;
+  int resends = 0;
+  steady_time last_heard{};
+};
+
+struct intent_entry {
+  order_intent intent;
+  order_listener_actor listener;
+  std::vector<child_order> children;
+  caf::typed_response_promise<order_accepted> promise;
+  bool answered = false;
+  caf::error first_error;
+};
+
+/// (intent id, child index)
+using child_key = std::pair<std::string, size_t>;
+
+bool terminal(order_status s) {
+  return s == order_status::complete || s == order_status::cancelled
+         || s == order_status::rejected;
+}
+
+std::string position_key(const instrument& inst, product p) {
+  return inst.symbol + "|" + to_string(inst.exch) + "|" + to_string(p);
+}
+
+struct account_state {
+  account_config cfg;
+  account_status status;
+  std::optional<moving_window_limiter> limiter;
+  std::deque<child_key> send_queue;
+  bool pump_armed = false;
+  std::map<std::string, intent_entry> intents;
+  std::unordered_map<std::string, child_key> by_broker_id;
+  /// Order updates for ids we do not know yet (the WebSocket can beat the REST reply).
+  std::unordered_map<std::string, order_update> early_updates;
+  std::map<std::string, broker_position> positions;
+  margin_ledger ledger;
+  market_data_link_actor order_link;
+  bool link_ready = false;
+  bool poll_armed = false;
+  size_t poll_cursor = 0;
+  bool accepting = true;
+  std::vector<caf::typed_response_promise<caf::ok_atom>> shutdown_waiters;
+  uint64_t external_updates = 0;
+  uint64_t activity_seq = 0;
+  static inline const char* name = "account";
+};
+
+using account_pointer = account_actor::stateful_pointer<account_state>;
+
+utc_instant utc_now(account_pointer self) {
+  return self->state.cfg.time->now();
+}
+
+const std::string& account_name(account_pointer self) {
+  return self->state.cfg.record.name;
+}
+
+errc errc_of(const caf::error& err) {
+  if (err.category() == error_category)
+    return static_cast<errc>(err.code());
+  return errc::outcome_unknown; // request timeout, gateway down: we do not know
+}
+
+void record_activity(account_pointer self, const std::string& action, std::string details) {
+  auto& st = self->state;
+  if (!st.cfg.store)
+    return;
+  auto now = utc_now(self);
+  activity_entry e{"account:" + std::to_string(st.cfg.record.id) + ":" + action + ":"
+                     + format_utc(now) + ":" + std::to_string(++st.activity_seq),
+                   st.cfg.record.user_id, action, std::move(details), "node", now};
+  self->request(st.cfg.store, caf::infinite, write_atom_v, std::move(e))
+    .then([](caf::ok_atom) {},
+          [self, action](const caf::error& err) {
+            spdlog::warn("account {}: activity '{}' not recorded: {}", account_name(self), action,
+                         self->system().render(err));
+          });
+}
+
+void set_health(account_pointer self, connection_health h, const std::string& why) {
+  auto& st = self->state;
+  if (st.status.health == h)
+    return;
+  st.status.health = h;
+  st.status.changed_at = utc_now(self);
+  if (h == connection_health::connected)
+    spdlog::info("account {}: connected ({})", account_name(self), why);
+  else
+    spdlog::warn("account {}: {} ({})", account_name(self), to_string(h), why);
+  if (st.cfg.store) {
+    self->request(st.cfg.store, caf::infinite, write_atom_v, st.status)
+      .then([](caf::ok_atom) {},
+            [self](const caf::error& err) {
+              spdlog::warn("account {}: status not stored: {}", account_name(self),
+                           self->system().render(err));
+            });
+  }
+  json_object details;
+  details.add("account", st.cfg.record.name)
+    .add("status", to_string(h))
+    .add("ping_failures", int64_t{st.status.consecutive_ping_failures})
+    .add("reason", why);
+  record_activity(self, "account_" + to_string(h), details.str());
+}
+
+// -- placement ------------------------------------------------------------------------------
+
+void pump(account_pointer self);
+void check_settled(account_pointer self, intent_entry& entry);
+
+/// Every child past its request: answer the placement (accepted with the ids the broker gave,
+/// or the first error when none was accepted).
+void check_settled(account_pointer self, intent_entry& entry) {
+  if (entry.answered)
+    return;
+  std::vector<std::string> ids;
+  for (auto& c : entry.children) {
+    if (c.phase == child_phase::queued || c.phase == child_phase::sending
+        || c.phase == child_phase::unknown)
+      return;
+    if (!c.broker_order_id.empty())
+      ids.push_back(c.broker_order_id);
+  }
+  entry.answered = true;
+  if (ids.empty())
+    entry.promise.deliver(entry.first_error ? entry.first_error
+                                            : make_error(errc::rejected, "no child accepted"));
+  else
+    entry.promise.deliver(order_accepted{entry.intent.intent_id, std::move(ids)});
+  auto& st = self->state;
+  if (!st.accepting && !st.shutdown_waiters.empty()) {
+    bool busy = false;
+    for (auto& [id, e] : st.intents)
+      busy = busy || !e.answered;
+    if (!busy) {
+      for (auto& rp : st.shutdown_waiters)
+        rp.deliver(caf::ok_atom_v);
+      st.shutdown_waiters.clear();
+    }
+  }
+}
+
+void tell_listener(account_pointer self, intent_entry& entry, const child_order& c,
+                   const std::string& message) {
+  if (!entry.listener)
+    return;
+  order_update u;
+  u.intent_id = entry.intent.intent_id;
+  u.broker_order_id = c.broker_order_id;
+  u.status = c.status;
+  u.filled_quantity = c.filled;
+  u.average_price = c.average_price;
+  u.message = message;
+  u.at = utc_now(self);
+  self->send(entry.listener, std::move(u));
+}
+
+/// Applies a broker report about a child: its fill moves the position snapshot by the new
+/// quantity only, and the owner hears of every change.
+void apply_update(account_pointer self, intent_entry& entry, child_order& c,
+                  const order_update& u) {
+  c.last_heard = self->clock().now();
+  if (c.phase == child_phase::done && terminal(c.status))
+    return; // nothing changes a terminal order
+  auto filled = u.filled_quantity;
+  if (u.status == order_status::complete && filled == 0)
+    filled = c.quantity; // a complete order without a quantity filled in full
+  filled = std::min(filled, c.quantity);
+  bool changed = u.status != c.status || filled != c.filled;
+  if (filled > c.filled) {
+    auto delta = filled - c.filled;
+    auto& pos = self->state.positions[position_key(entry.intent.inst,
+                                                   entry.intent.order_product)];
+    pos.inst = entry.intent.inst;
+    pos.order_product = entry.intent.order_product;
+    pos.net_quantity += entry.intent.action == side::buy ? delta : -delta;
+    c.filled = filled;
+  }
+  if (u.average_price > 0)
+    c.average_price = u.average_price;
+  if (u.status != order_status::unknown)
+    c.status = u.status;
+  if (terminal(c.status))
+    c.phase = child_phase::done;
+  if (changed)
+    tell_listener(self, entry, c, u.message);
+}
+
+void adopt(account_pointer self, intent_entry& entry, size_t index, const std::string& id) {
+  auto& c = entry.children[index];
+  c.broker_order_id = id;
+  c.phase = child_phase::open;
+  c.status = order_status::open;
+  c.last_heard = self->clock().now();
+  self->state.by_broker_id[id] = {entry.intent.intent_id, index};
+  auto early = self->state.early_updates.find(id);
+  if (early != self->state.early_updates.end()) {
+    auto u = std::move(early->second);
+    self->state.early_updates.erase(early);
+    apply_update(self, entry, c, u);
+  }
+}
+
+void refuse_child(account_pointer self, intent_entry& entry, size_t index,
+                  const caf::error& err) {
+  auto& c = entry.children[index];
+  c.phase = child_phase::done;
+  c.status = order_status::rejected;
+  if (!entry.first_error)
+    entry.first_error = err;
+  tell_listener(self, entry, c, self->system().render(err));
+}
+
+void send_child(account_pointer self, const child_key& key) {
+  auto& st = self->state;
+  auto it = st.intents.find(key.first);
+  if (it == st.intents.end())
+    return;
+  auto& c = it->second.children[key.second];
+  c.phase = child_phase::sending;
+  auto child_intent = it->second.intent;
+  child_intent.quantity = c.quantity;
+  self->request(st.cfg.api, st.cfg.request_timeout, place_atom_v, std::move(child_intent))
+    .then(
+      [self, key](const order_accepted& accepted) {
+        auto it = self->state.intents.find(key.first);
+        if (it == self->state.intents.end())
+          return;
+        if (accepted.broker_order_ids.empty()) {
+          refuse_child(self, it->second, key.second,
+                       make_error(errc::malformed_reply, "the broker gave no order id"));
+        } else {
+          adopt(self, it->second, key.second, accepted.broker_order_ids.front());
+          spdlog::info("account {}: order {} placed for intent {} ({} units)",
+                       account_name(self), accepted.broker_order_ids.front(), key.first,
+                       it->second.children[key.second].quantity);
+        }
+        check_settled(self, it->second);
+      },
+      [self, key](const caf::error& err) {
+        auto& st = self->state;
+        auto it = st.intents.find(key.first);
+        if (it == st.intents.end())
+          return;
+        auto& c = it->second.children[key.second];
+        switch (errc_of(err)) {
+          case errc::rate_limited:
+            // The broker's window is fuller than ours (another client): wait a whole window.
+            spdlog::warn("account {}: rate limited by the broker; intent {} waits",
+                         account_name(self), key.first);
+            st.limiter->penalise(self->clock().now());
+            c.phase = child_phase::queued;
+            st.send_queue.push_front(key);
+            pump(self);
+            return;
+          case errc::outcome_unknown:
+          case errc::malformed_reply:
+            spdlog::warn("account {}: outcome of intent {} unknown ({}); asking the orderbook "
+                         "before anything is sent again",
+                         account_name(self), key.first, self->system().render(err));
+            c.phase = child_phase::unknown;
+            self->delayed_send(self, st.cfg.unknown_settle_delay, settle_atom_v,
+                               key.first + "#" + std::to_string(key.second));
+            return;
+          default:
+            spdlog::warn("account {}: intent {} refused: {}", account_name(self), key.first,
+                         self->system().render(err));
+            refuse_child(self, it->second, key.second, err);
+            check_settled(self, it->second);
+            return;
+        }
+      });
+}
+
+void pump(account_pointer self) {
+  auto& st = self->state;
+  while (!st.send_queue.empty()) {
+    auto now = self->clock().now();
+    if (!st.limiter->try_acquire(now)) {
+      if (!st.pump_armed) {
+        st.pump_armed = true;
+        self->delayed_send(self, st.limiter->next_slot(now) - now, pump_atom_v);
+      }
+      return;
+    }
+    auto key = st.send_queue.front();
+    st.send_queue.pop_front();
+    send_child(self, key);
+  }
+}
+
+/// An unknown outcome: the orderbook says whether the child exists. Found: adopted. Not
+/// found: it was never placed, and only now may it be sent again.
+void settle_unknown(account_pointer self, const std::string& which) {
+  auto hash = which.rfind('#');
+  if (hash == std::string::npos)
+    return;
+  child_key key{which.substr(0, hash), std::stoul(which.substr(hash + 1))};
+  auto& st = self->state;
+  auto it = st.intents.find(key.first);
+  if (it == st.intents.end() || it->second.children.size() <= key.second
+      || it->second.children[key.second].phase != child_phase::unknown)
+    return;
+  self->request(st.cfg.api, st.cfg.request_timeout, orders_atom_v)
+    .then(
+      [self, key, which](const std::vector<broker_order>& book) {
+        auto& st = self->state;
+        auto it = st.intents.find(key.first);
+        if (it == st.intents.end())
+          return;
+        auto& entry = it->second;
+        auto& c = entry.children[key.second];
+        if (c.phase != child_phase::unknown)
+          return;
+        const broker_order* found = nullptr;
+        for (auto& o : book) {
+          if (st.by_broker_id.count(o.broker_order_id) != 0)
+            continue; // already someone's
+          bool tag_ok = o.strategy_tag.empty() || o.strategy_tag == entry.intent.tag;
+          if (tag_ok && o.inst.symbol == entry.intent.inst.symbol
+              && o.action == entry.intent.action && o.quantity == c.quantity) {
+            found = &o;
+            break;
+          }
+        }
+        if (found != nullptr) {
+          spdlog::info("account {}: intent {}: the broker has order {}; adopted, not re-sent",
+                       account_name(self), key.first, found->broker_order_id);
+          adopt(self, entry, key.second, found->broker_order_id);
+          order_update u{entry.intent.intent_id, found->broker_order_id, found->status,
+                         found->filled_quantity, found->average_price, found->rejection_reason,
+                         utc_now(self)};
+          apply_update(self, entry, c, u);
+        } else if (c.resends < st.cfg.max_resends) {
+          ++c.resends;
+          spdlog::info("account {}: intent {}: not in the orderbook; sent again ({} of {})",
+                       account_name(self), key.first, c.resends, st.cfg.max_resends);
+          c.phase = child_phase::queued;
+          st.send_queue.push_front(key);
+          pump(self);
+          return;
+        } else {
+          refuse_child(self, entry, key.second,
+                       make_error(errc::outcome_unknown,
+                                  "account " + account_name(self) + ": intent " + key.first
+                                    + " could not be placed after "
+                                    + std::to_string(c.resends + 1) + " attempts"));
+        }
+        check_settled(self, entry);
+      },
+      [self, which](const caf::error& err) {
+        spdlog::warn("account {}: orderbook unavailable ({}); asking again",
+                     account_name(self), self->system().render(err));
+        self->delayed_send(self, self->state.cfg.unknown_settle_delay, settle_atom_v, which);
+      });
+}
+
+// -- tracking -------------------------------------------------------------------------------
+
+void arm_poll(account_pointer self) {
+  auto& st = self->state;
+  if (st.poll_armed)
+    return;
+  st.poll_armed = true;
+  self->delayed_send(self, st.cfg.status_poll_interval, poll_atom_v);
+}
+
+/// One status call, fair across the account's open orders (round robin); with the order link
+/// ready, only orders it has been silent about are polled.
+void poll_once(account_pointer self) {
+  auto& st = self->state;
+  st.poll_armed = false;
+  std::vector<child_key> open;
+  bool any_open = false;
+  auto now = self->clock().now();
+  for (auto& [id, e] : st.intents)
+    for (size_t i = 0; i < e.children.size(); ++i) {
+      auto& c = e.children[i];
+      if (c.phase != child_phase::open)
+        continue;
+      any_open = true;
+      if (!st.link_ready || now - c.last_heard >= st.cfg.link_quiet_before_poll)
+        open.emplace_back(id, i);
+    }
+  if (any_open)
+    arm_poll(self);
+  if (open.empty())
+    return;
+  auto key = open[st.poll_cursor++ % open.size()];
+  auto broker_id = st.intents[key.first].children[key.second].broker_order_id;
+  self->request(st.cfg.api, st.cfg.request_timeout, status_atom_v, broker_id)
+    .then(
+      [self, key](const order_update& u) {
+        auto it = self->state.intents.find(key.first);
+        if (it != self->state.intents.end())
+          apply_update(self, it->second, it->second.children[key.second], u);
+      },
+      [self, broker_id](const caf::error& err) {
+        spdlog::debug("account {}: status of {} unavailable: {}", account_name(self), broker_id,
+                      self->system().render(err));
+      });
+}
+
+void on_order_update(account_pointer self, const order_update& u) {
+  auto& st = self->state;
+  auto i = st.by_broker_id.find(u.broker_order_id);
+  if (i != st.by_broker_id.end()) {
+    auto it = st.intents.find(i->second.first);
+    if (it != st.intents.end())
+      apply_update(self, it->second, it->second.children[i->second.second], u);
+    return;
+  }
+  bool placing = false;
+  for (auto& [id, e] : st.intents)
+    for (auto& c : e.children)
+      placing = placing || c.phase == child_phase::sending || c.phase == child_phase::unknown;
+  if (placing && st.early_updates.size() < 10'000) {
+    st.early_updates[u.broker_order_id] = u; // ours, probably: its reply is still coming
+    return;
+  }
+  ++st.external_updates;
+  spdlog::info("account {}: order {} is not ours (external); positions will be re-read",
+               account_name(self), u.broker_order_id);
+}
+
+void refresh_positions(account_pointer self,
+                       std::optional<caf::typed_response_promise<std::vector<broker_position>>> rp) {
+  auto& st = self->state;
+  self->request(st.cfg.api, st.cfg.request_timeout, positions_atom_v)
+    .then(
+      [self, rp](const std::vector<broker_position>& book) mutable {
+        auto& st = self->state;
+        st.positions.clear();
+        for (auto& p : book)
+          st.positions[position_key(p.inst, p.order_product)] = p;
+        if (rp)
+          rp->deliver(book);
+      },
+      [self, rp](const caf::error& err) mutable {
+        spdlog::warn("account {}: positionbook unavailable: {}", account_name(self),
+                     self->system().render(err));
+        if (rp)
+          rp->deliver(err);
+      });
+}
+
+// -- health ---------------------------------------------------------------------------------
+
+void ping(account_pointer self) {
+  auto& st = self->state;
+  self->request(st.cfg.api, st.cfg.request_timeout, caf::ping_atom_v)
+    .then(
+      [self](const std::string& broker) {
+        auto& st = self->state;
+        st.status.consecutive_ping_failures = 0;
+        if (!broker.empty())
+          st.status.broker = broker;
+        set_health(self, connection_health::connected, "ping answered by " + broker);
+      },
+      [self](const caf::error& err) {
+        auto& st = self->state;
+        ++st.status.consecutive_ping_failures;
+        spdlog::warn("account {}: ping failed ({} in a row): {}", account_name(self),
+                     st.status.consecutive_ping_failures, self->system().render(err));
+        if (st.status.consecutive_ping_failures >= st.cfg.ping_failures_to_disconnect)
+          set_health(self, connection_health::disconnected,
+                     std::to_string(st.status.consecutive_ping_failures)
+                       + " pings failed; last: " + self->system().render(err));
+      });
+}
+
+account_actor::behavior_type account(account_pointer self, account_config cfg) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.limiter.emplace(st.cfg.orders_per_window, st.cfg.order_window);
+  st.status.account_id = st.cfg.record.id;
+  st.status.name = st.cfg.record.name;
+  st.status.broker = st.cfg.record.broker;
+  st.status.health = st.cfg.record.health;
+  st.status.changed_at = utc_now(self);
+  if (st.cfg.order_link) {
+    st.order_link = st.cfg.order_link(st.cfg.record, link_owner{tick_subscriber_actor{}, self, self});
+    if (st.order_link) {
+      self->send(st.order_link, caf::subscribe_atom_v, orders_atom_v);
+      self->link_to(st.order_link); // the link dies with the account, and the account with it
+    }
+  }
+  self->set_exit_handler([self](const caf::exit_msg& msg) {
+    if (msg.source == self->state.order_link.address()) {
+      spdlog::warn("account {}: its order-update link stopped ({}); status polling only",
+                   account_name(self), self->system().render(msg.reason));
+      self->state.order_link = nullptr;
+      self->state.link_ready = false;
+      return;
+    }
+    self->quit(msg.reason);
+  });
+  ping(self);
+  self->delayed_send(self, st.cfg.ping_interval, health_atom_v);
+  refresh_positions(self, std::nullopt);
+  return {
+    [=](place_atom, order_intent& intent,
+        order_listener_actor& listener) -> caf::result<order_accepted> {
+      auto& st = self->state;
+      if (!st.accepting)
+        return make_error(errc::unavailable,
+                          "account " + account_name(self) + " is shutting down; intent "
+                            + intent.intent_id + " not sent");
+      if (intent.intent_id.empty())
+        return make_error(errc::invalid_input, "order_intent.intent_id: missing");
+      if (st.intents.count(intent.intent_id) != 0)
+        return make_error(errc::invalid_input, "order_intent.intent_id: " + intent.intent_id
+                                                 + " was already placed on this account");
+      auto children = order_children(st.cfg.instruments, intent.inst, intent.quantity);
+      if (!children)
+        return make_error(errc::invalid_input, "order_intent." + children.error());
+      auto rp = self->make_response_promise<order_accepted>();
+      auto id = intent.intent_id;
+      intent_entry entry;
+      entry.intent = std::move(intent);
+      entry.listener = std::move(listener);
+      entry.promise = rp;
+      for (auto q : *children) {
+        child_order c;
+        c.quantity = q;
+        entry.children.push_back(std::move(c));
+      }
+      auto n = entry.children.size();
+      st.intents.emplace(id, std::move(entry));
+      for (size_t i = 0; i < n; ++i)
+        st.send_queue.emplace_back(id, i);
+      pump(self);
+      arm_poll(self);
+      return rp;
+    },
+    [=](cancel_atom, const std::string& intent_id) -> caf::result<caf::ok_atom> {
+      auto& st = self->state;
+      auto it = st.intents.find(intent_id);
+      if (it == st.intents.end())
+        return make_error(errc::not_found, "intent " + intent_id + " is not known to account "
+                                             + account_name(self));
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      auto remaining = std::make_shared<size_t>(0);
+      for (auto& c : it->second.children)
+        if (c.phase == child_phase::open && !c.broker_order_id.empty())
+          ++*remaining;
+      if (*remaining == 0) {
+        rp.deliver(caf::ok_atom_v);
+        return rp;
+      }
+      for (auto& c : it->second.children) {
+        if (c.phase != child_phase::open || c.broker_order_id.empty())
+          continue;
+        self->request(st.cfg.api, st.cfg.request_timeout, cancel_atom_v, c.broker_order_id)
+          .then(
+            [rp, remaining](caf::ok_atom) mutable {
+              if (--*remaining == 0)
+                rp.deliver(caf::ok_atom_v);
+            },
+            [rp, remaining](const caf::error& err) mutable {
+              *remaining = 0;
+              rp.deliver(err);
+            });
+      }
+      return rp;
+    },
+    [=](funds_atom) -> caf::result<funds> {
+      auto rp = self->make_response_promise<funds>();
+      self->request(self->state.cfg.api, self->state.cfg.request_timeout, funds_atom_v)
+        .then(
+          [self, rp](const funds& f) mutable {
+            self->state.ledger.rebase(f.available_cash);
+            rp.deliver(f);
+          },
+          [rp](const caf::error& err) mutable { rp.deliver(err); });
+      return rp;
+    },
+    [=](positions_atom) -> caf::result<std::vector<broker_position>> {
+      auto rp = self->make_response_promise<std::vector<broker_position>>();
+      refresh_positions(self, rp);
+      return rp;
+    },
+    [=](caf::get_atom, positions_atom) {
+      std::vector<broker_position> out;
+      for (auto& [key, p] : self->state.positions)
+        out.push_back(p);
+      return out;
+    },
+    [=](orders_atom) {
+      return self->delegate(self->state.cfg.api, orders_atom_v);
+    },
+    [=](caf::put_atom, const std::string& key, double amount) {
+      return self->state.ledger.reserve(key, amount);
+    },
+    [=](caf::delete_atom, const std::string& key) { self->state.ledger.release(key); },
+    [=](caf::get_atom, status_atom) { return self->state.status; },
+    [=](shutdown_atom) -> caf::result<caf::ok_atom> {
+      auto& st = self->state;
+      st.accepting = false;
+      bool busy = false;
+      for (auto& [id, e] : st.intents)
+        busy = busy || !e.answered;
+      if (!busy)
+        return caf::ok_atom_v;
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      st.shutdown_waiters.push_back(rp);
+      return rp;
+    },
+    [=](const order_update& u) { on_order_update(self, u); },
+    [=](const link_status& s) {
+      self->state.link_ready = s.condition == link_condition::ready;
+      if (self->state.link_ready)
+        arm_poll(self);
+    },
+    [=](pump_atom) {
+      self->state.pump_armed = false;
+      pump(self);
+    },
+    [=](poll_atom) { poll_once(self); },
+    [=](health_atom) {
+      ping(self);
+      self->delayed_send(self, self->state.cfg.ping_interval, health_atom_v);
+    },
+    [=](settle_atom, const std::string& which) { settle_unknown(self, which); },
+  };
+}
+
+} // namespace
+
+account_actor spawn_account(caf::actor_system& sys, account_config cfg) {
+  return sys.spawn(account, std::move(cfg));
+}
+
+} // namespace algomirror

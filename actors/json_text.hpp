@@ -1,0 +1,60 @@
+#pragma once
+
+// The `details` JSON of activity_logs rows: a flat object of strings and numbers, escaped.
+// Writing only; actors never parse JSON.
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+namespace algomirror {
+
+class json_object {
+public:
+  json_object& add(const char* key, const std::string& value) {
+    open(key);
+    text_ += '"';
+    for (char c : value) {
+      switch (c) {
+        case '"':
+          text_ += "\\\"";
+          break;
+        case '\\':
+          text_ += "\\\\";
+          break;
+        case '\n':
+          text_ += "\\n";
+          break;
+        default:
+          if (static_cast<unsigned char>(c) < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+            text_ += buf;
+          } else {
+            text_ += c;
+          }
+      }
+    }
+    text_ += '"';
+    return *this;
+  }
+
+  json_object& add(const char* key, int64_t value) {
+    open(key);
+    text_ += std::to_string(value);
+    return *this;
+  }
+
+  std::string str() const { return text_ + "}"; }
+
+private:
+  void open(const char* key) {
+    text_ += text_.size() > 1 ? ",\"" : "\"";
+    text_ += key;
+    text_ += "\":";
+  }
+
+  std::string text_ = "{";
+};
+
+} // namespace algomirror

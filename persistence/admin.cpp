@@ -1,0 +1,230 @@
+#include "persistence/admin.hpp"
+
+#include <cctype>
+#include <chrono>
+
+#include "messages/names.hpp"
+
+namespace algomirror {
+
+namespace {
+
+bool truthy(const std::optional<std::string>& v) {
+  return v && (*v == "1" || *v == "t" || *v == "true" || *v == "TRUE");
+}
+
+void log_activity(database& db, int64_t user_id, const std::string& action,
+                  const std::string& details) {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  auto stamp = std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(now).count());
+  db.execute("INSERT INTO activity_logs (write_id, user_id, action, details, source) "
+             "VALUES (?, ?, ?, ?, ?)",
+             {"cli:" + action + ":" + std::to_string(user_id) + ":" + stamp, user_id, action,
+              details, std::string{"cli"}});
+}
+
+std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    if (static_cast<unsigned char>(c) >= 0x20)
+      out += c;
+  }
+  return out + "\"";
+}
+
+const char* account_columns = "id, user_id, account_name, broker, host_url, websocket_url, "
+                              "api_key_encrypted, is_primary, priority, is_active, "
+                              "connection_status";
+
+account_record account_of(const sql_row& r) {
+  account_record a;
+  a.id = std::stoll(r[0].value_or("0"));
+  a.user_id = std::stoll(r[1].value_or("0"));
+  a.name = r[2].value_or("");
+  a.broker = r[3].value_or("");
+  a.host_url = r[4].value_or("");
+  a.websocket_url = r[5].value_or("");
+  a.api_key_encrypted = r[6].value_or("");
+  a.is_primary = truthy(r[7]);
+  a.priority = static_cast<int32_t>(std::stoll(r[8].value_or("0")));
+  a.is_active = truthy(r[9]);
+  auto health = parse_enum<connection_health>(r[10].value_or("unknown"));
+  a.health = health ? *health : connection_health::unknown;
+  return a;
+}
+
+/// Runs `f` in a transaction; rolls back on any error.
+template <class F>
+auto in_transaction(database& db, F f) -> decltype(f()) {
+  db.begin();
+  try {
+    auto out = f();
+    if (out)
+      db.commit();
+    else
+      db.rollback();
+    return out;
+  } catch (...) {
+    db.rollback();
+    throw;
+  }
+}
+
+} // namespace
+
+result<user_row> add_user(database& db, const std::string& username, const std::string& email,
+                          const std::string& password_hash) {
+  using r = result<user_row>;
+  if (username.size() < 3 || username.size() > 80)
+    return r::failure("--username: '" + username + "' must be 3 to 80 characters");
+  for (char c : username)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
+      return r::failure("--username: '" + username
+                        + "' may only hold letters, digits, '_', '-' and '.'");
+  auto at = email.find('@');
+  if (email.size() > 120 || at == std::string::npos || at == 0
+      || email.find('.', at) == std::string::npos)
+    return r::failure("--email: '" + email + "' is not an e-mail address (NAME@DOMAIN.TLD)");
+  return in_transaction(db, [&]() -> r {
+    if (!db.query("SELECT id FROM users WHERE username = ?", {username}).empty())
+      return r::failure("--username: a user named '" + username + "' exists already");
+    if (!db.query("SELECT id FROM users WHERE email = ?", {email}).empty())
+      return r::failure("--email: '" + email + "' belongs to another user already");
+    bool first = db.query("SELECT id FROM users LIMIT 1").empty();
+    user_row u;
+    u.username = username;
+    u.email = email;
+    u.is_admin = first;
+    u.id = db.insert("INSERT INTO users (username, email, password_hash, is_admin) "
+                     "VALUES (?, ?, ?, ?)",
+                     {username, email, password_hash, first});
+    log_activity(db, u.id, "user_added",
+                 "{\"username\":" + quoted(username) + ",\"admin\":" + (first ? "true" : "false")
+                   + "}");
+    return u;
+  });
+}
+
+result<user_row> find_user(database& db, const std::string& username) {
+  auto rows = username.empty()
+                ? db.query("SELECT id, username, email, is_admin FROM users WHERE is_admin = ? "
+                           "ORDER BY id LIMIT 1",
+                           {true})
+                : db.query("SELECT id, username, email, is_admin FROM users WHERE username = ?",
+                           {username});
+  if (rows.empty())
+    return result<user_row>::failure(
+      username.empty() ? "no user yet: add one first with `algomirror-node user add --username "
+                         "NAME --email EMAIL`"
+                       : "--user: no user named '" + username + "'");
+  auto& row = rows.front();
+  return user_row{std::stoll(row[0].value_or("0")), row[1].value_or(""), row[2].value_or(""),
+                  truthy(row[3])};
+}
+
+std::vector<account_record> list_accounts(database& db, const user_row& user) {
+  std::vector<account_record> out;
+  for (auto& row : db.query(std::string{"SELECT "} + account_columns
+                              + " FROM trading_accounts WHERE user_id = ? "
+                                "ORDER BY is_primary DESC, priority, id",
+                            {user.id}))
+    out.push_back(account_of(row));
+  return out;
+}
+
+result<account_record> find_account(database& db, const user_row& user, const std::string& name) {
+  auto rows = db.query(std::string{"SELECT "} + account_columns
+                         + " FROM trading_accounts WHERE user_id = ? AND account_name = ?",
+                       {user.id, name});
+  if (rows.empty()) {
+    std::string known;
+    for (auto& a : list_accounts(db, user))
+      known += (known.empty() ? "" : ", ") + a.name;
+    return result<account_record>::failure("account '" + name + "' not found for user "
+                                           + user.username + " (accounts: "
+                                           + (known.empty() ? "none" : known) + ")");
+  }
+  return account_of(rows.front());
+}
+
+result<account_record> add_account(database& db, const user_row& user, const new_account& a) {
+  using r = result<account_record>;
+  if (a.name.size() < 3 || a.name.size() > 100)
+    return r::failure("--name: '" + a.name + "' must be 3 to 100 characters");
+  if (a.broker.empty() || a.broker.size() > 50)
+    return r::failure("--broker: give the broker's name (1 to 50 characters), e.g. zerodha");
+  if (a.host_url.size() > 200 || a.websocket_url.size() > 200)
+    return r::failure("--host/--ws-url: at most 200 characters");
+  if (a.priority < 0 || a.priority > 1000)
+    return r::failure("--priority: " + std::to_string(a.priority) + " is not within 0..1000");
+  return in_transaction(db, [&]() -> r {
+    if (!db.query("SELECT id FROM trading_accounts WHERE user_id = ? AND account_name = ?",
+                  {user.id, a.name})
+           .empty())
+      return r::failure("--name: user " + user.username + " has an account named '" + a.name
+                        + "' already (remove it first, or choose another name)");
+    bool has_primary = !db.query("SELECT id FROM trading_accounts WHERE user_id = ? AND "
+                                 "is_primary = ?",
+                                 {user.id, true})
+                          .empty();
+    bool primary = a.primary || !has_primary;
+    if (primary && has_primary)
+      db.execute("UPDATE trading_accounts SET is_primary = ? WHERE user_id = ?", {false, user.id});
+    db.insert("INSERT INTO trading_accounts (user_id, account_name, broker, api_key_encrypted, "
+              "host_url, websocket_url, is_primary, priority, connection_status) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              {user.id, a.name, a.broker, a.api_key_encrypted, a.host_url, a.websocket_url,
+               primary, int64_t{a.priority}, std::string{"unknown"}});
+    log_activity(db, user.id, "account_added",
+                 "{\"account\":" + quoted(a.name) + ",\"broker\":" + quoted(a.broker)
+                   + ",\"primary\":" + (primary ? "true" : "false") + "}");
+    return find_account(db, user, a.name);
+  });
+}
+
+result<std::string> remove_account(database& db, const user_row& user, const std::string& name) {
+  using r = result<std::string>;
+  auto found = find_account(db, user, name);
+  if (!found)
+    return r::failure(found.error());
+  return in_transaction(db, [&]() -> r {
+    db.execute("DELETE FROM trading_accounts WHERE id = ?", {found->id});
+    std::string note = "account '" + name + "' removed";
+    if (found->is_primary) {
+      auto next = db.query("SELECT id, account_name FROM trading_accounts WHERE user_id = ? "
+                           "AND is_active = ? ORDER BY created_at, id LIMIT 1",
+                           {user.id, true});
+      if (!next.empty()) {
+        db.execute("UPDATE trading_accounts SET is_primary = ? WHERE id = ?",
+                   {true, std::stoll(next[0][0].value_or("0"))});
+        note += "; '" + next[0][1].value_or("") + "' is the primary now";
+      }
+    }
+    log_activity(db, user.id, "account_deleted", "{\"account\":" + quoted(name) + "}");
+    return note;
+  });
+}
+
+result<std::string> set_primary(database& db, const user_row& user, const std::string& name) {
+  using r = result<std::string>;
+  auto found = find_account(db, user, name);
+  if (!found)
+    return r::failure(found.error());
+  return in_transaction(db, [&]() -> r {
+    db.execute("UPDATE trading_accounts SET is_primary = ? WHERE user_id = ?", {false, user.id});
+    db.execute("UPDATE trading_accounts SET is_primary = ? WHERE id = ?", {true, found->id});
+    log_activity(db, user.id, "account_updated",
+                 "{\"account\":" + quoted(name) + ",\"primary\":true}");
+    return "account '" + name + "' is the primary now";
+  });
+}
+
+int64_t count_encrypted_accounts(database& db) {
+  auto rows = db.query("SELECT COUNT(*) FROM trading_accounts WHERE api_key_encrypted IS NOT "
+                       "NULL AND api_key_encrypted <> ''");
+  return rows.empty() ? 0 : std::stoll(rows[0][0].value_or("0"));
+}
+
+} // namespace algomirror
