@@ -2,6 +2,7 @@
 
 #include <deque>
 #include <map>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -30,6 +31,7 @@ struct node_state {
   std::map<int64_t, broker_api_actor> gateways;
   price_feed_actor feed;
   std::map<caf::actor_addr, child_info> children;
+  std::set<caf::actor_addr> linked; ///< every actor linked to the node (children, gateways)
   std::map<std::string, std::deque<caf::actor_clock::time_point>> restarts_by_child;
   int32_t restarts = 0;
   int32_t alerts = 0;
@@ -62,8 +64,13 @@ void spawn_account_child(node_pointer self, const account_record& rec) {
   cfg.time = st.cfg.time;
   cfg.order_link = st.cfg.gateways.link;
   auto& api = st.gateways[rec.id];
-  if (!api && st.cfg.gateways.broker_api)
+  if (!api && st.cfg.gateways.broker_api) {
     api = st.cfg.gateways.broker_api(rec);
+    if (api) {
+      self->link_to(api);
+      st.linked.insert(api.address());
+    }
+  }
   if (!api) {
     spdlog::error("node: account {} has no broker gateway; not started", rec.name);
     return;
@@ -71,6 +78,8 @@ void spawn_account_child(node_pointer self, const account_record& rec) {
   cfg.api = api;
   auto hdl = spawn_account(self->system(), std::move(cfg));
   self->monitor(hdl);
+  self->link_to(hdl); // children never outlive the node
+  st.linked.insert(hdl.address());
   st.accounts[rec.id] = hdl;
   st.children[hdl.address()] = {child_info::kind::account, rec.id, "account " + rec.name};
 }
@@ -87,6 +96,8 @@ void spawn_feed_child(node_pointer self) {
                                                                : broker_api_actor{}});
   st.feed = spawn_price_feed(self->system(), std::move(cfg));
   self->monitor(st.feed);
+  self->link_to(st.feed);
+  st.linked.insert(st.feed.address());
   st.children[st.feed.address()] = {child_info::kind::feed, 0, "price feed"};
 }
 
@@ -162,6 +173,12 @@ node_actor::behavior_type node(node_pointer self, node_config cfg) {
   st.cfg = std::move(cfg);
   st.started_at = st.cfg.time->now();
   self->monitor(st.cfg.store);
+  // A child's exit arrives as a down message too (supervision happens there); any other
+  // exit stops the node, and with it, through the links, every child.
+  self->set_exit_handler([=](const caf::exit_msg& msg) {
+    if (self->state.linked.erase(msg.source) == 0)
+      self->quit(msg.reason);
+  });
   self->set_down_handler([=](const caf::down_msg& msg) {
     if (msg.source == self->state.cfg.store) {
       if (self->state.phase == node_phase::running)

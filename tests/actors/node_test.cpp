@@ -4,6 +4,7 @@
 #include "actors/node.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/store.hpp"
+#include "tests/actors/fakes.hpp"
 
 using namespace algomirror;
 using std::chrono::microseconds;
@@ -22,11 +23,72 @@ struct node_fixture : testing::fixture {
     CAF_REQUIRE(db.ok());
     CAF_REQUIRE(migrate(**db).ok());
     store = spawn_store(sys, std::shared_ptr<database>{std::move(*db)}, store_config{}, false);
-    node = spawn_node(sys, node_config{store, &time, "sqlite:test.db", seconds{5}});
+    node_config cfg;
+    cfg.store = store;
+    cfg.time = &time;
+    cfg.database_label = "sqlite:test.db";
+    cfg.shutdown_timeout = seconds{5};
+    node = spawn_node(sys, std::move(cfg));
     run();
   }
 
-  store_stats stats() { return request<store_stats>(store, caf::get_atom_v, stats_atom_v); }
+  store_stats stats() { return ask<store_stats>(store, caf::get_atom_v, stats_atom_v); }
+};
+
+/// A node with two accounts behind scripted gateways.
+struct supervised_fixture : testing::fixture {
+  manual_clock time{*parse_iso8601("2026-11-25T09:15:00+05:30")};
+  store_actor store;
+  node_actor node;
+  std::vector<broker_api_actor> brokers;
+  std::vector<market_data_link_actor> links;
+
+  supervised_fixture() {
+    auto db = open_database("sqlite::memory:");
+    CAF_REQUIRE(db.ok());
+    CAF_REQUIRE(migrate(**db).ok());
+    store = spawn_store(sys, std::shared_ptr<database>{std::move(*db)}, store_config{}, false);
+    node_config cfg;
+    cfg.store = store;
+    cfg.time = &time;
+    cfg.database_label = "sqlite:test.db";
+    cfg.shutdown_timeout = seconds{5};
+    for (int64_t id : {1, 2}) {
+      account_record rec;
+      rec.id = id;
+      rec.name = id == 1 ? "alpha" : "beta";
+      rec.is_primary = id == 1;
+      cfg.accounts.push_back(rec);
+    }
+    cfg.gateways.broker_api = [this](const account_record&) {
+      brokers.push_back(sys.spawn(testing::fake_broker));
+      return brokers.back();
+    };
+    cfg.gateways.link = [this](const account_record& rec, link_owner) {
+      links.push_back(sys.spawn(testing::fake_link, rec.id));
+      return links.back();
+    };
+    cfg.max_restarts = 3;
+    node = spawn_node(sys, std::move(cfg));
+    sched.run();
+  }
+
+  ~supervised_fixture() {
+    caf::anon_send_exit(node, caf::exit_reason::kill);
+    for (auto& b : brokers)
+      caf::anon_send_exit(b, caf::exit_reason::kill);
+    caf::anon_send_exit(store, caf::exit_reason::kill);
+    sched.run();
+  }
+
+  account_actor account(int64_t id) { return ask<account_actor>(node, caf::get_atom_v, account_atom_v, id); }
+  node_status status() { return ask<node_status>(node, caf::get_atom_v, status_atom_v); }
+
+  /// What an exception in a handler does to an actor.
+  void crash(const account_actor& a) {
+    self->send_exit(a, caf::make_error(caf::sec::runtime_error, "handler failure"));
+    sched.run();
+  }
 };
 
 } // namespace
@@ -41,7 +103,7 @@ CAF_TEST(the node records its start and answers its status) {
   expect((caf::get_atom, status_atom), from(self).to(node));
   auto status = node_status{node_phase::running, "sqlite:test.db",
                             *parse_iso8601("2026-11-25T09:15:00+05:30"),
-                            *parse_iso8601("2026-11-25T09:16:00+05:30"), 0, 0};
+                            *parse_iso8601("2026-11-25T09:16:00+05:30"), 0, 0, 0, 0};
   expect((node_status), from(node).to(self).with(status));
 }
 
@@ -60,6 +122,74 @@ CAF_TEST(execute is refused with a clear error until runs exist) {
   self->request(node, caf::infinite, execute_atom_v, execute_request{42, {}, false});
   expect((execute_atom, execute_request), from(self).to(node));
   expect((caf::error), from(node).to(self));
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+CAF_TEST_FIXTURE_SCOPE(supervision_tests, supervised_fixture)
+
+CAF_TEST(the node starts every account with its own gateway and one price feed) {
+  CAF_CHECK_EQUAL(status().accounts, 2);
+  CAF_CHECK_EQUAL(brokers.size(), 2u);
+  // two order-update links (one per account) and the feed's link through the primary
+  CAF_REQUIRE_EQUAL(links.size(), 3u);
+  auto feed = ask<price_feed_actor>(node, caf::get_atom_v, feed_atom_v);
+  CAF_CHECK(feed != nullptr);
+  auto& feed_link = deref<market_data_link_actor::stateful_base<testing::fake_link_state>>(links[2]);
+  CAF_CHECK_EQUAL(feed_link.state.account_id, 1);
+  auto& order_link = deref<market_data_link_actor::stateful_base<testing::fake_link_state>>(links[0]);
+  CAF_CHECK(order_link.state.orders);
+}
+
+CAF_TEST(a crashed account is restarted and after too many crashes an alert is raised) {
+  auto first = account(1);
+  crash(first);
+  sched.run();
+  CAF_CHECK_EQUAL(status().restarts, 1);
+  CAF_CHECK_EQUAL(status().accounts, 2);
+  auto second = account(1);
+  CAF_CHECK(second != first);
+  CAF_CHECK_EQUAL(brokers.size(), 2u); // the gateway survives; the account is made again
+  for (int i = 0; i < 2; ++i) {
+    crash(account(1));
+    sched.run();
+  }
+  CAF_CHECK_EQUAL(status().restarts, 3);
+  CAF_CHECK_EQUAL(status().alerts, 0);
+  crash(account(1)); // the 4th crash within a minute
+  sched.run();
+  CAF_CHECK_EQUAL(status().alerts, 1);
+  CAF_CHECK_EQUAL(status().accounts, 1);
+  auto answer = self->request(node, caf::infinite, caf::get_atom_v, account_atom_v, int64_t{1});
+  sched.run();
+  bool refused = false;
+  answer.receive([&](const account_actor&) {}, [&](const caf::error&) { refused = true; });
+  CAF_CHECK(refused);
+}
+
+CAF_TEST(crashes spread over more than the window are restarted every time) {
+  for (int i = 0; i < 5; ++i) {
+    crash(account(2));
+    sched.run();
+    after(std::chrono::seconds{25});
+  }
+  CAF_CHECK_EQUAL(status().restarts, 5);
+  CAF_CHECK_EQUAL(status().alerts, 0);
+}
+
+CAF_TEST(shutdown lets the accounts settle then flushes and stops every child) {
+  auto alpha = account(1);
+  auto answer = self->request(node, caf::infinite, shutdown_atom_v);
+  sched.run();
+  CAF_REQUIRE(!self->mailbox().empty());
+  bool ok = false;
+  answer.receive([&](caf::ok_atom) { ok = true; }, [&](const caf::error&) {});
+  CAF_CHECK(ok);
+  auto probe = self->request(alpha, caf::infinite, caf::get_atom_v, status_atom_v);
+  sched.run();
+  bool gone = false;
+  probe.receive([](const account_status&) {}, [&](const caf::error&) { gone = true; });
+  CAF_CHECK(gone);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -1,0 +1,299 @@
+#define CAF_SUITE actors.account
+#include "tests/actors/fixture.hpp"
+
+#include "actors/account.hpp"
+#include "tests/actors/fakes.hpp"
+
+using namespace algomirror;
+using namespace algomirror::testing;
+using std::chrono::milliseconds;
+
+namespace {
+
+struct account_fixture : testing::fixture {
+  manual_clock time{*parse_iso8601("2026-11-25T10:00:00+05:30")};
+  broker_api_actor broker;
+  account_actor account;
+  order_listener_actor listener;
+  placer_actor client;
+
+  account_fixture() {
+    broker = sys.spawn(fake_broker);
+    listener = sys.spawn(update_recorder);
+  }
+
+  ~account_fixture() {
+    for (auto a : {caf::actor_cast<caf::actor>(account), caf::actor_cast<caf::actor>(broker),
+                   caf::actor_cast<caf::actor>(listener), caf::actor_cast<caf::actor>(client)})
+      if (a)
+        caf::anon_send_exit(a, caf::exit_reason::kill);
+    sched.run();
+  }
+
+  account_config config() {
+    account_config cfg;
+    cfg.record.id = 7;
+    cfg.record.name = "alpha";
+    cfg.api = broker;
+    cfg.time = &time;
+    cfg.orders_per_window = 3;
+    cfg.order_window = milliseconds{1000};
+    cfg.request_timeout = milliseconds{2000};
+    cfg.status_poll_interval = milliseconds{1000};
+    cfg.ping_interval = milliseconds{30'000};
+    cfg.unknown_settle_delay = milliseconds{500};
+    return cfg;
+  }
+
+  void start(account_config cfg) {
+    account = spawn_account(sys, std::move(cfg));
+    client = sys.spawn(placer, account);
+    sched.run();
+  }
+
+  fake_broker_state& b() {
+    return deref<broker_api_actor::stateful_base<fake_broker_state>>(broker).state;
+  }
+
+  static order_intent intent(std::string id, std::string symbol, exchange x, int64_t qty,
+                             side s = side::buy) {
+    order_intent i;
+    i.intent_id = std::move(id);
+    i.account_id = 7;
+    i.inst = {std::move(symbol), x};
+    i.action = s;
+    i.quantity = qty;
+    i.tag = "AM:1:1:0";
+    return i;
+  }
+
+  /// Places `i` through the client and lets the account work.
+  void place(order_intent i) {
+    self->send(client, place_atom_v, std::move(i), listener);
+    sched.run();
+  }
+
+  /// Every answer self received so far, and every update the listener heard (taken away).
+  struct inbox {
+    std::vector<order_accepted> accepted;
+    std::vector<caf::error> errors;
+    std::vector<order_update> updates;
+  };
+
+  inbox drain() {
+    inbox box;
+    auto& answers = deref<placer_actor::stateful_base<placer_state>>(client).state;
+    box.accepted = std::move(answers.accepted);
+    box.errors = std::move(answers.errors);
+    answers.accepted.clear();
+    answers.errors.clear();
+    auto& heard =
+      deref<order_listener_actor::stateful_base<update_recorder_state>>(listener).state.updates;
+    box.updates = std::move(heard);
+    heard.clear();
+    return box;
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(account_tests, account_fixture)
+
+CAF_TEST(the rate limit is a moving window and never lets a burst through) {
+  start(config());
+  for (int i = 1; i <= 7; ++i)
+    place(intent("I" + std::to_string(i), "RELIANCE", exchange::nse, 1));
+  CAF_CHECK_EQUAL(b().placed.size(), 3u);
+  after(milliseconds{999});
+  CAF_CHECK_EQUAL(b().placed.size(), 3u); // 3 in the window that ends now
+  after(milliseconds{1});
+  CAF_CHECK_EQUAL(b().placed.size(), 6u);
+  after(milliseconds{1000});
+  CAF_CHECK_EQUAL(b().placed.size(), 7u);
+  auto box = drain();
+  CAF_CHECK_EQUAL(box.accepted.size(), 7u);
+  CAF_CHECK(box.errors.empty());
+}
+
+CAF_TEST(an order above the freeze quantity is split and answered with every child id) {
+  auto cfg = config();
+  cfg.orders_per_window = 10;
+  start(cfg);
+  // NIFTY: lot 65, freeze 1800 → children of 27 lots (1755), then the remainder.
+  place(intent("I1", "NIFTY25NOV2526000CE", exchange::nfo, 65 * 62));
+  CAF_REQUIRE_EQUAL(b().placed.size(), 3u);
+  CAF_CHECK_EQUAL(b().placed[0].quantity, 1755);
+  CAF_CHECK_EQUAL(b().placed[1].quantity, 1755);
+  CAF_CHECK_EQUAL(b().placed[2].quantity, 520);
+  auto box = drain();
+  CAF_REQUIRE_EQUAL(box.accepted.size(), 1u);
+  CAF_CHECK_EQUAL(box.accepted[0].broker_order_ids, (std::vector<std::string>{"B1", "B2", "B3"}));
+}
+
+CAF_TEST(open orders are polled fairly at one call a second until terminal) {
+  start(config());
+  place(intent("I1", "RELIANCE", exchange::nse, 10));
+  place(intent("I2", "SBIN", exchange::nse, 5, side::sell));
+  drain();
+  after(milliseconds{1000});
+  CAF_CHECK_EQUAL(b().status_calls, 1);
+  after(milliseconds{1000});
+  CAF_CHECK_EQUAL(b().status_calls, 2); // the other order: round robin, not the same one twice
+  b().statuses["B1"] = order_update{{}, "B1", order_status::complete, 10, 2500.5, {}, {}};
+  b().statuses["B2"] = order_update{{}, "B2", order_status::complete, 5, 800, {}, {}};
+  after(milliseconds{1000});
+  after(milliseconds{1000});
+  auto box = drain();
+  CAF_REQUIRE_EQUAL(box.updates.size(), 2u);
+  for (auto& u : box.updates)
+    CAF_CHECK_EQUAL(u.status, order_status::complete);
+  auto calls = b().status_calls;
+  after(milliseconds{5000});
+  CAF_CHECK_EQUAL(b().status_calls, calls); // nothing open: no more polling
+  auto books = ask<std::vector<broker_position>>(account, caf::get_atom_v, positions_atom_v);
+  CAF_REQUIRE_EQUAL(books.size(), 2u);
+  for (auto& p : books)
+    CAF_CHECK_EQUAL(p.net_quantity, p.inst.symbol == "RELIANCE" ? 10 : -5);
+}
+
+CAF_TEST(an order update that beats the placement reply is applied once the id is known) {
+  auto cfg = config();
+  start(cfg);
+  self->send(client, place_atom_v, intent("I1", "RELIANCE", exchange::nse, 4), listener);
+  expect((place_atom, order_intent, order_listener_actor), from(self).to(client));
+  expect((place_atom, order_intent, order_listener_actor), from(client).to(account));
+  // The WebSocket's update arrives before the broker's reply is read.
+  inject((order_update), from(self).to(account)
+                           .with(order_update{{}, "B1", order_status::complete, 4, 99, {}, {}}));
+  sched.run();
+  auto box = drain();
+  CAF_REQUIRE_EQUAL(box.accepted.size(), 1u);
+  CAF_REQUIRE_EQUAL(box.updates.size(), 1u);
+  CAF_CHECK_EQUAL(box.updates[0].intent_id, "I1");
+  CAF_CHECK_EQUAL(box.updates[0].filled_quantity, 4);
+}
+
+CAF_TEST(an unknown outcome is resolved from the orderbook and never re-sent when the order exists) {
+  start(config());
+  b().place_script.push_back(make_error(errc::outcome_unknown, "HTTP 500"));
+  broker_order existing;
+  existing.broker_order_id = "X9";
+  existing.inst = {"RELIANCE", exchange::nse};
+  existing.action = side::buy;
+  existing.quantity = 3;
+  existing.status = order_status::open;
+  existing.strategy_tag = "AM:1:1:0";
+  b().book.push_back(existing);
+  place(intent("I1", "RELIANCE", exchange::nse, 3));
+  CAF_CHECK(drain().accepted.empty()); // not answered while the outcome is unknown
+  after(milliseconds{500});
+  CAF_CHECK_EQUAL(b().orderbook_calls, 1);
+  CAF_CHECK_EQUAL(b().placed.size(), 1u); // adopted, not sent again
+  auto box = drain();
+  CAF_REQUIRE_EQUAL(box.accepted.size(), 1u);
+  CAF_CHECK_EQUAL(box.accepted[0].broker_order_ids, (std::vector<std::string>{"X9"}));
+}
+
+CAF_TEST(a request that never answers is re-sent only after the orderbook shows no such order) {
+  start(config());
+  b().place_script.push_back(hang{});
+  place(intent("I1", "RELIANCE", exchange::nse, 3));
+  CAF_CHECK_EQUAL(b().placed.size(), 1u);
+  after(milliseconds{2000}); // the request times out: unknown
+  CAF_CHECK_EQUAL(b().orderbook_calls, 0);
+  CAF_CHECK_EQUAL(b().placed.size(), 1u);
+  after(milliseconds{500}); // the orderbook is asked: nothing there
+  CAF_CHECK_EQUAL(b().orderbook_calls, 1);
+  CAF_CHECK_EQUAL(b().placed.size(), 2u);
+  auto box = drain();
+  CAF_REQUIRE_EQUAL(box.accepted.size(), 1u);
+  CAF_CHECK_EQUAL(box.accepted[0].broker_order_ids, (std::vector<std::string>{"B1"}));
+}
+
+CAF_TEST(a 429 from the broker only delays the order by a window) {
+  start(config());
+  b().place_script.push_back(make_error(errc::rate_limited, "10 per 1 second"));
+  place(intent("I1", "RELIANCE", exchange::nse, 3));
+  CAF_CHECK_EQUAL(b().placed.size(), 1u);
+  after(milliseconds{999});
+  CAF_CHECK_EQUAL(b().placed.size(), 1u);
+  after(milliseconds{1});
+  CAF_CHECK_EQUAL(b().placed.size(), 2u);
+  auto box = drain();
+  CAF_CHECK_EQUAL(box.accepted.size(), 1u);
+  CAF_CHECK(box.errors.empty());
+}
+
+CAF_TEST(a definitive rejection is answered with the broker error and never re-sent) {
+  start(config());
+  b().place_script.push_back(make_error(errc::rejected, "HTTP 400: invalid symbol"));
+  place(intent("I1", "RELIANCE", exchange::nse, 3));
+  after(milliseconds{5000});
+  CAF_CHECK_EQUAL(b().placed.size(), 1u);
+  auto box = drain();
+  CAF_REQUIRE_EQUAL(box.errors.size(), 1u);
+  CAF_CHECK(sys.render(box.errors[0]).find("invalid symbol") != std::string::npos);
+  CAF_REQUIRE_EQUAL(box.updates.size(), 1u);
+  CAF_CHECK_EQUAL(box.updates[0].status, order_status::rejected);
+}
+
+CAF_TEST(bad intents are refused with the field named and change nothing) {
+  start(config());
+  place(intent("", "RELIANCE", exchange::nse, 3));
+  place(intent("I2", "RELIANCE", exchange::nse, 0));
+  place(intent("I3", "RELIANCE", exchange::nse, 1));
+  place(intent("I3", "RELIANCE", exchange::nse, 1));
+  auto box = drain();
+  CAF_REQUIRE_EQUAL(box.errors.size(), 3u);
+  CAF_CHECK(sys.render(box.errors[0]).find("intent_id") != std::string::npos);
+  CAF_CHECK(sys.render(box.errors[1]).find("quantity") != std::string::npos);
+  CAF_CHECK(sys.render(box.errors[2]).find("already placed") != std::string::npos);
+  CAF_CHECK_EQUAL(b().placed.size(), 1u);
+}
+
+CAF_TEST(three failed pings in a row make the account disconnected and one success reconnects it) {
+  auto cfg = config();
+  cfg.ping_interval = milliseconds{1000};
+  start(cfg); // the first ping succeeds
+  auto status = [&] { return ask<account_status>(account, caf::get_atom_v, status_atom_v); };
+  CAF_CHECK_EQUAL(status().health, connection_health::connected);
+  b().failing_pings = 3;
+  after(milliseconds{1000});
+  after(milliseconds{1000});
+  CAF_CHECK_EQUAL(status().health, connection_health::connected);
+  CAF_CHECK_EQUAL(status().consecutive_ping_failures, 2);
+  after(milliseconds{1000});
+  CAF_CHECK_EQUAL(status().health, connection_health::disconnected);
+  after(milliseconds{1000});
+  CAF_CHECK_EQUAL(status().health, connection_health::connected);
+  CAF_CHECK_EQUAL(status().consecutive_ping_failures, 0);
+}
+
+CAF_TEST(shutdown refuses new intents and answers once in-flight orders settle) {
+  start(config());
+  b().place_script.push_back(hang{});
+  place(intent("I1", "RELIANCE", exchange::nse, 3));
+  self->send(client, shutdown_atom_v);
+  sched.run();
+  place(intent("I2", "RELIANCE", exchange::nse, 3));
+  auto box = drain();
+  CAF_REQUIRE_EQUAL(box.errors.size(), 1u); // I2 refused; shutdown not answered yet
+  CAF_CHECK(sys.render(box.errors[0]).find("shutting down") != std::string::npos);
+  CAF_CHECK_EQUAL(deref<placer_actor::stateful_base<placer_state>>(client).state.settled, 0);
+  after(milliseconds{2000}); // I1 times out: unknown
+  after(milliseconds{500});  // the orderbook has nothing: re-sent, accepted
+  CAF_CHECK_EQUAL(deref<placer_actor::stateful_base<placer_state>>(client).state.settled, 1);
+  CAF_CHECK_EQUAL(drain().accepted.size(), 1u);
+}
+
+CAF_TEST(margin is reserved against the broker funds and released by key) {
+  start(config());
+  ask<funds>(account, funds_atom_v);
+  CAF_CHECK_EQUAL(ask<bool>(account, caf::put_atom_v, std::string{"run1:alpha"}, 300000.0), true);
+  CAF_CHECK_EQUAL(ask<bool>(account, caf::put_atom_v, std::string{"run2:alpha"}, 300000.0), false);
+  self->send(account, caf::delete_atom_v, std::string{"run1:alpha"});
+  sched.run();
+  CAF_CHECK_EQUAL(ask<bool>(account, caf::put_atom_v, std::string{"run2:alpha"}, 300000.0), true);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
