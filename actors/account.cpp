@@ -128,6 +128,8 @@ void set_health(account_pointer self, connection_health h, const std::string& wh
     spdlog::info("account {}: connected ({})", account_name(self), why);
   else
     spdlog::warn("account {}: {} ({})", account_name(self), to_string(h), why);
+  if (st.cfg.status_listener)
+    self->send(st.cfg.status_listener, st.status);
   if (st.cfg.store) {
     self->request(st.cfg.store, caf::infinite, write_atom_v, st.status)
       .then([](caf::ok_atom) {},

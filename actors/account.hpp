@@ -33,6 +33,7 @@ struct account_config {
   broker_api_actor api;
   store_actor store;             ///< may be null (tests without persistence)
   link_maker order_link;         ///< empty: no order-update link, status polling only
+  status_listener_actor status_listener; ///< may be null: told every health change
   const clock* time = nullptr;   ///< outlives the actor
   instrument_table instruments = default_instruments();
   size_t orders_per_window = 10; ///< the broker's moving window: at most this many orders …

@@ -30,6 +30,9 @@ using order_listener_actor = caf::typed_actor<caf::reacts_to<order_update>>;
 /// The owner of a WebSocket link: told when it is ready, lost, refused or stalled.
 using link_listener_actor = caf::typed_actor<caf::reacts_to<link_status>>;
 
+/// Told every change of an account's connection health (the node, the console, tests).
+using status_listener_actor = caf::typed_actor<caf::reacts_to<account_status>>;
+
 /// Anything that follows market sessions and strategy timers.
 using clock_listener_actor = caf::typed_actor<  //
   caf::reacts_to<session_opened>,               //
@@ -164,6 +167,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(algomirror_handles, caf::id_block::algomirror::end)
   CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::order_listener_actor))
   CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::clock_listener_actor))
   CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::link_listener_actor))
+  CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::status_listener_actor))
   CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::account_actor))
   CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::price_feed_actor))
 CAF_END_TYPE_ID_BLOCK(algomirror_handles)

@@ -143,6 +143,12 @@ void http_server::serve(const std::string& method, const std::string& target,
     hung_.push_back(std::move(respond)); // open and silent: the client's timeout fires
     return;
   }
+  if (applies && faults_.lose > 0) {
+    --faults_.lose;
+    api_.handle(method, target, content_type, body); // done, but the reply is lost
+    respond({}, true);
+    return;
+  }
   http_reply reply;
   if (applies && faults_.count > 0 && faults_.status != 0) {
     --faults_.count;
@@ -185,6 +191,7 @@ http_reply http_server::control(const std::string& target, const std::string& bo
     faults_.count = get_int("count");
     faults_.drop = get_int("drop");
     faults_.hang = get_int("hang");
+    faults_.lose = get_int("lose");
     faults_.latency_ms = get_int("latency_ms");
     if (auto it = doc.FindMember("endpoint"); it != doc.MemberEnd() && it->value.IsString())
       faults_.endpoint = it->value.GetString();

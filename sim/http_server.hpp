@@ -30,6 +30,8 @@ struct fault_plan {
   int count = 0;
   int drop = 0;          ///< close the next `drop` requests' connections without a reply
   int hang = 0;          ///< never answer the next `hang` requests (the client times out)
+  int lose = 0;          ///< carry out the next `lose` requests, then drop the reply (an order
+                         ///< exists that the client never heard of)
   int latency_ms = 0;    ///< delay every reply by this much
   std::string endpoint;  ///< only this endpoint ("" = all)
 };

@@ -94,6 +94,7 @@ link_actor::behavior_type link(link_pointer self, boost::asio::io_context* io,
       caf::anon_send(hdl, link_status{account_id, condition_of(s, reason), reason, wall_now()});
   };
   st.client = std::make_unique<ws_client>(*io, st.cfg.ws, std::move(cb));
+  st.client->set_stall_detection(false); // the owner knows when the market is open
   st.client->start();
   return {
     [=](caf::subscribe_atom, const instrument& inst, feed_mode mode) {

@@ -90,6 +90,13 @@ CAF_TEST(value types survive binary serialization) {
   risk_event ev{"w-1", 1, 0, 0, exit_reason::max_loss, -5100, -5000, "exit_all", "max loss", "{}", at(5)};
   CAF_CHECK(binary_round_trip(sys, ev) == ev);
 
+  link_status ls{2, link_condition::stalled, "stall: no frame for 5000 ms", at(6)};
+  CAF_CHECK(binary_round_trip(sys, ls) == ls);
+  failover_event fe{"f-1", 1, 2, "stall", true, "", at(7)};
+  CAF_CHECK(binary_round_trip(sys, fe) == fe);
+  ws_connection_record wc{"feed:1:x:1", 1, "connected", at(8), {}, 42};
+  CAF_CHECK(binary_round_trip(sys, wc) == wc);
+
   run_status rs{4, 7, run_phase::live, 10, -20, -760, true, {exec}, {{3, "insufficient_margin"}}};
   CAF_CHECK(binary_round_trip(sys, rs) == rs);
 }
@@ -118,6 +125,7 @@ CAF_TEST(every interface of the catalogue names only registered types) {
   check(sys.message_types<tick_subscriber_actor>(), "tick_subscriber_actor");
   check(sys.message_types<order_listener_actor>(), "order_listener_actor");
   check(sys.message_types<clock_listener_actor>(), "clock_listener_actor");
+  check(sys.message_types<link_listener_actor>(), "link_listener_actor");
   check(sys.message_types<store_actor>(), "store_actor");
   check(sys.message_types<broker_api_actor>(), "broker_api_actor");
   check(sys.message_types<market_data_link_actor>(), "market_data_link_actor");
