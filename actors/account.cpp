@@ -77,6 +77,7 @@ struct account_state {
   margin_ledger ledger;
   market_data_link_actor order_link;
   bool link_ready = false;
+  steady_time link_ready_since{}; ///< updates of orders heard of before may have been missed
   bool poll_armed = false;
   size_t poll_cursor = 0;
   bool accepting = true;
@@ -422,7 +423,8 @@ void poll_once(account_pointer self) {
       if (c.phase != child_phase::open)
         continue;
       any_open = true;
-      if (!st.link_ready || now - c.last_heard >= st.cfg.link_quiet_before_poll)
+      if (!st.link_ready || c.last_heard < st.link_ready_since
+          || now - c.last_heard >= st.cfg.link_quiet_before_poll)
         open.emplace_back(id, i);
     }
   if (any_open)
@@ -651,9 +653,12 @@ account_actor::behavior_type account(account_pointer self, account_config cfg) {
     },
     [=](const order_update& u) { on_order_update(self, u); },
     [=](const link_status& s) {
-      self->state.link_ready = s.condition == link_condition::ready;
-      if (self->state.link_ready)
-        arm_poll(self);
+      auto& st = self->state;
+      bool ready = s.condition == link_condition::ready;
+      if (ready && !st.link_ready)
+        st.link_ready_since = self->clock().now();
+      st.link_ready = ready;
+      arm_poll(self);
     },
     [=](pump_atom) {
       self->state.pump_armed = false;

@@ -156,6 +156,25 @@ CAF_TEST(open orders are polled fairly at one call a second until terminal) {
     CAF_CHECK_EQUAL(p.net_quantity, p.inst.symbol == "RELIANCE" ? 10 : -5);
 }
 
+CAF_TEST(with the order link ready only silent orders or those from before it was ready are polled) {
+  start(config());
+  place(intent("I1", "RELIANCE", exchange::nse, 1)); // before the link is ready: may miss news
+  after(milliseconds{100});
+  inject((link_status), from(self).to(account)
+                          .with(link_status{7, link_condition::ready, "sandbox", {}}));
+  sched.run();
+  place(intent("I2", "SBIN", exchange::nse, 1)); // heard of while the link is ready
+  after(milliseconds{1000});
+  after(milliseconds{1000});
+  after(milliseconds{1000});
+  CAF_CHECK_EQUAL(b().status_calls, 3); // all three for I1 (B1), none for I2 yet
+  b().statuses["B1"] = order_update{{}, "B1", order_status::complete, 1, 10, {}, {}};
+  after(milliseconds{1000}); // B1 done; B2 is silent for 4 s: not yet
+  CAF_CHECK_EQUAL(b().status_calls, 4);
+  after(milliseconds{1000}); // B2 silent for 5 s: polled
+  CAF_CHECK_EQUAL(b().status_calls, 5);
+}
+
 CAF_TEST(an order update that beats the placement reply is applied once the id is known) {
   auto cfg = config();
   start(cfg);
