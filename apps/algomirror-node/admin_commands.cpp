@@ -32,6 +32,7 @@ admin_commands add_admin_commands(CLI::App& app, admin_options& opts) {
   admin_commands c;
   auto* user = app.add_subcommand("user", "Manage users (the first user is the admin)");
   user->fallthrough();
+  user->require_subcommand(1);
   c.user_add = user->add_subcommand("add", "Add a user; the password is read from the terminal "
                                            "or ALGOMIRROR_PASSWORD");
   c.user_add->fallthrough();

@@ -15,6 +15,7 @@
 #include "actors/node.hpp"
 #include "admin_commands.hpp"
 #include "config/secrets.hpp"
+#include "domain/calendar.hpp"
 #include "domain/endpoint.hpp"
 #include "gateways/openalgo/broker_gateway.hpp"
 #include "gateways/openalgo/io_runtime.hpp"
@@ -217,6 +218,9 @@ int run_node(const node_options& opts) {
     ncfg.accounts = accounts;
     ncfg.gateways = make_gateways(sys, io, key, opts);
     apply_timings(opts, ncfg);
+    // Stall detection only while the market is open (the market clock of the strategy runs
+    // will move it with the sessions; until then, the state at start).
+    ncfg.feed_defaults.market_open = market_calendar{calendar}.is_open("NFO", time->now());
     auto node = spawn_node(sys, std::move(ncfg));
     spdlog::info("{} started (pid {}, clock {}{}, {} scheduler threads)",
                  version_text("algomirror-node"), ::getpid(), format_ist(time->now()),
