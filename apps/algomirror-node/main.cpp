@@ -85,7 +85,18 @@ void apply_timings(const node_options& opts, node_config& cfg) {
 /// key lives on only in that gateway.
 gateway_factory make_gateways(caf::actor_system& sys, openalgo::io_runtime& io,
                               std::shared_ptr<const master_key> key, const node_options& opts) {
-  auto decrypt = [key](const account_record& rec) -> std::optional<std::string> {
+  /// Where an account's OpenAlgo is (`field` of its record) and its key, or nothing (logged).
+  struct reach {
+    endpoint_url url;
+    std::string api_key;
+  };
+  auto reach_of = [key](const account_record& rec, const std::string& url_text,
+                        const char* scheme, const char* field) -> std::optional<reach> {
+    auto url = parse_endpoint_url(url_text, scheme, field);
+    if (!url) {
+      spdlog::error("account {}: {}", rec.name, url.error());
+      return std::nullopt;
+    }
     if (!key) {
       spdlog::error("account {}: no master key to decrypt its API key", rec.name);
       return std::nullopt;
@@ -95,42 +106,34 @@ gateway_factory make_gateways(caf::actor_system& sys, openalgo::io_runtime& io,
       spdlog::error("account {}: {}", rec.name, plain.error());
       return std::nullopt;
     }
-    return *plain;
+    return reach{std::move(*url), std::move(*plain)};
   };
   gateway_factory f;
   auto timeout = std::chrono::milliseconds{opts.request_timeout_ms};
-  f.broker_api = [&sys, &io, decrypt, timeout](const account_record& rec) -> broker_api_actor {
-    auto url = parse_endpoint_url(rec.host_url, "http", "host_url");
-    auto api_key = decrypt(rec);
-    if (!url || !api_key) {
-      if (!url)
-        spdlog::error("account {}: {}", rec.name, url.error());
+  f.broker_api = [&sys, &io, reach_of, timeout](const account_record& rec) -> broker_api_actor {
+    auto at = reach_of(rec, rec.host_url, "http", "host_url");
+    if (!at)
       return {};
-    }
     openalgo::broker_gateway_config cfg;
     cfg.account_id = rec.id;
     cfg.account_name = rec.name;
-    cfg.rest.host = url->host;
-    cfg.rest.port = url->port;
+    cfg.rest.host = at->url.host;
+    cfg.rest.port = at->url.port;
     cfg.rest.timeout = timeout;
-    cfg.api_key = std::move(*api_key);
+    cfg.api_key = std::move(at->api_key);
     return openalgo::spawn_broker_gateway(sys, io.context(), std::move(cfg));
   };
-  f.link = [&sys, &io, decrypt](const account_record& rec,
-                                link_owner owner) -> market_data_link_actor {
-    auto url = parse_endpoint_url(rec.websocket_url, "ws", "websocket_url");
-    auto api_key = decrypt(rec);
-    if (!url || !api_key) {
-      if (!url)
-        spdlog::error("account {}: {}", rec.name, url.error());
+  f.link = [&sys, &io, reach_of](const account_record& rec,
+                                 link_owner owner) -> market_data_link_actor {
+    auto at = reach_of(rec, rec.websocket_url, "ws", "websocket_url");
+    if (!at)
       return {};
-    }
     openalgo::market_data_gateway_config cfg;
     cfg.account_id = rec.id;
     cfg.account_name = rec.name;
-    cfg.ws.host = url->host;
-    cfg.ws.port = url->port;
-    cfg.ws.api_key = std::move(*api_key);
+    cfg.ws.host = at->url.host;
+    cfg.ws.port = at->url.port;
+    cfg.ws.api_key = std::move(at->api_key);
     cfg.ws.backoff_initial = std::chrono::milliseconds{200};
     cfg.ws.backoff_max = std::chrono::milliseconds{10'000};
     return openalgo::spawn_market_data_gateway(

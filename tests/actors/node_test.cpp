@@ -13,16 +13,21 @@ using std::chrono::seconds;
 
 namespace {
 
+/// A persistence actor on a fresh in-memory database with the newest schema.
+store_actor migrated_store(caf::actor_system& sys) {
+  auto db = open_database("sqlite::memory:");
+  CAF_REQUIRE(db.ok());
+  CAF_REQUIRE(migrate(**db).ok());
+  return spawn_store(sys, std::shared_ptr<database>{std::move(*db)}, store_config{}, false);
+}
+
 struct node_fixture : testing::fixture {
   manual_clock time{*parse_iso8601("2026-11-25T09:15:00+05:30")};
   store_actor store;
   node_actor node;
 
   node_fixture() {
-    auto db = open_database("sqlite::memory:");
-    CAF_REQUIRE(db.ok());
-    CAF_REQUIRE(migrate(**db).ok());
-    store = spawn_store(sys, std::shared_ptr<database>{std::move(*db)}, store_config{}, false);
+    store = migrated_store(sys);
     node_config cfg;
     cfg.store = store;
     cfg.time = &time;
@@ -44,10 +49,7 @@ struct supervised_fixture : testing::fixture {
   std::vector<market_data_link_actor> links;
 
   supervised_fixture() {
-    auto db = open_database("sqlite::memory:");
-    CAF_REQUIRE(db.ok());
-    CAF_REQUIRE(migrate(**db).ok());
-    store = spawn_store(sys, std::shared_ptr<database>{std::move(*db)}, store_config{}, false);
+    store = migrated_store(sys);
     node_config cfg;
     cfg.store = store;
     cfg.time = &time;
