@@ -1,5 +1,7 @@
 #include "domain/strikes.hpp"
 
+#include <cstdio>
+
 #include <cfenv>
 #include <cmath>
 #include <string>
@@ -25,15 +27,28 @@ double offset_strike(double atm, double step, strike_selection selection, option
   return up ? atm + k * step : atm - k * step;
 }
 
+namespace {
+
+/// A price as a person writes it: 24030, 292.5.
+std::string shortest(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%g", x);
+  return buf;
+}
+
+} // namespace
+
 result<double> check_fixed_strike(double strike, double step) {
   if (!(strike > 0))
-    return result<double>::failure("strike_price must be positive, got "
-                                   + std::to_string(strike));
+    return result<double>::failure("strike_price must be positive, got " + shortest(strike));
   double steps = strike / step;
-  if (std::fabs(steps - std::round(steps)) > 1e-9)
-    return result<double>::failure("strike_price " + std::to_string(strike)
-                                   + " is not a multiple of the strike step "
-                                   + std::to_string(step));
+  if (std::fabs(steps - std::round(steps)) > 1e-9) {
+    double below = std::floor(steps) * step;
+    return result<double>::failure("strike_price " + shortest(strike)
+                                   + " is not a multiple of the strike step " + shortest(step)
+                                   + " (nearest: " + shortest(below) + " or "
+                                   + shortest(below + step) + ")");
+  }
   return strike;
 }
 
