@@ -2,8 +2,10 @@
 
 #include <cctype>
 #include <chrono>
+#include <cstdio>
 
 #include "messages/names.hpp"
+#include "persistence/loaders.hpp"
 
 namespace algomirror {
 
@@ -218,6 +220,119 @@ result<std::string> set_primary(database& db, const user_row& user, const std::s
     log_activity(db, user.id, "account_updated",
                  "{\"account\":" + quoted(name) + ",\"primary\":true}");
     return "account '" + name + "' is the primary now";
+  });
+}
+
+namespace {
+
+sql_value clock_or_null(time_of_day t) {
+  if (t.seconds < 0)
+    return {};
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "%02d:%02d:%02d", t.seconds / 3600, t.seconds / 60 % 60,
+                t.seconds % 60);
+  return std::string{buf};
+}
+
+sql_value kind_or_null(const threshold& t) {
+  return t.kind == threshold_kind::off ? sql_value{} : sql_value{to_string(t.kind)};
+}
+
+void insert_legs(database& db, int64_t strategy_id, const std::vector<leg_definition>& legs) {
+  for (auto& l : legs)
+    db.execute("INSERT INTO strategy_legs (strategy_id, leg_number, instrument, product_type, "
+               "expiry, action, option_type, strike_selection, strike_offset, strike_price, "
+               "premium_value, order_type, limit_price, trigger_price, lots, stop_loss_type, "
+               "stop_loss_value, take_profit_type, take_profit_value) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               {strategy_id, int64_t{l.leg_number}, l.underlying, to_string(l.product_kind),
+                to_string(l.expiry), to_string(l.action),
+                l.option == option_type::none ? sql_value{} : sql_value{to_string(l.option)},
+                to_string(l.strike), int64_t{l.strike_offset}, l.strike_price, l.premium_target,
+                to_string(l.order_kind), l.limit_price, l.trigger_price, int64_t{l.lots},
+                kind_or_null(l.stop_loss), l.stop_loss.value, kind_or_null(l.take_profit),
+                l.take_profit.value});
+}
+
+} // namespace
+
+result<std::pair<int64_t, bool>> save_strategy(database& db, const user_row& user,
+                                               const strategy_definition& s) {
+  using r = result<std::pair<int64_t, bool>>;
+  return in_transaction(db, [&]() -> r {
+    std::string accounts = "[";
+    for (auto id : s.account_ids)
+      accounts += (accounts.size() > 1 ? ",\"" : "\"") + std::to_string(id) + "\"";
+    accounts += "]";
+    std::vector<sql_value> values = {
+      s.description.empty() ? sql_value{} : sql_value{s.description},
+      to_string(s.condition), s.risk_profile, clock_or_null(s.entry_time),
+      clock_or_null(s.exit_time), clock_or_null(s.square_off_time), s.max_loss, s.max_profit,
+      s.trailing_stop.kind == threshold_kind::off ? std::string{"percentage"}
+                                                  : to_string(s.trailing_stop.kind),
+      s.trailing_stop.value, s.supertrend.enabled, to_string(s.supertrend.kind),
+      int64_t{s.supertrend.period}, s.supertrend.multiplier, s.supertrend.timeframe,
+      to_string(s.scope), to_string(s.order_product), s.exit_price_protection_pct, accounts};
+    auto existing = db.query("SELECT id FROM strategies WHERE user_id = ? AND name = ?",
+                             {user.id, s.name});
+    int64_t id = 0;
+    bool created = existing.empty();
+    if (created) {
+      values.insert(values.begin(), {user.id, s.name});
+      id = db.insert("INSERT INTO strategies (user_id, name, description, market_condition, "
+                     "risk_profile, entry_time, exit_time, square_off_time, max_loss, "
+                     "max_profit, trailing_sl_type, trailing_sl, supertrend_exit_enabled, "
+                     "supertrend_exit_type, supertrend_period, supertrend_multiplier, "
+                     "supertrend_timeframe, risk_scope, product_order_type, "
+                     "exit_price_protection, selected_accounts) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     values);
+    } else {
+      id = std::stoll(existing[0][0].value_or("0"));
+      values.push_back(id);
+      db.execute("UPDATE strategies SET description = ?, market_condition = ?, risk_profile = ?, "
+                 "entry_time = ?, exit_time = ?, square_off_time = ?, max_loss = ?, "
+                 "max_profit = ?, trailing_sl_type = ?, trailing_sl = ?, "
+                 "supertrend_exit_enabled = ?, supertrend_exit_type = ?, supertrend_period = ?, "
+                 "supertrend_multiplier = ?, supertrend_timeframe = ?, risk_scope = ?, "
+                 "product_order_type = ?, exit_price_protection = ?, selected_accounts = ?, "
+                 "is_active = TRUE, updated_at = CURRENT_TIMESTAMP WHERE id = ?",
+                 values);
+      db.execute("DELETE FROM strategy_legs WHERE strategy_id = ?", {id});
+    }
+    insert_legs(db, id, s.legs);
+    log_activity(db, user.id, created ? "strategy_created" : "strategy_updated",
+                 "{\"strategy\":" + quoted(s.name) + ",\"legs\":" + std::to_string(s.legs.size())
+                   + "}");
+    return std::pair{id, created};
+  });
+}
+
+std::vector<strategy_definition> user_strategies(database& db, const user_row& user,
+                                                 const std::string& name) {
+  load_problems problems;
+  std::vector<strategy_definition> out;
+  for (auto& s : load_strategies(db, problems))
+    if (s.user_id == user.id && (name.empty() || s.name == name))
+      out.push_back(std::move(s));
+  return out;
+}
+
+result<std::string> delete_strategy(database& db, const user_row& user, const std::string& name) {
+  using r = result<std::string>;
+  auto found = user_strategies(db, user, name);
+  if (found.empty())
+    return r::failure("strategy '" + name + "' not found for user " + user.username);
+  auto id = found.front().id;
+  return in_transaction(db, [&]() -> r {
+    auto live = db.query("SELECT COUNT(*) FROM strategy_runs WHERE strategy_id = ? AND status <> ?",
+                         {id, std::string{"finished"}});
+    if (!live.empty() && live[0][0].value_or("0") != "0")
+      return r::failure("strategy '" + name
+                        + "' has a run that is not finished; exit it before deleting");
+    db.execute("DELETE FROM strategies WHERE id = ?", {id});
+    log_activity(db, user.id, "strategy_deleted", "{\"strategy\":" + quoted(name) + "}");
+    return "strategy '" + name + "' deleted";
   });
 }
 

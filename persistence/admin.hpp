@@ -11,6 +11,7 @@
 
 #include "domain/result.hpp"
 #include "messages/storage.hpp"
+#include "messages/strategy.hpp"
 #include "persistence/database.hpp"
 
 namespace algomirror {
@@ -54,6 +55,18 @@ result<std::string> remove_account(database& db, const user_row& user, const std
 
 /// Makes `name` the user's only primary account.
 result<std::string> set_primary(database& db, const user_row& user, const std::string& name);
+
+/// Saves a strategy with its legs for `user` (`s.account_ids` already resolved): a new name is
+/// created, an existing one is replaced (legs too). Answers the id and whether it was created.
+result<std::pair<int64_t, bool>> save_strategy(database& db, const user_row& user,
+                                               const strategy_definition& s);
+
+/// The user's active strategies with their legs (by name when `name` is not empty).
+std::vector<strategy_definition> user_strategies(database& db, const user_row& user,
+                                                 const std::string& name = {});
+
+/// Deletes the strategy (and its legs); refused while one of its runs is unfinished.
+result<std::string> delete_strategy(database& db, const user_row& user, const std::string& name);
 
 /// How many accounts (of anyone) have an encrypted API key.
 int64_t count_encrypted_accounts(database& db);

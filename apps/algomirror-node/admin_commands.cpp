@@ -2,13 +2,18 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <iostream>
 #include <termios.h>
 #include <unistd.h>
 
 #include "config/options.hpp"
 #include "config/secrets.hpp"
+#include "config/strategy_file.hpp"
 #include "domain/endpoint.hpp"
 #include "domain/passwords.hpp"
 #include "gateways/openalgo/replies.hpp"
@@ -22,7 +27,7 @@ namespace algomirror {
 
 bool admin_commands::any() const {
   for (auto* c : {user_add, account_add, account_list, account_remove, account_set_primary,
-                  account_test})
+                  account_test, strategy_import, strategy_export, strategy_list, strategy_delete})
     if (c != nullptr && c->parsed())
       return true;
   return false;
@@ -71,6 +76,24 @@ admin_commands add_admin_commands(CLI::App& app, admin_options& opts) {
   }
   for (auto* sub : {c.account_remove, c.account_set_primary, c.account_test})
     sub->add_option("name", opts.name, "Account name")->required();
+
+  auto* strategy = app.add_subcommand("strategy", "Manage strategies as JSON files (examples: "
+                                                  "etc/strategies/)");
+  strategy->fallthrough();
+  strategy->require_subcommand(1);
+  c.strategy_import = strategy->add_subcommand(
+    "import", "Create or replace strategies from a JSON file; every bad field is named");
+  c.strategy_import->add_option("file", opts.file, "JSON file")->required();
+  c.strategy_export = strategy->add_subcommand("export", "Write strategies as JSON");
+  c.strategy_export->add_option("name", opts.name, "One strategy (default: all)");
+  c.strategy_export->add_option("--out", opts.out, "File to write (default: standard output)");
+  c.strategy_list = strategy->add_subcommand("list", "List the strategies");
+  c.strategy_delete = strategy->add_subcommand("delete", "Delete a strategy");
+  c.strategy_delete->add_option("name", opts.name, "Strategy name")->required();
+  for (auto* sub : {c.strategy_import, c.strategy_export, c.strategy_list, c.strategy_delete}) {
+    sub->fallthrough();
+    sub->add_option("--user", opts.user, "Owner (default: the admin)");
+  }
   return c;
 }
 
@@ -233,6 +256,106 @@ int account_test(database& db, const user_row& user, const admin_options& opts,
   return 0;
 }
 
+int strategy_import(database& db, const user_row& user, const admin_options& opts,
+                    std::ostream& out, std::ostream& err) {
+  std::ifstream in{opts.file};
+  if (!in) {
+    err << "algomirror-node: error: strategy import: cannot read '" << opts.file << "'\n";
+    return 2;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  auto read = read_strategy_file(text.str(), default_instruments());
+  if (!read) {
+    err << "algomirror-node: error: " << opts.file << ": " << read.error() << "\n";
+    return 2;
+  }
+  std::map<std::string, int64_t> ids;
+  std::string known;
+  for (auto& a : list_accounts(db, user)) {
+    ids[a.name] = a.id;
+    known += (known.empty() ? "" : ", ") + a.name;
+  }
+  for (auto& doc : *read) {
+    doc.definition.account_ids.clear();
+    for (auto& name : doc.account_names) {
+      auto i = ids.find(name);
+      if (i == ids.end()) {
+        err << "algomirror-node: error: " << opts.file << ": strategy '" << doc.definition.name
+            << "': accounts: '" << name << "' is not an account of user " << user.username
+            << " (accounts: " << (known.empty() ? "none" : known) << ")\n";
+        return 2;
+      }
+      doc.definition.account_ids.push_back(i->second);
+    }
+  }
+  for (auto& doc : *read) {
+    auto saved = save_strategy(db, user, doc.definition);
+    if (!saved) {
+      err << "algomirror-node: error: " << saved.error() << "\n";
+      return 1;
+    }
+    out << "strategy '" << doc.definition.name << "' " << (saved->second ? "created" : "replaced")
+        << " (" << doc.definition.legs.size() << (doc.definition.legs.size() == 1 ? " leg" : " legs")
+        << (doc.account_names.empty() ? ", every active account" : "") << ")\n";
+  }
+  return 0;
+}
+
+int strategy_export(database& db, const user_row& user, const admin_options& opts,
+                    std::ostream& out, std::ostream& err) {
+  auto strategies = user_strategies(db, user, opts.name);
+  if (!opts.name.empty() && strategies.empty()) {
+    err << "algomirror-node: error: strategy '" << opts.name << "' not found for user "
+        << user.username << "\n";
+    return 2;
+  }
+  std::map<int64_t, std::string> names;
+  for (auto& a : list_accounts(db, user))
+    names[a.id] = a.name;
+  auto text = write_strategy_file(strategies, names);
+  if (opts.out.empty()) {
+    out << text;
+    return 0;
+  }
+  std::ofstream file{opts.out};
+  file << text;
+  if (!file) {
+    err << "algomirror-node: error: --out: cannot write '" << opts.out << "'\n";
+    return 1;
+  }
+  out << strategies.size() << " strateg" << (strategies.size() == 1 ? "y" : "ies")
+      << " written to " << opts.out << "\n";
+  return 0;
+}
+
+std::string shortest(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%g", x);
+  return buf;
+}
+
+int strategy_list(database& db, const user_row& user, std::ostream& out) {
+  auto strategies = user_strategies(db, user);
+  if (strategies.empty()) {
+    out << "no strategies for user " << user.username << "\n";
+    return 0;
+  }
+  out << "name\tlegs\tscope\tmax_loss\tmax_profit\ttrailing\tsupertrend\tentry\texit\tsquare_off\n";
+  auto time = [](time_of_day t) { return t.seconds < 0 ? std::string{"-"} : format_time_of_day(t); };
+  for (auto& s : strategies) {
+    out << s.name << "\t" << s.legs.size() << "\t" << to_string(s.scope) << "\t" << s.max_loss
+        << "\t" << s.max_profit << "\t"
+        << (s.trailing_stop.kind == threshold_kind::off
+              ? std::string{"-"}
+              : to_string(s.trailing_stop.kind) + " " + shortest(s.trailing_stop.value))
+        << "\t" << (s.supertrend.enabled ? to_string(s.supertrend.kind) : std::string{"-"})
+        << "\t" << time(s.entry_time) << "\t" << time(s.exit_time) << "\t"
+        << time(s.square_off_time) << "\n";
+  }
+  return 0;
+}
+
 } // namespace
 
 int run_admin_command(const admin_commands& which, const admin_options& opts,
@@ -260,6 +383,21 @@ int run_admin_command(const admin_commands& which, const admin_options& opts,
     return account_list(**db, *user, out);
   if (which.account_test->parsed())
     return account_test(**db, *user, opts, node, out, err);
+  if (which.strategy_import->parsed())
+    return strategy_import(**db, *user, opts, out, err);
+  if (which.strategy_export->parsed())
+    return strategy_export(**db, *user, opts, out, err);
+  if (which.strategy_list->parsed())
+    return strategy_list(**db, *user, out);
+  if (which.strategy_delete->parsed()) {
+    auto deleted = delete_strategy(**db, *user, opts.name);
+    if (!deleted) {
+      err << "algomirror-node: error: " << deleted.error() << "\n";
+      return 2;
+    }
+    out << *deleted << "\n";
+    return 0;
+  }
   auto done = which.account_remove->parsed() ? remove_account(**db, *user, opts.name)
                                              : set_primary(**db, *user, opts.name);
   if (!done) {

@@ -25,6 +25,8 @@ struct admin_options {
   std::string api_key; ///< "-" = read a line from standard input; empty = ALGOMIRROR_API_KEY
   bool primary = false;
   int priority = 0;
+  std::string file; ///< strategy import FILE
+  std::string out;  ///< strategy export --out FILE ("" = standard output)
 };
 
 /// The subcommands that were registered, to tell which one was parsed.
@@ -35,6 +37,10 @@ struct admin_commands {
   CLI::App* account_remove = nullptr;
   CLI::App* account_set_primary = nullptr;
   CLI::App* account_test = nullptr;
+  CLI::App* strategy_import = nullptr;
+  CLI::App* strategy_export = nullptr;
+  CLI::App* strategy_list = nullptr;
+  CLI::App* strategy_delete = nullptr;
 
   /// Was any of them given?
   bool any() const;

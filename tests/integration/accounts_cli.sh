@@ -6,6 +6,7 @@
 set -u
 node=$(realpath "${1:?usage: accounts_cli.sh ALGOMIRROR_NODE OPENALGO_SIM}")
 sim=$(realpath "${2:?usage: accounts_cli.sh ALGOMIRROR_NODE OPENALGO_SIM}")
+examples=$(realpath "$(dirname "$(realpath "$0")")/../../etc/strategies")
 work=$(mktemp -d)
 sim_pid=""
 cleanup() {
@@ -102,6 +103,30 @@ run 0 account set-primary gamma
 run 0 account list
 if grep -q $'^gamma\tsim.*\tyes\t1\t' "out-$n.txt" && [ "$(grep -c $'\tyes\t[0-9]*\tyes\t' "out-$n.txt")" -eq 1 ]; then pass; else fail "gamma primary"; cat "out-$n.txt"; fi
 run 0 account remove gamma && said "'alpha' is the primary now"
+
+# Strategies as data: the examples import, a bad file names every bad field and changes
+# nothing, accounts are given by name, export → import → export is stable, delete.
+for f in "$examples"/*.json; do run 0 strategy import "$f" && said "created"; done
+run 0 strategy list
+if [ "$(wc -l <"out-$n.txt")" -eq 4 ] && grep -q "^NIFTY short straddle with hedges	4	account	6000	9000	percentage 20	" "out-$n.txt"; then pass; else fail "strategy list"; cat "out-$n.txt"; fi
+cat > bad-strategy.json <<'JSON'
+{"name": "bad", "max_los": 1, "accounts": ["alpha"],
+ "legs": [{"underlying": "BANKNIFTY", "expiry": "current_week", "action": "SELL", "option_type": "CE",
+           "strike": "strike_price", "strike_price": 48030}]}
+JSON
+run 2 strategy import bad-strategy.json && said "max_los: is not a known field" && said "legs[0].expiry" && said "legs[0].strike_price: strike_price 48030 is not a multiple"
+run 0 strategy list
+if grep -q "^bad" "out-$n.txt"; then fail "a bad strategy was saved"; else pass; fi
+sed 's/"risk_scope": "run",/"risk_scope": "run", "accounts": ["alpha", "beta"],/' "$examples/bull_call_spread.json" > spread.json
+run 0 strategy import spread.json && said "replaced"
+run 0 strategy export --out exported.json
+run 0 strategy import exported.json
+run 0 strategy export --out exported-again.json
+if cmp -s exported.json exported-again.json && grep -q '"alpha"' exported.json; then pass; else fail "export → import → export differs"; diff exported.json exported-again.json; fi
+sed 's/"alpha"/"nosuch"/' spread.json > unknown-account.json
+run 2 strategy import unknown-account.json && said "'nosuch' is not an account"
+run 0 strategy delete "NIFTY futures with Supertrend exit" && said "deleted"
+run 2 strategy delete "NIFTY futures with Supertrend exit" && said "not found"
 
 # The node starts every account (the primary carries the feed) and stops cleanly.
 "$node" --db "$db" >node-nokey.txt 2>&1

@@ -17,6 +17,7 @@
 #include "domain/clock.hpp"
 #include "persistence/database.hpp"
 #include "persistence/loaders.hpp"
+#include "persistence/admin.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/writes.hpp"
 
@@ -579,6 +580,67 @@ CAF_TEST(the calendar loads its templates and holidays and special sessions) {
   CAF_CHECK_EQUAL(cal.special_sessions[0].name, "Muhurat");
   CAF_CHECK_EQUAL(cal.special_sessions[0].close.seconds, 19 * 3600 + 15 * 60);
   CAF_CHECK(problems.empty());
+}
+
+CAF_TEST(users accounts and strategies are entered with one primary and read back whole) {
+  auto user = add_user(*db, "trader", "t@example.in", "hash");
+  CAF_REQUIRE(user.ok());
+  CAF_CHECK(user->is_admin);
+  auto second = add_user(*db, "second", "s@example.in", "hash");
+  CAF_REQUIRE(second.ok());
+  CAF_CHECK(!second->is_admin);
+  CAF_CHECK(!add_user(*db, "trader", "x@example.in", "hash").ok());
+  auto alpha = add_account(*db, *user, {"alpha", "sim", "http://h:1", "ws://h:2", "v1:x", false, 0});
+  auto beta = add_account(*db, *user, {"beta", "sim", "http://h:3", "ws://h:4", "v1:y", true, 1});
+  CAF_REQUIRE(alpha.ok() && beta.ok());
+  CAF_CHECK(alpha->is_primary); // the first account
+  auto listed = list_accounts(*db, *user);
+  CAF_REQUIRE_EQUAL(listed.size(), 2u);
+  CAF_CHECK_EQUAL(listed[0].name, "beta"); // --primary took the flag
+  CAF_CHECK(!listed[1].is_primary);
+  CAF_CHECK(remove_account(*db, *user, "beta").ok());
+  listed = list_accounts(*db, *user);
+  CAF_REQUIRE_EQUAL(listed.size(), 1u);
+  CAF_CHECK(listed[0].is_primary); // promoted
+  strategy_definition s;
+  s.name = "straddle";
+  s.description = "test";
+  s.entry_time = time_of_day{9 * 3600 + 20 * 60};
+  s.square_off_time = time_of_day{15 * 3600 + 15 * 60};
+  s.max_loss = 6000;
+  s.trailing_stop = {threshold_kind::percentage, 20};
+  s.supertrend = {true, supertrend_exit_kind::breakdown, 10, 2.5, "15m"};
+  s.scope = risk_scope::run;
+  s.account_ids = {listed[0].id};
+  leg_definition leg;
+  leg.leg_number = 1;
+  leg.underlying = "NIFTY";
+  leg.action = side::sell;
+  leg.option = option_type::pe;
+  leg.strike = strike_selection::otm;
+  leg.strike_offset = 2;
+  leg.stop_loss = {threshold_kind::points, 12.5};
+  s.legs = {leg};
+  auto saved = save_strategy(*db, *user, s);
+  CAF_REQUIRE(saved.ok());
+  CAF_CHECK(saved->second);
+  s.legs.push_back(leg);
+  s.legs.back().leg_number = 2;
+  s.legs.back().option = option_type::ce;
+  auto replaced = save_strategy(*db, *user, s);
+  CAF_REQUIRE(replaced.ok());
+  CAF_CHECK(!replaced->second);
+  CAF_CHECK_EQUAL(replaced->first, saved->first);
+  auto back = user_strategies(*db, *user);
+  CAF_REQUIRE_EQUAL(back.size(), 1u);
+  s.id = back[0].id;
+  s.user_id = user->id;
+  for (size_t i = 0; i < s.legs.size(); ++i)
+    s.legs[i].id = back[0].legs.at(i).id;
+  CAF_CHECK(back[0] == s);
+  CAF_CHECK(user_strategies(*db, *second).empty());
+  CAF_CHECK(delete_strategy(*db, *user, "straddle").ok());
+  CAF_CHECK(user_strategies(*db, *user).empty());
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
