@@ -30,6 +30,7 @@ struct node_state {
   std::map<int64_t, account_actor> accounts;
   std::map<int64_t, broker_api_actor> gateways;
   price_feed_actor feed;
+  market_clock_actor clock;
   std::map<caf::actor_addr, child_info> children;
   std::set<caf::actor_addr> linked; ///< every actor linked to the node (children, gateways)
   std::map<std::string, std::deque<caf::actor_clock::time_point>> restarts_by_child;
@@ -95,6 +96,8 @@ void spawn_feed_child(node_pointer self) {
     cfg.sources.push_back({rec, st.gateways.count(rec.id) != 0 ? st.gateways[rec.id]
                                                                : broker_api_actor{}});
   st.feed = spawn_price_feed(self->system(), std::move(cfg));
+  if (st.clock)
+    self->send(st.clock, caf::subscribe_atom_v, clock_listener_actor{st.feed});
   self->monitor(st.feed);
   self->link_to(st.feed);
   st.linked.insert(st.feed.address());
@@ -150,6 +153,8 @@ void finish_shutdown(node_pointer self) {
     self->send_exit(st.feed, caf::exit_reason::user_shutdown);
   for (auto& [id, g] : st.gateways)
     self->send_exit(g, caf::exit_reason::user_shutdown);
+  if (st.clock)
+    self->send_exit(st.clock, caf::exit_reason::user_shutdown);
   record_activity(self, "node_stopped");
   self->request(st.cfg.store, st.cfg.shutdown_timeout, caf::flush_atom_v)
     .then(
@@ -188,6 +193,13 @@ node_actor::behavior_type node(node_pointer self, node_config cfg) {
     }
     on_child_down(self, msg);
   });
+  market_clock_config clock_cfg;
+  clock_cfg.calendar = st.cfg.calendar;
+  clock_cfg.time = st.cfg.time;
+  clock_cfg.resolution = st.cfg.clock_resolution;
+  st.clock = spawn_market_clock(self->system(), std::move(clock_cfg));
+  self->link_to(st.clock);
+  st.linked.insert(st.clock.address());
   for (auto& rec : st.cfg.accounts)
     spawn_account_child(self, rec);
   if (!st.cfg.accounts.empty() && st.cfg.gateways.link)

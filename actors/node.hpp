@@ -8,6 +8,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/account.hpp"
+#include "actors/market_clock.hpp"
 #include "actors/price_feed.hpp"
 #include "domain/clock.hpp"
 #include "messages/actors.hpp"
@@ -31,6 +32,8 @@ struct node_config {
   gateway_factory gateways;
   account_config account_defaults; ///< timings and limits for every account
   price_feed_config feed_defaults; ///< timings for the feed
+  calendar_data calendar;          ///< sessions and holidays for the market clock
+  std::chrono::milliseconds clock_resolution{250};
   int max_restarts = 5;            ///< per child in `restart_window`; then an alert, no restart
   std::chrono::seconds restart_window{60};
 };

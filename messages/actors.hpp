@@ -147,7 +147,10 @@ using strategy_run_actor = clock_listener_actor::extend<
 /// The market calendar's timers: session open/close, entry/exit/square-off times.
 using market_clock_actor = caf::typed_actor<
   caf::reacts_to<caf::subscribe_atom, clock_listener_actor>,
-  caf::reacts_to<caf::unsubscribe_atom, clock_listener_actor>>;
+  caf::reacts_to<caf::unsubscribe_atom, clock_listener_actor>,
+  caf::reacts_to<caf::put_atom, strategy_definition>,   // follow (or update) its times
+  caf::reacts_to<caf::delete_atom, int64_t>,            // forget a strategy's times
+  caf::reacts_to<caf::tick_atom>>;                      // internal: look at the clock
 
 /// The process: registry, supervision, start-up recovery, shutdown order.
 using node_actor = caf::typed_actor<

@@ -2,6 +2,7 @@
 // node actor on the chosen database, and stops gracefully on SIGINT/SIGTERM.
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <csignal>
 #include <iostream>
 #include <pthread.h>
@@ -221,9 +222,13 @@ int run_node(const node_options& opts) {
     ncfg.accounts = accounts;
     ncfg.gateways = make_gateways(sys, io, key, opts);
     apply_timings(opts, ncfg);
-    // Stall detection only while the market is open (the market clock of the strategy runs
-    // will move it with the sessions; until then, the state at start).
+    // Stall detection only while the market is open: the state at start, then the market
+    // clock's session events.
     ncfg.feed_defaults.market_open = market_calendar{calendar}.is_open("NFO", time->now());
+    ncfg.calendar = calendar;
+    // The market clock looks often enough to see a minute of market time at any speed.
+    ncfg.clock_resolution = std::chrono::milliseconds{
+      std::clamp(static_cast<int>(250 / std::max(1.0, time->speed())), 5, 250)};
     auto node = spawn_node(sys, std::move(ncfg));
     spdlog::info("{} started (pid {}, clock {}{}, {} scheduler threads)",
                  version_text("algomirror-node"), ::getpid(), format_ist(time->now()),
