@@ -129,18 +129,24 @@ using ws_session_actor = tick_subscriber_actor::extend<
   caf::replies_to<caf::get_atom>::with<std::vector<tick>>, // the latest tick per symbol
   caf::reacts_to<expire_atom, uint64_t>>;                  // internal: expiry timer (generation)
 
-/// One position (run, account, leg): entry, live P&L, leg SL/TP, the exit protocol.
-using execution_actor = tick_subscriber_actor::extend<
-  caf::reacts_to<exit_request>,
-  caf::reacts_to<order_update>,
-  caf::replies_to<caf::get_atom>::with<execution_state>>;
-
-/// One run of a strategy: resolution, sizing, BUY-first entry, strategy-level risk, exits.
-using strategy_run_actor = clock_listener_actor::extend<
+/// What an execution tells its run.
+using execution_listener_actor = caf::typed_actor<
   caf::reacts_to<execution_entered>,
+  caf::reacts_to<execution_failed>,
   caf::reacts_to<execution_pnl>,
   caf::reacts_to<execution_exited>,
-  caf::reacts_to<exit_stuck>,
+  caf::reacts_to<exit_stuck>>;
+
+/// One position (run, account, leg): entry, live P&L, leg SL/TP, the exit protocol.
+using execution_actor = tick_subscriber_actor::extend<
+  caf::reacts_to<place_atom>, // enter now (the run orders BUY legs before SELL legs)
+  caf::reacts_to<exit_request>,
+  caf::reacts_to<order_update>,
+  caf::replies_to<caf::get_atom>::with<execution_state>,
+  caf::reacts_to<retry_atom>>; // internal: the exit retry timer
+
+/// One run of a strategy: resolution, sizing, BUY-first entry, strategy-level risk, exits.
+using strategy_run_actor = clock_listener_actor::extend_with<execution_listener_actor>::extend<
   caf::reacts_to<exit_request>, // exit the whole run
   caf::replies_to<caf::get_atom>::with<run_status>>;
 
@@ -171,6 +177,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(algomirror_handles, caf::id_block::algomirror::end)
   CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::clock_listener_actor))
   CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::link_listener_actor))
   CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::status_listener_actor))
+  CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::execution_listener_actor))
   CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::account_actor))
   CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::price_feed_actor))
 CAF_END_TYPE_ID_BLOCK(algomirror_handles)

@@ -86,6 +86,19 @@ typename Inspector::result_type inspect(Inspector& f, execution_entered& x) {
   return f(x.execution_id, x.entry);
 }
 
+/// execution → strategy_run: the entry did not happen (refused, nothing filled).
+struct execution_failed {
+  int64_t execution_id = 0;
+  std::string error;
+
+  friend bool operator==(const execution_failed&, const execution_failed&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, execution_failed& x) {
+  return f(x.execution_id, x.error);
+}
+
 /// execution → strategy_run: the position is closed.
 struct execution_exited {
   int64_t execution_id = 0;

@@ -1,0 +1,422 @@
+#include "actors/execution.hpp"
+
+#include <map>
+
+#include <spdlog/spdlog.h>
+
+#include <caf/actor_system.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "domain/pnl.hpp"
+#include "domain/risk.hpp"
+
+namespace algomirror {
+
+namespace {
+
+struct child_report {
+  int64_t filled = 0;
+  double average_price = 0;
+  order_status status = order_status::open;
+};
+
+/// The orders of one phase (the entry, or one exit attempt): an intent and its children.
+struct order_phase {
+  std::string intent_id;
+  bool accepted = false; ///< the account answered with the children's ids
+  std::map<std::string, child_report> children;
+  int64_t requested = 0;
+
+  bool done() const {
+    if (!accepted)
+      return false;
+    for (auto& [id, c] : children)
+      if (c.status != order_status::complete && c.status != order_status::cancelled
+          && c.status != order_status::rejected)
+        return false;
+    return true;
+  }
+
+  int64_t filled() const {
+    int64_t n = 0;
+    for (auto& [id, c] : children)
+      n += c.filled;
+    return n;
+  }
+
+  double average_price() const {
+    double value = 0;
+    int64_t n = 0;
+    for (auto& [id, c] : children) {
+      value += c.average_price * static_cast<double>(c.filled);
+      n += c.filled;
+    }
+    return n == 0 ? 0 : value / static_cast<double>(n);
+  }
+};
+
+struct execution_data {
+  execution_config cfg;
+  order_phase entry;
+  order_phase exit;
+  bool exit_in_flight = false;
+  bool retry_armed = false;
+  int64_t remaining = 0;  ///< units still open
+  double exit_value = 0;  ///< Σ exit fill price × quantity (for the average exit price)
+  int64_t exited_qty = 0;
+  std::string last_error;
+  uint64_t write_seq = 0;
+  static inline const char* name = "execution";
+};
+
+using execution_pointer = execution_actor::stateful_pointer<execution_data>;
+
+execution_state& row(execution_pointer self) {
+  return self->state.cfg.state;
+}
+
+std::string label(execution_pointer self) {
+  auto& r = row(self);
+  return "execution " + std::to_string(r.execution_id) + " (" + r.inst.symbol + " "
+         + to_string(r.action) + ")";
+}
+
+/// Persists the row: status changes durably (acknowledged), P&L as a routine write.
+void persist(execution_pointer self, bool durable) {
+  auto& st = self->state;
+  if (!st.cfg.store || row(self).execution_id == 0)
+    return;
+  if (durable)
+    self->request(st.cfg.store, caf::infinite, durable_atom_v, row(self))
+      .then([](int64_t) {},
+            [self](const caf::error& err) {
+              spdlog::warn("{}: state not stored yet: {}", label(self), self->system().render(err));
+            });
+  else
+    self->request(st.cfg.store, caf::infinite, write_atom_v, row(self))
+      .then([](caf::ok_atom) {}, [](const caf::error&) {});
+}
+
+void tell_pnl(execution_pointer self) {
+  auto& r = row(self);
+  if (self->state.cfg.run)
+    self->send(self->state.cfg.run,
+               execution_pnl{r.execution_id, r.realized_pnl, r.unrealized_pnl, r.last_price > 0});
+}
+
+order_intent make_intent(execution_pointer self, const std::string& id, side action, int64_t qty,
+                         int32_t attempt) {
+  auto& r = row(self);
+  order_intent i;
+  i.intent_id = id;
+  i.account_id = r.account_id;
+  i.run_id = r.run_id;
+  i.execution_id = r.execution_id;
+  i.attempt = attempt;
+  i.inst = r.inst;
+  i.action = action;
+  i.order_product = r.order_product;
+  i.quantity = qty;
+  i.tag = "AM:" + std::to_string(r.run_id) + ":" + std::to_string(r.execution_id) + ":"
+          + std::to_string(attempt);
+  i.created_at = self->state.cfg.time->now();
+  return i;
+}
+
+void begin_exit(execution_pointer self);
+void progress(execution_pointer self, bool is_entry, const std::string& message);
+
+/// The exit failed for now (rejected, partial, unknown): retry after the delay, or give up
+/// after the attempt limit with `exit_stuck`.
+void exit_failed(execution_pointer self, const std::string& why) {
+  auto& st = self->state;
+  auto& r = row(self);
+  st.exit_in_flight = false;
+  st.last_error = why;
+  if (r.exit_attempts >= st.cfg.max_attempts) {
+    r.status = execution_status::exit_stuck;
+    r.error_message = why;
+    spdlog::error("{}: EXIT STUCK after {} attempts ({} units still open): {}", label(self),
+                  r.exit_attempts, st.remaining, why);
+    persist(self, true);
+    if (st.cfg.run)
+      self->send(st.cfg.run, exit_stuck{r.execution_id, r.exit_attempts, why});
+    return;
+  }
+  spdlog::warn("{}: exit attempt {} failed ({}); again in {} ms", label(self), r.exit_attempts,
+               why, st.cfg.retry_delay.count());
+  if (!st.retry_armed) {
+    st.retry_armed = true;
+    self->delayed_send(self, st.cfg.retry_delay, retry_atom_v);
+  }
+}
+
+void finish_exit(execution_pointer self, exit_reason reason) {
+  auto& st = self->state;
+  auto& r = row(self);
+  st.exit_in_flight = false;
+  r.status = execution_status::exited;
+  r.reason = reason;
+  r.exited_at = st.cfg.time->now();
+  if (st.exited_qty > 0)
+    r.exit_price = st.exit_value / static_cast<double>(st.exited_qty);
+  r.unrealized_pnl = 0;
+  persist(self, true);
+  if (st.cfg.feed)
+    self->send(st.cfg.feed, caf::unsubscribe_atom_v, r.inst, feed_mode::ltp,
+               tick_subscriber_actor{self});
+  fill f;
+  f.intent_id = st.exit.intent_id;
+  f.inst = r.inst;
+  f.action = r.action == side::buy ? side::sell : side::buy;
+  f.quantity = st.exited_qty;
+  f.average_price = r.exit_price;
+  f.broker_order_ids = r.exit_order_ids;
+  f.at = r.exited_at;
+  spdlog::info("{}: exited ({}), {} units at {:.2f}, realized {:.2f}", label(self),
+               to_string(reason), st.exited_qty, r.exit_price, r.realized_pnl);
+  if (st.cfg.run)
+    self->send(st.cfg.run, execution_exited{r.execution_id, std::move(f), reason});
+  tell_pnl(self);
+}
+
+/// §10 step 2–3: size the exit against the broker's position, then send it.
+void send_exit(execution_pointer self, const std::vector<broker_position>& book) {
+  auto& st = self->state;
+  auto& r = row(self);
+  int64_t broker_net = 0;
+  for (auto& p : book)
+    if (p.inst == r.inst && p.order_product == r.order_product)
+      broker_net += p.net_quantity;
+  int64_t ours_at_broker = r.action == side::buy ? broker_net : -broker_net;
+  int64_t qty = std::min(st.remaining, std::max<int64_t>(0, ours_at_broker));
+  if (qty <= 0) {
+    spdlog::warn("{}: the broker shows no open position to exit; closed without an order",
+                 label(self));
+    st.remaining = 0;
+    finish_exit(self, exit_reason::broker_reconciled);
+    return;
+  }
+  auto id = "x" + std::to_string(r.execution_id) + "-" + std::to_string(r.exit_attempts) + "-"
+            + std::to_string(r.run_id);
+  st.exit = order_phase{};
+  st.exit.intent_id = id;
+  st.exit.requested = qty;
+  auto intent = make_intent(self, id, r.action == side::buy ? side::sell : side::buy, qty,
+                            r.exit_attempts);
+  self->request(st.cfg.account, caf::infinite, place_atom_v, std::move(intent),
+                order_listener_actor{self})
+    .then(
+      [self](const order_accepted& a) {
+        auto& st = self->state;
+        st.exit.accepted = true;
+        for (auto& id : a.broker_order_ids) {
+          st.exit.children.emplace(id, child_report{});
+          row(self).exit_order_ids.push_back(id);
+        }
+        progress(self, false, {});
+      },
+      [self](const caf::error& err) { exit_failed(self, self->system().render(err)); });
+}
+
+/// §10 step 1: claim (durable, never blocked), then size and send.
+void begin_exit(execution_pointer self) {
+  auto& st = self->state;
+  auto& r = row(self);
+  if (st.exit_in_flight || r.status == execution_status::exited
+      || r.status == execution_status::exit_stuck)
+    return;
+  st.exit_in_flight = true;
+  ++r.exit_attempts;
+  r.status = execution_status::exit_pending;
+  r.exit_claimed_at = st.cfg.time->now();
+  auto go = [self] {
+    auto& st = self->state;
+    self->request(st.cfg.account, st.cfg.claim_timeout * 10, positions_atom_v)
+      .then([self](const std::vector<broker_position>& book) { send_exit(self, book); },
+            [self](const caf::error& err) {
+              // The positionbook is unavailable: size by the account's snapshot.
+              spdlog::warn("{}: positionbook unavailable ({}); using the account's snapshot",
+                           label(self), self->system().render(err));
+              self->request(self->state.cfg.account, caf::infinite, caf::get_atom_v,
+                            positions_atom_v)
+                .then([self](const std::vector<broker_position>& book) { send_exit(self, book); },
+                      [self](const caf::error& e) { exit_failed(self, self->system().render(e)); });
+            });
+  };
+  if (!st.cfg.store || r.execution_id == 0) {
+    go();
+    return;
+  }
+  exit_claim claim{"claim:" + std::to_string(r.execution_id) + ":"
+                     + std::to_string(r.exit_attempts),
+                   r.execution_id, r.reason, r.exit_attempts, r.exit_claimed_at, {}};
+  self->request(st.cfg.store, st.cfg.claim_timeout, durable_atom_v, std::move(claim))
+    .then([go](uint64_t) { go(); },
+          [self, go](const caf::error& err) {
+            // Storage down: the exit goes out anyway; the claim is written when it is back.
+            spdlog::warn("{}: claim not stored yet ({}); exiting anyway", label(self),
+                         self->system().render(err));
+            go();
+          });
+}
+
+/// A phase may be over (every child terminal, and the account has answered): act on it.
+void progress(execution_pointer self, bool is_entry, const std::string& message) {
+  auto& st = self->state;
+  auto& r = row(self);
+  auto& phase = is_entry ? st.entry : st.exit;
+  if (!phase.done() || (!is_entry && !st.exit_in_flight)
+      || (is_entry && r.status != execution_status::pending))
+    return;
+  order_update u;
+  u.message = message;
+  if (is_entry) {
+    auto filled = phase.filled();
+    if (filled == 0) {
+      r.status = execution_status::failed;
+      r.error_message = u.message.empty() ? "the entry order was not filled" : u.message;
+      persist(self, true);
+      if (st.cfg.run)
+        self->send(st.cfg.run, execution_failed{r.execution_id, r.error_message});
+      return;
+    }
+    r.status = execution_status::entered;
+    r.quantity = filled;
+    r.entry_price = phase.average_price();
+    r.entered_at = st.cfg.time->now();
+    st.remaining = filled;
+    persist(self, true);
+    if (st.cfg.feed)
+      self->send(st.cfg.feed, caf::subscribe_atom_v, r.inst, feed_mode::ltp,
+                 tick_subscriber_actor{self});
+    fill f{st.entry.intent_id, r.inst, r.action, filled, r.entry_price, r.entry_order_ids,
+           r.entered_at};
+    spdlog::info("{}: entered, {} units at {:.2f}", label(self), filled, r.entry_price);
+    if (st.cfg.run)
+      self->send(st.cfg.run, execution_entered{r.execution_id, std::move(f)});
+    return;
+  }
+  // An exit attempt is over: book what filled, exit the rest again.
+  auto filled = phase.filled();
+  auto price = phase.average_price();
+  if (filled > 0) {
+    st.remaining -= filled;
+    st.exited_qty += filled;
+    st.exit_value += price * static_cast<double>(filled);
+    r.realized_pnl += position_pnl(r.action, r.entry_price, price, filled);
+  }
+  if (st.remaining <= 0) {
+    finish_exit(self, r.reason);
+    return;
+  }
+  r.unrealized_pnl = r.last_price > 0 ? position_pnl(r.action, r.entry_price, r.last_price,
+                                                     st.remaining)
+                                      : 0;
+  exit_failed(self, filled > 0 ? std::to_string(st.remaining) + " units left after a partial fill"
+                               : (u.message.empty() ? "the exit order was not filled" : u.message));
+}
+
+void on_update(execution_pointer self, const order_update& u) {
+  auto& st = self->state;
+  bool is_entry = u.intent_id == st.entry.intent_id;
+  if (!is_entry && u.intent_id != st.exit.intent_id)
+    return; // an earlier attempt's late news
+  auto& phase = is_entry ? st.entry : st.exit;
+  auto& c = phase.children[u.broker_order_id];
+  c.filled = u.filled_quantity;
+  if (u.average_price > 0)
+    c.average_price = u.average_price;
+  c.status = u.status;
+  progress(self, is_entry, u.message);
+}
+
+execution_actor::behavior_type execution(execution_pointer self, execution_config cfg) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  if (row(self).status == execution_status::entered)
+    st.remaining = row(self).quantity;
+  return {
+    [=](place_atom) {
+      auto& st = self->state;
+      auto& r = row(self);
+      if (r.status != execution_status::pending || !st.entry.intent_id.empty())
+        return;
+      st.entry.intent_id = "e" + std::to_string(r.execution_id) + "-" + std::to_string(r.run_id);
+      auto intent = make_intent(self, st.entry.intent_id, r.action, r.quantity, 0);
+      intent.kind = st.cfg.leg.order_kind;
+      intent.price = st.cfg.leg.limit_price;
+      intent.trigger_price = st.cfg.leg.trigger_price;
+      self->request(st.cfg.account, caf::infinite, place_atom_v, std::move(intent),
+                    order_listener_actor{self})
+        .then(
+          [self](const order_accepted& a) {
+            auto& st = self->state;
+            st.entry.accepted = true;
+            for (auto& id : a.broker_order_ids) {
+              st.entry.children.emplace(id, child_report{});
+              row(self).entry_order_ids.push_back(id);
+            }
+            progress(self, true, {});
+          },
+          [self](const caf::error& err) {
+            auto& r = row(self);
+            r.status = execution_status::failed;
+            r.error_message = self->system().render(err);
+            spdlog::warn("{}: entry refused: {}", label(self), r.error_message);
+            persist(self, true);
+            if (self->state.cfg.run)
+              self->send(self->state.cfg.run, execution_failed{r.execution_id, r.error_message});
+          });
+    },
+    [=](const exit_request& req) {
+      auto& r = row(self);
+      if (r.status != execution_status::entered && r.status != execution_status::exit_pending)
+        return; // nothing open (an entry still going is the run's to cancel)
+      if (self->state.exit_in_flight)
+        return; // one exit at a time
+      if (r.reason == exit_reason::none || r.status == execution_status::entered)
+        r.reason = req.reason;
+      begin_exit(self);
+    },
+    [=](const order_update& u) { on_update(self, u); },
+    [=](const tick& t) {
+      auto& st = self->state;
+      auto& r = row(self);
+      if (!valid_price(t.ltp) || t.inst != r.inst)
+        return;
+      r.last_price = t.ltp;
+      if (r.status != execution_status::entered && r.status != execution_status::exit_pending)
+        return;
+      r.unrealized_pnl = position_pnl(r.action, r.entry_price, t.ltp, st.remaining);
+      tell_pnl(self);
+      persist(self, false);
+      if (r.status != execution_status::entered)
+        return;
+      auto hit = evaluate_leg_risk(r.action, r.entry_price, t.ltp, st.cfg.leg.stop_loss,
+                                   st.cfg.leg.take_profit);
+      if (hit) {
+        spdlog::info("{}: {} at {:.2f} ({})", label(self), to_string(hit->rule), t.ltp,
+                     hit->reason);
+        r.reason = hit->rule;
+        begin_exit(self);
+      }
+    },
+    [=](const price_stale&) {},
+    [=](const feed_state&) {},
+    [=](caf::get_atom) { return row(self); },
+    [=](retry_atom) {
+      self->state.retry_armed = false;
+      begin_exit(self);
+    },
+  };
+}
+
+} // namespace
+
+execution_actor spawn_execution(caf::actor_system& sys, execution_config cfg) {
+  return sys.spawn(execution, std::move(cfg));
+}
+
+} // namespace algomirror

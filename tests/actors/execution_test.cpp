@@ -1,0 +1,283 @@
+#define CAF_SUITE actors.execution
+#include "tests/actors/fixture.hpp"
+
+#include "actors/account.hpp"
+#include "actors/execution.hpp"
+#include "tests/actors/fakes.hpp"
+
+using namespace algomirror;
+using namespace algomirror::testing;
+using std::chrono::milliseconds;
+
+namespace {
+
+struct run_events {
+  std::vector<execution_entered> entered;
+  std::vector<execution_failed> failed;
+  std::vector<execution_exited> exited;
+  std::vector<exit_stuck> stuck;
+  int pnl_reports = 0;
+  static inline const char* name = "run_recorder";
+};
+
+execution_listener_actor::behavior_type
+run_recorder(execution_listener_actor::stateful_pointer<run_events> self) {
+  return {
+    [=](const execution_entered& e) { self->state.entered.push_back(e); },
+    [=](const execution_failed& e) { self->state.failed.push_back(e); },
+    [=](const execution_pnl&) { ++self->state.pnl_reports; },
+    [=](const execution_exited& e) { self->state.exited.push_back(e); },
+    [=](const exit_stuck& e) { self->state.stuck.push_back(e); },
+  };
+}
+
+const instrument option{"NIFTY01DEC2626000PE", exchange::nfo};
+
+struct execution_fixture : testing::fixture {
+  manual_clock time{*parse_iso8601("2026-11-25T10:00:00+05:30")};
+  broker_api_actor broker;
+  account_actor account;
+  execution_listener_actor run;
+  execution_actor exec;
+
+  execution_fixture() {
+    broker = sys.spawn(fake_broker);
+    account_config acfg;
+    acfg.record.id = 3;
+    acfg.record.name = "alpha";
+    acfg.api = broker;
+    acfg.time = &time;
+    acfg.ping_interval = std::chrono::hours{1};
+    acfg.status_poll_interval = std::chrono::hours{1}; // fills come as order updates here
+    account = spawn_account(sys, acfg);
+    run = sys.spawn(run_recorder);
+    sched.run();
+  }
+
+  ~execution_fixture() {
+    for (auto a : {caf::actor_cast<caf::actor>(exec), caf::actor_cast<caf::actor>(account),
+                   caf::actor_cast<caf::actor>(broker), caf::actor_cast<caf::actor>(run)})
+      if (a)
+        caf::anon_send_exit(a, caf::exit_reason::kill);
+    sched.run();
+  }
+
+  store_actor store; ///< null unless a test sets one
+
+  void start(side action, int64_t qty, leg_definition leg = {}) {
+    execution_config cfg;
+    cfg.state.execution_id = 11;
+    cfg.state.run_id = 5;
+    cfg.state.account_id = 3;
+    cfg.state.inst = option;
+    cfg.state.action = action;
+    cfg.state.quantity = qty;
+    cfg.leg = leg;
+    cfg.account = account;
+    cfg.store = store;
+    cfg.run = run;
+    cfg.time = &time;
+    cfg.retry_delay = milliseconds{10'000};
+    cfg.max_attempts = 3;
+    exec = spawn_execution(sys, cfg);
+    sched.run();
+  }
+
+  fake_broker_state& b() {
+    return deref<broker_api_actor::stateful_base<fake_broker_state>>(broker).state;
+  }
+  run_events& events() {
+    return deref<execution_listener_actor::stateful_base<run_events>>(run).state;
+  }
+  execution_state state() { return ask<execution_state>(exec, caf::get_atom_v); }
+
+  /// The broker reports an order's fill on the order-update link.
+  void filled(const std::string& id, int64_t qty, double price,
+              order_status status = order_status::complete) {
+    self->send(account, order_update{{}, id, status, qty, price, {}, {}});
+    sched.run();
+  }
+
+  /// The broker's net position in the option.
+  void broker_holds(int64_t net) {
+    b().positions = {broker_position{option, product::mis, net, 0, 0, 0}};
+  }
+
+  /// Enters with one fill of `qty` at `price`.
+  void enter(side action, int64_t qty, double price, leg_definition leg = {}) {
+    start(action, qty, leg);
+    self->send(exec, place_atom_v);
+    sched.run();
+    filled("B1", qty, price);
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(execution_tests, execution_fixture)
+
+CAF_TEST(an entry of freeze split children is entered at the quantity weighted price) {
+  start(side::sell, 65 * 30); // 1755 + 195
+  self->send(exec, place_atom_v);
+  sched.run();
+  CAF_REQUIRE_EQUAL(b().placed.size(), 2u);
+  CAF_CHECK_EQUAL(b().placed[0].action, side::sell);
+  CAF_CHECK_EQUAL(b().placed[0].tag, "AM:5:11:0");
+  filled("B1", 1755, 100);
+  CAF_CHECK(events().entered.empty());
+  filled("B2", 195, 110);
+  CAF_REQUIRE_EQUAL(events().entered.size(), 1u);
+  auto s = state();
+  CAF_CHECK_EQUAL(s.status, execution_status::entered);
+  CAF_CHECK_EQUAL(s.quantity, 1950);
+  CAF_CHECK_EQUAL(s.entry_price, (1755 * 100.0 + 195 * 110.0) / 1950);
+}
+
+CAF_TEST(an exit buys back what the broker holds and books the realized pnl) {
+  enter(side::sell, 65, 100);
+  broker_holds(-65);
+  self->send(exec, exit_request{exit_reason::max_loss, "test"});
+  sched.run();
+  CAF_REQUIRE_EQUAL(b().placed.size(), 2u);
+  auto& exit_order = b().placed[1];
+  CAF_CHECK_EQUAL(exit_order.action, side::buy);
+  CAF_CHECK_EQUAL(exit_order.quantity, 65);
+  CAF_CHECK_EQUAL(exit_order.tag, "AM:5:11:1");
+  // A second request while the exit is in flight sends nothing.
+  self->send(exec, exit_request{exit_reason::manual, "again"});
+  sched.run();
+  CAF_CHECK_EQUAL(b().placed.size(), 2u);
+  filled("B2", 65, 120);
+  auto s = state();
+  CAF_CHECK_EQUAL(s.status, execution_status::exited);
+  CAF_CHECK_EQUAL(s.reason, exit_reason::max_loss);
+  CAF_CHECK_EQUAL(s.exit_price, 120);
+  CAF_CHECK_EQUAL(s.realized_pnl, (100 - 120) * 65.0);
+  CAF_REQUIRE_EQUAL(events().exited.size(), 1u);
+  CAF_CHECK_EQUAL(events().exited[0].exit_fill.quantity, 65);
+  // Exited: nothing more goes out.
+  self->send(exec, exit_request{exit_reason::manual, "late"});
+  sched.run();
+  CAF_CHECK_EQUAL(b().placed.size(), 2u);
+}
+
+CAF_TEST(an exit never opens a reverse position) {
+  enter(side::buy, 130, 50);
+  broker_holds(0); // squared off by hand or by the broker
+  self->send(exec, exit_request{exit_reason::manual, ""});
+  sched.run();
+  CAF_CHECK_EQUAL(b().placed.size(), 1u); // no exit order
+  auto s = state();
+  CAF_CHECK_EQUAL(s.status, execution_status::exited);
+  CAF_CHECK_EQUAL(s.reason, exit_reason::broker_reconciled);
+}
+
+CAF_TEST(an exit is sized down to the broker position) {
+  enter(side::buy, 130, 50);
+  broker_holds(65); // half was closed outside AlgoMirror
+  self->send(exec, exit_request{exit_reason::manual, ""});
+  sched.run();
+  CAF_REQUIRE_EQUAL(b().placed.size(), 2u);
+  CAF_CHECK_EQUAL(b().placed[1].quantity, 65);
+  CAF_CHECK_EQUAL(b().placed[1].action, side::sell);
+}
+
+CAF_TEST(a rejected exit is retried after the delay and ends exit stuck after the limit) {
+  enter(side::sell, 65, 100);
+  broker_holds(-65);
+  for (int i = 0; i < 3; ++i)
+    b().place_script.push_back(make_error(errc::rejected, "RMS: margin shortfall"));
+  self->send(exec, exit_request{exit_reason::stop_loss, ""});
+  sched.run();
+  CAF_CHECK_EQUAL(b().placed.size(), 2u);
+  CAF_CHECK_EQUAL(state().status, execution_status::exit_pending);
+  after(milliseconds{9'999});
+  CAF_CHECK_EQUAL(b().placed.size(), 2u);
+  after(milliseconds{1});
+  CAF_CHECK_EQUAL(b().placed.size(), 3u);
+  after(milliseconds{10'000});
+  CAF_CHECK_EQUAL(b().placed.size(), 4u);
+  auto s = state();
+  CAF_CHECK_EQUAL(s.status, execution_status::exit_stuck);
+  CAF_CHECK_EQUAL(s.exit_attempts, 3);
+  CAF_REQUIRE_EQUAL(events().stuck.size(), 1u);
+  CAF_CHECK(events().stuck[0].last_error.find("margin shortfall") != std::string::npos);
+  after(milliseconds{60'000});
+  CAF_CHECK_EQUAL(b().placed.size(), 4u); // stuck: nothing more on its own
+}
+
+CAF_TEST(a partial exit fill leaves the rest to the next attempt) {
+  enter(side::sell, 130, 100);
+  broker_holds(-130);
+  self->send(exec, exit_request{exit_reason::take_profit, ""});
+  sched.run();
+  filled("B2", 65, 80, order_status::cancelled); // half filled, the rest cancelled
+  CAF_CHECK_EQUAL(state().status, execution_status::exit_pending);
+  broker_holds(-65);
+  after(milliseconds{10'000});
+  CAF_REQUIRE_EQUAL(b().placed.size(), 3u);
+  CAF_CHECK_EQUAL(b().placed[2].quantity, 65);
+  filled("B3", 65, 90);
+  auto s = state();
+  CAF_CHECK_EQUAL(s.status, execution_status::exited);
+  CAF_CHECK_EQUAL(s.exit_price, 85);
+  CAF_CHECK_EQUAL(s.realized_pnl, (100 - 80) * 65.0 + (100 - 90) * 65.0);
+}
+
+CAF_TEST(a leg stop loss fires on the tick that crosses it and only once) {
+  leg_definition leg;
+  leg.stop_loss = {threshold_kind::points, 20};
+  enter(side::sell, 65, 100, leg);
+  broker_holds(-65);
+  tick t;
+  t.inst = option;
+  t.ltp = 119.95;
+  self->send(exec, t);
+  sched.run();
+  CAF_CHECK_EQUAL(b().placed.size(), 1u);
+  CAF_CHECK_EQUAL(state().unrealized_pnl, (100 - 119.95) * 65);
+  t.ltp = 120;
+  self->send(exec, t);
+  t.ltp = 125;
+  self->send(exec, t);
+  sched.run();
+  CAF_CHECK_EQUAL(b().placed.size(), 2u);
+  CAF_CHECK_EQUAL(state().reason, exit_reason::stop_loss);
+  t.ltp = 0; // zero-value protection: ignored
+  self->send(exec, t);
+  sched.run();
+  CAF_CHECK_EQUAL(state().last_price, 125);
+}
+
+CAF_TEST(a refused entry fails the execution and tells the run) {
+  b().place_script.push_back(make_error(errc::rejected, "HTTP 400: insufficient funds"));
+  start(side::buy, 65);
+  self->send(exec, place_atom_v);
+  sched.run();
+  CAF_CHECK_EQUAL(state().status, execution_status::failed);
+  CAF_REQUIRE_EQUAL(events().failed.size(), 1u);
+  CAF_CHECK(events().failed[0].error.find("insufficient funds") != std::string::npos);
+  self->send(exec, exit_request{exit_reason::manual, ""});
+  sched.run();
+  CAF_CHECK_EQUAL(b().placed.size(), 1u); // nothing to exit
+}
+
+CAF_TEST(an exit is never blocked by the database) {
+  // A store that is gone (the database down, the actor crashed): the claim cannot be stored,
+  // the exit goes out anyway.
+  store = caf::actor_cast<store_actor>(sys.spawn([](caf::event_based_actor* self) {
+    self->quit();
+    return caf::behavior{[](int) {}};
+  }));
+  sched.run();
+  enter(side::sell, 65, 100);
+  broker_holds(-65);
+  self->send(exec, exit_request{exit_reason::max_loss, ""});
+  sched.run();
+  after(milliseconds{1000}); // at most the claim timeout
+  CAF_REQUIRE_EQUAL(b().placed.size(), 2u);
+  filled("B2", 65, 101);
+  CAF_CHECK_EQUAL(state().status, execution_status::exited);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
