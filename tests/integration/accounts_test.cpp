@@ -26,6 +26,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/account.hpp"
+#include "actors/execution.hpp"
 #include "actors/price_feed.hpp"
 #include "gateways/openalgo/broker_gateway.hpp"
 #include "gateways/openalgo/io_runtime.hpp"
@@ -121,6 +122,7 @@ struct observed {
   std::vector<steady::time_point> state_times;
   std::vector<order_update> updates;
   std::vector<account_status> health;
+  std::vector<std::string> execution_events; ///< "entered", "exited", "failed", "stuck"
 
   template <class Pred>
   bool wait(Pred pred, milliseconds timeout = milliseconds{15'000}) {
@@ -143,8 +145,8 @@ struct probe_state {
   static inline const char* name = "probe";
 };
 
-using probe_actor =
-  tick_subscriber_actor::extend_with<order_listener_actor>::extend_with<status_listener_actor>;
+using probe_actor = tick_subscriber_actor::extend_with<order_listener_actor>::extend_with<
+  status_listener_actor>::extend_with<execution_listener_actor>;
 
 probe_actor::behavior_type probe(probe_actor::stateful_pointer<probe_state> self,
                                  std::shared_ptr<observed> seen) {
@@ -168,6 +170,19 @@ probe_actor::behavior_type probe(probe_actor::stateful_pointer<probe_state> self
     },
     [=](const account_status& s) {
       self->state.seen->update([&](observed& o) { o.health.push_back(s); });
+    },
+    [=](const execution_entered&) {
+      self->state.seen->update([&](observed& o) { o.execution_events.push_back("entered"); });
+    },
+    [=](const execution_failed& e) {
+      self->state.seen->update([&](observed& o) { o.execution_events.push_back("failed: " + e.error); });
+    },
+    [=](const execution_pnl&) {},
+    [=](const execution_exited&) {
+      self->state.seen->update([&](observed& o) { o.execution_events.push_back("exited"); });
+    },
+    [=](const exit_stuck&) {
+      self->state.seen->update([&](observed& o) { o.execution_events.push_back("stuck"); });
     },
   };
 }
@@ -400,6 +415,44 @@ CAF_TEST(a 500 a lost reply or a timeout on placement never produces a duplicate
   for (auto& [id, qty, tag] : book)
     adopted = adopted || (tag == "AM:U2" && id == lost->broker_order_ids[0]);
   CAF_CHECK(adopted);
+}
+
+CAF_TEST(a position entered and exited through a lost reply leaves one entry and one exit) {
+  auto a = account("alpha");
+  execution_config cfg;
+  cfg.state.execution_id = 21;
+  cfg.state.run_id = 9;
+  cfg.state.account_id = records[0].id;
+  cfg.state.inst = {"NIFTY01DEC2626000PE", exchange::nfo};
+  cfg.state.action = side::sell;
+  cfg.state.quantity = 65;
+  cfg.account = a;
+  cfg.run = watcher;
+  cfg.time = &time;
+  cfg.retry_delay = milliseconds{500};
+  auto exec = spawn_execution(*sys, cfg);
+  spawned.push_back(caf::actor_cast<caf::actor>(exec));
+  caf::anon_send(exec, place_atom_v);
+  CAF_REQUIRE(seen->wait([](observed& o) { return !o.execution_events.empty(); }));
+  CAF_REQUIRE_EQUAL(seen->execution_events.front(), "entered");
+  // The exit order is carried out but its reply is lost: the account finds it in the
+  // orderbook and adopts it; nothing is sent twice.
+  control("alpha", "/control/faults", R"({"lose":1,"endpoint":"placeorder"})");
+  caf::anon_send(exec, exit_request{exit_reason::manual, "test"});
+  CAF_REQUIRE(seen->wait([](observed& o) { return o.execution_events.size() >= 2; }));
+  CAF_CHECK_EQUAL(seen->execution_events.back(), "exited");
+  auto book = ledger("alpha");
+  CAF_REQUIRE_EQUAL(book.size(), 2u);
+  CAF_CHECK_EQUAL(std::get<2>(book[0]), "AM:9:21:0");
+  CAF_CHECK_EQUAL(std::get<2>(book[1]), "AM:9:21:1");
+  caf::scoped_actor self{*sys};
+  self->request(a, std::chrono::seconds{5}, positions_atom_v)
+    .receive(
+      [](const std::vector<broker_position>& positions) {
+        for (auto& p : positions)
+          CAF_CHECK_EQUAL(p.net_quantity, 0);
+      },
+      [&](const caf::error& e) { CAF_FAIL(sys->render(e)); });
 }
 
 CAF_TEST(three failed pings show the account disconnected in the database) {
