@@ -127,6 +127,18 @@ order_intent make_intent(execution_pointer self, const std::string& id, side act
 void begin_exit(execution_pointer self);
 void progress(execution_pointer self, bool is_entry, const std::string& message);
 
+/// The account answered a placement: the children's ids (their news may have come first).
+void accepted(execution_pointer self, bool is_entry, const order_accepted& a) {
+  auto& phase = is_entry ? self->state.entry : self->state.exit;
+  auto& ids = is_entry ? row(self).entry_order_ids : row(self).exit_order_ids;
+  phase.accepted = true;
+  for (auto& id : a.broker_order_ids) {
+    phase.children.emplace(id, child_report{});
+    ids.push_back(id);
+  }
+  progress(self, is_entry, {});
+}
+
 /// The exit failed for now (rejected, partial, unknown): retry after the delay, or give up
 /// after the attempt limit with `exit_stuck`.
 void exit_failed(execution_pointer self, const std::string& why) {
@@ -208,15 +220,7 @@ void send_exit(execution_pointer self, const std::vector<broker_position>& book)
   self->request(st.cfg.account, caf::infinite, place_atom_v, std::move(intent),
                 order_listener_actor{self})
     .then(
-      [self](const order_accepted& a) {
-        auto& st = self->state;
-        st.exit.accepted = true;
-        for (auto& id : a.broker_order_ids) {
-          st.exit.children.emplace(id, child_report{});
-          row(self).exit_order_ids.push_back(id);
-        }
-        progress(self, false, {});
-      },
+      [self](const order_accepted& a) { accepted(self, false, a); },
       [self](const caf::error& err) { exit_failed(self, self->system().render(err)); });
 }
 
@@ -351,15 +355,7 @@ execution_actor::behavior_type execution(execution_pointer self, execution_confi
       self->request(st.cfg.account, caf::infinite, place_atom_v, std::move(intent),
                     order_listener_actor{self})
         .then(
-          [self](const order_accepted& a) {
-            auto& st = self->state;
-            st.entry.accepted = true;
-            for (auto& id : a.broker_order_ids) {
-              st.entry.children.emplace(id, child_report{});
-              row(self).entry_order_ids.push_back(id);
-            }
-            progress(self, true, {});
-          },
+          [self](const order_accepted& a) { accepted(self, true, a); },
           [self](const caf::error& err) {
             auto& r = row(self);
             r.status = execution_status::failed;
