@@ -83,6 +83,10 @@ struct account_state {
   bool accepting = true;
   std::vector<caf::typed_response_promise<caf::ok_atom>> shutdown_waiters;
   uint64_t external_updates = 0;
+  uint64_t fill_seq = 0; ///< moves with every fill applied to the snapshot
+  steady_time positions_read_at{};
+  bool positions_reading = false;
+  std::vector<caf::typed_response_promise<std::vector<broker_position>>> position_waiters;
   uint64_t activity_seq = 0;
   static inline const char* name = "account";
 };
@@ -218,6 +222,7 @@ void apply_update(account_pointer self, intent_entry& entry, child_order& c,
     pos.inst = entry.intent.inst;
     pos.order_product = entry.intent.order_product;
     pos.net_quantity += entry.intent.action == side::buy ? delta : -delta;
+    ++self->state.fill_seq;
     c.filled = filled;
   }
   if (u.average_price > 0)
@@ -468,25 +473,79 @@ void on_order_update(account_pointer self, const order_update& u) {
                account_name(self), u.broker_order_id);
 }
 
-void refresh_positions(account_pointer self,
-                       std::optional<caf::typed_response_promise<std::vector<broker_position>>> rp) {
+using positions_promise = caf::typed_response_promise<std::vector<broker_position>>;
+
+std::vector<broker_position> snapshot(account_pointer self) {
+  std::vector<broker_position> out;
+  for (auto& [key, p] : self->state.positions)
+    out.push_back(p);
+  return out;
+}
+
+void read_positionbook(account_pointer self, int tries_left);
+
+/// Answers everyone waiting for the positions.
+void deliver_positions(account_pointer self, const caf::error& err) {
+  auto waiters = std::move(self->state.position_waiters);
+  self->state.position_waiters.clear();
+  for (auto& rp : waiters)
+    if (err)
+      rp.deliver(err);
+    else
+      rp.deliver(snapshot(self));
+}
+
+/// One positionbook read for every waiter. A read taken while fills moved the snapshot is
+/// older than the snapshot: it is read again rather than allowed to undo those fills.
+void read_positionbook(account_pointer self, int tries_left) {
   auto& st = self->state;
+  st.positions_reading = true;
+  auto seq = st.fill_seq;
   self->request(st.cfg.api, st.cfg.request_timeout, positions_atom_v)
     .then(
-      [self, rp](const std::vector<broker_position>& book) mutable {
+      [self, seq, tries_left](const std::vector<broker_position>& book) {
         auto& st = self->state;
+        if (seq != st.fill_seq) {
+          if (tries_left > 1) {
+            read_positionbook(self, tries_left - 1);
+            return;
+          }
+          // Fills keep coming: our snapshot (moved by every fill) is the fresher one.
+          st.positions_reading = false;
+          deliver_positions(self, {});
+          return;
+        }
         st.positions.clear();
         for (auto& p : book)
           st.positions[position_key(p.inst, p.order_product)] = p;
-        if (rp)
-          rp->deliver(book);
+        st.positions_read_at = self->clock().now();
+        st.positions_reading = false;
+        deliver_positions(self, {});
       },
-      [self, rp](const caf::error& err) mutable {
+      [self](const caf::error& err) {
         spdlog::warn("account {}: positionbook unavailable: {}", account_name(self),
                      self->system().render(err));
-        if (rp)
-          rp->deliver(err);
+        self->state.positions_reading = false;
+        deliver_positions(self, err);
       });
+}
+
+/// The broker's positions: the snapshot when a positionbook read is younger than the limit
+/// (fills keep it current), else a fresh read shared by every request meanwhile.
+void refresh_positions(account_pointer self, std::optional<positions_promise> rp) {
+  auto& st = self->state;
+  auto now = self->clock().now();
+  bool fresh = st.positions_read_at != steady_time{}
+               && now - st.positions_read_at < st.cfg.snapshot_max_age;
+  if (fresh && !st.positions_reading) {
+    if (rp)
+      rp->deliver(snapshot(self));
+    return;
+  }
+  if (rp)
+    st.position_waiters.push_back(*rp);
+  if (!st.positions_reading)
+    read_positionbook(self, 3);
 }
 
 // -- health ---------------------------------------------------------------------------------
@@ -625,12 +684,7 @@ account_actor::behavior_type account(account_pointer self, account_config cfg) {
       refresh_positions(self, rp);
       return rp;
     },
-    [=](caf::get_atom, positions_atom) {
-      std::vector<broker_position> out;
-      for (auto& [key, p] : self->state.positions)
-        out.push_back(p);
-      return out;
-    },
+    [=](caf::get_atom, positions_atom) { return snapshot(self); },
     [=](orders_atom) {
       return self->delegate(self->state.cfg.api, orders_atom_v);
     },

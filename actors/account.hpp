@@ -48,6 +48,9 @@ struct account_config {
   /// broker's orderbook whether the order exists before anything is sent again.
   std::chrono::milliseconds unknown_settle_delay{2000};
   int max_resends = 2; ///< re-sends of a child the orderbook showed was never placed
+  /// Positions are read from the broker again when the last positionbook read is older
+  /// (trading-rules.md §10 step 2); fills keep the snapshot current in between.
+  std::chrono::milliseconds snapshot_max_age{5000};
 };
 
 account_actor spawn_account(caf::actor_system& sys, account_config cfg);

@@ -305,6 +305,40 @@ CAF_TEST(shutdown refuses new intents and answers once in-flight orders settle) 
   CAF_CHECK_EQUAL(drain().accepted.size(), 1u);
 }
 
+CAF_TEST(positions are read from the broker at most every 5 s and never undo a fill) {
+  start(config());
+  CAF_CHECK_EQUAL(b().positionbook_calls, 1); // at start
+  b().positions = {broker_position{{"SBIN", exchange::nse}, product::mis, 10, 0, 0, 0}};
+  ask<std::vector<broker_position>>(account, positions_atom_v);
+  ask<std::vector<broker_position>>(account, positions_atom_v);
+  CAF_CHECK_EQUAL(b().positionbook_calls, 1); // the read is fresh: the snapshot answers
+  after(milliseconds{5000});
+  auto book = ask<std::vector<broker_position>>(account, positions_atom_v);
+  CAF_CHECK_EQUAL(b().positionbook_calls, 2);
+  CAF_REQUIRE_EQUAL(book.size(), 1u);
+  CAF_CHECK_EQUAL(book[0].net_quantity, 10);
+  // A fill lands while a read is on its way: that read is older than the fill, so it is read
+  // again instead of overwriting the snapshot.
+  place(intent("I1", "SBIN", exchange::nse, 5));
+  after(milliseconds{5000});
+  auto answer = self->request(account, caf::infinite, positions_atom_v);
+  expect((positions_atom), from(self).to(account)); // the read goes out …
+  inject((order_update), from(self).to(account)      // … and a fill arrives first
+                           .with(order_update{{}, "B1", order_status::complete, 5, 600, {}, {}}));
+  b().positions[0].net_quantity = 15; // the broker has it by the second read
+  sched.run();
+  CAF_CHECK_EQUAL(b().positionbook_calls, 4);
+  bool got = false;
+  answer.receive(
+    [&](const std::vector<broker_position>& x) {
+      got = true;
+      CAF_REQUIRE_EQUAL(x.size(), 1u);
+      CAF_CHECK_EQUAL(x[0].net_quantity, 15);
+    },
+    [](const caf::error&) {});
+  CAF_CHECK(got);
+}
+
 CAF_TEST(margin is reserved against the broker funds and released by key) {
   start(config());
   ask<funds>(account, funds_atom_v);

@@ -32,6 +32,7 @@ struct fake_broker_state {
   int pings = 0;
   int status_calls = 0;
   int orderbook_calls = 0;
+  int positionbook_calls = 0;
   int next_id = 0;
   static inline const char* name = "fake_broker";
 };
@@ -77,7 +78,10 @@ inline broker_api_actor::behavior_type fake_broker(fake_broker_pointer self) {
       return i->second;
     },
     [=](funds_atom) { return funds{500000, 0, 0, 0, 0}; },
-    [=](positions_atom) { return self->state.positions; },
+    [=](positions_atom) {
+      ++self->state.positionbook_calls;
+      return self->state.positions;
+    },
     [=](orders_atom) {
       ++self->state.orderbook_calls;
       return self->state.book;
