@@ -164,6 +164,7 @@ CAF_TEST(an exit buys back what the broker holds and books the realized pnl) {
 CAF_TEST(an exit never opens a reverse position) {
   enter(side::buy, 130, 50);
   broker_holds(0); // squared off by hand or by the broker
+  after(milliseconds{5000}); // the account reads the positionbook again at exit time
   self->send(exec, exit_request{exit_reason::manual, ""});
   sched.run();
   CAF_CHECK_EQUAL(b().placed.size(), 1u); // no exit order
@@ -175,6 +176,7 @@ CAF_TEST(an exit never opens a reverse position) {
 CAF_TEST(an exit is sized down to the broker position) {
   enter(side::buy, 130, 50);
   broker_holds(65); // half was closed outside AlgoMirror
+  after(milliseconds{5000});
   self->send(exec, exit_request{exit_reason::manual, ""});
   sched.run();
   CAF_REQUIRE_EQUAL(b().placed.size(), 2u);
