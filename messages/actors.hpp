@@ -77,7 +77,14 @@ using broker_api_actor = caf::typed_actor<
   caf::replies_to<positions_atom>::with<std::vector<broker_position>>,
   caf::replies_to<orders_atom>::with<std::vector<broker_order>>, // the orderbook
   caf::replies_to<trades_atom>::with<std::vector<broker_trade>>, // the tradebook
-  caf::replies_to<caf::get_atom, instrument>::with<quote>>;       // a REST quote
+  caf::replies_to<caf::get_atom, instrument>::with<quote>,        // a REST quote
+  caf::replies_to<quotes_atom, std::vector<instrument>>::with<std::vector<quote>>, // multiquotes
+  // expiries of an underlying: (name, exchange, "options" | "futures") → DD-MMM-YY as sent
+  caf::replies_to<expiries_atom, std::string, exchange, std::string>::with<
+    std::vector<std::string>>,
+  // bars: (instrument, interval such as 5m, start YYYY-MM-DD, end YYYY-MM-DD)
+  caf::replies_to<history_atom, instrument, std::string, std::string, std::string>::with<
+    std::vector<bar>>>;
 
 /// One OpenAlgo WebSocket: prices for the feed, order updates for the account.
 using market_data_link_actor = caf::typed_actor<

@@ -30,6 +30,7 @@ class actor_system_config;
 
 CAF_BEGIN_TYPE_ID_BLOCK(algomirror, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(algomirror, (algomirror::instrument))
+  CAF_ADD_TYPE_ID(algomirror, (std::vector<algomirror::instrument>))
   CAF_ADD_TYPE_ID(algomirror, (algomirror::underlying_spec))
   CAF_ADD_TYPE_ID(algomirror, (algomirror::leg_definition))
   CAF_ADD_TYPE_ID(algomirror, (std::vector<algomirror::leg_definition>))
@@ -111,6 +112,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(algomirror, caf::first_custom_type_id)
   CAF_ADD_ATOM(algomirror, algomirror, settle_atom, "settle")
   CAF_ADD_ATOM(algomirror, algomirror, account_atom, "account")
   CAF_ADD_ATOM(algomirror, algomirror, feed_atom, "feed")
+  CAF_ADD_ATOM(algomirror, algomirror, expiries_atom, "expiries")
+  CAF_ADD_ATOM(algomirror, algomirror, quotes_atom, "quotes")
+  CAF_ADD_ATOM(algomirror, algomirror, history_atom, "history")
 CAF_END_TYPE_ID_BLOCK(algomirror)
 
 namespace algomirror {

@@ -159,6 +159,21 @@ gateway_actor::behavior_type gateway(gateway_pointer self, boost::asio::io_conte
                            return decode_quote(status, body, inst);
                          });
     },
+    [=](quotes_atom, const std::vector<instrument>& insts) {
+      return call<std::vector<quote>>(self, "multiquotes", multiquotes_body(key(), insts),
+                                      decode_multiquotes);
+    },
+    [=](expiries_atom, const std::string& underlying, exchange exch, const std::string& type) {
+      return call<std::vector<std::string>>(self, "expiry",
+                                            expiry_body(key(), underlying, exch, type),
+                                            decode_expiries);
+    },
+    [=](history_atom, const instrument& inst, const std::string& interval,
+        const std::string& start, const std::string& end) {
+      return call<std::vector<bar>>(self, "history",
+                                    history_body(key(), inst, interval, start, end),
+                                    decode_history);
+    },
     [=](settle_atom, uint64_t id, int32_t status, std::string& body, std::string& error) {
       auto i = self->state.pending.find(id);
       if (i == self->state.pending.end())

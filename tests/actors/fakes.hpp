@@ -93,6 +93,17 @@ inline broker_api_actor::behavior_type fake_broker(fake_broker_pointer self) {
       q.ltp = 123.45;
       return q;
     },
+    [=](quotes_atom, const std::vector<instrument>& insts) {
+      std::vector<quote> out;
+      for (auto& i : insts)
+        out.push_back(quote{i, 123.45, 0, 0, 0, 0, 0, 0, 0, 0});
+      return out;
+    },
+    [=](expiries_atom, const std::string&, exchange, const std::string&) {
+      return std::vector<std::string>{"01-DEC-26", "08-DEC-26", "29-DEC-26"};
+    },
+    [=](history_atom, const instrument&, const std::string&, const std::string&,
+        const std::string&) { return std::vector<bar>{}; },
   };
 }
 

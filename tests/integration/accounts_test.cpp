@@ -455,6 +455,33 @@ CAF_TEST(a position entered and exited through a lost reply leaves one entry and
       [&](const caf::error& e) { CAF_FAIL(sys->render(e)); });
 }
 
+CAF_TEST(the gateway reads expiries quotes and history a run resolves its legs from) {
+  caf::scoped_actor self{*sys};
+  auto& api = gateways["beta"];
+  std::vector<std::string> expiries;
+  self->request(api, std::chrono::seconds{5}, expiries_atom_v, std::string{"NIFTY"},
+                exchange::nfo, std::string{"options"})
+    .receive([&](const std::vector<std::string>& x) { expiries = x; },
+             [&](const caf::error& e) { CAF_FAIL(sys->render(e)); });
+  CAF_REQUIRE(!expiries.empty());
+  CAF_CHECK_EQUAL(expiries.front(), "01-DEC-26");
+  std::vector<instrument> wanted{{"NIFTY01DEC2626000CE", exchange::nfo},
+                                 {"NIFTY01DEC2626000PE", exchange::nfo}};
+  self->request(api, std::chrono::seconds{5}, quotes_atom_v, wanted)
+    .receive(
+      [&](const std::vector<quote>& quotes) {
+        CAF_REQUIRE_EQUAL(quotes.size(), 2u);
+        for (auto& q : quotes)
+          CAF_CHECK(q.ltp > 0);
+      },
+      [&](const caf::error& e) { CAF_FAIL(sys->render(e)); });
+  self->request(api, std::chrono::seconds{5}, history_atom_v,
+                instrument{"NIFTY", exchange::nse_index}, std::string{"5m"},
+                std::string{"2026-11-24"}, std::string{"2026-11-25"})
+    .receive([&](const std::vector<bar>& bars) { CAF_CHECK(!bars.empty()); },
+             [&](const caf::error& e) { CAF_FAIL(sys->render(e)); });
+}
+
 CAF_TEST(three failed pings show the account disconnected in the database) {
   account_config cfg;
   cfg.ping_interval = milliseconds{100};
