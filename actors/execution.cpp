@@ -8,6 +8,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "domain/instruments.hpp"
 #include "domain/pnl.hpp"
 #include "domain/risk.hpp"
 
@@ -67,6 +68,8 @@ struct execution_data {
   int64_t exited_qty = 0;
   std::string last_error;
   uint64_t write_seq = 0;
+  uint64_t reprices = 0;   ///< LIMIT exits cancelled to be re-priced (they are not failures)
+  bool repricing = false;  ///< the current exit is being cancelled to be re-priced
   static inline const char* name = "execution";
 };
 
@@ -210,13 +213,22 @@ void send_exit(execution_pointer self, const std::vector<broker_position>& book)
     finish_exit(self, exit_reason::broker_reconciled);
     return;
   }
-  auto id = "x" + std::to_string(r.execution_id) + "-" + std::to_string(r.exit_attempts) + "-"
-            + std::to_string(r.run_id);
+  auto id = "x" + std::to_string(r.execution_id) + "-" + std::to_string(r.exit_attempts) + "."
+            + std::to_string(st.reprices) + "-" + std::to_string(r.run_id);
   st.exit = order_phase{};
   st.exit.intent_id = id;
   st.exit.requested = qty;
-  auto intent = make_intent(self, id, r.action == side::buy ? side::sell : side::buy, qty,
-                            r.exit_attempts);
+  auto exit_side = r.action == side::buy ? side::sell : side::buy;
+  auto intent = make_intent(self, id, exit_side, qty, r.exit_attempts);
+  bool protect = st.cfg.exit_price_protection_pct > 0 && r.last_price > 0;
+  if (protect) {
+    auto pct = st.cfg.exit_price_protection_pct / 100.0;
+    intent.kind = price_type::limit;
+    intent.price =
+      round_to_tick(exit_side == side::buy ? r.last_price * (1 + pct) : r.last_price * (1 - pct));
+    auto generation = st.reprices;
+    self->delayed_send(self, st.cfg.reprice_interval, poll_atom_v, generation);
+  }
   self->request(st.cfg.account, caf::infinite, place_atom_v, std::move(intent),
                 order_listener_actor{self})
     .then(
@@ -315,6 +327,15 @@ void progress(execution_pointer self, bool is_entry, const std::string& message)
     finish_exit(self, r.reason);
     return;
   }
+  if (st.repricing) {
+    // A protected exit cancelled to follow the price: the same attempt, a new price.
+    st.repricing = false;
+    st.exit_in_flight = false;
+    ++st.reprices;
+    --r.exit_attempts;
+    begin_exit(self);
+    return;
+  }
   r.unrealized_pnl = r.last_price > 0 ? position_pnl(r.action, r.entry_price, r.last_price,
                                                      st.remaining)
                                       : 0;
@@ -405,6 +426,22 @@ execution_actor::behavior_type execution(execution_pointer self, execution_confi
     [=](retry_atom) {
       self->state.retry_armed = false;
       begin_exit(self);
+    },
+    [=](poll_atom, uint64_t generation) {
+      auto& st = self->state;
+      if (generation != st.reprices || !st.exit_in_flight || st.repricing || st.exit.done())
+        return;
+      st.repricing = true;
+      spdlog::info("{}: LIMIT exit not filled in {} ms; cancelling to re-price", label(self),
+                   st.cfg.reprice_interval.count());
+      self->request(st.cfg.account, caf::infinite, cancel_atom_v, st.exit.intent_id)
+        .then([](caf::ok_atom) {},
+              [self](const caf::error& err) {
+                // Not cancelled (filled meanwhile, or refused): its news decides.
+                spdlog::warn("{}: re-price cancel refused: {}", label(self),
+                             self->system().render(err));
+                self->state.repricing = false;
+              });
     },
   };
 }

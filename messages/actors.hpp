@@ -150,7 +150,8 @@ using execution_actor = tick_subscriber_actor::extend<
   caf::reacts_to<exit_request>,
   caf::reacts_to<order_update>,
   caf::replies_to<caf::get_atom>::with<execution_state>,
-  caf::reacts_to<retry_atom>>; // internal: the exit retry timer
+  caf::reacts_to<retry_atom>,            // internal: the exit retry timer
+  caf::reacts_to<poll_atom, uint64_t>>; // internal: re-price a protected exit
 
 /// One run of a strategy: resolution, sizing, BUY-first entry, strategy-level risk, exits.
 using strategy_run_actor = clock_listener_actor::extend_with<execution_listener_actor>::extend<

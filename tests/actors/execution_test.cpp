@@ -63,6 +63,7 @@ struct execution_fixture : testing::fixture {
   }
 
   store_actor store; ///< null unless a test sets one
+  double protection_pct = 0;
 
   void start(side action, int64_t qty, leg_definition leg = {}) {
     execution_config cfg;
@@ -79,6 +80,7 @@ struct execution_fixture : testing::fixture {
     cfg.time = &time;
     cfg.retry_delay = milliseconds{10'000};
     cfg.max_attempts = 3;
+    cfg.exit_price_protection_pct = protection_pct;
     exec = spawn_execution(sys, cfg);
     sched.run();
   }
@@ -262,6 +264,35 @@ CAF_TEST(a refused entry fails the execution and tells the run) {
   self->send(exec, exit_request{exit_reason::manual, ""});
   sched.run();
   CAF_CHECK_EQUAL(b().placed.size(), 1u); // nothing to exit
+}
+
+CAF_TEST(a protected exit is a limit around the last price re-priced until it fills) {
+  protection_pct = 2;
+  enter(side::sell, 65, 100);
+  broker_holds(-65);
+  tick t;
+  t.inst = option;
+  t.ltp = 100;
+  self->send(exec, t);
+  sched.run();
+  self->send(exec, exit_request{exit_reason::max_loss, ""});
+  sched.run();
+  CAF_REQUIRE_EQUAL(b().placed.size(), 2u);
+  CAF_CHECK_EQUAL(b().placed[1].kind, price_type::limit);
+  CAF_CHECK_EQUAL(b().placed[1].price, 102); // buying back: up to 2 % above the LTP
+  t.ltp = 110;
+  self->send(exec, t);
+  sched.run();
+  after(milliseconds{2000}); // not filled: cancelled to be re-priced
+  filled("B2", 0, 0, order_status::cancelled);
+  CAF_REQUIRE_EQUAL(b().placed.size(), 3u);
+  CAF_CHECK_EQUAL(b().placed[2].price, 112.2);
+  CAF_CHECK_EQUAL(b().placed[2].tag, "AM:5:11:1"); // the same attempt
+  filled("B3", 65, 111);
+  auto s = state();
+  CAF_CHECK_EQUAL(s.status, execution_status::exited);
+  CAF_CHECK_EQUAL(s.exit_attempts, 1);
+  CAF_CHECK_EQUAL(s.exit_price, 111);
 }
 
 CAF_TEST(an exit is never blocked by the database) {
