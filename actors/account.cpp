@@ -12,6 +12,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/json_text.hpp"
+#include "actors/store_writes.hpp"
 #include "domain/freeze.hpp"
 #include "domain/rate_limit.hpp"
 #include "domain/sizing.hpp"
@@ -53,11 +54,6 @@ struct intent_entry {
 
 /// (intent id, child index)
 using child_key = std::pair<std::string, size_t>;
-
-bool terminal(order_status s) {
-  return s == order_status::complete || s == order_status::cancelled
-         || s == order_status::rejected;
-}
 
 std::string position_key(const instrument& inst, product p) {
   return inst.symbol + "|" + to_string(inst.exch) + "|" + to_string(p);
@@ -115,12 +111,8 @@ void record_activity(account_pointer self, const std::string& action, std::strin
   activity_entry e{"account:" + std::to_string(st.cfg.record.id) + ":" + action + ":"
                      + format_utc(now) + ":" + std::to_string(++st.activity_seq),
                    st.cfg.record.user_id, action, std::move(details), "node", now};
-  self->request(st.cfg.store, caf::infinite, write_atom_v, std::move(e))
-    .then([](caf::ok_atom) {},
-          [self, action](const caf::error& err) {
-            spdlog::warn("account {}: activity '{}' not recorded: {}", account_name(self), action,
-                         self->system().render(err));
-          });
+  store_routine(self, st.cfg.store, std::move(e),
+                "account " + account_name(self) + ": activity '" + action + "'");
 }
 
 void set_health(account_pointer self, connection_health h, const std::string& why) {
@@ -135,14 +127,7 @@ void set_health(account_pointer self, connection_health h, const std::string& wh
     spdlog::warn("account {}: {} ({})", account_name(self), to_string(h), why);
   if (st.cfg.status_listener)
     self->send(st.cfg.status_listener, st.status);
-  if (st.cfg.store) {
-    self->request(st.cfg.store, caf::infinite, write_atom_v, st.status)
-      .then([](caf::ok_atom) {},
-            [self](const caf::error& err) {
-              spdlog::warn("account {}: status not stored: {}", account_name(self),
-                           self->system().render(err));
-            });
-  }
+  store_routine(self, st.cfg.store, st.status, "account " + account_name(self) + ": status");
   json_object details;
   details.add("account", st.cfg.record.name)
     .add("status", to_string(h))
@@ -152,6 +137,14 @@ void set_health(account_pointer self, connection_health h, const std::string& wh
 }
 
 // -- placement ------------------------------------------------------------------------------
+
+/// Is a placement still waiting for its answer?
+bool placing(const account_state& st) {
+  for (auto& [id, e] : st.intents)
+    if (!e.answered)
+      return true;
+  return false;
+}
 
 void pump(account_pointer self);
 void check_settled(account_pointer self, intent_entry& entry);
@@ -176,15 +169,10 @@ void check_settled(account_pointer self, intent_entry& entry) {
   else
     entry.promise.deliver(order_accepted{entry.intent.intent_id, std::move(ids)});
   auto& st = self->state;
-  if (!st.accepting && !st.shutdown_waiters.empty()) {
-    bool busy = false;
-    for (auto& [id, e] : st.intents)
-      busy = busy || !e.answered;
-    if (!busy) {
-      for (auto& rp : st.shutdown_waiters)
-        rp.deliver(caf::ok_atom_v);
-      st.shutdown_waiters.clear();
-    }
+  if (!st.accepting && !st.shutdown_waiters.empty() && !placing(st)) {
+    for (auto& rp : st.shutdown_waiters)
+      rp.deliver(caf::ok_atom_v);
+    st.shutdown_waiters.clear();
   }
 }
 
@@ -208,7 +196,7 @@ void tell_listener(account_pointer self, intent_entry& entry, const child_order&
 void apply_update(account_pointer self, intent_entry& entry, child_order& c,
                   const order_update& u) {
   c.last_heard = self->clock().now();
-  if (c.phase == child_phase::done && terminal(c.status))
+  if (c.phase == child_phase::done && is_terminal(c.status))
     return; // nothing changes a terminal order
   auto filled = u.filled_quantity;
   if (u.status == order_status::complete && filled == 0)
@@ -229,7 +217,7 @@ void apply_update(account_pointer self, intent_entry& entry, child_order& c,
     c.average_price = u.average_price;
   if (u.status != order_status::unknown)
     c.status = u.status;
-  if (terminal(c.status))
+  if (is_terminal(c.status))
     c.phase = child_phase::done;
   if (changed)
     tell_listener(self, entry, c, u.message);
@@ -460,11 +448,7 @@ void on_order_update(account_pointer self, const order_update& u) {
       apply_update(self, it->second, it->second.children[i->second.second], u);
     return;
   }
-  bool placing = false;
-  for (auto& [id, e] : st.intents)
-    for (auto& c : e.children)
-      placing = placing || c.phase == child_phase::sending || c.phase == child_phase::unknown;
-  if (placing && st.early_updates.size() < 10'000) {
+  if (placing(st) && st.early_updates.size() < 10'000) {
     st.early_updates[u.broker_order_id] = u; // ours, probably: its reply is still coming
     return;
   }
@@ -696,10 +680,7 @@ account_actor::behavior_type account(account_pointer self, account_config cfg) {
     [=](shutdown_atom) -> caf::result<caf::ok_atom> {
       auto& st = self->state;
       st.accepting = false;
-      bool busy = false;
-      for (auto& [id, e] : st.intents)
-        busy = busy || !e.answered;
-      if (!busy)
+      if (!placing(st))
         return caf::ok_atom_v;
       auto rp = self->make_response_promise<caf::ok_atom>();
       st.shutdown_waiters.push_back(rp);

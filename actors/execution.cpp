@@ -1,5 +1,7 @@
 #include "actors/execution.hpp"
 
+#include "actors/store_writes.hpp"
+
 #include <map>
 
 #include <spdlog/spdlog.h>
@@ -8,7 +10,8 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "domain/instruments.hpp"
+#include "domain/freeze.hpp"
+#include "domain/placement.hpp"
 #include "domain/pnl.hpp"
 #include "domain/risk.hpp"
 
@@ -17,8 +20,7 @@ namespace algomirror {
 namespace {
 
 struct child_report {
-  int64_t filled = 0;
-  double average_price = 0;
+  child_fill fill;
   order_status status = order_status::open;
 };
 
@@ -27,33 +29,22 @@ struct order_phase {
   std::string intent_id;
   bool accepted = false; ///< the account answered with the children's ids
   std::map<std::string, child_report> children;
-  int64_t requested = 0;
 
   bool done() const {
     if (!accepted)
       return false;
     for (auto& [id, c] : children)
-      if (c.status != order_status::complete && c.status != order_status::cancelled
-          && c.status != order_status::rejected)
+      if (!is_terminal(c.status))
         return false;
     return true;
   }
 
-  int64_t filled() const {
-    int64_t n = 0;
+  /// All children's fills as one (trading-rules.md §5).
+  child_fill total() const {
+    std::vector<child_fill> fills;
     for (auto& [id, c] : children)
-      n += c.filled;
-    return n;
-  }
-
-  double average_price() const {
-    double value = 0;
-    int64_t n = 0;
-    for (auto& [id, c] : children) {
-      value += c.average_price * static_cast<double>(c.filled);
-      n += c.filled;
-    }
-    return n == 0 ? 0 : value / static_cast<double>(n);
+      fills.push_back(c.fill);
+    return aggregate_fills(fills);
   }
 };
 
@@ -63,11 +54,9 @@ struct execution_data {
   order_phase exit;
   bool exit_in_flight = false;
   bool retry_armed = false;
-  int64_t remaining = 0;  ///< units still open
-  double exit_value = 0;  ///< Σ exit fill price × quantity (for the average exit price)
-  int64_t exited_qty = 0;
-  std::string last_error;
-  uint64_t write_seq = 0;
+  int64_t remaining = 0; ///< units still open
+  child_fill exited;     ///< every exit fill so far, as one
+  caf::actor_clock::time_point persisted_at{}; ///< the last routine (P&L) write
   uint64_t reprices = 0;   ///< LIMIT exits cancelled to be re-priced (they are not failures)
   bool repricing = false;  ///< the current exit is being cancelled to be re-priced
   static inline const char* name = "execution";
@@ -97,8 +86,7 @@ void persist(execution_pointer self, bool durable) {
               spdlog::warn("{}: state not stored yet: {}", label(self), self->system().render(err));
             });
   else
-    self->request(st.cfg.store, caf::infinite, write_atom_v, row(self))
-      .then([](caf::ok_atom) {}, [](const caf::error&) {});
+    store_routine(self, st.cfg.store, row(self), label(self) + ": P&L");
 }
 
 void tell_pnl(execution_pointer self) {
@@ -127,7 +115,7 @@ order_intent make_intent(execution_pointer self, const std::string& id, side act
   return i;
 }
 
-void begin_exit(execution_pointer self);
+void begin_exit(execution_pointer self, bool new_attempt = true);
 void progress(execution_pointer self, bool is_entry, const std::string& message);
 
 /// The account answered a placement: the children's ids (their news may have come first).
@@ -148,10 +136,9 @@ void exit_failed(execution_pointer self, const std::string& why) {
   auto& st = self->state;
   auto& r = row(self);
   st.exit_in_flight = false;
-  st.last_error = why;
+  r.error_message = why;
   if (r.exit_attempts >= st.cfg.max_attempts) {
     r.status = execution_status::exit_stuck;
-    r.error_message = why;
     spdlog::error("{}: EXIT STUCK after {} attempts ({} units still open): {}", label(self),
                   r.exit_attempts, st.remaining, why);
     persist(self, true);
@@ -174,8 +161,7 @@ void finish_exit(execution_pointer self, exit_reason reason) {
   r.status = execution_status::exited;
   r.reason = reason;
   r.exited_at = st.cfg.time->now();
-  if (st.exited_qty > 0)
-    r.exit_price = st.exit_value / static_cast<double>(st.exited_qty);
+  r.exit_price = st.exited.average_price;
   r.unrealized_pnl = 0;
   persist(self, true);
   if (st.cfg.feed)
@@ -185,12 +171,12 @@ void finish_exit(execution_pointer self, exit_reason reason) {
   f.intent_id = st.exit.intent_id;
   f.inst = r.inst;
   f.action = r.action == side::buy ? side::sell : side::buy;
-  f.quantity = st.exited_qty;
+  f.quantity = st.exited.quantity;
   f.average_price = r.exit_price;
   f.broker_order_ids = r.exit_order_ids;
   f.at = r.exited_at;
   spdlog::info("{}: exited ({}), {} units at {:.2f}, realized {:.2f}", label(self),
-               to_string(reason), st.exited_qty, r.exit_price, r.realized_pnl);
+               to_string(reason), st.exited.quantity, r.exit_price, r.realized_pnl);
   if (st.cfg.run)
     self->send(st.cfg.run, execution_exited{r.execution_id, std::move(f), reason});
   tell_pnl(self);
@@ -204,9 +190,8 @@ void send_exit(execution_pointer self, const std::vector<broker_position>& book)
   for (auto& p : book)
     if (p.inst == r.inst && p.order_product == r.order_product)
       broker_net += p.net_quantity;
-  int64_t ours_at_broker = r.action == side::buy ? broker_net : -broker_net;
-  int64_t qty = std::min(st.remaining, std::max<int64_t>(0, ours_at_broker));
-  if (qty <= 0) {
+  auto qty = exit_quantity(r.action, st.remaining, broker_net);
+  if (qty == 0) {
     spdlog::warn("{}: the broker shows no open position to exit; closed without an order",
                  label(self));
     st.remaining = 0;
@@ -217,15 +202,12 @@ void send_exit(execution_pointer self, const std::vector<broker_position>& book)
             + std::to_string(st.reprices) + "-" + std::to_string(r.run_id);
   st.exit = order_phase{};
   st.exit.intent_id = id;
-  st.exit.requested = qty;
   auto exit_side = r.action == side::buy ? side::sell : side::buy;
   auto intent = make_intent(self, id, exit_side, qty, r.exit_attempts);
   bool protect = st.cfg.exit_price_protection_pct > 0 && r.last_price > 0;
   if (protect) {
-    auto pct = st.cfg.exit_price_protection_pct / 100.0;
     intent.kind = price_type::limit;
-    intent.price =
-      round_to_tick(exit_side == side::buy ? r.last_price * (1 + pct) : r.last_price * (1 - pct));
+    intent.price = protected_exit_price(exit_side, r.last_price, st.cfg.exit_price_protection_pct);
     auto generation = st.reprices;
     self->delayed_send(self, st.cfg.reprice_interval, poll_atom_v, generation);
   }
@@ -236,15 +218,17 @@ void send_exit(execution_pointer self, const std::vector<broker_position>& book)
       [self](const caf::error& err) { exit_failed(self, self->system().render(err)); });
 }
 
-/// §10 step 1: claim (durable, never blocked), then size and send.
-void begin_exit(execution_pointer self) {
+/// §10 step 1: claim (durable, never blocked), then size and send. A re-priced protected exit
+/// is the same attempt again.
+void begin_exit(execution_pointer self, bool new_attempt) {
   auto& st = self->state;
   auto& r = row(self);
   if (st.exit_in_flight || r.status == execution_status::exited
       || r.status == execution_status::exit_stuck)
     return;
   st.exit_in_flight = true;
-  ++r.exit_attempts;
+  if (new_attempt)
+    ++r.exit_attempts;
   r.status = execution_status::exit_pending;
   r.exit_claimed_at = st.cfg.time->now();
   auto go = [self] {
@@ -286,42 +270,37 @@ void progress(execution_pointer self, bool is_entry, const std::string& message)
   if (!phase.done() || (!is_entry && !st.exit_in_flight)
       || (is_entry && r.status != execution_status::pending))
     return;
-  order_update u;
-  u.message = message;
+  auto total = phase.total();
   if (is_entry) {
-    auto filled = phase.filled();
-    if (filled == 0) {
+    if (total.quantity == 0) {
       r.status = execution_status::failed;
-      r.error_message = u.message.empty() ? "the entry order was not filled" : u.message;
+      r.error_message = message.empty() ? "the entry order was not filled" : message;
       persist(self, true);
       if (st.cfg.run)
         self->send(st.cfg.run, execution_failed{r.execution_id, r.error_message});
       return;
     }
     r.status = execution_status::entered;
-    r.quantity = filled;
-    r.entry_price = phase.average_price();
+    r.quantity = total.quantity;
+    r.entry_price = total.average_price;
     r.entered_at = st.cfg.time->now();
-    st.remaining = filled;
+    st.remaining = total.quantity;
     persist(self, true);
     if (st.cfg.feed)
       self->send(st.cfg.feed, caf::subscribe_atom_v, r.inst, feed_mode::ltp,
                  tick_subscriber_actor{self});
-    fill f{st.entry.intent_id, r.inst, r.action, filled, r.entry_price, r.entry_order_ids,
+    fill f{st.entry.intent_id, r.inst, r.action, r.quantity, r.entry_price, r.entry_order_ids,
            r.entered_at};
-    spdlog::info("{}: entered, {} units at {:.2f}", label(self), filled, r.entry_price);
+    spdlog::info("{}: entered, {} units at {:.2f}", label(self), r.quantity, r.entry_price);
     if (st.cfg.run)
       self->send(st.cfg.run, execution_entered{r.execution_id, std::move(f)});
     return;
   }
   // An exit attempt is over: book what filled, exit the rest again.
-  auto filled = phase.filled();
-  auto price = phase.average_price();
-  if (filled > 0) {
-    st.remaining -= filled;
-    st.exited_qty += filled;
-    st.exit_value += price * static_cast<double>(filled);
-    r.realized_pnl += position_pnl(r.action, r.entry_price, price, filled);
+  if (total.quantity > 0) {
+    st.remaining -= total.quantity;
+    st.exited = aggregate_fills({st.exited, total});
+    r.realized_pnl += position_pnl(r.action, r.entry_price, total.average_price, total.quantity);
   }
   if (st.remaining <= 0) {
     finish_exit(self, r.reason);
@@ -332,15 +311,15 @@ void progress(execution_pointer self, bool is_entry, const std::string& message)
     st.repricing = false;
     st.exit_in_flight = false;
     ++st.reprices;
-    --r.exit_attempts;
-    begin_exit(self);
+    begin_exit(self, false);
     return;
   }
   r.unrealized_pnl = r.last_price > 0 ? position_pnl(r.action, r.entry_price, r.last_price,
                                                      st.remaining)
                                       : 0;
-  exit_failed(self, filled > 0 ? std::to_string(st.remaining) + " units left after a partial fill"
-                               : (u.message.empty() ? "the exit order was not filled" : u.message));
+  exit_failed(self, total.quantity > 0
+                      ? std::to_string(st.remaining) + " units left after a partial fill"
+                      : (message.empty() ? "the exit order was not filled" : message));
 }
 
 void on_update(execution_pointer self, const order_update& u) {
@@ -350,9 +329,9 @@ void on_update(execution_pointer self, const order_update& u) {
     return; // an earlier attempt's late news
   auto& phase = is_entry ? st.entry : st.exit;
   auto& c = phase.children[u.broker_order_id];
-  c.filled = u.filled_quantity;
+  c.fill.quantity = u.filled_quantity;
   if (u.average_price > 0)
-    c.average_price = u.average_price;
+    c.fill.average_price = u.average_price;
   c.status = u.status;
   progress(self, is_entry, u.message);
 }
@@ -408,7 +387,13 @@ execution_actor::behavior_type execution(execution_pointer self, execution_confi
         return;
       r.unrealized_pnl = position_pnl(r.action, r.entry_price, t.ltp, st.remaining);
       tell_pnl(self);
-      persist(self, false);
+      // P&L rows are routine: at most one a second leaves the tick path (the store would only
+      // coalesce the rest away).
+      auto now = self->clock().now();
+      if (now - st.persisted_at >= st.cfg.pnl_write_interval) {
+        st.persisted_at = now;
+        persist(self, false);
+      }
       if (r.status != execution_status::entered)
         return;
       auto hit = evaluate_leg_risk(r.action, r.entry_price, t.ltp, st.cfg.leg.stop_loss,

@@ -30,6 +30,7 @@ struct execution_config {
   std::chrono::milliseconds retry_delay{10'000}; ///< §10 step 5
   int max_attempts = 5;
   std::chrono::milliseconds claim_timeout{1'000}; ///< never wait longer for the store
+  std::chrono::milliseconds pnl_write_interval{1'000}; ///< routine P&L rows, at most this often
   /// Exit price protection (§10 step 3): 0 = MARKET exits; else a LIMIT at LTP ± this
   /// percentage, cancelled and re-priced every `reprice_interval` until filled.
   double exit_price_protection_pct = 0;

@@ -11,6 +11,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/json_text.hpp"
+#include "actors/store_writes.hpp"
 
 namespace algomirror {
 
@@ -49,12 +50,7 @@ void record_activity(node_pointer self, const std::string& action, std::string d
   activity_entry entry{"node:" + action + ":" + format_utc(now) + ":"
                          + std::to_string(++self->state.activity_seq),
                        0, action, std::move(details), "node", now};
-  self->request(self->state.cfg.store, caf::infinite, write_atom_v, std::move(entry))
-    .then([](caf::ok_atom) {},
-          [self, action](const caf::error& err) {
-            spdlog::warn("node: activity '{}' not recorded: {}", action,
-                         self->system().render(err));
-          });
+  store_routine(self, self->state.cfg.store, std::move(entry), "node: activity '" + action + "'");
 }
 
 void spawn_account_child(node_pointer self, const account_record& rec) {

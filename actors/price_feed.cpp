@@ -1,7 +1,9 @@
 #include "actors/price_feed.hpp"
 
+#include "actors/store_writes.hpp"
+#include "domain/pnl.hpp"
+
 #include <algorithm>
-#include <cmath>
 #include <map>
 #include <set>
 
@@ -44,6 +46,12 @@ struct instrument_subs {
   bool stale_told = false;
 };
 
+/// The last valid price of an instrument and when it came (the feed's clock).
+struct last_price {
+  tick value;
+  steady_time at{};
+};
+
 struct source_health {
   steady_time rest_until{};
   std::chrono::milliseconds backoff{0};
@@ -53,8 +61,7 @@ struct feed_state_data {
   price_feed_config cfg;
   std::map<instrument, instrument_subs> subs;
   std::map<caf::actor_addr, int> monitored; ///< subscriptions per subscriber
-  std::map<instrument, tick> last_valid;
-  std::map<instrument, steady_time> last_valid_at;
+  std::map<instrument, last_price> last_valid;
   std::vector<source_health> health;
   int current = -1; ///< index into sources, -1 = none
   market_data_link_actor link;
@@ -106,12 +113,7 @@ void store_connection(feed_pointer self, const std::string& status) {
   ws_connection_record r{st.connection_id, source(self, st.current).id, status, st.connected_at,
                          status == "connected" ? utc_instant{} : st.cfg.time->now(),
                          st.messages};
-  self->request(st.cfg.store, caf::infinite, write_atom_v, std::move(r))
-    .then([](caf::ok_atom) {},
-          [self](const caf::error& err) {
-            spdlog::warn("price feed: websocket_connections row not stored: {}",
-                         self->system().render(err));
-          });
+  store_routine(self, st.cfg.store, std::move(r), "price feed: websocket_connections row");
 }
 
 void store_failover(feed_pointer self, int64_t from, int64_t to, const std::string& reason,
@@ -120,11 +122,7 @@ void store_failover(feed_pointer self, int64_t from, int64_t to, const std::stri
   if (!st.cfg.store)
     return;
   failover_event e{{}, from, to, reason, success, error, st.cfg.time->now()};
-  self->request(st.cfg.store, caf::infinite, write_atom_v, std::move(e))
-    .then([](caf::ok_atom) {},
-          [self](const caf::error& err) {
-            spdlog::warn("price feed: failover event not stored: {}", self->system().render(err));
-          });
+  store_routine(self, st.cfg.store, std::move(e), "price feed: failover event");
 }
 
 void connect(feed_pointer self, int index) {
@@ -190,16 +188,15 @@ int next_source(feed_pointer self, int after) {
   return -1;
 }
 
-void tell_stale(feed_pointer self) {
-  auto& st = self->state;
-  for (auto& [inst, s] : st.subs) {
-    if (s.stale_told)
-      continue;
-    s.stale_told = true;
-    auto at = st.last_valid.count(inst) != 0 ? st.last_valid[inst].received_at : utc_instant{};
-    for (auto& h : s.fanout)
-      self->send(h, price_stale{inst, at});
-  }
+/// Tells an instrument's subscribers, once until a valid price comes, that its price is stale.
+void tell_stale(feed_pointer self, const instrument& inst, instrument_subs& s) {
+  if (s.stale_told)
+    return;
+  s.stale_told = true;
+  auto last = self->state.last_valid.find(inst);
+  auto at = last != self->state.last_valid.end() ? last->second.value.received_at : utc_instant{};
+  for (auto& h : s.fanout)
+    self->send(h, price_stale{inst, at});
 }
 
 /// The current account failed (disconnect, refused authentication, stall, no connection in
@@ -229,7 +226,8 @@ void fail_over(feed_pointer self, const std::string& reason) {
   store_failover(self, from_id, 0, reason, false, "every account's feed is down");
   spdlog::error("price feed: every account is down ({}); REST quotes fill in", reason);
   broadcast_state(self, feed_condition::down, 0, reason);
-  tell_stale(self);
+  for (auto& [inst, s] : st.subs)
+    tell_stale(self, inst, s);
   arm_poll(self);
   auto soonest = st.cfg.backoff_max;
   auto now = self->clock().now();
@@ -242,13 +240,14 @@ void fail_over(feed_pointer self, const std::string& reason) {
 /// A valid price reaches every subscriber of its instrument; anything else is dropped.
 void deliver(feed_pointer self, const tick& t) {
   auto& st = self->state;
-  if (!(std::isfinite(t.ltp) && t.ltp > 0)) {
+  if (!valid_price(t.ltp)) {
     ++st.dropped_invalid;
     spdlog::debug("price feed: invalid price {} for {} dropped", t.ltp, t.inst.symbol);
     return;
   }
-  st.last_valid[t.inst] = t;
-  st.last_valid_at[t.inst] = self->clock().now();
+  auto& last = st.last_valid[t.inst];
+  last.value = t;
+  last.at = self->clock().now();
   auto i = st.subs.find(t.inst);
   if (i == st.subs.end())
     return;
@@ -271,13 +270,9 @@ void check(feed_pointer self) {
   }
   if (st.cfg.market_open) {
     for (auto& [inst, s] : st.subs) {
-      auto at = st.last_valid_at.find(inst);
-      bool old = at == st.last_valid_at.end() ? false : now - at->second > st.cfg.stale_after;
-      if (old && !s.stale_told) {
-        s.stale_told = true;
-        for (auto& h : s.fanout)
-          self->send(h, price_stale{inst, st.last_valid[inst].received_at});
-      }
+      auto last = st.last_valid.find(inst);
+      if (last != st.last_valid.end() && now - last->second.at > st.cfg.stale_after)
+        tell_stale(self, inst, s);
     }
   }
   self->delayed_send(self, st.cfg.check_interval, caf::tick_atom_v);
@@ -345,7 +340,7 @@ price_feed_actor::behavior_type price_feed(feed_pointer self, price_feed_config 
         self->send(st.link, caf::subscribe_atom_v, inst, mode);
       auto last = st.last_valid.find(inst);
       if (last != st.last_valid.end())
-        self->send(who, last->second);
+        self->send(who, last->second.value);
       if (st.current < 0)
         arm_poll(self);
     },
@@ -381,7 +376,7 @@ price_feed_actor::behavior_type price_feed(feed_pointer self, price_feed_config 
       auto i = self->state.last_valid.find(inst);
       if (i == self->state.last_valid.end())
         return make_error(errc::not_found, "no valid price yet for " + inst.symbol);
-      return i->second;
+      return i->second.value;
     },
     [=](caf::get_atom, status_atom) { return self->state.state; },
     [=](const tick& t) {

@@ -8,6 +8,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/store_writes.hpp"
 #include "domain/instruments.hpp"
 #include "domain/strikes.hpp"
 
@@ -42,14 +43,7 @@ using session_pointer = ws_session_actor::stateful_pointer<session_state>;
 
 void store_row(session_pointer self) {
   auto& st = self->state;
-  if (!st.cfg.store)
-    return;
-  self->request(st.cfg.store, caf::infinite, write_atom_v, st.cfg.record)
-    .then([](caf::ok_atom) {},
-          [self](const caf::error& err) {
-            spdlog::warn("session {}: row not stored: {}", self->state.cfg.record.session_id,
-                         self->system().render(err));
-          });
+  store_routine(self, st.cfg.store, st.cfg.record, "session " + st.cfg.record.session_id);
 }
 
 /// Pushes the expiry out by the session's time to live.

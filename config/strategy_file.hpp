@@ -32,10 +32,4 @@ result<std::vector<strategy_document>> read_strategy_file(const std::string& jso
 std::string write_strategy_file(const std::vector<strategy_definition>& strategies,
                                 const std::map<int64_t, std::string>& account_names);
 
-/// `HH:MM` or `HH:MM:SS` (IST) → time of day.
-result<time_of_day> parse_time_of_day(const std::string& text);
-
-/// `HH:MM` or `HH:MM:SS` when seconds are set.
-std::string format_time_of_day(time_of_day t);
-
 } // namespace algomirror

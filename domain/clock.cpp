@@ -146,4 +146,23 @@ std::string format_ist(utc_instant t) {
   return buf;
 }
 
+result<time_of_day> parse_time_of_day(const std::string& text) {
+  int h = 0, m = 0, s = 0, used = -1;
+  int n = std::sscanf(text.c_str(), "%2d:%2d%n:%2d%n", &h, &m, &used, &s, &used);
+  if (n < 2 || used != static_cast<int>(text.size()) || h < 0 || h > 23 || m < 0 || m > 59
+      || s < 0 || s > 59 || text.size() < 4)
+    return result<time_of_day>::failure("'" + text + "' is not a time of day (HH:MM or HH:MM:SS, IST)");
+  return time_of_day{h * 3600 + m * 60 + s};
+}
+
+std::string format_time_of_day(time_of_day t, bool with_seconds) {
+  char buf[16];
+  if (!with_seconds && t.seconds % 60 == 0)
+    std::snprintf(buf, sizeof(buf), "%02d:%02d", t.seconds / 3600, t.seconds / 60 % 60);
+  else
+    std::snprintf(buf, sizeof(buf), "%02d:%02d:%02d", t.seconds / 3600, t.seconds / 60 % 60,
+                  t.seconds % 60);
+  return buf;
+}
+
 } // namespace algomirror

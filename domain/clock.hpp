@@ -66,4 +66,10 @@ std::string format_utc(utc_instant t);
 /// `2026-11-25 09:15:00 IST`
 std::string format_ist(utc_instant t);
 
+/// `HH:MM` or `HH:MM:SS` (IST) → time of day; anything else is an error quoting the text.
+result<time_of_day> parse_time_of_day(const std::string& text);
+
+/// `HH:MM` (`HH:MM:SS` when it has seconds, or always with `with_seconds`).
+std::string format_time_of_day(time_of_day t, bool with_seconds = false);
+
 } // namespace algomirror

@@ -48,16 +48,16 @@ result<date> parse_dd_mmm_yy(std::string_view text, bool dashes) {
   return d;
 }
 
-std::string format_strike(double strike) {
-  if (std::floor(strike) == strike && std::fabs(strike) < 1e15)
-    return std::to_string(static_cast<long long>(strike));
+} // namespace
+
+std::string format_number(double x) {
+  if (std::floor(x) == x && std::fabs(x) < 1e15)
+    return std::to_string(static_cast<long long>(x));
   char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), strike); // shortest round-trip form
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), x); // shortest round-trip form
   (void) ec;
   return std::string{buf, end};
 }
-
-} // namespace
 
 const underlying_spec* instrument_table::find(std::string_view underlying) const {
   for (auto& s : specs_)
@@ -113,7 +113,7 @@ std::string format_expiry(date d) {
 
 std::string option_symbol(std::string_view underlying, date expiry, double strike,
                           option_type type) {
-  return std::string{underlying} + format_symbol_expiry(expiry) + format_strike(strike)
+  return std::string{underlying} + format_symbol_expiry(expiry) + format_number(strike)
          + (type == option_type::pe ? "PE" : "CE");
 }
 

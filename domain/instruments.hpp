@@ -75,6 +75,9 @@ std::string format_symbol_expiry(date d);
 /// `28-NOV-24`.
 std::string format_expiry(date d);
 
+/// A strike, price or amount as a person writes it: 24000, 292.5 (shortest exact form).
+std::string format_number(double x);
+
 /// A price rounded to the exchange tick (0.05 by default), to the nearest tick.
 double round_to_tick(double price, double tick = 0.05);
 

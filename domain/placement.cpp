@@ -1,5 +1,9 @@
 #include "domain/placement.hpp"
 
+#include <algorithm>
+
+#include "domain/instruments.hpp"
+
 namespace algomirror {
 
 phases entry_phases(const std::vector<placed_leg>& legs) {
@@ -42,6 +46,16 @@ std::vector<size_t> exit_sequence_for_leg(const std::vector<placed_leg>& legs, s
   if (leg < hedges.size() && hedges[leg])
     return {*hedges[leg], leg};
   return {leg};
+}
+
+int64_t exit_quantity(side position, int64_t remaining, int64_t broker_net) {
+  int64_t ours_at_broker = position == side::buy ? broker_net : -broker_net;
+  return std::max<int64_t>(0, std::min(remaining, ours_at_broker));
+}
+
+double protected_exit_price(side exit_side, double ltp, double pct) {
+  auto f = pct / 100.0;
+  return round_to_tick(exit_side == side::buy ? ltp * (1 + f) : ltp * (1 - f));
 }
 
 } // namespace algomirror

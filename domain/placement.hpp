@@ -4,6 +4,7 @@
 // exit, and which long hedges which short.
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -40,5 +41,14 @@ std::vector<std::optional<size_t>> hedge_map(const std::vector<placed_leg>& legs
 /// What exiting one leg means: a hedge's own exit (stop-loss, target, manual) first exits the
 /// short it protects (reason hedge_exit), then the hedge itself.
 std::vector<size_t> exit_sequence_for_leg(const std::vector<placed_leg>& legs, size_t leg);
+
+/// §10 step 2: an exit is at most the broker's net quantity in the position's direction
+/// (`broker_net` signed, > 0 long): never more than is open, never a reverse position. 0 means
+/// the broker has nothing left to exit.
+int64_t exit_quantity(side position, int64_t remaining, int64_t broker_net);
+
+/// §10 step 3: the LIMIT price of a protected exit, `pct` percent through the last price
+/// (above it when buying back, below when selling), on the tick.
+double protected_exit_price(side exit_side, double ltp, double pct);
 
 } // namespace algomirror

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "domain/freeze.hpp"
+
 namespace algomirror {
 
 std::string order_tag(const execution_state& e, int32_t attempt) {
@@ -10,11 +12,6 @@ std::string order_tag(const execution_state& e, int32_t attempt) {
 }
 
 namespace {
-
-bool terminal(order_status s) {
-  return s == order_status::complete || s == order_status::cancelled
-         || s == order_status::rejected;
-}
 
 /// The orders of one phase: by our recorded ids, or by our tag (the attempts given).
 std::vector<const broker_order*> ours(const std::vector<broker_order>& book,
@@ -40,14 +37,15 @@ struct phase_summary {
 
 phase_summary summarize(const std::vector<const broker_order*>& orders) {
   phase_summary s;
-  double value = 0;
+  std::vector<child_fill> fills;
   for (auto* o : orders) {
     s.ids.push_back(o->broker_order_id);
-    s.filled += o->filled_quantity;
-    value += o->average_price * static_cast<double>(o->filled_quantity);
-    s.open = s.open || !terminal(o->status);
+    fills.push_back({o->filled_quantity, o->average_price});
+    s.open = s.open || !is_terminal(o->status);
   }
-  s.price = s.filled > 0 ? value / static_cast<double>(s.filled) : 0;
+  auto total = aggregate_fills(fills);
+  s.filled = total.quantity;
+  s.price = total.average_price;
   return s;
 }
 

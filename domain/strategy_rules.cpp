@@ -12,18 +12,13 @@ namespace algomirror {
 
 namespace {
 
-std::string number(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%g", x);
-  return buf;
-}
 
 void check_threshold(std::vector<std::string>& out, const std::string& field, const threshold& t,
                      bool leg) {
   if (t.kind == threshold_kind::off)
     return;
   if (!(std::isfinite(t.value) && t.value > 0))
-    out.push_back(field + ".value: " + number(t.value)
+    out.push_back(field + ".value: " + format_number(t.value)
                   + " must be above 0 (or leave the rule out to turn it off)");
   if (leg && t.kind == threshold_kind::amount)
     out.push_back(field + ".type: 'amount' is a strategy-level type; a leg takes percentage, "
@@ -32,7 +27,7 @@ void check_threshold(std::vector<std::string>& out, const std::string& field, co
     out.push_back(field + ".type: 'premium' is a leg-level type; the trailing stop takes "
                           "percentage, amount or points");
   if (t.kind == threshold_kind::percentage && t.value >= 100 && field.find("stop_loss") != std::string::npos)
-    out.push_back(field + ".value: a stop-loss of " + number(t.value)
+    out.push_back(field + ".value: a stop-loss of " + format_number(t.value)
                   + " % or more can never be hit by a long option; use less than 100");
 }
 
@@ -66,7 +61,7 @@ void check_leg(std::vector<std::string>& out, const leg_definition& leg, size_t 
       }
     } else if (leg.strike == strike_selection::premium_near) {
       if (!(std::isfinite(leg.premium_target) && leg.premium_target > 0))
-        out.push_back(f + ".premium: " + number(leg.premium_target)
+        out.push_back(f + ".premium: " + format_number(leg.premium_target)
                       + " must be above 0 (the premium to look for)");
     } else if (leg.strike_offset < 0 || leg.strike_offset > 20) {
       out.push_back(f + ".strike_offset: " + std::to_string(leg.strike_offset)
@@ -113,10 +108,10 @@ std::vector<std::string> strategy_problems(const strategy_definition& s,
   if (auto profile = parse_risk_profile(s.risk_profile); !profile)
     out.push_back("risk_profile: " + profile.error());
   if (!(std::isfinite(s.max_loss) && s.max_loss >= 0))
-    out.push_back("max_loss: " + number(s.max_loss)
+    out.push_back("max_loss: " + format_number(s.max_loss)
                   + " must be 0 (off) or a positive amount in rupees (the loss is implied)");
   if (!(std::isfinite(s.max_profit) && s.max_profit >= 0))
-    out.push_back("max_profit: " + number(s.max_profit) + " must be 0 (off) or positive");
+    out.push_back("max_profit: " + format_number(s.max_profit) + " must be 0 (off) or positive");
   check_threshold(out, "trailing_stop", s.trailing_stop, false);
   if (s.supertrend.enabled) {
     auto why = check_supertrend(s.supertrend);
@@ -124,7 +119,7 @@ std::vector<std::string> strategy_problems(const strategy_definition& s,
       out.push_back("supertrend: " + why);
   }
   if (!(s.exit_price_protection_pct >= 0 && s.exit_price_protection_pct <= 20))
-    out.push_back("exit_price_protection_pct: " + number(s.exit_price_protection_pct)
+    out.push_back("exit_price_protection_pct: " + format_number(s.exit_price_protection_pct)
                   + " is not within 0..20 (0 = MARKET exits)");
   auto set = [](const time_of_day& t) { return t.seconds >= 0; };
   auto in_session = [](const time_of_day& t) {

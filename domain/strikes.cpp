@@ -1,6 +1,6 @@
 #include "domain/strikes.hpp"
 
-#include <cstdio>
+#include "domain/instruments.hpp"
 
 #include <cfenv>
 #include <cmath>
@@ -27,27 +27,16 @@ double offset_strike(double atm, double step, strike_selection selection, option
   return up ? atm + k * step : atm - k * step;
 }
 
-namespace {
-
-/// A price as a person writes it: 24030, 292.5.
-std::string shortest(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%g", x);
-  return buf;
-}
-
-} // namespace
-
 result<double> check_fixed_strike(double strike, double step) {
   if (!(strike > 0))
-    return result<double>::failure("strike_price must be positive, got " + shortest(strike));
+    return result<double>::failure("strike_price must be positive, got " + format_number(strike));
   double steps = strike / step;
   if (std::fabs(steps - std::round(steps)) > 1e-9) {
     double below = std::floor(steps) * step;
-    return result<double>::failure("strike_price " + shortest(strike)
-                                   + " is not a multiple of the strike step " + shortest(step)
-                                   + " (nearest: " + shortest(below) + " or "
-                                   + shortest(below + step) + ")");
+    return result<double>::failure("strike_price " + format_number(strike)
+                                   + " is not a multiple of the strike step " + format_number(step)
+                                   + " (nearest: " + format_number(below) + " or "
+                                   + format_number(below + step) + ")");
   }
   return strike;
 }

@@ -13,6 +13,12 @@ namespace algomirror {
 /// treated as non-terminal.
 enum class order_status : uint8_t { open, trigger_pending, complete, cancelled, rejected, unknown };
 
+/// Complete, cancelled or rejected: nothing changes the order any more.
+constexpr bool is_terminal(order_status s) {
+  return s == order_status::complete || s == order_status::cancelled
+         || s == order_status::rejected;
+}
+
 /// What we mean to send, persisted (durably) before the request leaves the node. OpenAlgo has
 /// no client order id; `tag` goes in its `strategy` field: `AM:<run>:<execution>:<attempt>`.
 struct order_intent {

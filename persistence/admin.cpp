@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "domain/clock.hpp"
 #include "messages/names.hpp"
 #include "persistence/loaders.hpp"
 
@@ -226,12 +227,7 @@ result<std::string> set_primary(database& db, const user_row& user, const std::s
 namespace {
 
 sql_value clock_or_null(time_of_day t) {
-  if (t.seconds < 0)
-    return {};
-  char buf[16];
-  std::snprintf(buf, sizeof(buf), "%02d:%02d:%02d", t.seconds / 3600, t.seconds / 60 % 60,
-                t.seconds % 60);
-  return std::string{buf};
+  return t.seconds < 0 ? sql_value{} : sql_value{format_time_of_day(t, true)};
 }
 
 sql_value kind_or_null(const threshold& t) {

@@ -2,7 +2,6 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -14,6 +13,7 @@
 #include "config/options.hpp"
 #include "config/secrets.hpp"
 #include "config/strategy_file.hpp"
+#include "domain/clock.hpp"
 #include "domain/endpoint.hpp"
 #include "domain/passwords.hpp"
 #include "gateways/openalgo/replies.hpp"
@@ -329,11 +329,6 @@ int strategy_export(database& db, const user_row& user, const admin_options& opt
   return 0;
 }
 
-std::string shortest(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%g", x);
-  return buf;
-}
 
 int strategy_list(database& db, const user_row& user, std::ostream& out) {
   auto strategies = user_strategies(db, user);
@@ -348,7 +343,7 @@ int strategy_list(database& db, const user_row& user, std::ostream& out) {
         << "\t" << s.max_profit << "\t"
         << (s.trailing_stop.kind == threshold_kind::off
               ? std::string{"-"}
-              : to_string(s.trailing_stop.kind) + " " + shortest(s.trailing_stop.value))
+              : to_string(s.trailing_stop.kind) + " " + format_number(s.trailing_stop.value))
         << "\t" << (s.supertrend.enabled ? to_string(s.supertrend.kind) : std::string{"-"})
         << "\t" << time(s.entry_time) << "\t" << time(s.exit_time) << "\t"
         << time(s.square_off_time) << "\n";

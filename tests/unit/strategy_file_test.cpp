@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "config/strategy_file.hpp"
+#include "domain/clock.hpp"
 
 using namespace algomirror;
 
