@@ -439,33 +439,39 @@ void broker::fill_quantity(account_state& a, sim_order& o, double price, int64_t
   }
 }
 
-broker_result broker::cancel(const std::string& account, const std::string& id) {
+std::variant<sim_order*, broker_result>
+broker::open_order(const std::string& account, const std::string& id, const char* verb) {
   auto acct = accounts_.find(account);
   if (acct == accounts_.end())
-    return {403, "Invalid openalgo apikey", {}};
+    return broker_result{403, "Invalid openalgo apikey", {}};
   auto i = acct->second.orders.find(id);
   if (i == acct->second.orders.end())
-    return {404, "Order " + id + " not found", {}};
+    return broker_result{404, "Order " + id + " not found", {}};
   auto& b = i->second.order;
   if (b.status != order_status::open && b.status != order_status::trigger_pending)
-    return {400, "Cannot cancel order in " + to_string(b.status) + " status", {}};
-  b.status = order_status::cancelled;
-  i->second.margin_blocked = 0;
-  notify(i->second);
+    return broker_result{400, std::string{"Cannot "} + verb + " order in " + to_string(b.status)
+                                + " status", {}};
+  return &i->second;
+}
+
+broker_result broker::cancel(const std::string& account, const std::string& id) {
+  auto found = open_order(account, id, "cancel");
+  if (auto* refused = std::get_if<broker_result>(&found))
+    return *refused;
+  auto& o = *std::get<sim_order*>(found);
+  o.order.status = order_status::cancelled;
+  o.margin_blocked = 0;
+  notify(o);
   return {200, "Order cancelled successfully", id};
 }
 
 broker_result broker::modify(const std::string& account, const std::string& id,
                              int64_t quantity, double price, double trigger_price) {
-  auto acct = accounts_.find(account);
-  if (acct == accounts_.end())
-    return {403, "Invalid openalgo apikey", {}};
-  auto i = acct->second.orders.find(id);
-  if (i == acct->second.orders.end())
-    return {404, "Order " + id + " not found", {}};
-  auto& b = i->second.order;
-  if (b.status != order_status::open && b.status != order_status::trigger_pending)
-    return {400, "Cannot modify order in " + to_string(b.status) + " status", {}};
+  auto found = open_order(account, id, "modify");
+  if (auto* refused = std::get_if<broker_result>(&found))
+    return *refused;
+  auto& o = *std::get<sim_order*>(found);
+  auto& b = o.order;
   if (b.kind == price_type::limit && trigger_price > 0)
     return {400, "LIMIT orders do not accept a trigger_price", {}};
   int64_t lot = 1;
@@ -475,7 +481,7 @@ broker_result broker::modify(const std::string& account, const std::string& id,
   b.quantity = quantity;
   b.price = price;
   b.trigger_price = trigger_price;
-  notify(i->second);
+  notify(o);
   return {200, "Order modified successfully", id};
 }
 

@@ -11,6 +11,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "domain/clock.hpp"
@@ -167,6 +168,9 @@ private:
 
   std::string next_order_id();
   sim_order new_order(const place_request& r);
+  /// The account's open order `id` for `verb` ("cancel", "modify"), or why there is none.
+  std::variant<sim_order*, broker_result> open_order(const std::string& account,
+                                                      const std::string& id, const char* verb);
   void advance_prices();
   underlying_state* underlying_of(const std::string& symbol, derivative_symbol* parsed);
   double premium(const derivative_symbol& s, double spot) const;

@@ -125,6 +125,15 @@ http_reply order_ack_message(int http_status, const std::string& message) {
   return json_reply(http_status, j.done());
 }
 
+/// Closes a success body the way OpenAlgo does (`"mode":"analyze","status":"success"}`).
+http_reply success_reply(jsonify& j) {
+  auto& w = j.w();
+  str(w, "mode", "analyze");
+  str(w, "status", "success");
+  w.EndObject();
+  return json_reply(200, j.done());
+}
+
 http_reply restx_error(int status, const std::string& message) {
   return json_reply(status, "{\"message\": \"" + message + "\"}\n");
 }
@@ -350,10 +359,7 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     num(w, "totalpnl", r2(f.m2m_realized + unrealized));
     num(w, "utiliseddebits", r2(f.utilised_debits));
     w.EndObject();
-    str(w, "mode", "analyze");
-    str(w, "status", "success");
-    w.EndObject();
-    return json_reply(200, j.done());
+    return success_reply(j);
   }
   if (endpoint == "placeorder" || endpoint == "splitorder" || endpoint == "placesmartorder") {
     place_request r;
@@ -471,10 +477,7 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     w.StartObject();
     key(w, "data");
     write_order(w, *o, true);
-    str(w, "mode", "analyze");
-    str(w, "status", "success");
-    w.EndObject();
-    return json_reply(200, j.done());
+    return success_reply(j);
   }
   if (endpoint == "cancelorder") {
     auto result = broker_.cancel(account, text(member(doc, "orderid")));
@@ -510,10 +513,7 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     integer(w, "total_trigger_pending_orders", pending);
     w.EndObject();
     w.EndObject();
-    str(w, "mode", "analyze");
-    str(w, "status", "success");
-    w.EndObject();
-    return json_reply(200, j.done());
+    return success_reply(j);
   }
   if (endpoint == "tradebook") {
     w.StartObject();
@@ -536,10 +536,7 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
       w.EndObject();
     }
     w.EndArray();
-    str(w, "mode", "analyze");
-    str(w, "status", "success");
-    w.EndObject();
-    return json_reply(200, j.done());
+    return success_reply(j);
   }
   if (endpoint == "positionbook") {
     auto r2 = [](double x) { return std::round(x * 100) / 100; };
@@ -685,10 +682,7 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     str(w, "message", ids.empty() ? std::string{"No open orders to cancel"}
                                   : "Canceled " + std::to_string(ids.size())
                                       + " orders. Failed to cancel 0 orders.");
-    str(w, "mode", "analyze");
-    str(w, "status", "success");
-    w.EndObject();
-    return json_reply(200, j.done());
+    return success_reply(j);
   }
   if (endpoint == "closeposition") {
     auto closed = broker_.close_all(account);
@@ -697,10 +691,7 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     integer(w, "failed_closures", 0);
     str(w, "message", closed == 0 ? std::string{"No open positions to close"}
                                   : "Closed " + std::to_string(closed) + " positions");
-    str(w, "mode", "analyze");
-    str(w, "status", "success");
-    w.EndObject();
-    return json_reply(200, j.done());
+    return success_reply(j);
   }
   if (endpoint == "openposition") {
     instrument inst;
@@ -822,10 +813,7 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     num(w, "totalprofitandloss", 0.0);
     w.EndObject();
     w.EndObject();
-    str(w, "mode", "analyze");
-    str(w, "status", "success");
-    w.EndObject();
-    return json_reply(200, j.done());
+    return success_reply(j);
   }
   if (endpoint == "optionchain") {
     auto underlying = text(member(doc, "underlying"));
