@@ -233,7 +233,7 @@ void begin_exit(execution_pointer self, bool new_attempt) {
   r.exit_claimed_at = st.cfg.time->now();
   auto go = [self] {
     auto& st = self->state;
-    self->request(st.cfg.account, st.cfg.claim_timeout * 10, positions_atom_v)
+    self->request(st.cfg.account, caf::infinite, positions_atom_v) // the account times its read out
       .then([self](const std::vector<broker_position>& book) { send_exit(self, book); },
             [self](const caf::error& err) {
               // The positionbook is unavailable: size by the account's snapshot.

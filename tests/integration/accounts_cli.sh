@@ -154,7 +154,11 @@ if [ $rc -eq 0 ]; then pass; else fail "node exit code $rc"; fi
 stored=$(python3 -c "import sqlite3; print(sqlite3.connect('$work/node.db').execute(\"SELECT COUNT(*) FROM trading_accounts WHERE connection_status = 'connected'\").fetchone()[0])")
 if [ "$stored" = 2 ]; then pass; else fail "connection status not stored ($stored connected)"; fi
 
-# Secrets: no API key, no master key and no password in the database, the log or any output.
+# Secrets: no API key, no master key and no password in the database, the log or any output
+# (which must exist and hold something, or the search proves nothing).
+for f in node.db node.log node-err.txt; do
+  if [ -s "$f" ]; then pass; else fail "$f is missing or empty: the secrets search would prove nothing"; fi
+done
 for secret in "$key_a" "$key_b" "$key_c" "$password" "$(cat master.key)"; do
   hits=$(grep -l -F -- "$secret" node.db* node.log* out-*.txt err-*.txt node-*.txt 2>/dev/null)
   if [ -z "$hits" ]; then pass; else fail "a secret (${secret:0:4}…) appears in: $hits"; fi
