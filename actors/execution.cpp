@@ -59,6 +59,7 @@ struct execution_data {
   caf::actor_clock::time_point persisted_at{}; ///< the last routine (P&L) write
   uint64_t reprices = 0;   ///< LIMIT exits cancelled to be re-priced (they are not failures)
   bool repricing = false;  ///< the current exit is being cancelled to be re-priced
+  bool leg_exit_told = false; ///< a deferred leg exit was told to the run
   static inline const char* name = "execution";
 };
 
@@ -366,8 +367,31 @@ execution_actor::behavior_type execution(execution_pointer self, execution_confi
               self->send(self->state.cfg.run, execution_failed{r.execution_id, r.error_message});
           });
     },
+    [=](cancel_atom) {
+      auto& st = self->state;
+      if (row(self).status != execution_status::pending || st.entry.intent_id.empty()
+          || st.entry.done())
+        return;
+      spdlog::info("{}: cancelling the entry order", label(self));
+      self->request(st.cfg.account, caf::infinite, cancel_atom_v, st.entry.intent_id)
+        .then([](caf::ok_atom) {},
+              [self](const caf::error& err) {
+                // Filled meanwhile, or refused: the order's news decides.
+                spdlog::warn("{}: entry cancel refused: {}", label(self),
+                             self->system().render(err));
+              });
+    },
     [=](const exit_request& req) {
       auto& r = row(self);
+      if (r.status == execution_status::pending && self->state.entry.intent_id.empty()) {
+        // Never sent: the leg is skipped (its hedge failed, or the run exits first).
+        r.status = execution_status::skipped;
+        r.error_message = req.details;
+        persist(self, true);
+        if (self->state.cfg.run)
+          self->send(self->state.cfg.run, execution_failed{r.execution_id, req.details});
+        return;
+      }
       if (r.status != execution_status::entered && r.status != execution_status::exit_pending)
         return; // nothing open (an entry still going is the run's to cancel)
       if (self->state.exit_in_flight)
@@ -398,9 +422,14 @@ execution_actor::behavior_type execution(execution_pointer self, execution_confi
         return;
       auto hit = evaluate_leg_risk(r.action, r.entry_price, t.ltp, st.cfg.leg.stop_loss,
                                    st.cfg.leg.take_profit);
-      if (hit) {
+      if (hit && !st.leg_exit_told) {
         spdlog::info("{}: {} at {:.2f} ({})", label(self), to_string(hit->rule), t.ltp,
                      hit->reason);
+        if (st.cfg.defer_leg_exits && st.cfg.run) {
+          st.leg_exit_told = true; // once: the run owns the sequence now
+          self->send(st.cfg.run, leg_exit_due{r.execution_id, hit->rule, t.ltp, hit->reason});
+          return;
+        }
         r.reason = hit->rule;
         begin_exit(self);
       }

@@ -35,6 +35,9 @@ struct execution_config {
   /// percentage, cancelled and re-priced every `reprice_interval` until filled.
   double exit_price_protection_pct = 0;
   std::chrono::milliseconds reprice_interval{2'000};
+  /// A hedge (trading-rules.md §6): its own stop-loss or target is told to the run as
+  /// `leg_exit_due` instead of exiting, so that the short it protects goes first.
+  bool defer_leg_exits = false;
 };
 
 execution_actor spawn_execution(caf::actor_system& sys, execution_config cfg);

@@ -45,6 +45,15 @@ public:
     return *this;
   }
 
+  /// Money and prices: two decimals (trading-rules.md §7).
+  json_object& add(const char* key, double value) {
+    open(key);
+    char buf[48];
+    std::snprintf(buf, sizeof(buf), "%.2f", value);
+    text_ += buf;
+    return *this;
+  }
+
   std::string str() const { return text_ + "}"; }
 
 private:

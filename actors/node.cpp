@@ -11,6 +11,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/json_text.hpp"
+#include "domain/calendar.hpp"
 #include "actors/store_writes.hpp"
 
 namespace algomirror {
@@ -38,6 +39,15 @@ struct node_state {
   int32_t restarts = 0;
   int32_t alerts = 0;
   uint64_t activity_seq = 0;
+  std::map<int64_t, strategy_definition> strategies;
+  struct live_run {
+    int64_t strategy_id = 0;
+    strategy_run_actor handle;
+  };
+  std::map<int64_t, live_run> runs;         ///< run id → the live run
+  std::set<int64_t> starting;               ///< strategies whose run is being made
+  std::deque<run_status> finished_runs;     ///< the latest first
+
   caf::typed_response_promise<caf::ok_atom> shutdown_promise;
   static inline const char* name = "node";
 };
@@ -143,6 +153,10 @@ void on_child_down(node_pointer self, const caf::down_msg& msg) {
 
 void finish_shutdown(node_pointer self) {
   auto& st = self->state;
+  // Runs stop without exiting their positions: the database and the broker keep them, and
+  // the next start reconciles.
+  for (auto& [id, r] : st.runs)
+    self->send_exit(r.handle, caf::exit_reason::user_shutdown);
   for (auto& [id, a] : st.accounts)
     self->send_exit(a, caf::exit_reason::user_shutdown);
   if (st.feed)
@@ -169,6 +183,125 @@ void finish_shutdown(node_pointer self) {
       });
 }
 
+/// The market a strategy trades in (the calendar's name for it): its first leg's exchange.
+std::string market_of(const node_state& st, const strategy_definition& s) {
+  if (!s.legs.empty())
+    if (auto spec = st.cfg.run_defaults.instruments.find(s.legs.front().underlying))
+      return to_string(spec->derivative_exchange);
+  return "NFO";
+}
+
+/// Spawns the run once its row exists; the caller gets its id.
+void spawn_run(node_pointer self, const strategy_definition& s, std::vector<run_account> accounts,
+               int64_t run_id, caf::typed_response_promise<run_started> rp) {
+  auto& st = self->state;
+  auto cfg = st.cfg.run_defaults;
+  cfg.run_id = run_id;
+  cfg.strategy = s;
+  cfg.accounts = std::move(accounts);
+  cfg.feed = st.feed;
+  cfg.store = st.cfg.store;
+  cfg.timers = st.clock;
+  cfg.time = st.cfg.time;
+  cfg.calendar = st.cfg.calendar;
+  cfg.listener = run_listener_actor{self};
+  for (auto& rec : failover_order(st.cfg.accounts))
+    if (auto g = st.gateways.find(rec.id); g != st.gateways.end() && g->second) {
+      cfg.market_api = g->second;
+      break;
+    }
+  auto hdl = spawn_strategy_run(self->system(), std::move(cfg));
+  self->monitor(hdl);
+  self->link_to(hdl);
+  st.linked.insert(hdl.address());
+  st.runs[run_id] = {s.id, hdl};
+  json_object details;
+  details.add("run_id", run_id).add("strategy", s.name);
+  record_activity(self, "run_started", details.str());
+  rp.deliver(run_started{run_id, s.id});
+}
+
+caf::result<run_started> execute(node_pointer self, const execute_request& req) {
+  auto& st = self->state;
+  if (st.phase != node_phase::running)
+    return make_error(errc::unavailable, "the node is stopping; no new runs");
+  auto si = st.strategies.find(req.strategy_id);
+  if (si == st.strategies.end())
+    return make_error(errc::not_found, "no active strategy with id "
+                                         + std::to_string(req.strategy_id)
+                                         + " ('strategy list' shows them)");
+  auto s = si->second;
+  for (auto& [id, r] : st.runs)
+    if (r.strategy_id == s.id)
+      return make_error(errc::rejected, "strategy '" + s.name + "' is already running (run "
+                                          + std::to_string(id)
+                                          + "); exit that run first");
+  if (st.starting.count(s.id) != 0)
+    return make_error(errc::rejected, "strategy '" + s.name + "' is being started already");
+  auto market = market_of(st, s);
+  auto t = st.cfg.time->now();
+  market_calendar calendar{st.cfg.calendar};
+  if (!req.force && !st.cfg.test_clock && !calendar.is_open(market, t)) {
+    auto next = calendar.next_open(market, t);
+    return make_error(errc::rejected,
+                      "the " + market + " market is closed at " + format_ist(t)
+                        + (next ? "; it opens " + format_ist(*next) : std::string{})
+                        + "; run with --force to execute anyway");
+  }
+  auto ids = req.account_ids.empty() ? s.account_ids : req.account_ids;
+  if (ids.empty())
+    return make_error(errc::invalid_input, "strategy '" + s.name
+                                             + "' names no account: add accounts to it or "
+                                               "name them when executing");
+  std::vector<run_account> accounts;
+  for (auto id : ids) {
+    auto a = st.accounts.find(id);
+    if (a == st.accounts.end())
+      return make_error(errc::not_found, "account " + std::to_string(id)
+                                           + " is not running on this node (inactive, "
+                                             "unknown, or its gateway failed)");
+    for (auto& rec : st.cfg.accounts)
+      if (rec.id == id)
+        accounts.push_back({rec, a->second});
+  }
+  auto rp = self->make_response_promise<run_started>();
+  st.starting.insert(s.id);
+  // No new risk that cannot be recorded (§10 step 7): the database must be up, and the row
+  // exists before anything is sent.
+  self->request(st.cfg.store, std::chrono::seconds{10}, caf::get_atom_v, stats_atom_v)
+    .then(
+      [self, s, accounts, rp, t](const store_stats& stats) mutable {
+        if (!stats.database_up) {
+          self->state.starting.erase(s.id);
+          rp.deliver(make_error(errc::storage_down,
+                                "the database is unavailable: no new runs until it is back"));
+          return;
+        }
+        run_record row;
+        row.write_id = "run:" + std::to_string(s.id) + ":" + format_utc(t);
+        row.strategy_id = s.id;
+        row.scope = s.scope;
+        row.started_at = t;
+        self->request(self->state.cfg.store, std::chrono::seconds{10}, durable_atom_v, row)
+          .then(
+            [self, s, accounts, rp](int64_t id) mutable {
+              self->state.starting.erase(s.id);
+              spawn_run(self, s, accounts, id, rp);
+            },
+            [self, s, rp](const caf::error& err) mutable {
+              self->state.starting.erase(s.id);
+              rp.deliver(make_error(errc::storage_down, "the run row was not stored: "
+                                                          + self->system().render(err)));
+            });
+      },
+      [self, s, rp](const caf::error& err) mutable {
+        self->state.starting.erase(s.id);
+        rp.deliver(make_error(errc::storage_down,
+                              "the database did not answer: " + self->system().render(err)));
+      });
+  return rp;
+}
+
 node_actor::behavior_type node(node_pointer self, node_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
@@ -187,6 +320,15 @@ node_actor::behavior_type node(node_pointer self, node_config cfg) {
                       self->system().render(msg.reason));
       return;
     }
+    for (auto i = self->state.runs.begin(); i != self->state.runs.end(); ++i)
+      if (i->second.handle.address() == msg.source) {
+        if (self->state.phase == node_phase::running)
+          spdlog::error("node: run {} stopped: {}; its positions stay in the database for "
+                        "recovery",
+                        i->first, self->system().render(msg.reason));
+        self->state.runs.erase(i);
+        return;
+      }
     on_child_down(self, msg);
   });
   market_clock_config clock_cfg;
@@ -196,6 +338,11 @@ node_actor::behavior_type node(node_pointer self, node_config cfg) {
   st.clock = spawn_market_clock(self->system(), std::move(clock_cfg));
   self->link_to(st.clock);
   st.linked.insert(st.clock.address());
+  self->send(st.clock, caf::subscribe_atom_v, clock_listener_actor{self}); // entry times
+  for (auto& s : st.cfg.strategies) {
+    st.strategies[s.id] = s;
+    self->send(st.clock, caf::put_atom_v, s);
+  }
   for (auto& rec : st.cfg.accounts)
     spawn_account_child(self, rec);
   if (!st.cfg.accounts.empty() && st.cfg.gateways.link)
@@ -205,12 +352,83 @@ node_actor::behavior_type node(node_pointer self, node_config cfg) {
   spdlog::info("node: running on {} at {} with {} account(s)", st.cfg.database_label,
                format_ist(st.started_at), st.accounts.size());
   return {
-    [=](execute_atom, const execute_request& req) -> caf::result<run_started> {
-      if (self->state.phase != node_phase::running)
-        return make_error(errc::unavailable, "the node is stopping; no new runs");
-      return make_error(errc::not_implemented,
-                        "strategy runs are not available yet (strategy "
-                          + std::to_string(req.strategy_id) + ")");
+    [=](execute_atom, const execute_request& req) { return execute(self, req); },
+    [=](caf::get_atom, run_atom) -> caf::result<std::vector<run_status>> {
+      auto& st = self->state;
+      auto rp = self->make_response_promise<std::vector<run_status>>();
+      auto out = std::make_shared<std::vector<run_status>>(st.finished_runs.begin(),
+                                                           st.finished_runs.end());
+      auto left = std::make_shared<size_t>(st.runs.size());
+      if (*left == 0) {
+        rp.deliver(*out);
+        return rp;
+      }
+      for (auto& [id, r] : st.runs)
+        self->request(r.handle, std::chrono::seconds{5}, caf::get_atom_v)
+          .then(
+            [out, left, rp](const run_status& x) mutable {
+              out->insert(out->begin(), x);
+              if (--*left == 0)
+                rp.deliver(*out);
+            },
+            [out, left, rp](const caf::error&) mutable {
+              if (--*left == 0)
+                rp.deliver(*out);
+            });
+      return rp;
+    },
+    [=](const manual_exit& m) -> caf::result<caf::ok_atom> {
+      auto& st = self->state;
+      if (m.run_id != 0 && st.runs.count(m.run_id) == 0)
+        return make_error(errc::not_found, "no live run with id " + std::to_string(m.run_id)
+                                             + " ('run status' lists them)");
+      size_t told = 0;
+      for (auto& [id, r] : st.runs)
+        if (m.run_id == 0 || m.run_id == id) {
+          self->send(r.handle, m);
+          ++told;
+        }
+      json_object details;
+      details.add("run_id", m.run_id)
+        .add("account_id", m.account_id)
+        .add("execution_id", m.execution_id)
+        .add("runs", static_cast<int64_t>(told));
+      record_activity(self, "manual_exit", details.str());
+      return caf::ok_atom_v;
+    },
+    [=](caf::put_atom, const strategy_definition& s) {
+      self->state.strategies[s.id] = s;
+      self->send(self->state.clock, caf::put_atom_v, s);
+    },
+    [=](run_atom, const run_status& final_status) {
+      auto& st = self->state;
+      if (auto i = st.runs.find(final_status.run_id); i != st.runs.end()) {
+        self->send_exit(i->second.handle, caf::exit_reason::user_shutdown); // its link ends too
+        st.runs.erase(i);
+      }
+      json_object details;
+      details.add("run_id", final_status.run_id)
+        .add("strategy", final_status.strategy_name)
+        .add("end_reason", final_status.end_reason)
+        .add("realized_pnl", final_status.realized_pnl);
+      record_activity(self, "run_finished", details.str());
+      st.finished_runs.push_front(final_status);
+      while (st.finished_runs.size() > st.cfg.finished_runs_kept)
+        st.finished_runs.pop_back();
+    },
+    [=](const session_opened&) {},
+    [=](const session_closed&) {},
+    [=](const timer_due& t) {
+      if (t.timer != strategy_timer::entry || self->state.strategies.count(t.strategy_id) == 0)
+        return;
+      spdlog::info("node: entry time of strategy {}: executing", t.strategy_id);
+      self->request(caf::actor_cast<node_actor>(self), std::chrono::seconds{30}, execute_atom_v,
+                    execute_request{t.strategy_id, {}, false})
+        .then([](const run_started&) {},
+              [self, id = t.strategy_id](const caf::error& err) {
+                spdlog::error("node: scheduled run of strategy {} not started: {}", id,
+                              self->system().render(err));
+              });
     },
     [=](caf::get_atom, status_atom) -> node_status {
       auto& st = self->state;
@@ -219,7 +437,7 @@ node_actor::behavior_type node(node_pointer self, node_config cfg) {
               st.started_at,
               st.cfg.time->now(),
               static_cast<int32_t>(st.accounts.size()),
-              0,
+              static_cast<int32_t>(st.runs.size()),
               st.restarts,
               st.alerts};
     },

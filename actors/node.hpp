@@ -10,6 +10,7 @@
 #include "actors/account.hpp"
 #include "actors/market_clock.hpp"
 #include "actors/price_feed.hpp"
+#include "actors/strategy_run.hpp"
 #include "domain/clock.hpp"
 #include "messages/actors.hpp"
 
@@ -34,6 +35,12 @@ struct node_config {
   price_feed_config feed_defaults; ///< timings for the feed
   calendar_data calendar;          ///< sessions and holidays for the market clock
   std::chrono::milliseconds clock_resolution{250};
+  std::vector<strategy_definition> strategies; ///< active strategies, from the database
+  /// Timings and tables of every run (its strategy, accounts and handles are filled in).
+  strategy_run_config run_defaults;
+  /// §11: outside market hours a run needs `force` — unless the node runs on a test clock.
+  bool test_clock = false;
+  size_t finished_runs_kept = 50; ///< statuses of ended runs kept for the console
   int max_restarts = 5;            ///< per child in `restart_window`; then an alert, no restart
   std::chrono::seconds restart_window{60};
 };

@@ -48,6 +48,43 @@ std::vector<size_t> exit_sequence_for_leg(const std::vector<placed_leg>& legs, s
   return {leg};
 }
 
+namespace {
+
+bool open_position(execution_status s) {
+  return s == execution_status::entered || s == execution_status::exit_pending;
+}
+
+} // namespace
+
+std::vector<size_t> exits_due(const std::vector<exit_slot>& slots,
+                              std::vector<size_t>* kept_hedges) {
+  std::vector<size_t> out;
+  bool short_open = false;
+  for (size_t i = 0; i < slots.size(); ++i) {
+    auto& s = slots[i];
+    if (s.action != side::sell || !open_position(s.status))
+      continue;
+    short_open = true;
+    if (!s.told && s.status == execution_status::entered)
+      out.push_back(i);
+  }
+  if (short_open)
+    return out;
+  for (size_t i = 0; i < slots.size(); ++i) {
+    auto& s = slots[i];
+    if (s.action != side::buy || s.told || s.status != execution_status::entered)
+      continue;
+    if (s.hedges && *s.hedges < slots.size()
+        && slots[*s.hedges].status == execution_status::exit_stuck) {
+      if (kept_hedges)
+        kept_hedges->push_back(i);
+      continue;
+    }
+    out.push_back(i);
+  }
+  return out;
+}
+
 int64_t exit_quantity(side position, int64_t remaining, int64_t broker_net) {
   int64_t ours_at_broker = position == side::buy ? broker_net : -broker_net;
   return std::max<int64_t>(0, std::min(remaining, ours_at_broker));

@@ -8,6 +8,7 @@
 #include <optional>
 #include <vector>
 
+#include "messages/execution.hpp"
 #include "messages/strategy.hpp"
 
 namespace algomirror {
@@ -41,6 +42,21 @@ std::vector<std::optional<size_t>> hedge_map(const std::vector<placed_leg>& legs
 /// What exiting one leg means: a hedge's own exit (stop-loss, target, manual) first exits the
 /// short it protects (reason hedge_exit), then the hedge itself.
 std::vector<size_t> exit_sequence_for_leg(const std::vector<placed_leg>& legs, size_t leg);
+
+/// One of an account's positions as the exit ordering sees it.
+struct exit_slot {
+  side action = side::buy;
+  execution_status status = execution_status::pending;
+  std::optional<size_t> hedges; ///< the short (index in the same list) this long protects
+  bool told = false;            ///< already told to exit in this sequence
+};
+
+/// §6 exit: which positions of one account to tell to exit now. Every open short (entered, not
+/// yet told) first; once no short is open any more (each exited, failed, skipped or
+/// exit_stuck), the longs — except a hedge whose short is exit_stuck: it is kept while the
+/// short is open, and `kept_hedges` lists it (an alert says so).
+std::vector<size_t> exits_due(const std::vector<exit_slot>& slots,
+                              std::vector<size_t>* kept_hedges = nullptr);
 
 /// §10 step 2: an exit is at most the broker's net quantity in the position's direction
 /// (`broker_net` signed, > 0 long): never more than is open, never a reverse position. 0 means

@@ -49,6 +49,25 @@ double trailing_distance(const threshold& t, double net_premium) {
   }
 }
 
+risk_snapshot scope_snapshot(const std::vector<scope_position>& positions) {
+  risk_snapshot s;
+  s.entries_settled = true;
+  for (auto& p : positions) {
+    s.pnl += p.realized + p.unrealized;
+    if (p.status == execution_status::pending)
+      s.entries_settled = false;
+    if (p.quantity > 0 && p.status != execution_status::failed
+        && p.status != execution_status::skipped && p.status != execution_status::pending) {
+      auto value = p.entry_price * static_cast<double>(p.quantity);
+      s.net_premium += p.action == side::buy ? value : -value;
+    }
+    bool open = p.status == execution_status::entered || p.status == execution_status::exit_pending;
+    if (open && !p.price_valid)
+      s.prices_fresh = false;
+  }
+  return s;
+}
+
 std::optional<risk_decision> evaluate_strategy_risk(const strategy_risk_limits& limits,
                                                     const risk_snapshot& s,
                                                     risk_latches& latches,

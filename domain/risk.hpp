@@ -64,6 +64,23 @@ struct risk_snapshot {
   int32_t ist_seconds = -1;      ///< IST seconds since midnight now (-1 = unknown)
 };
 
+/// One position of a risk scope, as the snapshot sums it (trading-rules.md §7, §8).
+struct scope_position {
+  side action = side::buy;
+  execution_status status = execution_status::pending;
+  int64_t quantity = 0;   ///< filled entry quantity
+  double entry_price = 0; ///< average entry fill
+  double realized = 0;
+  double unrealized = 0;
+  bool price_valid = false; ///< a valid LTP has come since the entry
+};
+
+/// The P&L part of a scope's snapshot: pnl = Σ realized + Σ unrealized (an exit in flight keeps
+/// its unrealized P&L); net premium = Σ BUY entry×qty − Σ SELL entry×qty over filled legs;
+/// entries settled once no position is still `pending`; prices fresh while every open position
+/// has a valid price. Time, Supertrend and the trading day are the caller's to fill in.
+risk_snapshot scope_snapshot(const std::vector<scope_position>& positions);
+
 /// Updates the trailing stop from `s` (peak, arming, ratchet), then applies the rules in
 /// order — max loss, max profit, trailing stop, Supertrend, square-off and exit time — and
 /// returns the first that fires (its latch set), or nothing.

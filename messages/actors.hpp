@@ -39,6 +39,9 @@ using clock_listener_actor = caf::typed_actor<  //
   caf::reacts_to<session_closed>,               //
   caf::reacts_to<timer_due>>;
 
+/// Told when a run ends (the node keeps the last status of finished runs).
+using run_listener_actor = caf::typed_actor<caf::reacts_to<run_atom, run_status>>;
+
 // -- gateways (gateways/, persistence/) -----------------------------------------------------
 
 /// The persistence actor. Routine writes are queued, coalesced (latest value wins, at most one
@@ -142,11 +145,13 @@ using execution_listener_actor = caf::typed_actor<
   caf::reacts_to<execution_failed>,
   caf::reacts_to<execution_pnl>,
   caf::reacts_to<execution_exited>,
-  caf::reacts_to<exit_stuck>>;
+  caf::reacts_to<exit_stuck>,
+  caf::reacts_to<leg_exit_due>>; // a hedge's own stop-loss/target: the run sequences it
 
 /// One position (run, account, leg): entry, live P&L, leg SL/TP, the exit protocol.
 using execution_actor = tick_subscriber_actor::extend<
   caf::reacts_to<place_atom>, // enter now (the run orders BUY legs before SELL legs)
+  caf::reacts_to<cancel_atom>, // cancel an entry still open (hedge timeout, square-off)
   caf::reacts_to<exit_request>,
   caf::reacts_to<order_update>,
   caf::replies_to<caf::get_atom>::with<execution_state>,
@@ -154,9 +159,14 @@ using execution_actor = tick_subscriber_actor::extend<
   caf::reacts_to<poll_atom, uint64_t>>; // internal: re-price a protected exit
 
 /// One run of a strategy: resolution, sizing, BUY-first entry, strategy-level risk, exits.
-using strategy_run_actor = clock_listener_actor::extend_with<execution_listener_actor>::extend<
+/// It follows the legs' prices itself for Supertrend (the combined-premium bars).
+using strategy_run_actor = clock_listener_actor::extend_with<execution_listener_actor>::extend_with<
+  tick_subscriber_actor>::extend<
   caf::reacts_to<exit_request>, // exit the whole run
-  caf::replies_to<caf::get_atom>::with<run_status>>;
+  caf::reacts_to<manual_exit>,  // one account, one leg, or all
+  caf::replies_to<caf::get_atom>::with<run_status>,
+  caf::reacts_to<poll_atom, int64_t>, // internal: an account's BUY legs are late (hedge timeout)
+  caf::reacts_to<caf::tick_atom>>;    // internal: close the Supertrend bar in progress
 
 /// The market calendar's timers: session open/close, entry/exit/square-off times.
 using market_clock_actor = caf::typed_actor<
@@ -166,9 +176,14 @@ using market_clock_actor = caf::typed_actor<
   caf::reacts_to<caf::delete_atom, int64_t>,            // forget a strategy's times
   caf::reacts_to<caf::tick_atom>>;                      // internal: look at the clock
 
-/// The process: registry, supervision, start-up recovery, shutdown order.
-using node_actor = caf::typed_actor<
+/// The process: registry, supervision, start-up recovery, shutdown order. It follows the
+/// market clock for scheduled entries (`timer_due` entry).
+using node_actor = clock_listener_actor::extend<
   caf::replies_to<execute_atom, execute_request>::with<run_started>,
+  caf::replies_to<caf::get_atom, run_atom>::with<std::vector<run_status>>, // live and recent
+  caf::replies_to<manual_exit>::with<caf::ok_atom>,
+  caf::reacts_to<caf::put_atom, strategy_definition>, // a strategy added or changed
+  caf::reacts_to<run_atom, run_status>,               // a run ended
   caf::replies_to<caf::get_atom, status_atom>::with<node_status>,
   caf::replies_to<caf::get_atom, account_atom, int64_t>::with<account_actor>, // by account id
   caf::replies_to<caf::get_atom, feed_atom>::with<price_feed_actor>,
@@ -188,4 +203,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(algomirror_handles, caf::id_block::algomirror::end)
   CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::execution_listener_actor))
   CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::account_actor))
   CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::price_feed_actor))
+  CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::strategy_run_actor))
+  CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::run_listener_actor))
+  CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::execution_actor))
 CAF_END_TYPE_ID_BLOCK(algomirror_handles)

@@ -6,6 +6,7 @@
 
 #include "messages/execution.hpp"
 #include "messages/orders.hpp"
+#include "messages/risk.hpp"
 #include "messages/time.hpp"
 
 namespace algomirror {
@@ -52,6 +53,23 @@ typename Inspector::result_type inspect(Inspector& f, skipped_account& x) {
   return f(x.account_id, x.reason);
 }
 
+/// One risk scope of a run (an account, or the whole run): its P&L and trailing stop.
+struct scope_status {
+  int64_t account_id = 0; ///< 0 = the whole run (risk_scope run)
+  double pnl = 0;
+  bool trailing_armed = false;
+  double trailing_stop = 0;
+  double peak = 0;
+  exit_reason exiting = exit_reason::none; ///< the rule (or manual) that is exiting it
+
+  friend bool operator==(const scope_status&, const scope_status&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, scope_status& x) {
+  return f(x.account_id, x.pnl, x.trailing_armed, x.trailing_stop, x.peak, x.exiting);
+}
+
 /// A run as the console shows it.
 struct run_status {
   int64_t run_id = 0;
@@ -63,6 +81,10 @@ struct run_status {
   bool trailing_stop_armed = false;
   std::vector<execution_state> executions;
   std::vector<skipped_account> skipped;
+  std::string strategy_name;
+  std::string end_reason;    ///< why the run ended or is ending (a rule, manual, an error)
+  std::vector<risk_event> risk_events; ///< the rules that fired, in order
+  std::vector<scope_status> scopes;
 
   friend bool operator==(const run_status&, const run_status&) = default;
 };
@@ -70,7 +92,8 @@ struct run_status {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, run_status& x) {
   return f(x.run_id, x.strategy_id, x.phase, x.realized_pnl, x.unrealized_pnl,
-           x.trailing_stop_level, x.trailing_stop_armed, x.executions, x.skipped);
+           x.trailing_stop_level, x.trailing_stop_armed, x.executions, x.skipped,
+           x.strategy_name, x.end_reason, x.risk_events, x.scopes);
 }
 
 /// execution → strategy_run: the entry filled.
@@ -111,6 +134,39 @@ struct execution_exited {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, execution_exited& x) {
   return f(x.execution_id, x.exit_fill, x.reason);
+}
+
+/// execution → strategy_run: a hedge's own stop-loss or target hit. A hedge never exits by
+/// itself while its short is open (trading-rules.md §6): the run exits the short first (reason
+/// `hedge_exit`), then the hedge with this rule.
+struct leg_exit_due {
+  int64_t execution_id = 0;
+  exit_reason rule = exit_reason::none;
+  double price = 0;
+  std::string reason;
+
+  friend bool operator==(const leg_exit_due&, const leg_exit_due&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, leg_exit_due& x) {
+  return f(x.execution_id, x.rule, x.price, x.reason);
+}
+
+/// console → node → runs: a manual exit (trading-rules.md §8, `manual`). `run_id` 0 = every
+/// live run; `account_id` 0 = every account; `execution_id` 0 = every leg. A hedge named alone
+/// still has its short exited first.
+struct manual_exit {
+  int64_t run_id = 0;
+  int64_t account_id = 0;
+  int64_t execution_id = 0;
+
+  friend bool operator==(const manual_exit&, const manual_exit&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, manual_exit& x) {
+  return f(x.run_id, x.account_id, x.execution_id);
 }
 
 /// Market sessions and strategy timers (market_clock → listeners).

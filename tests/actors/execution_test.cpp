@@ -16,6 +16,7 @@ struct run_events {
   std::vector<execution_failed> failed;
   std::vector<execution_exited> exited;
   std::vector<exit_stuck> stuck;
+  std::vector<leg_exit_due> deferred;
   int pnl_reports = 0;
   static inline const char* name = "run_recorder";
 };
@@ -28,6 +29,7 @@ run_recorder(execution_listener_actor::stateful_pointer<run_events> self) {
     [=](const execution_pnl&) { ++self->state.pnl_reports; },
     [=](const execution_exited& e) { self->state.exited.push_back(e); },
     [=](const exit_stuck& e) { self->state.stuck.push_back(e); },
+    [=](const leg_exit_due& e) { self->state.deferred.push_back(e); },
   };
 }
 

@@ -3,6 +3,7 @@
 // Scripted stand-ins behind the gateway interfaces, for deterministic actor tests: a broker
 // (broker_api), a WebSocket link (market_data_link) and a tick recorder (tick_subscriber).
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <set>
@@ -24,10 +25,13 @@ using place_answer = std::variant<std::string, caf::error, hang>;
 struct fake_broker_state {
   std::deque<place_answer> place_script; ///< empty: accept with "B<n>"
   std::vector<order_intent> placed;      ///< every placement request, in order
+  std::map<std::string, order_intent> accepted; ///< by the order id it was given
   std::map<std::string, order_update> statuses;
   std::vector<broker_order> book;
   std::vector<broker_position> positions;
   std::vector<caf::typed_response_promise<order_accepted>> hung;
+  std::map<std::string, double> quotes; ///< LTP by symbol for REST quotes (else 123.45)
+  funds account_funds{500000, 0, 0, 0, 0};
   int failing_pings = 0; ///< the next N pings fail
   int pings = 0;
   int status_calls = 0;
@@ -67,6 +71,7 @@ inline broker_api_actor::behavior_type fake_broker(fake_broker_pointer self) {
       auto id = std::get<std::string>(answer);
       if (id.empty())
         id = "B" + std::to_string(++st.next_id);
+      st.accepted[id] = intent;
       return order_accepted{intent.intent_id, {id}};
     },
     [=](cancel_atom, const std::string&) -> caf::ok_atom { return caf::ok_atom_v; },
@@ -77,7 +82,7 @@ inline broker_api_actor::behavior_type fake_broker(fake_broker_pointer self) {
         return order_update{{}, id, order_status::open, 0, 0, {}, {}};
       return i->second;
     },
-    [=](funds_atom) { return funds{500000, 0, 0, 0, 0}; },
+    [=](funds_atom) { return self->state.account_funds; },
     [=](positions_atom) {
       ++self->state.positionbook_calls;
       return self->state.positions;
@@ -90,7 +95,8 @@ inline broker_api_actor::behavior_type fake_broker(fake_broker_pointer self) {
     [=](caf::get_atom, const instrument& inst) -> caf::result<quote> {
       quote q;
       q.inst = inst;
-      q.ltp = 123.45;
+      auto i = self->state.quotes.find(inst.symbol);
+      q.ltp = i == self->state.quotes.end() ? 123.45 : i->second;
       return q;
     },
     [=](quotes_atom, const std::vector<instrument>& insts) {
@@ -190,6 +196,42 @@ inline placer_actor::behavior_type placer(placer_actor::stateful_pointer<placer_
         .then([=](caf::ok_atom) { ++self->state.settled; },
               [=](const caf::error& e) { self->state.errors.push_back(e); });
     },
+  };
+}
+
+/// A price feed that only keeps subscriptions: tests push ticks to the subscribers of a symbol.
+struct fake_feed_state {
+  std::map<instrument, std::vector<tick_subscriber_actor>> subscribers;
+  int unsubscribes = 0;
+  static inline const char* name = "fake_feed";
+};
+
+using fake_feed_pointer = price_feed_actor::stateful_pointer<fake_feed_state>;
+
+inline price_feed_actor::behavior_type fake_feed(fake_feed_pointer self) {
+  return {
+    [=](const tick&) {},
+    [=](const price_stale&) {},
+    [=](const feed_state&) {},
+    [=](const session_opened&) {},
+    [=](const session_closed&) {},
+    [=](const timer_due&) {},
+    [=](caf::subscribe_atom, const instrument& inst, feed_mode, const tick_subscriber_actor& s) {
+      self->state.subscribers[inst].push_back(s);
+    },
+    [=](caf::unsubscribe_atom, const instrument& inst, feed_mode, const tick_subscriber_actor& s) {
+      ++self->state.unsubscribes;
+      auto& v = self->state.subscribers[inst];
+      v.erase(std::remove(v.begin(), v.end(), s), v.end());
+    },
+    [=](caf::get_atom, const instrument& inst) -> caf::result<tick> {
+      return make_error(errc::not_found, "no price of " + inst.symbol);
+    },
+    [=](caf::get_atom, status_atom) { return feed_state{1, feed_condition::connected, {}}; },
+    [=](const link_status&) {},
+    [=](caf::tick_atom) {},
+    [=](retry_atom) {},
+    [=](poll_atom) {},
   };
 }
 

@@ -38,6 +38,13 @@ struct node_fixture : testing::fixture {
     after(std::chrono::milliseconds{100}); // the store's flush timer (the market clock ticks on)
   }
 
+  ~node_fixture() {
+    // The node and its market clock hold each other (the node follows the entry times).
+    caf::anon_send_exit(node, caf::exit_reason::kill);
+    caf::anon_send_exit(store, caf::exit_reason::kill);
+    sched.run();
+  }
+
   store_stats stats() { return ask<store_stats>(store, caf::get_atom_v, stats_atom_v); }
 };
 
@@ -121,10 +128,13 @@ CAF_TEST(shutdown flushes the store before the node answers) {
   CAF_CHECK_EQUAL(stats().rows_written, 2u); // node_started and node_stopped
 }
 
-CAF_TEST(execute is refused with a clear error until runs exist) {
-  self->request(node, caf::infinite, execute_atom_v, execute_request{42, {}, false});
-  expect((execute_atom, execute_request), from(self).to(node));
-  expect((caf::error), from(node).to(self));
+CAF_TEST(execute of an unknown strategy is refused with a clear error) {
+  auto answer = self->request(node, caf::infinite, execute_atom_v, execute_request{42, {}, false});
+  sched.run();
+  std::string text;
+  answer.receive([](const run_started&) { CAF_FAIL("a run started"); },
+                 [&](caf::error& e) { text = sys.render(e); });
+  CAF_CHECK(text.find("no active strategy with id 42") != std::string::npos);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

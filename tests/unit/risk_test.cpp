@@ -219,3 +219,27 @@ CAF_TEST(leg stop loss and target for both sides) {
   // A zero or missing price never fires.
   CAF_CHECK(!evaluate_leg_risk(side::buy, 100, 0, sl10, tp10).has_value());
 }
+
+CAF_TEST(a scope snapshot sums the current run and keeps an exit in flight) {
+  using es = execution_status;
+  // Hedged straddle, one lot (65): wings bought at 10 and 12, shorts sold at 100 and 90.
+  std::vector<scope_position> p{
+    {side::buy, es::entered, 65, 10, 0, 65 * 2.0, true},        // wing up 2
+    {side::buy, es::exited, 65, 12, -65 * 2.0, 0, true},        // wing sold 2 lower
+    {side::sell, es::exit_pending, 65, 100, 0, -65 * 16.0, true}, // exit in flight: still counts
+    {side::sell, es::entered, 65, 90, 0, 65 * 5.0, true}};
+  auto s = scope_snapshot(p);
+  CAF_CHECK_EQUAL(s.pnl, 65 * (2.0 - 2.0 - 16.0 + 5.0));
+  CAF_CHECK_EQUAL(s.net_premium, 65 * (10.0 + 12.0 - 100.0 - 90.0)); // −10,920: a credit
+  CAF_CHECK(s.entries_settled);
+  CAF_CHECK(s.prices_fresh);
+  p[3].price_valid = false; // an open leg with no price yet: rules on P&L wait
+  CAF_CHECK(!scope_snapshot(p).prices_fresh);
+  p[3].price_valid = true;
+  p.push_back({side::sell, es::pending, 0, 0, 0, 0, false}); // an entry still going
+  CAF_CHECK(!scope_snapshot(p).entries_settled);
+  CAF_CHECK(scope_snapshot(p).prices_fresh); // a pending leg has no price to wait for
+  p.back().status = es::skipped;
+  CAF_CHECK(scope_snapshot(p).entries_settled);
+  CAF_CHECK_EQUAL(scope_snapshot(p).net_premium, 65 * (10.0 + 12.0 - 100.0 - 90.0));
+}

@@ -154,3 +154,32 @@ CAF_TEST(BUY legs enter first and shorts exit first with hedges mapped) {
   CAF_CHECK(exit_sequence_for_leg(legs, 0) == (std::vector<size_t>{0}));
   CAF_CHECK(exit_sequence_for_leg(legs, 4) == (std::vector<size_t>{4}));
 }
+
+CAF_TEST(exits go shorts first and a stuck short keeps its hedge) {
+  using es = execution_status;
+  // 0: CE wing (hedges 2), 1: PE wing (hedges 3), 2: CE short, 3: PE short.
+  std::vector<exit_slot> a{{side::buy, es::entered, size_t{2}, false},
+                           {side::buy, es::entered, size_t{3}, false},
+                           {side::sell, es::entered, std::nullopt, false},
+                           {side::sell, es::entered, std::nullopt, false}};
+  CAF_CHECK(exits_due(a) == (std::vector<size_t>{2, 3}));
+  a[2].told = a[3].told = true;
+  a[2].status = a[3].status = es::exit_pending;
+  CAF_CHECK(exits_due(a).empty()); // shorts in flight: no long is sold
+  a[2].status = es::exited;
+  CAF_CHECK(exits_due(a).empty()); // one short still open
+  a[3].status = es::exit_stuck;
+  std::vector<size_t> kept;
+  CAF_CHECK(exits_due(a, &kept) == (std::vector<size_t>{0})); // the PE wing stays
+  CAF_CHECK(kept == (std::vector<size_t>{1}));
+  a[0].told = true;
+  CAF_CHECK(exits_due(a).empty()); // told once
+  // Without shorts (a bull call spread is BUY and SELL; a lone long is just sold).
+  std::vector<exit_slot> lone{{side::buy, es::entered, std::nullopt, false},
+                              {side::buy, es::failed, std::nullopt, false}};
+  CAF_CHECK(exits_due(lone) == (std::vector<size_t>{0}));
+  // A short that never entered does not hold the longs back.
+  std::vector<exit_slot> skipped{{side::buy, es::entered, size_t{1}, false},
+                                 {side::sell, es::skipped, std::nullopt, false}};
+  CAF_CHECK(exits_due(skipped) == (std::vector<size_t>{0}));
+}

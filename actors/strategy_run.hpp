@@ -1,0 +1,63 @@
+#pragma once
+
+// The strategy_run actor (architecture.md; trading-rules.md §2–§9): one run of a strategy on
+// many accounts. It takes one spot snapshot per underlying, resolves expiries, strikes and
+// symbols, sizes every account (accounts without margin are skipped, with the reason), spawns
+// one `execution` per (account, leg), enters every account in parallel — within an account the
+// SELL legs only after its BUY legs are filled (a hedge that fails or is late means no naked
+// short) —, evaluates the strategy-level rules per risk scope on every price change (max loss,
+// max profit, trailing stop, Supertrend on the combined premium, exit and square-off time),
+// writes a `risk_events` row for every rule that fires, and exits each account shorts first,
+// longs after the shorts' fills; a stuck short keeps its hedge. A hedge's own stop-loss or
+// target exits the short it protects first.
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <caf/fwd.hpp>
+
+#include "domain/clock.hpp"
+#include "domain/instruments.hpp"
+#include "domain/sizing.hpp"
+#include "messages/actors.hpp"
+#include "messages/storage.hpp"
+
+namespace algomirror {
+
+/// An account the run trades on.
+struct run_account {
+  account_record record;
+  account_actor handle;
+};
+
+struct strategy_run_config {
+  int64_t run_id = 0; ///< the `strategy_runs` row (0: the run creates it)
+  strategy_definition strategy;
+  std::vector<run_account> accounts;
+  broker_api_actor market_api; ///< spot quotes, expiries, premium quotes, history
+  price_feed_actor feed;       ///< may be null (no live prices)
+  store_actor store;           ///< may be null (tests)
+  run_listener_actor listener; ///< may be null: told the final status when the run ends
+  market_clock_actor timers;   ///< may be null: exit/square-off times then come with ticks only
+  const clock* time = nullptr; ///< outlives the actor
+  calendar_data calendar;
+  instrument_table instruments = default_instruments();
+  std::map<std::string, margin_rates> margins = default_margin_rates();
+  std::vector<quality_grade> grades = default_grades();
+  /// §6: an account's BUY legs must be filled within this, or its SELL legs are not sent.
+  std::chrono::milliseconds buy_fill_timeout{30'000};
+  std::chrono::milliseconds spot_max_age{5'000}; ///< §3: a feed price older than this is re-quoted
+  std::chrono::milliseconds request_timeout{20'000};
+  std::chrono::milliseconds bar_check_interval{1'000}; ///< Supertrend: close bars on time
+  // The executions' exit protocol (§10).
+  std::chrono::milliseconds exit_retry_delay{10'000};
+  int exit_max_attempts = 5;
+  std::chrono::milliseconds claim_timeout{1'000};
+  std::chrono::milliseconds pnl_write_interval{1'000};
+};
+
+strategy_run_actor spawn_strategy_run(caf::actor_system& sys, strategy_run_config cfg);
+
+} // namespace algomirror

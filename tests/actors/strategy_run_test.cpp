@@ -1,0 +1,448 @@
+#define CAF_SUITE actors.strategy_run
+#include "tests/actors/fixture.hpp"
+
+#include "actors/account.hpp"
+#include "actors/strategy_run.hpp"
+#include "domain/calendar.hpp"
+#include "tests/actors/fakes.hpp"
+
+using namespace algomirror;
+using namespace algomirror::testing;
+using std::chrono::milliseconds;
+
+namespace {
+
+leg_definition leg(side action, option_type type, strike_selection strike, int offset = 0) {
+  leg_definition l;
+  l.id = 0;
+  l.underlying = "NIFTY";
+  l.action = action;
+  l.option = type;
+  l.strike = strike;
+  l.strike_offset = offset;
+  l.lots = 1;
+  return l;
+}
+
+/// A hedged short straddle: two OTM4 wings (BUY) and the ATM call and put (SELL).
+strategy_definition hedged_straddle(risk_scope scope) {
+  strategy_definition s;
+  s.id = 9;
+  s.name = "hedged straddle";
+  s.scope = scope;
+  s.legs = {leg(side::buy, option_type::ce, strike_selection::otm, 4),
+            leg(side::buy, option_type::pe, strike_selection::otm, 4),
+            leg(side::sell, option_type::ce, strike_selection::atm),
+            leg(side::sell, option_type::pe, strike_selection::atm)};
+  for (int i = 0; i < 4; ++i) {
+    s.legs[i].id = 100 + i;
+    s.legs[i].leg_number = i + 1;
+  }
+  return s;
+}
+
+// Spot 26010 → ATM 26000; OTM4: 26200 CE, 25800 PE; the week's expiry 01-DEC-26.
+const std::string wing_ce = "NIFTY01DEC2626200CE";
+const std::string wing_pe = "NIFTY01DEC2625800PE";
+const std::string short_ce = "NIFTY01DEC2626000CE";
+const std::string short_pe = "NIFTY01DEC2626000PE";
+
+struct account_under_test {
+  broker_api_actor broker;
+  account_actor account;
+  size_t filled = 0; ///< accepted orders given their outcome so far (B1, B2, …)
+};
+
+struct run_fixture : testing::fixture {
+  manual_clock time{*parse_iso8601("2026-11-25T10:00:00+05:30")};
+  price_feed_actor feed;
+  std::vector<account_under_test> accounts;
+  strategy_run_actor run;
+
+  run_fixture() {
+    feed = sys.spawn(fake_feed);
+    for (int64_t id : {1, 2}) {
+      account_under_test a;
+      a.broker = sys.spawn(fake_broker);
+      account_config acfg;
+      acfg.record.id = id;
+      acfg.record.name = id == 1 ? "alpha" : "beta";
+      acfg.api = a.broker;
+      acfg.time = &time;
+      acfg.ping_interval = std::chrono::hours{1};
+      acfg.status_poll_interval = std::chrono::hours{1}; // fills come as order updates
+      a.account = spawn_account(sys, acfg);
+      accounts.push_back(a);
+    }
+    sched.run();
+    broker(0).quotes["NIFTY"] = 26010;
+  }
+
+  ~run_fixture() {
+    std::vector<caf::actor> all{caf::actor_cast<caf::actor>(run),
+                                caf::actor_cast<caf::actor>(feed)};
+    for (auto& a : accounts) {
+      all.push_back(caf::actor_cast<caf::actor>(a.account));
+      all.push_back(caf::actor_cast<caf::actor>(a.broker));
+    }
+    for (auto& a : all)
+      if (a)
+        caf::anon_send_exit(a, caf::exit_reason::kill);
+    sched.run();
+    while (sched.trigger_timeouts() > 0)
+      sched.run();
+  }
+
+  fake_broker_state& broker(size_t k) {
+    return deref<broker_api_actor::stateful_base<fake_broker_state>>(accounts[k].broker).state;
+  }
+  fake_feed_state& feed_state() {
+    return deref<price_feed_actor::stateful_base<fake_feed_state>>(feed).state;
+  }
+
+  void start(strategy_definition s, size_t n_accounts = 2,
+             milliseconds buy_timeout = milliseconds{30'000}, int max_attempts = 5) {
+    strategy_run_config cfg;
+    cfg.run_id = 42;
+    cfg.strategy = std::move(s);
+    for (size_t k = 0; k < n_accounts; ++k) {
+      run_account ra;
+      ra.record.id = static_cast<int64_t>(k + 1);
+      ra.record.name = k == 0 ? "alpha" : "beta";
+      ra.handle = accounts[k].account;
+      cfg.accounts.push_back(ra);
+    }
+    cfg.market_api = accounts[0].broker;
+    cfg.feed = feed;
+    cfg.time = &time;
+    cfg.calendar = default_calendar_data();
+    cfg.buy_fill_timeout = buy_timeout;
+    cfg.exit_retry_delay = milliseconds{1000};
+    cfg.exit_max_attempts = max_attempts;
+    run = spawn_strategy_run(sys, std::move(cfg));
+    sched.run();
+  }
+
+  run_status status() { return ask<run_status>(run, caf::get_atom_v); }
+
+  /// The broker of account k fills its next placement at `price`; the broker's positionbook
+  /// follows.
+  void fill_next(size_t k, double price) {
+    auto& a = accounts[k];
+    auto& b = broker(k);
+    auto id = "B" + std::to_string(++a.filled);
+    auto i = b.accepted.find(id);
+    CAF_REQUIRE(i != b.accepted.end());
+    auto& intent = i->second;
+    int64_t signed_qty = intent.action == side::buy ? intent.quantity : -intent.quantity;
+    bool found = false;
+    for (auto& p : b.positions)
+      if (p.inst == intent.inst) {
+        p.net_quantity += signed_qty;
+        found = true;
+      }
+    if (!found)
+      b.positions.push_back({intent.inst, intent.order_product, signed_qty, price, 0, 0});
+    self->send(a.account, order_update{{}, id, order_status::complete, intent.quantity, price, {},
+                                       time.now()});
+    sched.run();
+  }
+
+  /// The broker rejects its next accepted order after the fact (RMS).
+  void reject_next(size_t k) {
+    auto& a = accounts[k];
+    auto id = "B" + std::to_string(++a.filled);
+    self->send(a.account, order_update{{}, id, order_status::rejected, 0, 0,
+                                       "RMS: margin exceeds", time.now()});
+    sched.run();
+  }
+
+  /// A price of `symbol` reaches every subscriber (the executions of every account).
+  void price(const std::string& symbol, double ltp) {
+    for (auto& s : feed_state().subscribers[instrument{symbol, exchange::nfo}])
+      self->send(s, tick{instrument{symbol, exchange::nfo}, ltp, 0, 0, 0, time.now(), time.now()});
+    sched.run();
+  }
+
+  std::vector<std::pair<side, std::string>> orders(size_t k) {
+    std::vector<std::pair<side, std::string>> out;
+    for (auto& i : broker(k).placed)
+      out.emplace_back(i.action, i.inst.symbol);
+    return out;
+  }
+
+  /// Enters account k: wings at 10 and 12, shorts at `short_price`.
+  void enter(size_t k, double short_price) {
+    fill_next(k, 10);
+    fill_next(k, 12);
+    fill_next(k, short_price);
+    fill_next(k, short_price);
+  }
+
+  const execution_state* leg_of(const run_status& st, int64_t account, const std::string& sym) {
+    for (auto& e : st.executions)
+      if (e.account_id == account && e.inst.symbol == sym)
+        return &e;
+    return nullptr;
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(strategy_run_tests, run_fixture)
+
+CAF_TEST(every account sends its SELL legs only after its BUY legs are filled) {
+  start(hedged_straddle(risk_scope::account));
+  for (size_t k = 0; k < 2; ++k) {
+    auto placed = orders(k);
+    CAF_REQUIRE_EQUAL(placed.size(), 2u); // both accounts at once, BUY legs only
+    CAF_CHECK(placed[0] == std::make_pair(side::buy, wing_ce));
+    CAF_CHECK(placed[1] == std::make_pair(side::buy, wing_pe));
+    CAF_CHECK_EQUAL(broker(k).placed[0].quantity, 65);
+  }
+  fill_next(0, 10);
+  CAF_CHECK_EQUAL(orders(0).size(), 2u); // one hedge filled: still no short
+  fill_next(0, 12);
+  auto placed = orders(0);
+  CAF_REQUIRE_EQUAL(placed.size(), 4u);
+  CAF_CHECK(placed[2] == std::make_pair(side::sell, short_ce));
+  CAF_CHECK(placed[3] == std::make_pair(side::sell, short_pe));
+  CAF_CHECK_EQUAL(orders(1).size(), 2u); // the other account waits for its own hedges
+  CAF_CHECK(status().phase == run_phase::entering);
+  fill_next(0, 100);
+  fill_next(0, 100);
+  enter(1, 100);
+  auto st = status();
+  CAF_CHECK(st.phase == run_phase::live);
+  CAF_CHECK_EQUAL(st.executions.size(), 8u);
+}
+
+CAF_TEST(a rejected hedge keeps the shorts of its account unsent) {
+  start(hedged_straddle(risk_scope::account));
+  fill_next(0, 10);
+  reject_next(0);
+  enter(1, 100);
+  CAF_CHECK_EQUAL(orders(0).size(), 2u); // no naked short on alpha
+  CAF_CHECK_EQUAL(orders(1).size(), 4u);
+  auto st = status();
+  CAF_REQUIRE_EQUAL(st.skipped.size(), 1u);
+  CAF_CHECK_EQUAL(st.skipped[0].account_id, 1);
+  CAF_CHECK(st.skipped[0].reason.find("hedge_failed") == 0);
+  CAF_CHECK(leg_of(st, 1, short_ce)->status == execution_status::skipped);
+  CAF_CHECK(leg_of(st, 1, wing_ce)->status == execution_status::entered);
+  CAF_CHECK(leg_of(st, 1, wing_pe)->status == execution_status::failed);
+  CAF_CHECK(st.phase == run_phase::live);
+}
+
+CAF_TEST(a hedge not filled in time is cancelled and the shorts are not sent) {
+  start(hedged_straddle(risk_scope::account), 1, milliseconds{30'000});
+  fill_next(0, 10);
+  after(milliseconds{29'999});
+  CAF_CHECK_EQUAL(orders(0).size(), 2u);
+  CAF_CHECK(status().skipped.empty());
+  after(milliseconds{1});
+  auto st = status();
+  CAF_REQUIRE_EQUAL(st.skipped.size(), 1u);
+  CAF_CHECK(st.skipped[0].reason.find("not filled within 30000 ms") != std::string::npos);
+  CAF_CHECK_EQUAL(orders(0).size(), 2u);
+}
+
+CAF_TEST(max loss per account exits only that account with shorts before longs) {
+  auto s = hedged_straddle(risk_scope::account);
+  s.max_loss = 1000;
+  start(s);
+  enter(0, 100); // alpha sold at 100
+  enter(1, 130); // beta sold at 130
+  price(wing_ce, 10);
+  price(wing_pe, 12);
+  price(short_pe, 100);
+  CAF_CHECK(status().risk_events.empty());
+  // The call rises to 116: alpha (100 − 116) × 65 = −1040 → max loss; beta is +910.
+  price(short_ce, 116);
+  auto st = status();
+  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
+  CAF_CHECK(st.risk_events[0].rule == exit_reason::max_loss);
+  CAF_CHECK_EQUAL(st.risk_events[0].account_id, 1);
+  CAF_CHECK_EQUAL(st.risk_events[0].threshold_value, -1000);
+  CAF_CHECK_EQUAL(st.risk_events[0].trigger_value, -1040);
+  auto alpha = orders(0);
+  CAF_REQUIRE_EQUAL(alpha.size(), 6u); // the two shorts are bought back; the wings wait
+  CAF_CHECK(alpha[4].first == side::buy);
+  CAF_CHECK(alpha[5].first == side::buy);
+  CAF_CHECK_EQUAL(orders(1).size(), 4u); // beta untouched
+  fill_next(0, 116);
+  CAF_CHECK_EQUAL(orders(0).size(), 6u); // one short still open: no long is sold
+  fill_next(0, 100);
+  alpha = orders(0);
+  CAF_REQUIRE_EQUAL(alpha.size(), 8u);
+  CAF_CHECK(alpha[6] == std::make_pair(side::sell, wing_ce));
+  CAF_CHECK(alpha[7] == std::make_pair(side::sell, wing_pe));
+  fill_next(0, 10);
+  fill_next(0, 12);
+  st = status();
+  CAF_CHECK(leg_of(st, 1, short_ce)->status == execution_status::exited);
+  CAF_CHECK(leg_of(st, 1, short_ce)->reason == exit_reason::max_loss);
+  CAF_CHECK_EQUAL(leg_of(st, 1, short_ce)->realized_pnl, -1040);
+  CAF_CHECK(leg_of(st, 2, short_ce)->status == execution_status::entered);
+  CAF_CHECK(st.phase == run_phase::exiting);
+  // The latch: alpha's rule fires once; the price going further changes nothing.
+  price(short_ce, 140);
+  CAF_CHECK_EQUAL(status().risk_events.size(), 1u);
+}
+
+CAF_TEST(run scope sums every account and exits all of them together) {
+  auto s = hedged_straddle(risk_scope::run);
+  s.max_loss = 1000;
+  start(s);
+  enter(0, 100);
+  enter(1, 130);
+  price(wing_ce, 10);
+  price(wing_pe, 12);
+  price(short_pe, 100);
+  price(short_ce, 116); // alpha −1040, beta +910, beta's put +1950: the run is in profit
+  CAF_CHECK(status().risk_events.empty());
+  price(short_ce, 160); // alpha −3900, beta −1950, puts 0 and +1950: −3900 in all
+  auto st = status();
+  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
+  CAF_CHECK_EQUAL(st.risk_events[0].account_id, 0);
+  CAF_CHECK_EQUAL(orders(0).size(), 6u);
+  CAF_CHECK_EQUAL(orders(1).size(), 6u);
+}
+
+CAF_TEST(the stop loss of a hedge exits the short it protects first) {
+  auto s = hedged_straddle(risk_scope::account);
+  s.legs[0].stop_loss = {threshold_kind::percentage, 50}; // the CE wing at 10: stop 5
+  start(s, 1);
+  enter(0, 100);
+  price(wing_ce, 5);
+  auto placed = orders(0);
+  CAF_REQUIRE_EQUAL(placed.size(), 5u);
+  CAF_CHECK(placed[4] == std::make_pair(side::buy, short_ce)); // the short first
+  fill_next(0, 90);
+  placed = orders(0);
+  CAF_REQUIRE_EQUAL(placed.size(), 6u);
+  CAF_CHECK(placed[5] == std::make_pair(side::sell, wing_ce)); // then the hedge
+  fill_next(0, 5);
+  auto st = status();
+  CAF_CHECK(leg_of(st, 1, short_ce)->reason == exit_reason::hedge_exit);
+  CAF_CHECK(leg_of(st, 1, wing_ce)->reason == exit_reason::stop_loss);
+  CAF_CHECK(leg_of(st, 1, short_pe)->status == execution_status::entered); // untouched
+  CAF_CHECK(leg_of(st, 1, wing_pe)->status == execution_status::entered);
+}
+
+CAF_TEST(a short stuck open keeps its hedge) {
+  auto s = hedged_straddle(risk_scope::account);
+  s.max_loss = 1000;
+  start(s, 1, milliseconds{30'000}, 1);
+  enter(0, 100);
+  price(wing_ce, 10);
+  price(wing_pe, 12);
+  price(short_pe, 100);
+  broker(0).place_script.push_back(make_error(errc::rejected, "exit refused")); // call exit
+  price(short_ce, 120);
+  fill_next(0, 100); // the put's exit (order B5) fills
+  auto st = status();
+  CAF_CHECK(leg_of(st, 1, short_ce)->status == execution_status::exit_stuck);
+  CAF_CHECK(leg_of(st, 1, short_pe)->status == execution_status::exited);
+  auto placed = orders(0);
+  // The put's hedge is sold; the call's hedge is kept while the call is stuck open.
+  CAF_REQUIRE_EQUAL(placed.size(), 7u);
+  CAF_CHECK(placed[6] == std::make_pair(side::sell, wing_pe));
+  fill_next(0, 12);
+  st = status();
+  CAF_CHECK(leg_of(st, 1, wing_ce)->status == execution_status::entered);
+  CAF_CHECK(st.phase == run_phase::needs_attention);
+}
+
+CAF_TEST(the trailing stop arms once every leg is in then ratchets and fires) {
+  auto s = hedged_straddle(risk_scope::account);
+  s.trailing_stop = {threshold_kind::amount, 500};
+  start(s, 1);
+  enter(0, 100);
+  price(wing_ce, 10);
+  price(wing_pe, 12);
+  price(short_pe, 100);
+  price(short_ce, 100);
+  auto st = status();
+  CAF_REQUIRE_EQUAL(st.scopes.size(), 1u);
+  CAF_CHECK(st.scopes[0].trailing_armed);
+  CAF_CHECK_EQUAL(st.scopes[0].trailing_stop, -500);
+  price(short_ce, 80); // P&L +1300: stop −500 + 1300 = 800
+  CAF_CHECK_EQUAL(status().scopes[0].trailing_stop, 800);
+  price(short_ce, 90); // +650: above nothing lower; the stop stays 800 → fires
+  st = status();
+  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
+  CAF_CHECK(st.risk_events[0].rule == exit_reason::trailing_stop);
+  CAF_CHECK_EQUAL(st.risk_events[0].threshold_value, 800);
+}
+
+CAF_TEST(square off time exits everything once) {
+  auto s = hedged_straddle(risk_scope::account);
+  s.square_off_time = *parse_time_of_day("15:15");
+  start(s, 1);
+  enter(0, 100);
+  price(wing_ce, 10);
+  CAF_CHECK(status().risk_events.empty());
+  time.set(*parse_iso8601("2026-11-25T15:15:00+05:30"));
+  self->send(run, timer_due{9, strategy_timer::square_off, time.now()});
+  sched.run();
+  auto st = status();
+  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
+  CAF_CHECK(st.risk_events[0].rule == exit_reason::square_off);
+  CAF_CHECK_EQUAL(orders(0).size(), 6u); // the shorts first
+  self->send(run, timer_due{9, strategy_timer::square_off, time.now()});
+  sched.run();
+  CAF_CHECK_EQUAL(status().risk_events.size(), 1u);
+}
+
+CAF_TEST(a margin-sized account without margin is skipped with the reason) {
+  auto s = hedged_straddle(risk_scope::account);
+  s.risk_profile = "grade_A";
+  broker(1).account_funds = funds{100000, 0, 0, 0, 0}; // beta: less than one straddle lot
+  broker(0).account_funds = funds{2000000, 0, 0, 0, 0};
+  start(s);
+  auto st = status();
+  CAF_REQUIRE_EQUAL(st.skipped.size(), 1u);
+  CAF_CHECK_EQUAL(st.skipped[0].account_id, 2);
+  CAF_CHECK_EQUAL(st.skipped[0].reason, "insufficient_margin");
+  CAF_CHECK_EQUAL(orders(1).size(), 0u);
+  // alpha: ⌊2,000,000 × 95 % ÷ 320,000⌋ = 5 lots of the straddle, the wings the same.
+  CAF_REQUIRE_EQUAL(orders(0).size(), 2u);
+  CAF_CHECK_EQUAL(broker(0).placed[0].quantity, 5 * 65);
+}
+
+CAF_TEST(a manual exit of one account leaves the others running) {
+  start(hedged_straddle(risk_scope::account));
+  enter(0, 100);
+  enter(1, 100);
+  self->send(run, manual_exit{42, 2, 0});
+  sched.run();
+  CAF_CHECK_EQUAL(orders(0).size(), 4u);
+  CAF_CHECK_EQUAL(orders(1).size(), 6u);
+  fill_next(1, 100);
+  fill_next(1, 100);
+  fill_next(1, 10);
+  fill_next(1, 12);
+  auto st = status();
+  CAF_CHECK(leg_of(st, 2, wing_ce)->status == execution_status::exited);
+  CAF_CHECK(leg_of(st, 2, wing_ce)->reason == exit_reason::manual);
+  CAF_CHECK(st.phase == run_phase::live);
+  self->send(run, manual_exit{42, 0, 0});
+  sched.run();
+  for (int i = 0; i < 4; ++i)
+    fill_next(0, 100);
+  CAF_CHECK(status().phase == run_phase::finished);
+}
+
+CAF_TEST(a leg that cannot be resolved ends the run with the reason and sends nothing) {
+  auto s = hedged_straddle(risk_scope::account);
+  s.legs[2].expiry = expiry_choice::next_month; // the broker lists no January expiry
+  start(s);
+  auto st = status();
+  CAF_CHECK(st.phase == run_phase::finished);
+  CAF_CHECK(st.end_reason.find("legs[2]") != std::string::npos);
+  CAF_CHECK_EQUAL(orders(0).size(), 0u);
+  CAF_CHECK_EQUAL(orders(1).size(), 0u);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
