@@ -100,11 +100,15 @@ utc_instant now(run_pointer self) {
   return self->state.cfg.time->now();
 }
 
+std::string row_text(const std::string& text);
+
 void persist_record(run_pointer self) {
   auto& st = self->state;
   if (!st.cfg.store || st.record.id == 0)
     return;
-  self->request(st.cfg.store, caf::infinite, durable_atom_v, st.record)
+  auto row = st.record;
+  row.end_reason = row_text(row.end_reason);
+  self->request(st.cfg.store, caf::infinite, durable_atom_v, std::move(row))
     .then([](int64_t) {},
           [self](const caf::error& err) {
             spdlog::warn("{}: run row not stored yet: {}", label(self), self->system().render(err));
@@ -173,6 +177,11 @@ void fail_run(run_pointer self, const std::string& why) {
   spdlog::error("{}: {}", label(self), why);
   st.record.end_reason = why;
   finish(self);
+}
+
+/// The row's end_reason holds 100 characters; the status keeps the whole text.
+std::string row_text(const std::string& text) {
+  return text.size() <= 100 ? text : text.substr(0, 97) + "...";
 }
 
 bool is_open(execution_status s) {

@@ -346,7 +346,7 @@ prepared_write prepare_write(const execution_state& x) {
   static const std::string id_query = "SELECT id FROM strategy_executions WHERE write_id = ?";
   prepared_write w;
   create_or_update(w, create, update, id_query,
-                   {x.write_id, x.strategy_id, id_or_null(x.run_id), x.account_id, x.leg_id},
+                   {x.write_id, x.strategy_id, id_or_null(x.run_id), x.account_id, id_or_null(x.leg_id)},
                    execution_values(x), x.execution_id, x.write_id);
   return w;
 }

@@ -1,7 +1,11 @@
 #define CAF_SUITE actors.node
 #include "tests/actors/fixture.hpp"
 
+#include <variant>
+
 #include "actors/node.hpp"
+#include "domain/calendar.hpp"
+#include "persistence/admin.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/store.hpp"
 #include "tests/actors/fakes.hpp"
@@ -203,6 +207,133 @@ CAF_TEST(shutdown lets the accounts settle then flushes and stops every child) {
   bool gone = false;
   probe.receive([](const account_status&) {}, [&](const caf::error&) { gone = true; });
   CAF_CHECK(gone);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+namespace {
+
+/// A node with two accounts and one stored strategy (one BUY leg), behind scripted gateways.
+struct run_node_fixture : testing::fixture {
+  manual_clock time{*parse_iso8601("2026-11-25T09:30:00+05:30")};
+  store_actor store;
+  node_actor node;
+  std::vector<broker_api_actor> brokers;
+  std::vector<market_data_link_actor> links;
+  strategy_definition strategy;
+
+  run_node_fixture() {
+    auto db = open_database("sqlite::memory:");
+    CAF_REQUIRE(db.ok());
+    CAF_REQUIRE(migrate(**db).ok());
+    auto user = add_user(**db, "trader", "t@example.in", "$argon2id$x");
+    CAF_REQUIRE(user.ok());
+    node_config cfg;
+    for (auto name : {"alpha", "beta"}) {
+      auto rec = add_account(**db, *user, {name, "sim", "http://127.0.0.1:1", "ws://127.0.0.1:2",
+                                           "", false, 0});
+      CAF_REQUIRE(rec.ok());
+      cfg.accounts.push_back(*rec);
+      strategy.account_ids.push_back(rec->id);
+    }
+    strategy.name = "one call";
+    leg_definition leg;
+    leg.underlying = "NIFTY";
+    leg.action = side::buy;
+    leg.option = option_type::ce;
+    strategy.legs = {leg};
+    auto saved = save_strategy(**db, *user, strategy);
+    CAF_REQUIRE(saved.ok());
+    strategy = user_strategies(**db, *user, "one call").at(0); // with its legs' ids
+    cfg.strategies = {strategy};
+    store = spawn_store(sys, std::shared_ptr<database>{std::move(*db)}, store_config{}, false);
+    cfg.store = store;
+    cfg.time = &time;
+    cfg.calendar = default_calendar_data();
+    cfg.database_label = "sqlite:test.db";
+    cfg.shutdown_timeout = seconds{5};
+    cfg.gateways.broker_api = [this](const account_record&) {
+      brokers.push_back(sys.spawn(testing::fake_broker));
+      return brokers.back();
+    };
+    cfg.gateways.link = [this](const account_record& rec, link_owner) {
+      links.push_back(sys.spawn(testing::fake_link, rec.id));
+      return links.back();
+    };
+    node = spawn_node(sys, std::move(cfg));
+    sched.run();
+  }
+
+  ~run_node_fixture() {
+    caf::anon_send_exit(node, caf::exit_reason::kill);
+    for (auto& b : brokers)
+      caf::anon_send_exit(b, caf::exit_reason::kill);
+    caf::anon_send_exit(store, caf::exit_reason::kill);
+    sched.run();
+  }
+
+  /// Executes and returns the answer: the run, or the error's text.
+  std::variant<run_started, std::string> execute(execute_request req) {
+    auto answer = self->request(node, caf::infinite, execute_atom_v, req);
+    sched.run();
+    std::variant<run_started, std::string> out = std::string{"no answer"};
+    answer.receive([&](const run_started& r) { out = r; },
+                   [&](caf::error& e) { out = sys.render(e); });
+    return out;
+  }
+
+  testing::fake_broker_state& broker(size_t k) {
+    return deref<broker_api_actor::stateful_base<testing::fake_broker_state>>(brokers[k]).state;
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(node_run_tests, run_node_fixture)
+
+CAF_TEST(execute starts a run on every account of the strategy and refuses a second one) {
+  auto started = execute({strategy.id, {}, false});
+  CAF_REQUIRE(std::holds_alternative<run_started>(started));
+  auto run = std::get<run_started>(started);
+  CAF_CHECK(run.run_id > 0);
+  CAF_CHECK_EQUAL(run.strategy_id, strategy.id);
+  CAF_REQUIRE_EQUAL(broker(0).placed.size(), 1u); // both accounts enter at once
+  CAF_REQUIRE_EQUAL(broker(1).placed.size(), 1u);
+  CAF_CHECK_EQUAL(broker(0).placed[0].run_id, run.run_id);
+  auto again = execute({strategy.id, {}, false});
+  CAF_REQUIRE(std::holds_alternative<std::string>(again));
+  CAF_CHECK(std::get<std::string>(again).find("already running") != std::string::npos);
+  auto runs = ask<std::vector<run_status>>(node, caf::get_atom_v, run_atom_v);
+  CAF_REQUIRE_EQUAL(runs.size(), 1u);
+  CAF_CHECK_EQUAL(runs[0].executions.size(), 2u);
+  CAF_CHECK_EQUAL(ask<node_status>(node, caf::get_atom_v, status_atom_v).live_runs, 1);
+}
+
+CAF_TEST(execute outside market hours needs force and names the next open) {
+  time.set(*parse_iso8601("2026-11-25T16:00:00+05:30"));
+  auto refused = execute({strategy.id, {}, false});
+  CAF_REQUIRE(std::holds_alternative<std::string>(refused));
+  auto& text = std::get<std::string>(refused);
+  CAF_CHECK(text.find("closed") != std::string::npos);
+  CAF_CHECK(text.find("2026-11-26 09:15:00 IST") != std::string::npos);
+  CAF_CHECK(text.find("--force") != std::string::npos);
+  CAF_CHECK(broker(0).placed.empty());
+  CAF_CHECK(std::holds_alternative<run_started>(execute({strategy.id, {}, true})));
+}
+
+CAF_TEST(execute names an account that is not running) {
+  auto refused = execute({strategy.id, {999}, false});
+  CAF_REQUIRE(std::holds_alternative<std::string>(refused));
+  CAF_CHECK(std::get<std::string>(refused).find("account 999") != std::string::npos);
+}
+
+CAF_TEST(a manual exit of an unknown run is refused) {
+  auto answer = self->request(node, caf::infinite, manual_exit{77, 0, 0});
+  sched.run();
+  std::string text;
+  answer.receive([](caf::ok_atom) { CAF_FAIL("accepted"); },
+                 [&](caf::error& e) { text = sys.render(e); });
+  CAF_CHECK(text.find("no live run with id 77") != std::string::npos);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
