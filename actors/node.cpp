@@ -249,10 +249,14 @@ caf::result<run_started> execute(node_pointer self, const execute_request& req) 
                         + "; run with --force to execute anyway");
   }
   auto ids = req.account_ids.empty() ? s.account_ids : req.account_ids;
+  if (ids.empty()) // a strategy without accounts runs on every active account of its user
+    for (auto& rec : st.cfg.accounts)
+      if (rec.user_id == s.user_id && st.accounts.count(rec.id) != 0)
+        ids.push_back(rec.id);
   if (ids.empty())
     return make_error(errc::invalid_input, "strategy '" + s.name
-                                             + "' names no account: add accounts to it or "
-                                               "name them when executing");
+                                             + "' has no running account to trade on: add "
+                                               "accounts, or check that they started");
   std::vector<run_account> accounts;
   for (auto id : ids) {
     auto a = st.accounts.find(id);

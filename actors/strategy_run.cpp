@@ -76,6 +76,7 @@ struct run_data {
   std::optional<bar_builder> bars;
   std::map<instrument, double> leg_prices;
   bool supertrend_exit = false;
+  std::set<int64_t> evaluation_queued; ///< scopes with an evaluation on its way
   bool begun = false;
   bool finished = false;
   static inline const char* name = "strategy_run";
@@ -146,8 +147,15 @@ void finish(run_pointer self) {
     return;
   st.finished = true;
   st.record.ended_at = now(self);
-  if (st.record.end_reason.empty())
-    st.record.end_reason = "completed";
+  if (st.record.end_reason.empty()) {
+    std::set<std::string> rules;
+    for (auto& ev : st.events)
+      rules.insert(to_string(ev.rule));
+    for (auto& r : rules)
+      st.record.end_reason += (st.record.end_reason.empty() ? "" : ", ") + r;
+    if (st.record.end_reason.empty())
+      st.record.end_reason = "completed";
+  }
   double realized = 0;
   for (auto& s : st.slots)
     realized += s.row.realized_pnl;
@@ -352,6 +360,11 @@ void fire(run_pointer self, int64_t key, const risk_decision& d) {
   json_object details;
   details.add("scope", key == 0 ? std::string{"run"} : "account " + std::to_string(key))
     .add("strategy", st.cfg.strategy.name);
+  for (auto& s : st.slots) // what each position stood at when the rule fired
+    if (key == 0 || s.row.account_id == key) {
+      auto name = s.row.inst.symbol + (key == 0 ? "@" + std::to_string(s.row.account_id) : "");
+      details.add(name.c_str(), s.row.realized_pnl + s.row.unrealized_pnl);
+    }
   risk_event ev{"risk:" + std::to_string(r.id) + ":" + std::to_string(key) + ":"
                   + to_string(d.rule),
                 r.id,
@@ -393,6 +406,15 @@ void evaluate(run_pointer self, int64_t key) {
   auto limits = strategy_risk_limits::of(st.cfg.strategy);
   if (auto d = evaluate_strategy_risk(limits, snap, scope.latches, scope.trailing))
     fire(self, key, *d);
+}
+
+/// The legs of a scope tick one after the other: the P&L updates already queued are taken in
+/// first, then the rules see one consistent snapshot (one message later, not a timer).
+void evaluate_soon(run_pointer self, int64_t key) {
+  auto& st = self->state;
+  if (!st.evaluation_queued.insert(key).second)
+    return;
+  self->send(self, evaluate_atom_v, key);
 }
 
 void evaluate_all(run_pointer self) {
@@ -1054,7 +1076,7 @@ strategy_run_actor::behavior_type strategy_run(run_pointer self, strategy_run_co
         s->row.unrealized_pnl = p.unrealized;
         s->price_valid = s->price_valid || p.price_valid;
         if (is_open(s->row.status) && p.price_valid)
-          evaluate(self, scope_key(self, s->row.account_id));
+          evaluate_soon(self, scope_key(self, s->row.account_id));
       }
     },
     [=](const execution_exited& e) {
@@ -1110,6 +1132,10 @@ strategy_run_actor::behavior_type strategy_run(run_pointer self, strategy_run_co
       }
     },
     [=](caf::get_atom) { return status_of(self); },
+    [=](evaluate_atom, int64_t key) {
+      self->state.evaluation_queued.erase(key);
+      evaluate(self, key);
+    },
     [=](poll_atom, int64_t account_id) {
       // The hedge deadline: BUY legs not filled by now are cancelled, and the SELL legs of
       // that account are not sent.

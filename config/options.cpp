@@ -255,6 +255,15 @@ void add_node_options(CLI::App& app, node_options& opts) {
   add(app, "quote-interval-ms", opts.quote_interval_ms,
       "While every feed is down: one REST quote per this many ms")
     ->check(int_range(1, 600'000));
+  add(app, "hedge-fill-timeout-ms", opts.hedge_fill_timeout_ms,
+      "An account's BUY legs must fill within this, or its SELL legs are not sent")
+    ->check(int_range(1, 3'600'000));
+  add(app, "exit-retry-ms", opts.exit_retry_ms,
+      "A failed exit (rejected, partly filled) is tried again after this long")
+    ->check(int_range(1, 600'000));
+  add(app, "exit-attempts", opts.exit_attempts,
+      "Exit attempts before a position is exit_stuck and an alert is raised")
+    ->check(int_range(1, 100));
   app.add_flag("--migrate-only", opts.migrate_only,
                "Bring the database to the newest schema version, then exit");
   app.add_option("--rollback", opts.rollback_steps,

@@ -56,6 +56,10 @@ struct node_options : common_options {
   int feed_connect_timeout_ms = 3000;
   int feed_backoff_ms = 1000;      ///< a failed account rests this long (doubling, max 60 s)
   int quote_interval_ms = 500;     ///< REST quotes while every feed is down
+  // Strategy runs (trading-rules.md §6, §10).
+  int hedge_fill_timeout_ms = 30'000; ///< BUY legs filled within this, or no SELL legs
+  int exit_retry_ms = 10'000;         ///< §10 step 5: retry delay
+  int exit_attempts = 5;              ///< §10 step 5: then exit_stuck
   bool migrate_only = false; ///< migrate the database, then exit
   int rollback_steps = 0;    ///< undo the newest N migrations, then exit
 };

@@ -124,6 +124,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(algomirror, caf::first_custom_type_id)
   CAF_ADD_ATOM(algomirror, algomirror, quotes_atom, "quotes")
   CAF_ADD_ATOM(algomirror, algomirror, history_atom, "history")
   CAF_ADD_ATOM(algomirror, algomirror, run_atom, "run")
+  CAF_ADD_ATOM(algomirror, algomirror, evaluate_atom, "evaluate")
 CAF_END_TYPE_ID_BLOCK(algomirror)
 
 namespace algomirror {

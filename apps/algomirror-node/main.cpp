@@ -8,145 +8,21 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
-#include <caf/actor_system.hpp>
-#include <caf/actor_system_config.hpp>
-#include <caf/config_value.hpp>
-#include <caf/scoped_actor.hpp>
-
-#include "actors/node.hpp"
 #include "admin_commands.hpp"
-#include "config/secrets.hpp"
-#include "domain/calendar.hpp"
-#include "domain/endpoint.hpp"
-#include "gateways/openalgo/broker_gateway.hpp"
-#include "gateways/openalgo/io_runtime.hpp"
-#include "gateways/openalgo/market_data_gateway.hpp"
-#include "indicator_command.hpp"
 #include "config/logging.hpp"
 #include "config/options.hpp"
-#include "messages/type_ids.hpp"
-#include "persistence/admin.hpp"
-#include "persistence/loaders.hpp"
+#include "indicator_command.hpp"
+#include "node_runtime.hpp"
+#include "session_commands.hpp"
+#include "persistence/database.hpp"
 #include "persistence/migrations.hpp"
-#include "persistence/store.hpp"
 
 namespace {
 
 using namespace algomirror;
 
-/// Scheduler settings for a latency-sensitive engine on a small machine
-/// (caf-0.17-notes.md §7.2), then any --caf.* settings, which win.
-bool configure_caf(caf::actor_system_config& cfg, const node_options& opts) {
-  add_message_types(cfg);
-  cfg.set("scheduler.max-threads", static_cast<size_t>(opts.scheduler_threads));
-  cfg.set("scheduler.policy", opts.scheduler_policy == "sharing" ? caf::atom("sharing")
-                                                                  : caf::atom("stealing"));
-  if (opts.low_latency)
-    cfg.set("work-stealing.moderate-sleep-duration", caf::timespan{0});
-  cfg.set("middleman.workers", size_t{0});
-  for (auto& [key, value] : opts.caf_settings) {
-    if (auto parsed = caf::config_value::parse(value)) {
-      cfg.set(key, std::move(*parsed));
-    } else {
-      std::cerr << "algomirror-node: error: --caf." << key << ": bad value '" << value
-                << "' (" << caf::to_string(parsed.error()) << ")\n";
-      return false;
-    }
-  }
-  return true;
-}
-
-std::unique_ptr<scaled_clock> make_clock(const common_options& opts) {
-  if (opts.clock_start.empty() && opts.clock_speed == 1.0)
-    return std::make_unique<scaled_clock>();
-  auto start = opts.clock_start.empty() ? scaled_clock{}.now() : *parse_iso8601(opts.clock_start);
-  return std::make_unique<scaled_clock>(start, opts.clock_speed);
-}
-
-/// Timings and limits of accounts and the feed, from the options.
-void apply_timings(const node_options& opts, node_config& cfg) {
-  using ms = std::chrono::milliseconds;
-  auto& a = cfg.account_defaults;
-  a.orders_per_window = static_cast<size_t>(opts.order_rate);
-  a.order_window = ms{opts.order_window_ms};
-  a.request_timeout = ms{opts.request_timeout_ms + 5000};
-  a.status_poll_interval = ms{opts.status_poll_ms};
-  a.ping_interval = ms{opts.ping_interval_ms};
-  a.ping_failures_to_disconnect = opts.ping_failures;
-  a.unknown_settle_delay = ms{opts.unknown_settle_ms};
-  auto& f = cfg.feed_defaults;
-  f.stall_timeout = ms{opts.feed_stall_ms};
-  f.check_interval = ms{opts.feed_check_ms};
-  f.connect_timeout = ms{opts.feed_connect_timeout_ms};
-  f.backoff_initial = ms{opts.feed_backoff_ms};
-  f.quote_interval = ms{opts.quote_interval_ms};
-}
-
-/// The OpenAlgo gateways of an account: each decrypts the account's key when it is made; the
-/// key lives on only in that gateway.
-gateway_factory make_gateways(caf::actor_system& sys, openalgo::io_runtime& io,
-                              std::shared_ptr<const master_key> key, const node_options& opts) {
-  /// Where an account's OpenAlgo is (`field` of its record) and its key, or nothing (logged).
-  struct reach {
-    endpoint_url url;
-    std::string api_key;
-  };
-  auto reach_of = [key](const account_record& rec, const std::string& url_text,
-                        const char* scheme, const char* field) -> std::optional<reach> {
-    auto url = parse_endpoint_url(url_text, scheme, field);
-    if (!url) {
-      spdlog::error("account {}: {}", rec.name, url.error());
-      return std::nullopt;
-    }
-    if (!key) {
-      spdlog::error("account {}: no master key to decrypt its API key", rec.name);
-      return std::nullopt;
-    }
-    auto plain = decrypt_secret(*key, rec.api_key_encrypted);
-    if (!plain) {
-      spdlog::error("account {}: {}", rec.name, plain.error());
-      return std::nullopt;
-    }
-    return reach{std::move(*url), std::move(*plain)};
-  };
-  gateway_factory f;
-  auto timeout = std::chrono::milliseconds{opts.request_timeout_ms};
-  f.broker_api = [&sys, &io, reach_of, timeout](const account_record& rec) -> broker_api_actor {
-    auto at = reach_of(rec, rec.host_url, "http", "host_url");
-    if (!at)
-      return {};
-    openalgo::broker_gateway_config cfg;
-    cfg.account_id = rec.id;
-    cfg.account_name = rec.name;
-    cfg.rest.host = at->url.host;
-    cfg.rest.port = at->url.port;
-    cfg.rest.timeout = timeout;
-    cfg.api_key = std::move(at->api_key);
-    return openalgo::spawn_broker_gateway(sys, io.context(), std::move(cfg));
-  };
-  f.link = [&sys, &io, reach_of](const account_record& rec,
-                                 link_owner owner) -> market_data_link_actor {
-    auto at = reach_of(rec, rec.websocket_url, "ws", "websocket_url");
-    if (!at)
-      return {};
-    openalgo::market_data_gateway_config cfg;
-    cfg.account_id = rec.id;
-    cfg.account_name = rec.name;
-    cfg.ws.host = at->url.host;
-    cfg.ws.port = at->url.port;
-    cfg.ws.api_key = std::move(at->api_key);
-    cfg.ws.backoff_initial = std::chrono::milliseconds{200};
-    cfg.ws.backoff_max = std::chrono::milliseconds{10'000};
-    return openalgo::spawn_market_data_gateway(
-      sys, io.context(), std::move(cfg),
-      openalgo::link_sinks{owner.ticks, owner.orders, owner.state});
-  };
-  return f;
-}
-
-int run_node(const node_options& opts) {
-  auto logger = setup_logging(opts.log, "algomirror-node");
-  auto time = make_clock(opts);
+/// --migrate-only and --rollback N: the schema alone, then exit.
+int run_schema_command(const node_options& opts) {
   auto db = open_database(opts.db_url);
   if (!db) {
     spdlog::critical("{}", db.error());
@@ -169,88 +45,31 @@ int run_node(const node_options& opts) {
     spdlog::critical("{} ({})", report.error(), label);
     return 1;
   }
-  spdlog::info("schema of {} at version {}{}", label, report->to,
-               report->from == report->to ? "" : " (from " + std::to_string(report->from) + ")");
-  if (opts.migrate_only)
-    return 0;
-  // What the node will rebuild from: the actors that own it arrive with later issues; for now
-  // the counts and any unreadable row are logged.
-  load_problems problems;
-  auto accounts = load_active_accounts(**db, problems);
-  auto strategies = load_strategies(**db, problems);
-  auto runs = load_unfinished_runs(**db, problems);
-  auto executions = load_open_executions(**db, problems);
-  auto sessions = load_open_ws_sessions(**db, problems);
-  auto calendar = load_calendar(**db, problems);
-  spdlog::info("loaded {} active accounts, {} strategies, {} unfinished runs, {} open "
-               "executions, {} open sessions, {} holidays",
-               accounts.size(), strategies.size(), runs.size(), executions.size(),
-               sessions.size(), calendar.holidays.size());
-  for (auto& problem : problems)
-    spdlog::warn("row left out at start-up: {}", problem);
-  std::shared_ptr<const master_key> key;
-  if (count_encrypted_accounts(**db) > 0) {
-    auto loaded = master_key::load(opts.master_key_file);
-    if (!loaded) {
-      spdlog::critical("the database holds encrypted API keys, but {}", loaded.error());
-      return 2;
-    }
-    key = std::make_shared<const master_key>(std::move(*loaded));
-    for (auto& rec : accounts)
-      if (auto plain = decrypt_secret(*key, rec.api_key_encrypted); !plain) {
-        spdlog::critical("account {}: {}", rec.name, plain.error());
-        return 2;
-      }
+  spdlog::info("schema of {} at version {}", label, report->to);
+  return 0;
+}
+
+int run_node(const node_options& opts) {
+  auto logger = setup_logging(opts.log, "algomirror-node");
+  if (opts.rollback_steps > 0 || opts.migrate_only)
+    return run_schema_command(opts);
+  std::string error;
+  int code = 0;
+  auto runtime = node_runtime::start(opts, error, code);
+  if (!runtime) {
+    spdlog::critical("{}", error);
+    return code;
   }
-  caf::actor_system_config cfg;
-  if (!configure_caf(cfg, opts))
-    return 2;
-  int exit_code = 0;
-  openalgo::io_runtime io; // outlives the actor system: gateways post to it until they stop
-  {
-    caf::actor_system sys{cfg};
-    store_config store_cfg;
-    store_cfg.flush_interval = std::chrono::milliseconds{opts.store_flush_ms};
-    store_cfg.batch_rows = static_cast<size_t>(opts.store_batch_rows);
-    store_cfg.queue_bound = static_cast<size_t>(opts.store_queue_bound);
-    auto store = spawn_store(sys, std::shared_ptr<database>{std::move(*db)}, store_cfg);
-    node_config ncfg;
-    ncfg.store = store;
-    ncfg.time = time.get();
-    ncfg.database_label = label;
-    ncfg.shutdown_timeout = std::chrono::seconds{opts.shutdown_timeout_s};
-    ncfg.accounts = accounts;
-    ncfg.gateways = make_gateways(sys, io, key, opts);
-    apply_timings(opts, ncfg);
-    // Stall detection only while the market is open: the state at start, then the market
-    // clock's session events.
-    ncfg.feed_defaults.market_open = market_calendar{calendar}.is_open("NFO", time->now());
-    ncfg.calendar = calendar;
-    // The market clock looks often enough to see a minute of market time at any speed.
-    ncfg.clock_resolution = std::chrono::milliseconds{
-      std::clamp(static_cast<int>(250 / std::max(1.0, time->speed())), 5, 250)};
-    auto node = spawn_node(sys, std::move(ncfg));
-    spdlog::info("{} started (pid {}, clock {}{}, {} scheduler threads)",
-                 version_text("algomirror-node"), ::getpid(), format_ist(time->now()),
-                 time->speed() != 1.0 ? " x" + std::to_string(time->speed()) : std::string{},
-                 opts.scheduler_threads);
-    // SIGINT/SIGTERM were blocked in main before any thread started; wait for one here.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    int received = 0;
-    sigwait(&signals, &received);
-    spdlog::info("received {}, shutting down", received == SIGINT ? "SIGINT" : "SIGTERM");
-    caf::scoped_actor self{sys};
-    self->request(node, std::chrono::seconds{opts.shutdown_timeout_s + 5}, shutdown_atom_v)
-      .receive([](caf::ok_atom) {},
-               [&](const caf::error& err) {
-                 spdlog::error("shutdown incomplete: {}", sys.render(err));
-                 exit_code = 1;
-               });
-    self->send_exit(store, caf::exit_reason::user_shutdown);
-  }
+  // SIGINT/SIGTERM were blocked in main before any thread started; wait for one here.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  int received = 0;
+  sigwait(&signals, &received);
+  spdlog::info("received {}, shutting down", received == SIGINT ? "SIGINT" : "SIGTERM");
+  auto exit_code = runtime->stop();
+  runtime.reset();
   spdlog::info("algomirror-node stopped");
   spdlog::shutdown();
   return exit_code;
@@ -275,8 +94,21 @@ int main(int argc, char** argv) {
   auto* supertrend_command = add_indicator_commands(app, supertrend_opts);
   admin_options admin_opts;
   auto admin = add_admin_commands(app, admin_opts);
+  session_options session_opts;
+  demo_options demo_opts;
+  auto sessions = add_session_commands(app, session_opts, demo_opts);
   if (auto code = parse_command_line(app, argc, argv, opts, std::cout, std::cerr))
     return *code;
+  try {
+    if (sessions.run->parsed())
+      return run_command(session_opts, opts, std::cout, std::cerr);
+    if (sessions.demo->parsed())
+      return run_demo(demo_opts, opts, app.get_option("--db")->count() > 0, std::cout,
+                      std::cerr);
+  } catch (const std::exception& e) {
+    std::cerr << "algomirror-node: error: " << e.what() << "\n";
+    return 1;
+  }
   if (*supertrend_command)
     return run_supertrend_command(supertrend_opts, std::cout, std::cerr);
   if (admin.any()) {

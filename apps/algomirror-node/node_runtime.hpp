@@ -1,0 +1,45 @@
+#pragma once
+
+// The node in a process: the database migrated and loaded, the master key checked, the actor
+// system with the OpenAlgo gateways, the persistence actor and the node actor. The long-running
+// node, `run` and `demo` all start it the same way and stop it the same way.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/options.hpp"
+#include "domain/clock.hpp"
+#include "domain/result.hpp"
+#include "messages/actors.hpp"
+#include "messages/storage.hpp"
+
+namespace algomirror {
+
+class node_runtime {
+public:
+  /// Opens and migrates the database, loads what the node starts from and starts it. Errors
+  /// say what was wrong (and `exit_code` what to exit with: 1 runtime, 2 configuration).
+  static std::unique_ptr<node_runtime> start(const node_options& opts, std::string& error,
+                                             int& exit_code);
+
+  ~node_runtime();
+
+  caf::actor_system& system();
+  node_actor node() const;
+  const scaled_clock& time() const;
+  const std::vector<account_record>& accounts() const;
+  const std::vector<strategy_definition>& strategies() const;
+
+  /// Graceful stop: no new orders, in-flight orders settle, persistence flushed. 0 when all of
+  /// it happened in time.
+  int stop();
+
+  struct impl;
+
+private:
+  explicit node_runtime(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace algomirror
