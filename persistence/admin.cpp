@@ -210,6 +210,18 @@ result<std::string> remove_account(database& db, const user_row& user, const std
   });
 }
 
+result<account_record> update_account_endpoint(database& db, const user_row& user,
+                                               const new_account& a) {
+  auto found = find_account(db, user, a.name);
+  if (!found)
+    return found;
+  db.execute("UPDATE trading_accounts SET host_url = ?, websocket_url = ?, api_key_encrypted = ? "
+             "WHERE id = ?",
+             {a.host_url, a.websocket_url, a.api_key_encrypted, found->id});
+  log_activity(db, user.id, "account_updated", "{\"account\":" + quoted(a.name) + "}");
+  return find_account(db, user, a.name);
+}
+
 result<std::string> set_primary(database& db, const user_row& user, const std::string& name) {
   using r = result<std::string>;
   auto found = find_account(db, user, name);

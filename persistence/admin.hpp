@@ -53,6 +53,10 @@ result<account_record> find_account(database& db, const user_row& user, const st
 /// the primary.
 result<std::string> remove_account(database& db, const user_row& user, const std::string& name);
 
+/// Points an existing account at another OpenAlgo (URLs and sealed key); its history stays.
+result<account_record> update_account_endpoint(database& db, const user_row& user,
+                                               const new_account& a);
+
 /// Makes `name` the user's only primary account.
 result<std::string> set_primary(database& db, const user_row& user, const std::string& name);
 

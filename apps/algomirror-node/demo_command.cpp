@@ -220,7 +220,8 @@ private:
 };
 
 /// The demo user, its three accounts (at the simulator's ports, keys sealed under the master
-/// key) and the strategy, in the database. Accounts of an earlier demo are replaced.
+/// key) and the strategy, in the database. An earlier demo's accounts keep their history and
+/// point at this simulator.
 bool prepare_database(const std::string& url, const master_key& key,
                       const std::map<std::string, std::pair<int, int>>& ports,
                       const std::map<std::string, std::string>& api_keys, std::ostream& out,
@@ -249,8 +250,6 @@ bool prepare_database(const std::string& url, const master_key& key,
     out << "demo user created\n";
   }
   for (auto name : demo_accounts) {
-    if (find_account(**db, *user, name))
-      (void)remove_account(**db, *user, name);
     auto [http, ws] = ports.at(name);
     new_account a{name,
                   "openalgo-sim",
@@ -259,7 +258,9 @@ bool prepare_database(const std::string& url, const master_key& key,
                   encrypt_secret(key, api_keys.at(name)),
                   std::string{name} == "alpha",
                   0};
-    if (auto added = add_account(**db, *user, a); !added) {
+    auto added = find_account(**db, *user, name) ? update_account_endpoint(**db, *user, a)
+                                                 : add_account(**db, *user, a);
+    if (!added) {
       error = "account " + std::string{name} + ": " + added.error();
       return false;
     }

@@ -58,6 +58,12 @@ std::string status_word(const execution_state& e) {
   return word;
 }
 
+std::string exiting_text(const run_status& st, const scope_status& s) {
+  if (s.exiting == exit_reason::none)
+    return {};
+  return (st.phase == run_phase::finished ? "   exited: " : "   EXITING: ") + to_string(s.exiting);
+}
+
 } // namespace
 
 std::string render_run(const run_status& st, const account_names& names,
@@ -86,8 +92,7 @@ std::string render_run(const run_status& st, const account_names& names,
         out += pad("", 10) + "P&L " + money(s.pnl) + "   trailing stop "
                + (s.trailing_armed ? money(s.trailing_stop) + " (peak " + money(s.peak) + ")"
                                    : std::string{"not armed"})
-               + (s.exiting != exit_reason::none ? "   EXITING: " + to_string(s.exiting) : "")
-               + "\n";
+               + exiting_text(st, s) + "\n";
     out += "\n";
   }
   for (auto& s : st.scopes)
@@ -95,8 +100,7 @@ std::string render_run(const run_status& st, const account_names& names,
       out += "run P&L " + money(s.pnl) + "   trailing stop "
              + (s.trailing_armed ? money(s.trailing_stop) + " (peak " + money(s.peak) + ")"
                                  : std::string{"not armed"})
-             + (s.exiting != exit_reason::none ? "   EXITING: " + to_string(s.exiting) : "")
-             + "\n";
+             + exiting_text(st, s) + "\n";
   for (auto& s : st.skipped)
     out += "skipped: " + name_of(names, s.account_id) + ": " + s.reason + "\n";
   if (!st.risk_events.empty()) {
