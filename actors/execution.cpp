@@ -340,8 +340,14 @@ void on_update(execution_pointer self, const order_update& u) {
 execution_actor::behavior_type execution(execution_pointer self, execution_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
-  if (row(self).status == execution_status::entered)
+  if (row(self).status == execution_status::entered) {
+    // Recovered open (or re-made after a restart): follow the price again.
     st.remaining = row(self).quantity;
+    st.entry.intent_id = "recovered";
+    if (st.cfg.feed)
+      self->send(st.cfg.feed, caf::subscribe_atom_v, row(self).inst, feed_mode::ltp,
+                 tick_subscriber_actor{self});
+  }
   return {
     [=](place_atom) {
       auto& st = self->state;

@@ -191,9 +191,9 @@ std::string market_of(const node_state& st, const strategy_definition& s) {
   return "NFO";
 }
 
-/// Spawns the run once its row exists; the caller gets its id.
-void spawn_run(node_pointer self, const strategy_definition& s, std::vector<run_account> accounts,
-               int64_t run_id, caf::typed_response_promise<run_started> rp) {
+/// The run's configuration: the node's defaults, its strategy, accounts and handles.
+strategy_run_config run_config(node_pointer self, const strategy_definition& s,
+                               std::vector<run_account> accounts, int64_t run_id) {
   auto& st = self->state;
   auto cfg = st.cfg.run_defaults;
   cfg.run_id = run_id;
@@ -210,11 +210,64 @@ void spawn_run(node_pointer self, const strategy_definition& s, std::vector<run_
       cfg.market_api = g->second;
       break;
     }
+  return cfg;
+}
+
+void adopt_run(node_pointer self, strategy_run_config cfg) {
+  auto& st = self->state;
+  auto run_id = cfg.run_id;
+  auto strategy_id = cfg.strategy.id;
   auto hdl = spawn_strategy_run(self->system(), std::move(cfg));
   self->monitor(hdl);
   self->link_to(hdl);
   st.linked.insert(hdl.address());
-  st.runs[run_id] = {s.id, hdl};
+  st.runs[run_id] = {strategy_id, hdl};
+}
+
+/// Unfinished runs from before the restart: each reconciles its executions with the broker
+/// and resumes monitoring (or flags what it cannot reconcile).
+void recover_runs(node_pointer self) {
+  auto& st = self->state;
+  for (auto& u : st.cfg.unfinished) {
+    strategy_definition s;
+    if (auto i = st.strategies.find(u.record.strategy_id); i != st.strategies.end()) {
+      s = i->second;
+    } else { // deleted or made inactive since: the positions still need watching
+      s.id = u.record.strategy_id;
+      s.name = "strategy " + std::to_string(s.id);
+      s.scope = u.record.scope;
+    }
+    std::vector<run_account> accounts;
+    std::set<int64_t> ids;
+    for (auto& e : u.executions)
+      ids.insert(e.account_id);
+    for (auto id : ids) {
+      run_account ra;
+      for (auto& rec : st.cfg.accounts)
+        if (rec.id == id)
+          ra.record = rec;
+      ra.record.id = id;
+      if (auto a = st.accounts.find(id); a != st.accounts.end())
+        ra.handle = a->second;
+      accounts.push_back(ra);
+    }
+    auto cfg = run_config(self, s, std::move(accounts), u.record.id);
+    cfg.recovering = true;
+    cfg.recovered = u.record;
+    cfg.recovered_executions = u.executions;
+    spdlog::info("node: run {} of '{}' was unfinished: reconciling {} execution(s)",
+                 u.record.id, s.name, u.executions.size());
+    json_object details;
+    details.add("run_id", u.record.id).add("executions", static_cast<int64_t>(u.executions.size()));
+    record_activity(self, "run_recovering", details.str());
+    adopt_run(self, std::move(cfg));
+  }
+}
+
+/// Spawns the run once its row exists; the caller gets its id.
+void spawn_run(node_pointer self, const strategy_definition& s, std::vector<run_account> accounts,
+               int64_t run_id, caf::typed_response_promise<run_started> rp) {
+  adopt_run(self, run_config(self, s, std::move(accounts), run_id));
   json_object details;
   details.add("run_id", run_id).add("strategy", s.name);
   record_activity(self, "run_started", details.str());
@@ -353,6 +406,7 @@ node_actor::behavior_type node(node_pointer self, node_config cfg) {
     spawn_feed_child(self);
   st.phase = node_phase::running;
   record_activity(self, "node_started");
+  recover_runs(self);
   spdlog::info("node: running on {} at {} with {} account(s)", st.cfg.database_label,
                format_ist(st.started_at), st.accounts.size());
   return {

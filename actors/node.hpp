@@ -23,6 +23,12 @@ struct gateway_factory {
   link_maker link;
 };
 
+/// A run that had not finished when the node stopped, with its unfinished executions.
+struct unfinished_run {
+  run_record record;
+  std::vector<execution_state> executions;
+};
+
 /// What the node actor is given at start: the gateways apps/ made, and the clock.
 struct node_config {
   store_actor store;
@@ -36,6 +42,7 @@ struct node_config {
   calendar_data calendar;          ///< sessions and holidays for the market clock
   std::chrono::milliseconds clock_resolution{250};
   std::vector<strategy_definition> strategies; ///< active strategies, from the database
+  std::vector<unfinished_run> unfinished;      ///< recovered at start (reconciled by each run)
   /// Timings and tables of every run (its strategy, accounts and handles are filled in).
   strategy_run_config run_defaults;
   /// §11: outside market hours a run needs `force` — unless the node runs on a test clock.

@@ -56,6 +56,13 @@ struct strategy_run_config {
   int exit_max_attempts = 5;
   std::chrono::milliseconds claim_timeout{1'000};
   std::chrono::milliseconds pnl_write_interval{1'000};
+  /// Recovery after a restart: the run's row and its unfinished executions, from the
+  /// database. Instead of resolving and entering, the run asks each account's orderbook and
+  /// positionbook what became of them (domain/reconcile), applies it, and resumes monitoring;
+  /// an account it cannot ask keeps its positions untouched and the run `needs_attention`.
+  bool recovering = false;
+  run_record recovered;
+  std::vector<execution_state> recovered_executions;
 };
 
 strategy_run_actor spawn_strategy_run(caf::actor_system& sys, strategy_run_config cfg);

@@ -253,6 +253,22 @@ std::unique_ptr<node_runtime> node_runtime::start(const node_options& opts, std:
   ncfg.shutdown_timeout = std::chrono::seconds{opts.shutdown_timeout_s};
   ncfg.accounts = p->accounts;
   ncfg.strategies = p->strategies;
+  for (auto& r : runs) {
+    unfinished_run u{r, {}};
+    for (auto& e : executions)
+      if (e.run_id == r.id)
+        u.executions.push_back(e);
+    ncfg.unfinished.push_back(std::move(u));
+  }
+  for (auto& e : executions) {
+    bool owned = false;
+    for (auto& r : runs)
+      owned = owned || r.id == e.run_id;
+    if (!owned)
+      spdlog::error("execution {} ({} on account {}) is open but its run {} is finished or "
+                    "unknown: it is not monitored; check it at the broker",
+                    e.execution_id, e.inst.symbol, e.account_id, e.run_id);
+  }
   ncfg.gateways = make_gateways(sys, p->io, key, opts);
   ncfg.test_clock = !opts.clock_start.empty() || opts.clock_speed != 1.0;
   apply_timings(opts, ncfg);

@@ -125,6 +125,52 @@ struct run_fixture : testing::fixture {
 
   run_status status() { return ask<run_status>(run, caf::get_atom_v); }
 
+  /// After a restart: the run's row and its unfinished executions, reconciled with account
+  /// 0's broker (account 1's handle missing when `reachable` is false).
+  void recover(run_record record, std::vector<execution_state> executions,
+               bool reachable = true) {
+    strategy_run_config cfg;
+    cfg.run_id = record.id;
+    cfg.strategy = hedged_straddle(risk_scope::account);
+    run_account ra;
+    ra.record.id = 1;
+    ra.record.name = "alpha";
+    if (reachable)
+      ra.handle = accounts[0].account;
+    cfg.accounts = {ra};
+    cfg.market_api = accounts[0].broker;
+    cfg.feed = feed;
+    cfg.time = &time;
+    cfg.calendar = default_calendar_data();
+    cfg.recovering = true;
+    cfg.recovered = record;
+    cfg.recovered_executions = std::move(executions);
+    after(milliseconds{5001}); // the accounts' positionbook reads at start are old now
+    run = spawn_strategy_run(sys, std::move(cfg));
+    sched.run();
+  }
+
+  static execution_state recorded(int64_t id, const std::string& symbol, side action,
+                                  execution_status status, int64_t qty, double entry) {
+    execution_state e;
+    e.execution_id = id;
+    e.run_id = 42;
+    e.strategy_id = 9;
+    e.account_id = 1;
+    e.leg_id = 100 + (id - 1) % 4;
+    e.inst = {symbol, exchange::nfo};
+    e.action = action;
+    e.quantity = qty;
+    e.entry_price = entry;
+    e.status = status;
+    e.underlying = "NIFTY";
+    return e;
+  }
+
+  void broker_holds(size_t k, const std::string& symbol, int64_t net) {
+    broker(k).positions.push_back({{symbol, exchange::nfo}, product::mis, net, 0, 0, 0});
+  }
+
   /// The broker of account k fills its next placement at `price`; the broker's positionbook
   /// follows.
   void fill_next(size_t k, double price) {
@@ -443,6 +489,96 @@ CAF_TEST(a leg that cannot be resolved ends the run with the reason and sends no
   CAF_CHECK(st.end_reason.find("legs[2]") != std::string::npos);
   CAF_CHECK_EQUAL(orders(0).size(), 0u);
   CAF_CHECK_EQUAL(orders(1).size(), 0u);
+}
+
+CAF_TEST(recovery applies what the broker did while the node was down) {
+  run_record record;
+  record.id = 42;
+  record.strategy_id = 9;
+  record.phase = run_phase::live;
+  using es = execution_status;
+  auto wing = recorded(1, wing_ce, side::buy, es::entered, 65, 10);    // still open
+  auto call = recorded(3, short_ce, side::sell, es::pending, 65, 0);   // filled meanwhile
+  auto put_wing = recorded(2, wing_pe, side::buy, es::pending, 65, 0); // never reached it
+  auto put = recorded(4, short_pe, side::sell, es::exit_pending, 65, 100); // claim, no order
+  put.exit_attempts = 1;
+  put.reason = exit_reason::stop_loss;
+  auto gone = recorded(5, "NIFTY01DEC2626100CE", side::buy, es::entered, 65, 20); // squared off
+  broker_holds(0, wing_ce, 65);
+  broker_holds(0, short_ce, -65);
+  broker_holds(0, short_pe, -65);
+  broker_order filled;
+  filled.broker_order_id = "X77";
+  filled.inst = {short_ce, exchange::nfo};
+  filled.action = side::sell;
+  filled.quantity = filled.filled_quantity = 65;
+  filled.average_price = 101.5;
+  filled.status = order_status::complete;
+  filled.strategy_tag = "AM:42:3:0"; // our entry tag
+  broker(0).book = {filled};
+  recover(record, {wing, put_wing, call, put, gone});
+  auto st = status();
+
+  CAF_CHECK(leg_of(st, 1, wing_ce)->status == es::entered);
+  CAF_CHECK(leg_of(st, 1, short_ce)->status == es::entered);
+  CAF_CHECK_EQUAL(leg_of(st, 1, short_ce)->entry_price, 101.5);
+  CAF_CHECK(leg_of(st, 1, wing_pe)->status == es::failed);
+  CAF_CHECK(leg_of(st, 1, "NIFTY01DEC2626100CE")->status == es::exited);
+  CAF_CHECK(leg_of(st, 1, "NIFTY01DEC2626100CE")->reason == exit_reason::broker_reconciled);
+  // The claim without an order: sent again, once, as attempt 2, sized by the broker.
+  auto placed = orders(0);
+
+  CAF_REQUIRE_EQUAL(placed.size(), 1u);
+  CAF_CHECK(placed[0] == std::make_pair(side::buy, short_pe));
+  CAF_CHECK_EQUAL(broker(0).placed[0].tag, "AM:42:4:2");
+  CAF_CHECK_EQUAL(broker(0).placed[0].quantity, 65);
+  // Prices are followed again.
+  instrument wing_inst{wing_ce, exchange::nfo};
+  instrument call_inst{short_ce, exchange::nfo};
+  CAF_CHECK_EQUAL(feed_state().subscribers[wing_inst].size(), 1u);
+  CAF_CHECK_EQUAL(feed_state().subscribers[call_inst].size(), 1u);
+  CAF_CHECK(st.phase == run_phase::live);
+  fill_next(0, 95);
+  CAF_CHECK(leg_of(status(), 1, short_pe)->status == es::exited);
+  CAF_CHECK(leg_of(status(), 1, short_pe)->reason == exit_reason::stop_loss);
+}
+
+CAF_TEST(an account that cannot be asked keeps its positions and the run needs attention) {
+  run_record record;
+  record.id = 42;
+  record.strategy_id = 9;
+  record.phase = run_phase::live;
+  broker_holds(0, wing_ce, 65);
+  recover(record, {recorded(1, wing_ce, side::buy, execution_status::entered, 65, 10)}, false);
+  auto st = status();
+  CAF_CHECK(st.phase == run_phase::needs_attention);
+  CAF_CHECK(leg_of(st, 1, wing_ce)->status == execution_status::entered); // untouched
+  CAF_CHECK(orders(0).empty());
+  CAF_CHECK(feed_state().subscribers[instrument{wing_ce, exchange::nfo}].empty());
+}
+
+CAF_TEST(a run that was exiting goes on exiting after a restart and fires nothing twice) {
+  run_record record;
+  record.id = 42;
+  record.strategy_id = 9;
+  record.phase = run_phase::exiting;
+  record.max_loss_fired = true;
+  broker_holds(0, wing_ce, 65);
+  broker_holds(0, short_ce, -65);
+  recover(record, {recorded(1, wing_ce, side::buy, execution_status::entered, 65, 10),
+                   recorded(3, short_ce, side::sell, execution_status::entered, 65, 100)});
+  auto placed = orders(0);
+  CAF_REQUIRE_EQUAL(placed.size(), 1u);
+  CAF_CHECK(placed[0] == std::make_pair(side::buy, short_ce)); // the short first
+  fill_next(0, 120);
+  placed = orders(0);
+  CAF_REQUIRE_EQUAL(placed.size(), 2u);
+  CAF_CHECK(placed[1] == std::make_pair(side::sell, wing_ce));
+  fill_next(0, 11);
+  auto st = status();
+  CAF_CHECK(st.phase == run_phase::finished);
+  CAF_CHECK(st.risk_events.empty()); // the latch held: max loss did not fire again
+  CAF_CHECK(leg_of(st, 1, short_ce)->reason == exit_reason::max_loss);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
