@@ -37,6 +37,8 @@ struct slot {
   bool exit_told = false;       ///< told to exit
   exit_reason deferred = exit_reason::none; ///< a hedge's own exit, waiting for its short
   bool kept_alerted = false;                ///< "hedge kept" said once
+  bool recovered = false; ///< recovery decided what it is (or it needs no recovery)
+  int rechecks = 0;       ///< recovery: orderbook reads while an order of ours was open
 };
 
 struct account_run {
@@ -1016,6 +1018,8 @@ void apply_recovery(run_pointer self, account_run& a, const std::vector<broker_o
   auto& st = self->state;
   for (auto i : a.slots) {
     auto& s = st.slots[i];
+    if (s.recovered)
+      continue;
     auto& r = s.row;
     int64_t net = 0;
     for (auto& p : positions)
@@ -1070,15 +1074,50 @@ void apply_recovery(run_pointer self, account_run& a, const std::vector<broker_o
         break;
       }
       case recovery_action::track:
-        // An order of ours still open at the broker: following it needs its intent, which
-        // died with the node. It is left to a person rather than guessed.
-        needs_attention(self, a.acct.record.name + ": " + r.inst.symbol + " has order(s) "
-                                + (d.order_ids.empty() ? std::string{"?"} : d.order_ids.front())
-                                + " still open at the broker");
-        break;
+        // An order of ours is still open at the broker: nothing is sent; the orderbook is
+        // read again until it is done (then decided as above), or a person is asked.
+        if (++s.rechecks > st.cfg.recovery_rechecks) {
+          needs_attention(self, a.acct.record.name + ": " + r.inst.symbol + " has order "
+                                  + (d.order_ids.empty() ? std::string{"?"}
+                                                         : d.order_ids.front())
+                                  + " still open at the broker");
+          s.recovered = true;
+        }
+        continue;
     }
+    s.recovered = true;
   }
   a.sells_sent = true; // a recovered run never sends new entries
+  for (auto i : a.slots)
+    if (!st.slots[i].recovered) {
+      self->delayed_send(self, st.cfg.recovery_recheck_interval, retry_atom_v,
+                         a.acct.record.id);
+      return;
+    }
+}
+
+/// One account's orderbook, then its positionbook, then the decisions; `done` either way.
+void ask_broker(run_pointer self, int64_t account_id, std::function<void()> done) {
+  auto& a = self->state.accounts[account_id];
+  auto fail = [self, account_id, done](const caf::error& err) {
+    auto& a = self->state.accounts[account_id];
+    needs_attention(self, "cannot reconcile account " + a.acct.record.name + ": "
+                            + self->system().render(err));
+    done();
+  };
+  self->request(a.acct.handle, self->state.cfg.request_timeout, orders_atom_v)
+    .then(
+      [self, account_id, done, fail](const std::vector<broker_order>& book) {
+        auto& a = self->state.accounts[account_id];
+        self->request(a.acct.handle, self->state.cfg.request_timeout, positions_atom_v)
+          .then(
+            [self, account_id, done, book](const std::vector<broker_position>& positions) {
+              apply_recovery(self, self->state.accounts[account_id], book, positions);
+              done();
+            },
+            fail);
+      },
+      fail);
 }
 
 /// After a restart: the run's executions from the database, then each account asked.
@@ -1149,26 +1188,7 @@ void recover(run_pointer self) {
       done();
       continue;
     }
-    auto account_id = id;
-    auto fail = [self, account_id, done](const caf::error& err) {
-      auto& a = self->state.accounts[account_id];
-      needs_attention(self, "cannot reconcile account " + a.acct.record.name + ": "
-                              + self->system().render(err));
-      done();
-    };
-    self->request(a.acct.handle, st.cfg.request_timeout, orders_atom_v)
-      .then(
-        [self, account_id, done, fail](const std::vector<broker_order>& book) {
-          auto& a = self->state.accounts[account_id];
-          self->request(a.acct.handle, self->state.cfg.request_timeout, positions_atom_v)
-            .then(
-              [self, account_id, done, book](const std::vector<broker_position>& positions) {
-                apply_recovery(self, self->state.accounts[account_id], book, positions);
-                done();
-              },
-              fail);
-        },
-        fail);
+    ask_broker(self, id, done);
   }
 }
 
@@ -1345,6 +1365,15 @@ strategy_run_actor::behavior_type strategy_run(run_pointer self, strategy_run_co
       }
     },
     [=](caf::get_atom) { return status_of(self); },
+    [=](retry_atom, int64_t account_id) {
+      // Recovery: an order of ours was open at this account; ask again.
+      ask_broker(self, account_id, [self, account_id] {
+        auto& st = self->state;
+        if (auto why = fired_rule(st.record); why != exit_reason::none)
+          exit_account(self, st.accounts[account_id], why);
+        check_end(self);
+      });
+    },
     [=](evaluate_atom, int64_t key) {
       self->state.evaluation_queued.erase(key);
       evaluate(self, key);

@@ -63,6 +63,10 @@ struct strategy_run_config {
   bool recovering = false;
   run_record recovered;
   std::vector<execution_state> recovered_executions;
+  /// An order of ours still open at the broker at recovery: read again this often, this many
+  /// times, then the run needs attention.
+  std::chrono::milliseconds recovery_recheck_interval{2'000};
+  int recovery_rechecks = 60;
 };
 
 strategy_run_actor spawn_strategy_run(caf::actor_system& sys, strategy_run_config cfg);

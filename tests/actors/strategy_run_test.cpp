@@ -543,6 +543,41 @@ CAF_TEST(recovery applies what the broker did while the node was down) {
   CAF_CHECK(leg_of(status(), 1, short_pe)->reason == exit_reason::stop_loss);
 }
 
+CAF_TEST(an exit order still open at a restart is followed and never sent again) {
+  run_record record;
+  record.id = 42;
+  record.strategy_id = 9;
+  record.phase = run_phase::exiting;
+  record.max_loss_fired = true;
+  auto call = recorded(3, short_ce, side::sell, execution_status::exit_pending, 65, 100);
+  call.exit_attempts = 1;
+  call.reason = exit_reason::max_loss;
+  broker_holds(0, short_ce, -65);
+  broker_order exit;
+  exit.broker_order_id = "X9";
+  exit.inst = {short_ce, exchange::nfo};
+  exit.action = side::buy;
+  exit.quantity = 65;
+  exit.status = order_status::open; // a LIMIT exit resting when the node died
+  exit.strategy_tag = "AM:42:3:1";
+  broker(0).book = {exit};
+  recover(record, {call});
+  CAF_CHECK(orders(0).empty());
+  CAF_CHECK(leg_of(status(), 1, short_ce)->status == execution_status::exit_pending);
+  // It fills at the broker; the next look finds it.
+  broker(0).book[0].status = order_status::complete;
+  broker(0).book[0].filled_quantity = 65;
+  broker(0).book[0].average_price = 118;
+  broker(0).positions.clear();
+  after(milliseconds{5'001});
+  auto st = status();
+  CAF_CHECK(orders(0).empty()); // nothing was ever sent again
+  CAF_CHECK(leg_of(st, 1, short_ce)->status == execution_status::exited);
+  CAF_CHECK_EQUAL(leg_of(st, 1, short_ce)->exit_price, 118);
+  CAF_CHECK_EQUAL(leg_of(st, 1, short_ce)->realized_pnl, -18 * 65);
+  CAF_CHECK(st.phase == run_phase::finished);
+}
+
 CAF_TEST(an account that cannot be asked keeps its positions and the run needs attention) {
   run_record record;
   record.id = 42;
