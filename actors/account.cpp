@@ -223,6 +223,8 @@ void apply_update(account_pointer self, intent_entry& entry, child_order& c,
     tell_listener(self, entry, c, u.message);
 }
 
+void arm_poll(account_pointer self);
+
 void adopt(account_pointer self, intent_entry& entry, size_t index, const std::string& id) {
   auto& c = entry.children[index];
   c.broker_order_id = id;
@@ -230,6 +232,7 @@ void adopt(account_pointer self, intent_entry& entry, size_t index, const std::s
   c.status = order_status::open;
   c.last_heard = self->clock().now();
   self->state.by_broker_id[id] = {entry.intent.intent_id, index};
+  arm_poll(self); // an order link that stays silent (stalled) must not leave it unfollowed
   auto early = self->state.early_updates.find(id);
   if (early != self->state.early_updates.end()) {
     auto u = std::move(early->second);
@@ -453,6 +456,7 @@ void on_order_update(account_pointer self, const order_update& u) {
     return;
   }
   ++st.external_updates;
+  st.positions_read_at = steady_time{}; // the snapshot does not know this order's fills
   spdlog::info("account {}: order {} is not ours (external); positions will be re-read",
                account_name(self), u.broker_order_id);
 }
@@ -665,6 +669,14 @@ account_actor::behavior_type account(account_pointer self, account_config cfg) {
     },
     [=](positions_atom) -> caf::result<std::vector<broker_position>> {
       auto rp = self->make_response_promise<std::vector<broker_position>>();
+      refresh_positions(self, rp);
+      return rp;
+    },
+    [=](positions_atom, caf::reset_atom) -> caf::result<std::vector<broker_position>> {
+      // Before anything is decided on "the broker holds nothing": a read now, whatever the
+      // snapshot's age.
+      auto rp = self->make_response_promise<std::vector<broker_position>>();
+      self->state.positions_read_at = steady_time{};
       refresh_positions(self, rp);
       return rp;
     },

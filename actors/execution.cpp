@@ -183,8 +183,11 @@ void finish_exit(execution_pointer self, exit_reason reason) {
   tell_pnl(self);
 }
 
-/// §10 step 2–3: size the exit against the broker's position, then send it.
-void send_exit(execution_pointer self, const std::vector<broker_position>& book) {
+/// §10 step 2–3: size the exit against the broker's position, then send it. "Nothing at the
+/// broker" closes the position without an order, so it is only believed from a read made
+/// for this decision (`confirmed`), never from a snapshot.
+void send_exit(execution_pointer self, const std::vector<broker_position>& book,
+               bool confirmed = false) {
   auto& st = self->state;
   auto& r = row(self);
   int64_t broker_net = 0;
@@ -192,6 +195,15 @@ void send_exit(execution_pointer self, const std::vector<broker_position>& book)
     if (p.inst == r.inst && p.order_product == r.order_product)
       broker_net += p.net_quantity;
   auto qty = exit_quantity(r.action, st.remaining, broker_net);
+  if (qty == 0 && !confirmed) {
+    self->request(st.cfg.account, caf::infinite, positions_atom_v, caf::reset_atom_v)
+      .then([self](const std::vector<broker_position>& fresh) { send_exit(self, fresh, true); },
+            [self](const caf::error& err) {
+              exit_failed(self, "the positionbook could not confirm the position: "
+                                  + self->system().render(err));
+            });
+    return;
+  }
   if (qty == 0) {
     spdlog::warn("{}: the broker shows no open position to exit; closed without an order",
                  label(self));

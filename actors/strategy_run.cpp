@@ -250,7 +250,8 @@ void advance_exits(run_pointer self, account_run& a) {
   std::vector<exit_slot> view;
   for (auto i : a.slots) {
     auto& s = st.slots[i];
-    exit_slot e{s.row.action, s.row.status, std::nullopt, s.exit_told};
+    exit_slot e{s.row.action, s.row.status, std::nullopt, s.exit_told,
+                s.placed && s.row.status == execution_status::pending};
     if (s.hedges)
       for (size_t k = 0; k < a.slots.size(); ++k)
         if (a.slots[k] == *s.hedges)

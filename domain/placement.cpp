@@ -62,6 +62,8 @@ std::vector<size_t> exits_due(const std::vector<exit_slot>& slots,
   bool short_open = false;
   for (size_t i = 0; i < slots.size(); ++i) {
     auto& s = slots[i];
+    if (s.action == side::sell && s.status == execution_status::pending && s.entry_in_flight)
+      short_open = true; // it may yet fill: no long is sold before it settles
     if (s.action != side::sell || !open_position(s.status))
       continue;
     short_open = true;

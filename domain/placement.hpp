@@ -49,11 +49,13 @@ struct exit_slot {
   execution_status status = execution_status::pending;
   std::optional<size_t> hedges; ///< the short (index in the same list) this long protects
   bool told = false;            ///< already told to exit in this sequence
+  bool entry_in_flight = false; ///< its entry was sent and is not settled (it may yet fill)
 };
 
 /// §6 exit: which positions of one account to tell to exit now. Every open short (entered, not
 /// yet told) first; once no short is open any more (each exited, failed, skipped or
-/// exit_stuck), the longs — except a hedge whose short is exit_stuck: it is kept while the
+/// exit_stuck — a short whose entry is still in flight may yet fill, and counts as open), the
+/// longs — except a hedge whose short is exit_stuck: it is kept while the
 /// short is open, and `kept_hedges` lists it (an alert says so).
 std::vector<size_t> exits_due(const std::vector<exit_slot>& slots,
                               std::vector<size_t>* kept_hedges = nullptr);

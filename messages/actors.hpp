@@ -106,6 +106,7 @@ using account_actor = caf::typed_actor<
   caf::replies_to<cancel_atom, std::string>::with<caf::ok_atom>, // intent id
   caf::replies_to<funds_atom>::with<funds>,
   caf::replies_to<positions_atom>::with<std::vector<broker_position>>, // refreshed snapshot
+  caf::replies_to<positions_atom, caf::reset_atom>::with<std::vector<broker_position>>, // read now
   caf::replies_to<caf::get_atom, positions_atom>::with<std::vector<broker_position>>, // cached
   caf::replies_to<orders_atom>::with<std::vector<broker_order>>,
   caf::replies_to<caf::put_atom, std::string, double>::with<bool>, // reserve margin under a key

@@ -229,6 +229,29 @@ CAF_TEST(a request that never answers is re-sent only after the orderbook shows 
   CAF_CHECK_EQUAL(box.accepted[0].broker_order_ids, (std::vector<std::string>{"B1"}));
 }
 
+CAF_TEST(an order sent again after an unknown outcome is polled while the order link is silent) {
+  auto cfg = config();
+  cfg.unknown_settle_delay = milliseconds{1500}; // the poll comes and goes while it settles
+  start(cfg);
+  inject((link_status), from(self).to(account)
+                          .with(link_status{7, link_condition::ready, "sandbox", {}}));
+  sched.run();
+  b().place_script.push_back(make_error(errc::outcome_unknown, "HTTP 500"));
+  place(intent("I1", "RELIANCE", exchange::nse, 3));
+  after(milliseconds{1000});
+  after(milliseconds{500}); // the orderbook shows nothing: sent again as B1
+  CAF_REQUIRE_EQUAL(b().placed.size(), 2u);
+  b().statuses["B1"] = order_update{{}, "B1", order_status::complete, 3, 101, {}, {}};
+  for (int i = 0; i < 7; ++i) // the link says nothing (stalled): after 5 s it is asked
+    after(milliseconds{1000});
+  CAF_CHECK(b().status_calls >= 1);
+  auto box = drain();
+  bool filled = false;
+  for (auto& u : box.updates)
+    filled = filled || (u.broker_order_id == "B1" && u.status == order_status::complete);
+  CAF_CHECK(filled);
+}
+
 CAF_TEST(a 429 from the broker only delays the order by a window) {
   start(config());
   b().place_script.push_back(make_error(errc::rate_limited, "10 per 1 second"));

@@ -178,6 +178,12 @@ CAF_TEST(exits go shorts first and a stuck short keeps its hedge) {
   std::vector<exit_slot> lone{{side::buy, es::entered, std::nullopt, false},
                               {side::buy, es::failed, std::nullopt, false}};
   CAF_CHECK(exits_due(lone) == (std::vector<size_t>{0}));
+  // A short whose entry is still in flight may yet fill: the longs wait for it.
+  std::vector<exit_slot> flight{{side::buy, es::entered, size_t{1}, false, false},
+                                {side::sell, es::pending, std::nullopt, false, true}};
+  CAF_CHECK(exits_due(flight).empty());
+  flight[1].status = es::failed; // cancelled, nothing filled
+  CAF_CHECK(exits_due(flight) == (std::vector<size_t>{0}));
   // A short that never entered does not hold the longs back.
   std::vector<exit_slot> skipped{{side::buy, es::entered, size_t{1}, false},
                                  {side::sell, es::skipped, std::nullopt, false}};

@@ -1,0 +1,456 @@
+#!/usr/bin/env python3
+"""Strategy runs end to end: the real algomirror-node against the real openalgo-sim (three
+accounts over loopback), on SQLite or PostgreSQL. The broker is the truth: every check reads
+the simulator's ledger (every order request it received), its orderbook and its positionbook.
+
+Scenarios (each a strategy of its own; prices moved through the simulator's control endpoint):
+  straddle  4 legs on 3 accounts: BUY legs before SELL legs per account; max loss; shorts
+            exited before longs; realized P&L equals the simulator's.
+  legs      leg take-profit and leg stop-loss on one account.
+  profit    max profit.            trailing   the trailing stop after a peak.
+  squareoff square-off time.
+  faults    500s, 429s, a rejected exit and a WebSocket stall: every position still exits,
+            no order twice.
+  crash_entry / crash_exit   kill -9 of the node during entry / during exit, restart, and the
+            database ends equal to the broker: flat, nothing sent twice.
+usage: runs_e2e.py ALGOMIRROR_NODE OPENALGO_SIM [DB_URL] [SCENARIO ...]"""
+import datetime, json, os, re, signal, sqlite3, subprocess, sys, tempfile, threading, time
+import urllib.error, urllib.request
+
+node, sim = os.path.realpath(sys.argv[1]), os.path.realpath(sys.argv[2])
+work = tempfile.mkdtemp(prefix="algomirror-e2e-")
+db_url = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] else f"sqlite:{work}/e2e.db"
+if db_url == "postgresql-fresh":  # a database of its own on the test server (CTest's fixture)
+    server = os.environ["ALGOMIRROR_TEST_PG_URL"]
+    name = f"e2e_{os.getpid()}"
+    subprocess.run(["psql", server, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True,
+                   stderr=subprocess.DEVNULL)
+    subprocess.run(["psql", server, "-qc", f"CREATE DATABASE {name}"], check=True)
+    db_url = server.rsplit("/", 1)[0] + "/" + name
+wanted = sys.argv[4:] or ["straddle", "legs", "profit", "trailing", "squareoff", "faults",
+                          "crash_entry", "crash_exit"]
+passes = failures = 0
+IST = datetime.timezone(datetime.timedelta(hours=5, minutes=30))
+CLOCK_START = datetime.datetime(2026, 11, 25, 10, 0, 0, tzinfo=IST)
+t0 = time.time()
+
+
+def check(name, ok, detail=""):
+    global passes, failures
+    if ok:
+        passes += 1
+    else:
+        failures += 1
+        print(f"FAIL: {name} {detail}", flush=True)
+    return ok
+
+
+def market_now():
+    """The simulator's clock (speed 1 from CLOCK_START when it started): every node started
+    later is given the same instant."""
+    return CLOCK_START + datetime.timedelta(seconds=time.time() - t0)
+
+
+def post(port, path, body):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(body).encode(),
+                                 method="POST", headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read().decode() or "{}")
+    except urllib.error.HTTPError as e:
+        return json.loads(e.read().decode() or "{}")
+
+
+# -- the simulator ---------------------------------------------------------------------------
+names = ["alpha", "beta", "gamma"]
+keys = {n: (n[0] * 64) for n in names}
+with open(f"{work}/sim-accounts.csv", "w") as f:
+    for n in names:
+        f.write(f"{n},{keys[n]},0,0\n")
+sim_proc = subprocess.Popen([sim, "--accounts", f"{work}/sim-accounts.csv", "--clock-start",
+                             CLOCK_START.isoformat(), "--tick-interval-ms", "100",
+                             "--log-file", "none"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+ports = {}
+deadline = time.time() + 30
+while len(ports) < 3 and time.time() < deadline:
+    line = sim_proc.stderr.readline()
+    if not line:
+        break
+    m = re.search(r"account (\w+) on http://127\.0\.0\.1:(\d+) ws://127\.0\.0\.1:(\d+)", line)
+    if m:
+        ports[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+threading.Thread(target=lambda: sim_proc.stderr.read(), daemon=True).start()
+if len(ports) < 3:
+    print("FAIL: the simulator did not start")
+    sys.exit(1)
+http = {n: ports[n][0] for n in names}
+
+
+def spot(value):
+    post(http["alpha"], "/control/spot", {"NIFTY": value})
+
+
+def ledger(n):
+    return post(http[n], "/control/ledger", {})["ledger"]
+
+
+def orderbook(n):
+    return post(http[n], "/api/v1/orderbook", {"apikey": keys[n]})["data"]["orders"]
+
+
+def positions(n):
+    return post(http[n], "/api/v1/positionbook", {"apikey": keys[n]})["data"]
+
+
+def pnl_by_symbol(n):
+    return {p["symbol"]: float(p["pnl"]) for p in positions(n)}
+
+
+def net_by_symbol(n):
+    return {p["symbol"]: int(p["quantity"]) for p in positions(n)}
+
+
+# -- the database ----------------------------------------------------------------------------
+def query(sql):
+    if db_url.startswith("sqlite:"):
+        con = sqlite3.connect(db_url[len("sqlite:"):], timeout=10)
+        try:
+            return [tuple(str(c) if c is not None else "" for c in row) for row in con.execute(sql)]
+        finally:
+            con.close()
+    out = subprocess.run(["psql", db_url, "-AtF", "\t", "-c", sql], capture_output=True, text=True)
+    return [tuple(line.split("\t")) for line in out.stdout.splitlines() if line]
+
+
+# -- the node --------------------------------------------------------------------------------
+master = f"{work}/master.key"
+with open(master, "w") as f:
+    f.write(os.urandom(32).hex())
+os.chmod(master, 0o600)
+common = ["--db", db_url, "--master-key-file", master, "--log-file", f"{work}/node.log",
+          "--status-poll-ms", "250", "--unknown-settle-ms", "300", "--exit-retry-ms", "1000",
+          "--feed-stall-ms", "1500", "--request-timeout-ms", "3000", "--shutdown-timeout", "10"]
+
+
+def cli(*args, expect=0):
+    env = dict(os.environ, ALGOMIRROR_PASSWORD="Tr4ding#Desk")
+    r = subprocess.run([node, *common, *args], capture_output=True, text=True, env=env)
+    check(f"{' '.join(args[:3])} exits {expect}", r.returncode == expect, r.stdout + r.stderr)
+    return r
+
+
+class node_process:
+    """A node (`run NAME`, or the long-running node when name is None) with its output kept."""
+
+    def __init__(self, name=None, extra=()):
+        args = [node, *common, "--clock-start", market_now().isoformat(), *extra]
+        if name:
+            args += ["run", name]
+        self.lines = []
+        self.cv = threading.Condition()
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, text=True)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            with self.cv:
+                self.lines.append(line)
+                self.cv.notify_all()
+
+    def wait_for(self, pattern, timeout=60):
+        rx = re.compile(pattern)
+        deadline = time.time() + timeout
+        with self.cv:
+            while time.time() < deadline:
+                if any(rx.search(l) for l in self.lines):
+                    return True
+                self.cv.wait(0.2)
+        return False
+
+    def finish(self, timeout=60):
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return -1
+
+    def output(self):
+        with self.cv:
+            return "".join(self.lines[-60:])
+
+
+def wait_db(sql, predicate, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        rows = query(sql)
+        if predicate(rows):
+            return rows
+        time.sleep(0.25)  # polling another process's database: there is no message to wait on
+    return query(sql)
+
+
+# -- set-up ----------------------------------------------------------------------------------
+cli("user", "add", "--username", "trader", "--email", "t@example.in")
+for n in names:
+    cli("account", "add", "--name", n, "--broker", "sim", "--host", f"http://127.0.0.1:{http[n]}",
+        "--ws-url", f"ws://127.0.0.1:{ports[n][1]}", "--api-key", keys[n],
+        *(["--primary"] if n == "alpha" else []))
+
+
+def leg(action, opt, strike="ATM", offset=0, **extra):
+    d = {"underlying": "NIFTY", "product": "options", "expiry": "current_week", "action": action,
+         "option_type": opt, "strike": strike, "lots": 1}
+    if offset:
+        d["strike_offset"] = offset
+    d.update(extra)
+    return d
+
+
+def straddle(name, **risk):
+    s = {"name": name, "risk_profile": "fixed_lots", "risk_scope": "account", "product": "MIS",
+         "accounts": names,
+         "legs": [leg("BUY", "CE", "OTM", 4), leg("BUY", "PE", "OTM", 4), leg("SELL", "CE"),
+                  leg("SELL", "PE")]}
+    s.update(risk)
+    return s
+
+
+def strategy(doc):
+    path = f"{work}/{re.sub(r'[^a-z]+', '_', doc['name'])}.json"
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    cli("strategy", "import", path)
+
+
+def run_id_of(name):
+    rows = query("SELECT r.id FROM strategy_runs r JOIN strategies s ON s.id = r.strategy_id "
+                 f"WHERE s.name = '{name}' ORDER BY r.id DESC LIMIT 1")
+    return int(rows[0][0]) if rows else 0
+
+
+def executions(run):
+    cols = "id, account_id, symbol, action, quantity, status, exit_reason, realized_pnl, " \
+           "entry_order_ids, exit_order_ids"
+    return [dict(zip([c.strip() for c in cols.split(",")], r))
+            for r in query(f"SELECT {cols} FROM strategy_executions WHERE run_id = {run} ORDER BY id")]
+
+
+account_id = {r[1]: int(r[0]) for r in query("SELECT id, account_name FROM trading_accounts")}
+
+
+def tagged(n, run):
+    """The ledger's orders of this run (our tag AM:<run>:…), in arrival order."""
+    return [o for o in ledger(n) if o["strategy"].startswith(f"AM:{run}:")]
+
+
+def check_flat_and_once(label, run, accounts=names):
+    """Every position of the run is flat at the broker, and no execution had two entry
+    orders or more exit quantity filled than it entered."""
+    book = {n: orderbook(n) for n in accounts}
+    for n in accounts:
+        mine = [o for o in book[n] if o.get("strategy", "").startswith(f"AM:{run}:")]
+        nets = net_by_symbol(n)
+        for sym in {o["symbol"] for o in mine}:
+            check(f"{label}: {n} {sym} flat at the broker", nets.get(sym, 0) == 0, str(nets.get(sym)))
+        entries = {}
+        for o in mine:
+            _, _, ex, attempt = o["strategy"].split(":")
+            if attempt == "0" and o["order_status"] == "complete":
+                entries[ex] = entries.get(ex, 0) + 1
+        check(f"{label}: {n}: one filled entry per execution", all(c == 1 for c in entries.values()),
+              str(entries))
+
+
+def pnl_matches(label, run, before):
+    rows = executions(run)
+    for n in names:
+        mine = [r for r in rows if int(r["account_id"]) == account_id[n]]
+        if not mine:
+            continue
+        ours = sum(float(r["realized_pnl"]) for r in mine)
+        after = pnl_by_symbol(n)
+        theirs = sum(after.get(s, 0) - before[n].get(s, 0) for s in {r["symbol"] for r in mine})
+        check(f"{label}: {n}: realized P&L {ours:.2f} equals the simulator's {theirs:.2f}",
+              abs(ours - theirs) < 0.05)
+
+
+def snapshot_pnl():
+    return {n: pnl_by_symbol(n) for n in names}
+
+
+def simple_run(label, doc, move, expect_rule, accounts=("alpha",)):
+    """Runs `doc` to its end: live, then the price moves (a list of spots, a second apart)."""
+    strategy(doc)
+    spot(26000)
+    before = snapshot_pnl()
+    p = node_process(doc["name"])
+    if not check(f"{label}: live", p.wait_for(r"phase: live", 60), p.output()):
+        p.proc.kill()
+        return
+    for s in move:
+        spot(s)
+        time.sleep(1.0)  # the price path, one step a second
+    check(f"{label}: finished", p.finish(90) == 0, p.output())
+    run = run_id_of(doc["name"])
+    rows = executions(run)
+    check(f"{label}: every leg exited for {expect_rule}",
+          rows and all(r["status"] == "exited" and r["exit_reason"] in expect_rule for r in rows),
+          str([(r["symbol"], r["status"], r["exit_reason"]) for r in rows]))
+    check_flat_and_once(label, run, list(accounts))
+    pnl_matches(label, run, before)
+
+
+# -- scenarios -------------------------------------------------------------------------------
+def scenario_straddle():
+    doc = straddle("e2e straddle", max_loss=500)
+    strategy(doc)
+    spot(26000)
+    before = snapshot_pnl()
+    p = node_process(doc["name"])
+    check("straddle: live", p.wait_for(r"phase: live", 60), p.output())
+    for s in range(26050, 26600, 50):
+        spot(s)
+        time.sleep(0.5)
+    check("straddle: finished", p.finish(90) == 0, p.output())
+    run = run_id_of(doc["name"])
+    for n in names:
+        orders = tagged(n, run)
+        actions = [(o["action"], o["symbol"][-2:]) for o in orders]
+        check(f"straddle: {n}: 8 orders", len(orders) == 8, str(actions))
+        if len(orders) == 8:
+            check(f"straddle: {n}: BUY legs entered before SELL legs",
+                  [a for a, _ in actions[:4]] == ["BUY", "BUY", "SELL", "SELL"], str(actions))
+            check(f"straddle: {n}: shorts bought back before the longs are sold",
+                  [a for a, _ in actions[4:]] == ["BUY", "BUY", "SELL", "SELL"], str(actions))
+    events = query(f"SELECT event_type FROM risk_events WHERE run_id = {run}")
+    check("straddle: one max_loss event per account", sorted(e[0] for e in events) == ["max_loss"] * 3,
+          str(events))
+    rows = executions(run)
+    check("straddle: 12 legs exited for max_loss",
+          len(rows) == 12 and all(r["status"] == "exited" and r["exit_reason"] == "max_loss" for r in rows))
+    check_flat_and_once("straddle", run)
+    pnl_matches("straddle", run, before)
+
+
+def scenario_legs():
+    doc = {"name": "e2e legs", "risk_profile": "fixed_lots", "product": "MIS", "accounts": ["alpha"],
+           "legs": [leg("BUY", "CE", take_profit={"type": "points", "value": 30}),
+                    leg("BUY", "PE", stop_loss={"type": "points", "value": 30})]}
+    simple_run("legs", doc, [26050, 26100, 26150, 26200], ("take_profit", "stop_loss"))
+    rows = executions(run_id_of("e2e legs"))
+    check("legs: the call hit its target, the put its stop",
+          sorted(r["exit_reason"] for r in rows) == ["stop_loss", "take_profit"], str(rows))
+
+
+def scenario_profit():
+    doc = {"name": "e2e profit", "risk_profile": "fixed_lots", "product": "MIS", "accounts": ["alpha"],
+           "max_profit": 2000, "legs": [leg("BUY", "CE")]}
+    simple_run("profit", doc, [26050, 26100, 26150], ("max_profit",))
+
+
+def scenario_trailing():
+    doc = {"name": "e2e trailing", "risk_profile": "fixed_lots", "product": "MIS", "accounts": ["alpha"],
+           "trailing_stop": {"type": "amount", "value": 1500}, "legs": [leg("BUY", "CE")]}
+    simple_run("trailing", doc, [26060, 26120, 26180, 26150, 26120, 26090, 26060, 26030],
+               ("trailing_stop",))
+
+
+def scenario_squareoff():
+    at = (market_now() + datetime.timedelta(seconds=25)).strftime("%H:%M:%S")
+    doc = {"name": "e2e squareoff", "risk_profile": "fixed_lots", "product": "MIS",
+           "accounts": ["alpha"], "square_off_time": at, "legs": [leg("BUY", "CE")]}
+    simple_run("squareoff", doc, [], ("square_off",))
+
+
+def scenario_faults():
+    doc = straddle("e2e faults", max_loss=500)
+    strategy(doc)
+    spot(26000)
+    p = node_process(doc["name"])
+    check("faults: live", p.wait_for(r"phase: live", 60), p.output())
+    post(http["alpha"], "/control/faults", {"status": 500, "count": 2, "endpoint": "placeorder"})
+    post(http["beta"], "/control/faults", {"status": 429, "count": 3, "endpoint": "placeorder"})
+    post(http["gamma"], "/control/order_faults", {"reject": 1})  # its first exit is rejected
+    post(http["alpha"], "/control/ws_faults", {"stall": True})   # the feed fails over
+    for s in range(26050, 26700, 50):
+        spot(s)
+        time.sleep(0.5)
+    check("faults: finished", p.finish(120) == 0, p.output())
+    run = run_id_of(doc["name"])
+    rows = executions(run)
+    check("faults: every leg exited", len(rows) == 12 and all(r["status"] == "exited" for r in rows),
+          str([(r["account_id"], r["symbol"], r["status"]) for r in rows]))
+    check_flat_and_once("faults", run)
+    gamma = tagged("gamma", run)
+    check("faults: gamma's rejected exit was sent again", len(gamma) >= 9, str(len(gamma)))
+    post(http["alpha"], "/control/ws_faults", {"stall": False})
+
+
+def crash(label, kill_when, before_kill=None):
+    doc = straddle(f"e2e {label}", max_loss=500)
+    strategy(doc)
+    spot(26000)
+    for n in names:  # fills take a while: the kill lands with orders in flight
+        post(http[n], "/control/order_faults", {"delay_fill_ms": 1500})
+    p = node_process(doc["name"])
+    if before_kill:
+        before_kill(p)
+    ok = p.wait_for(kill_when, 60)
+    check(f"{label}: reached the moment to kill", ok, p.output())
+    p.proc.send_signal(signal.SIGKILL)
+    p.finish(10)
+    for n in names:
+        post(http[n], "/control/order_faults", {"delay_fill_ms": 0})
+    run = run_id_of(doc["name"])
+    restarted = node_process()  # the long-running node: it reconciles unfinished runs
+    check(f"{label}: restarted node reconciles", restarted.wait_for(r"node: running", 30) or True)
+    rows = wait_db(f"SELECT status FROM strategy_runs WHERE id = {run}",
+                   lambda r: r and r[0][0] in ("live", "exiting", "finished", "needs_attention"), 30)
+    for s in range(26050, 26700, 50):  # whatever is still open exits on the max loss
+        spot(s)
+        time.sleep(0.3)
+    rows = wait_db(f"SELECT status FROM strategy_runs WHERE id = {run}",
+                   lambda r: r and r[0][0] == "finished", 60)
+    check(f"{label}: the run finished after the restart", rows and rows[0][0] == "finished",
+          str(rows) + "\n" + open(f"{work}/node.log").read()[-3000:])
+    restarted.proc.send_signal(signal.SIGTERM)
+    check(f"{label}: the node stops cleanly", restarted.finish(30) == 0)
+    execs = executions(run)
+    check(f"{label}: nothing left open in the database",
+          all(r["status"] in ("exited", "failed", "skipped") for r in execs),
+          str([(r["symbol"], r["status"]) for r in execs]))
+    check_flat_and_once(label, run)
+    # Every order the broker received for the run is known to the database.
+    known = set()
+    for r in execs:
+        known |= set(json.loads(r["entry_order_ids"] or "[]")) | set(json.loads(r["exit_order_ids"] or "[]"))
+    for n in names:
+        for o in orderbook(n):
+            if o.get("strategy", "").startswith(f"AM:{run}:") and o["order_status"] == "complete":
+                check(f"{label}: {n} order {o['orderid']} known to the database", o["orderid"] in known)
+
+
+def scenario_crash_entry():
+    crash("crash entry", r"BUY 65 .*: entered")
+
+
+def scenario_crash_exit():
+    def trigger(p):
+        threading.Thread(target=lambda: (p.wait_for(r"phase: live", 60),
+                                         [(spot(s), time.sleep(0.3)) for s in range(26050, 26700, 50)]),
+                         daemon=True).start()
+    crash("crash exit", r"RISK max_loss", trigger)
+
+
+try:
+    for name in wanted:
+        began = time.time()
+        globals()[f"scenario_{name}"]()
+        print(f"scenario {name}: {time.time() - began:.1f} s", flush=True)
+finally:
+    sim_proc.send_signal(signal.SIGTERM)
+    sim_proc.wait(10)
+print(f"{passes} passed, {failures} failed")
+sys.exit(1 if failures else 0)
