@@ -408,6 +408,10 @@ def crash(label, kill_when, before_kill=None):
     check(f"{label}: restarted node reconciles", restarted.wait_for(r"node: running", 30) or True)
     rows = wait_db(f"SELECT status FROM strategy_runs WHERE id = {run}",
                    lambda r: r and r[0][0] in ("live", "exiting", "finished", "needs_attention"), 30)
+    # Entries still in flight at the kill are followed until they settle; then the price moves
+    # (had it moved first, they would have filled at the new prices, with no loss to speak of).
+    wait_db(f"SELECT count(*) FROM strategy_executions WHERE run_id = {run} AND status = 'pending'",
+            lambda r: r and r[0][0] == "0", 30)
     for s in range(26050, 26700, 50):  # whatever is still open exits on the max loss
         spot(s)
         time.sleep(0.3)
