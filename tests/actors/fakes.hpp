@@ -32,6 +32,7 @@ struct fake_broker_state {
   std::vector<caf::typed_response_promise<order_accepted>> hung;
   std::map<std::string, double> quotes; ///< LTP by symbol for REST quotes (else 123.45)
   funds account_funds{500000, 0, 0, 0, 0};
+  std::vector<bar> history; ///< what the history endpoint answers, for any instrument
   int failing_pings = 0; ///< the next N pings fail
   int pings = 0;
   int status_calls = 0;
@@ -109,7 +110,7 @@ inline broker_api_actor::behavior_type fake_broker(fake_broker_pointer self) {
       return std::vector<std::string>{"01-DEC-26", "08-DEC-26", "29-DEC-26"};
     },
     [=](history_atom, const instrument&, const std::string&, const std::string&,
-        const std::string&) { return std::vector<bar>{}; },
+        const std::string&) { return self->state.history; },
   };
 }
 

@@ -327,6 +327,16 @@ CAF_TEST(execute names an account that is not running) {
   CAF_CHECK(std::get<std::string>(refused).find("account 999") != std::string::npos);
 }
 
+CAF_TEST(the entry time of a strategy starts its run) {
+  self->send(node, timer_due{strategy.id, strategy_timer::entry, time.now()});
+  sched.run();
+  CAF_CHECK_EQUAL(broker(0).placed.size(), 1u);
+  CAF_CHECK_EQUAL(ask<node_status>(node, caf::get_atom_v, status_atom_v).live_runs, 1);
+  self->send(node, timer_due{strategy.id, strategy_timer::entry, time.now()}); // not twice
+  sched.run();
+  CAF_CHECK_EQUAL(broker(0).placed.size(), 1u);
+}
+
 CAF_TEST(a manual exit of an unknown run is refused) {
   auto answer = self->request(node, caf::infinite, manual_exit{77, 0, 0});
   sched.run();

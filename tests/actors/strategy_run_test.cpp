@@ -422,6 +422,41 @@ CAF_TEST(the trailing stop arms once every leg is in then ratchets and fires) {
   CAF_CHECK_EQUAL(st.risk_events[0].threshold_value, 800);
 }
 
+CAF_TEST(supertrend seeded from history exits on the first closed live bar that turns) {
+  strategy_definition s;
+  s.id = 9;
+  s.name = "long call with supertrend";
+  s.legs = {leg(side::buy, option_type::ce, strike_selection::atm)};
+  s.legs[0].id = 100;
+  s.supertrend = {true, supertrend_exit_kind::breakdown, 5, 1.0, "1m"};
+  // Ten rising one-minute bars before 10:00 IST: bullish (direction −1), no exit.
+  for (int i = 0; i < 10; ++i) {
+    bar b;
+    b.start = *parse_iso8601("2026-11-25T09:50:00+05:30") + std::chrono::minutes{i};
+    b.open = 100 + i;
+    b.low = 100 + i;
+    b.high = 101 + i;
+    b.close = 101 + i;
+    broker(0).history.push_back(b);
+  }
+  start(s, 1);
+  fill_next(0, 110);
+  time.set(*parse_iso8601("2026-11-25T10:00:10+05:30"));
+  price(short_ce, 80); // the call collapses inside the 10:00 bar
+  CAF_CHECK(status().risk_events.empty()); // the bar is still open: nothing is decided on it
+  time.set(*parse_iso8601("2026-11-25T10:00:40+05:30"));
+  price(short_ce, 79);
+  CAF_CHECK(status().risk_events.empty());
+  time.set(*parse_iso8601("2026-11-25T10:01:02+05:30"));
+  price(short_ce, 79.5); // the 10:00 bar closed at 79: below the lower band, bearish
+  auto st = status();
+  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
+  CAF_CHECK(st.risk_events[0].rule == exit_reason::supertrend_exit);
+  auto placed = orders(0);
+  CAF_REQUIRE_EQUAL(placed.size(), 2u);
+  CAF_CHECK(placed[1] == std::make_pair(side::sell, short_ce));
+}
+
 CAF_TEST(square off time exits everything once) {
   auto s = hedged_straddle(risk_scope::account);
   s.square_off_time = *parse_time_of_day("15:15");
