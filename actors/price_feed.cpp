@@ -245,12 +245,13 @@ void deliver(feed_pointer self, const tick& t) {
     spdlog::debug("price feed: invalid price {} for {} dropped", t.ltp, t.inst.symbol);
     return;
   }
+  auto i = st.subs.find(t.inst);
+  if (i == st.subs.end())
+    return; // nobody follows it (a server may keep streaming after an unsubscribe): no
+            // price is kept that would look current to the next subscriber
   auto& last = st.last_valid[t.inst];
   last.value = t;
   last.at = self->clock().now();
-  auto i = st.subs.find(t.inst);
-  if (i == st.subs.end())
-    return;
   i->second.stale_told = false;
   for (auto& h : i->second.fanout)
     self->send(h, t);
@@ -295,7 +296,12 @@ void remove_subscriber(feed_pointer self, const caf::actor_addr& who) {
     }
     if (changed)
       rebuild_fanout(i->second);
-    i = i->second.by_mode.empty() ? st.subs.erase(i) : std::next(i);
+    if (i->second.by_mode.empty()) {
+      st.last_valid.erase(i->first); // no longer followed: its price would only grow old
+      i = st.subs.erase(i);
+    } else {
+      ++i;
+    }
   }
   st.monitored.erase(who);
 }
@@ -364,8 +370,12 @@ price_feed_actor::behavior_type price_feed(feed_pointer self, price_feed_config 
         i->second.by_mode.erase(m);
       }
       rebuild_fanout(i->second);
-      if (i->second.by_mode.empty())
+      if (i->second.by_mode.empty()) {
+        // No longer followed: a later subscriber must not be handed a price that stopped
+        // moving when the last one left (it would look current for a minute).
+        st.last_valid.erase(inst);
         st.subs.erase(i);
+      }
       auto mon = st.monitored.find(who.address());
       if (mon != st.monitored.end() && --mon->second == 0) {
         self->demonitor(who.address());

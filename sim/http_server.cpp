@@ -93,6 +93,8 @@ void http_server::accept() {
   acceptor_.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
     if (ec)
       return; // closed
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
     std::make_shared<session>(std::move(socket), self)->read();
     self->accept();
   });

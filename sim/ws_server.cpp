@@ -460,6 +460,8 @@ void ws_server::accept() {
   acceptor_.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
     if (ec)
       return;
+    boost::system::error_code ignored; // ticks go out at once, as a real server sends them
+    socket.set_option(tcp::no_delay(true), ignored);
     auto session = std::make_shared<ws_session>(std::move(socket), self);
     self->sessions_.insert(session);
     session->start();

@@ -76,6 +76,10 @@ private:
         return;
       }
       self->connected_ = true;
+      // Requests are small and latency is everything: no Nagle delay (a waiting ACK would
+      // hold a request back for up to 40 ms).
+      beast::error_code ignored;
+      self->stream_.socket().set_option(tcp::no_delay(true), ignored);
       self->send();
     });
   }

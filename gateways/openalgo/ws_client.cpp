@@ -115,6 +115,8 @@ struct ws_client::impl : std::enable_shared_from_this<impl> {
           return;
         }
         beast::get_lowest_layer(*self->ws).expires_never();
+        beast::error_code ignored; // frames go out at once (no Nagle delay)
+        beast::get_lowest_layer(*self->ws).socket().set_option(tcp::no_delay(true), ignored);
         self->ws->set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
         self->ws->async_handshake(self->cfg.host + ":" + std::to_string(self->cfg.port), "/",
                                   [self, gen](beast::error_code ec) {

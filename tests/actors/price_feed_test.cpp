@@ -183,6 +183,22 @@ CAF_TEST(ticks fan out once per subscriber and invalid prices never reach anyone
   CAF_CHECK_EQUAL(rec(c).ticks[0].ltp, 101.5);
 }
 
+CAF_TEST(a symbol nobody follows any more keeps no last price for the next subscriber) {
+  start(config());
+  ready(0);
+  auto a = subscriber();
+  subscribe(a, nifty_ce);
+  price(0, nifty_ce, 101.5);
+  unsubscribe(a, nifty_ce); // from now on its price is not followed
+  price(0, nifty_ce, 140);  // the server streams on for a while: no one takes it
+  auto b = subscriber();
+  subscribe(b, nifty_ce);
+  CAF_CHECK(rec(b).ticks.empty()); // no frozen 101.5 handed out as if current
+  price(0, nifty_ce, 96);
+  CAF_REQUIRE_EQUAL(rec(b).ticks.size(), 1u);
+  CAF_CHECK_EQUAL(rec(b).ticks[0].ltp, 96);
+}
+
 CAF_TEST(a stall moves the feed to the next account which gets every subscription) {
   start(config());
   ready(0);
