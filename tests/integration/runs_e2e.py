@@ -9,8 +9,9 @@ Scenarios (each a strategy of its own; prices moved through the simulator's cont
   legs      leg take-profit and leg stop-loss on one account.
   profit    max profit.            trailing   the trailing stop after a peak.
   squareoff square-off time.
-  faults    500s, 429s, a rejected exit and a WebSocket stall: every position still exits,
-            no order twice.
+  supertrend a Supertrend exit seeded from history, decided on a closed live bar.
+  faults    500s, 429s, a request that never answers, a rejected exit and a WebSocket stall:
+            every position still exits, no order twice.
   crash_entry / crash_exit   kill -9 of the node during entry / during exit, restart, and the
             database ends equal to the broker: flat, nothing sent twice.
 usage: runs_e2e.py ALGOMIRROR_NODE OPENALGO_SIM [DB_URL] [SCENARIO ...]"""
@@ -27,8 +28,8 @@ if db_url == "postgresql-fresh":  # a database of its own on the test server (CT
                    stderr=subprocess.DEVNULL)
     subprocess.run(["psql", server, "-qc", f"CREATE DATABASE {name}"], check=True)
     db_url = server.rsplit("/", 1)[0] + "/" + name
-wanted = sys.argv[4:] or ["straddle", "legs", "profit", "trailing", "squareoff", "faults",
-                          "crash_entry", "crash_exit"]
+wanted = sys.argv[4:] or ["straddle", "legs", "profit", "trailing", "supertrend", "squareoff",
+                          "faults", "crash_entry", "crash_exit"]
 passes = failures = 0
 IST = datetime.timezone(datetime.timedelta(hours=5, minutes=30))
 CLOCK_START = datetime.datetime(2026, 11, 25, 10, 0, 0, tzinfo=IST)
@@ -292,7 +293,7 @@ def simple_run(label, doc, move, expect_rule, accounts=("alpha",)):
     for s in move:
         spot(s)
         time.sleep(1.0)  # the price path, one step a second
-    check(f"{label}: finished", p.finish(90) == 0, p.output())
+    check(f"{label}: finished", p.finish(150) == 0, p.output())
     run = run_id_of(doc["name"])
     rows = executions(run)
     check(f"{label}: every leg exited for {expect_rule}",
@@ -357,6 +358,18 @@ def scenario_trailing():
                ("trailing_stop",))
 
 
+def scenario_supertrend():
+    # Seeded from the simulator's history (5 days of 1-minute bars), decided on the first live
+    # bar that closes after the call collapses: a state, not a crossover.
+    doc = {"name": "e2e supertrend", "risk_profile": "fixed_lots", "product": "MIS",
+           "accounts": ["alpha"], "legs": [leg("BUY", "CE")],
+           "supertrend": {"exit": "breakdown", "period": 5, "multiplier": 1, "timeframe": "1m"}}
+    simple_run("supertrend", doc, [25900, 25800, 25700], ("supertrend_exit",))
+    events = query("SELECT event_type FROM risk_events WHERE run_id = "
+                   f"{run_id_of('e2e supertrend')}")
+    check("supertrend: its risk event is written", events == [("supertrend_exit",)], str(events))
+
+
 def scenario_squareoff():
     at = (market_now() + datetime.timedelta(seconds=25)).strftime("%H:%M:%S")
     doc = {"name": "e2e squareoff", "risk_profile": "fixed_lots", "product": "MIS",
@@ -373,6 +386,7 @@ def scenario_faults():
     post(http["alpha"], "/control/faults", {"status": 500, "count": 2, "endpoint": "placeorder"})
     post(http["beta"], "/control/faults", {"status": 429, "count": 3, "endpoint": "placeorder"})
     post(http["gamma"], "/control/order_faults", {"reject": 1})  # its first exit is rejected
+    post(http["gamma"], "/control/faults", {"hang": 1, "endpoint": "placeorder"})  # never answers
     post(http["alpha"], "/control/ws_faults", {"stall": True})   # the feed fails over
     for s in range(26050, 26700, 50):
         spot(s)
