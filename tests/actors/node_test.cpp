@@ -25,6 +25,36 @@ store_actor migrated_store(caf::actor_system& sys) {
   return spawn_store(sys, std::shared_ptr<database>{std::move(*db)}, store_config{}, false);
 }
 
+/// A node behind scripted gateways: every broker and link it makes is kept here, and all of
+/// them stop with the fixture.
+struct scripted_node : testing::fixture {
+  store_actor store;
+  node_actor node;
+  std::vector<broker_api_actor> brokers;
+  std::vector<market_data_link_actor> links;
+
+  gateway_factory gateways() {
+    gateway_factory g;
+    g.broker_api = [this](const account_record&) {
+      brokers.push_back(sys.spawn(testing::fake_broker));
+      return brokers.back();
+    };
+    g.link = [this](const account_record& rec, link_owner) {
+      links.push_back(sys.spawn(testing::fake_link, rec.id));
+      return links.back();
+    };
+    return g;
+  }
+
+  ~scripted_node() {
+    caf::anon_send_exit(node, caf::exit_reason::kill);
+    for (auto& b : brokers)
+      caf::anon_send_exit(b, caf::exit_reason::kill);
+    caf::anon_send_exit(store, caf::exit_reason::kill);
+    sched.run();
+  }
+};
+
 struct node_fixture : testing::fixture {
   manual_clock time{*parse_iso8601("2026-11-25T09:15:00+05:30")};
   store_actor store;
@@ -53,12 +83,8 @@ struct node_fixture : testing::fixture {
 };
 
 /// A node with two accounts behind scripted gateways.
-struct supervised_fixture : testing::fixture {
+struct supervised_fixture : scripted_node {
   manual_clock time{*parse_iso8601("2026-11-25T09:15:00+05:30")};
-  store_actor store;
-  node_actor node;
-  std::vector<broker_api_actor> brokers;
-  std::vector<market_data_link_actor> links;
 
   supervised_fixture() {
     store = migrated_store(sys);
@@ -74,24 +100,9 @@ struct supervised_fixture : testing::fixture {
       rec.is_primary = id == 1;
       cfg.accounts.push_back(rec);
     }
-    cfg.gateways.broker_api = [this](const account_record&) {
-      brokers.push_back(sys.spawn(testing::fake_broker));
-      return brokers.back();
-    };
-    cfg.gateways.link = [this](const account_record& rec, link_owner) {
-      links.push_back(sys.spawn(testing::fake_link, rec.id));
-      return links.back();
-    };
+    cfg.gateways = gateways();
     cfg.max_restarts = 3;
     node = spawn_node(sys, std::move(cfg));
-    sched.run();
-  }
-
-  ~supervised_fixture() {
-    caf::anon_send_exit(node, caf::exit_reason::kill);
-    for (auto& b : brokers)
-      caf::anon_send_exit(b, caf::exit_reason::kill);
-    caf::anon_send_exit(store, caf::exit_reason::kill);
     sched.run();
   }
 
@@ -214,12 +225,8 @@ CAF_TEST_FIXTURE_SCOPE_END()
 namespace {
 
 /// A node with two accounts and one stored strategy (one BUY leg), behind scripted gateways.
-struct run_node_fixture : testing::fixture {
+struct run_node_fixture : scripted_node {
   manual_clock time{*parse_iso8601("2026-11-25T09:30:00+05:30")};
-  store_actor store;
-  node_actor node;
-  std::vector<broker_api_actor> brokers;
-  std::vector<market_data_link_actor> links;
   strategy_definition strategy;
 
   run_node_fixture() {
@@ -252,23 +259,8 @@ struct run_node_fixture : testing::fixture {
     cfg.calendar = default_calendar_data();
     cfg.database_label = "sqlite:test.db";
     cfg.shutdown_timeout = seconds{5};
-    cfg.gateways.broker_api = [this](const account_record&) {
-      brokers.push_back(sys.spawn(testing::fake_broker));
-      return brokers.back();
-    };
-    cfg.gateways.link = [this](const account_record& rec, link_owner) {
-      links.push_back(sys.spawn(testing::fake_link, rec.id));
-      return links.back();
-    };
+    cfg.gateways = gateways();
     node = spawn_node(sys, std::move(cfg));
-    sched.run();
-  }
-
-  ~run_node_fixture() {
-    caf::anon_send_exit(node, caf::exit_reason::kill);
-    for (auto& b : brokers)
-      caf::anon_send_exit(b, caf::exit_reason::kill);
-    caf::anon_send_exit(store, caf::exit_reason::kill);
     sched.run();
   }
 
