@@ -80,6 +80,7 @@ struct run_data {
   std::map<instrument, double> leg_prices;
   bool supertrend_exit = false;
   std::set<int64_t> evaluation_queued; ///< scopes with an evaluation on its way
+  std::vector<scope_position> scope_buffer; ///< reused by every evaluation
   bool begun = false;
   bool finished = false;
   static inline const char* name = "strategy_run";
@@ -332,11 +333,20 @@ int64_t scope_key(run_pointer self, int64_t account_id) {
 
 risk_snapshot snapshot_of(run_pointer self, int64_t key) {
   auto& st = self->state;
-  std::vector<scope_position> positions;
-  for (auto& s : st.slots)
-    if (key == 0 || s.row.account_id == key)
-      positions.push_back({s.row.action, s.row.status, s.row.quantity, s.row.entry_price,
-                           s.row.realized_pnl, s.row.unrealized_pnl, s.price_valid});
+  // On the tick path: only the scope's own slots, into a buffer that keeps its capacity.
+  auto& positions = st.scope_buffer;
+  positions.clear();
+  auto add = [&positions](const slot& s) {
+    positions.push_back({s.row.action, s.row.status, s.row.quantity, s.row.entry_price,
+                         s.row.realized_pnl, s.row.unrealized_pnl, s.price_valid});
+  };
+  if (key == 0) {
+    for (auto& s : st.slots)
+      add(s);
+  } else if (auto a = st.accounts.find(key); a != st.accounts.end()) {
+    for (auto i : a->second.slots)
+      add(st.slots[i]);
+  }
   auto snap = scope_snapshot(positions);
   auto t = now(self);
   snap.supertrend_exit = st.supertrend_exit;
