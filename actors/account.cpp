@@ -3,6 +3,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <unordered_map>
 
 #include <spdlog/spdlog.h>
@@ -64,6 +65,7 @@ struct account_state {
   account_status status;
   std::optional<moving_window_limiter> limiter;
   std::deque<child_key> send_queue;
+  std::set<instrument> placing; ///< symbols with a placement awaiting its answer (§5)
   bool pump_armed = false;
   std::map<std::string, intent_entry> intents;
   std::unordered_map<std::string, child_key> by_broker_id;
@@ -251,6 +253,12 @@ void refuse_child(account_pointer self, intent_entry& entry, size_t index,
   tell_listener(self, entry, c, self->system().render(err));
 }
 
+/// A placement of `inst` was answered: the symbol's next order may go.
+void placement_answered(account_pointer self, const instrument& inst) {
+  if (self->state.placing.erase(inst) > 0)
+    pump(self);
+}
+
 void send_child(account_pointer self, const child_key& key) {
   auto& st = self->state;
   auto it = st.intents.find(key.first);
@@ -260,9 +268,13 @@ void send_child(account_pointer self, const child_key& key) {
   c.phase = child_phase::sending;
   auto child_intent = it->second.intent;
   child_intent.quantity = c.quantity;
+  auto inst = child_intent.inst;
+  if (st.cfg.sequence_symbol_orders)
+    st.placing.insert(inst);
   self->request(st.cfg.api, st.cfg.request_timeout, place_atom_v, std::move(child_intent))
     .then(
-      [self, key](const order_accepted& accepted) {
+      [self, key, inst](const order_accepted& accepted) {
+        placement_answered(self, inst);
         auto it = self->state.intents.find(key.first);
         if (it == self->state.intents.end())
           return;
@@ -277,11 +289,14 @@ void send_child(account_pointer self, const child_key& key) {
         }
         check_settled(self, it->second);
       },
-      [self, key](const caf::error& err) {
+      [self, key, inst](const caf::error& err) {
         auto& st = self->state;
+        st.placing.erase(inst); // pumped below, or by the paths that follow
         auto it = st.intents.find(key.first);
-        if (it == st.intents.end())
+        if (it == st.intents.end()) {
+          pump(self);
           return;
+        }
         auto& c = it->second.children[key.second];
         switch (errc_of(err)) {
           case errc::rate_limited:
@@ -301,20 +316,34 @@ void send_child(account_pointer self, const child_key& key) {
             c.phase = child_phase::unknown;
             self->delayed_send(self, st.cfg.unknown_settle_delay, settle_atom_v,
                                key.first + "#" + std::to_string(key.second));
+            pump(self);
             return;
           default:
             spdlog::warn("account {}: intent {} refused: {}", account_name(self), key.first,
                          self->system().render(err));
             refuse_child(self, it->second, key.second, err);
             check_settled(self, it->second);
+            pump(self);
             return;
         }
       });
 }
 
+/// Sends what the rate limit allows, in queue order, skipping (for now) the orders of a symbol
+/// whose previous placement is not answered yet.
 void pump(account_pointer self) {
   auto& st = self->state;
-  while (!st.send_queue.empty()) {
+  auto next = st.send_queue.begin();
+  while (next != st.send_queue.end()) {
+    auto entry = st.intents.find(next->first);
+    if (entry == st.intents.end()) {
+      next = st.send_queue.erase(next);
+      continue;
+    }
+    if (st.placing.count(entry->second.intent.inst) != 0) {
+      ++next; // its symbol's previous order is still being answered
+      continue;
+    }
     auto now = self->clock().now();
     if (!st.limiter->try_acquire(now)) {
       if (!st.pump_armed) {
@@ -323,9 +352,10 @@ void pump(account_pointer self) {
       }
       return;
     }
-    auto key = st.send_queue.front();
-    st.send_queue.pop_front();
+    auto key = *next;
+    next = st.send_queue.erase(next);
     send_child(self, key);
+    next = st.send_queue.begin(); // send_child may not touch the queue, but start over safely
   }
 }
 

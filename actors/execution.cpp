@@ -60,6 +60,7 @@ struct execution_data {
   uint64_t reprices = 0;   ///< LIMIT exits cancelled to be re-priced (they are not failures)
   bool repricing = false;  ///< the current exit is being cancelled to be re-priced
   bool leg_exit_told = false; ///< a deferred leg exit was told to the run
+  utc_instant price_at;       ///< when the last price was received (the tick's stamp)
   static inline const char* name = "execution";
 };
 
@@ -94,7 +95,8 @@ void tell_pnl(execution_pointer self) {
   auto& r = row(self);
   if (self->state.cfg.run)
     self->send(self->state.cfg.run,
-               execution_pnl{r.execution_id, r.realized_pnl, r.unrealized_pnl, r.last_price > 0});
+               execution_pnl{r.execution_id, r.realized_pnl, r.unrealized_pnl, r.last_price > 0,
+                             r.last_price, self->state.remaining, self->state.price_at});
 }
 
 order_intent make_intent(execution_pointer self, const std::string& id, side action, int64_t qty,
@@ -425,6 +427,7 @@ execution_actor::behavior_type execution(execution_pointer self, execution_confi
       if (!valid_price(t.ltp) || t.inst != r.inst)
         return;
       r.last_price = t.ltp;
+      st.price_at = t.received_at;
       if (r.status != execution_status::entered && r.status != execution_status::exit_pending)
         return;
       r.unrealized_pnl = position_pnl(r.action, r.entry_price, t.ltp, st.remaining);

@@ -54,6 +54,13 @@ public:
     return *this;
   }
 
+  /// A nested object or array, already JSON text.
+  json_object& add_json(const char* key, const std::string& json_text) {
+    open(key);
+    text_ += json_text;
+    return *this;
+  }
+
   std::string str() const { return text_ + "}"; }
 
 private:

@@ -1,5 +1,6 @@
 #include "actors/strategy_run.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <set>
@@ -14,6 +15,7 @@
 #include "actors/execution.hpp"
 #include "actors/json_text.hpp"
 #include "domain/calendar.hpp"
+#include "domain/coherence.hpp"
 #include "domain/expiry.hpp"
 #include "domain/legs.hpp"
 #include "domain/placement.hpp"
@@ -39,6 +41,11 @@ struct slot {
   bool kept_alerted = false;                ///< "hedge kept" said once
   bool recovered = false; ///< recovery decided what it is (or it needs no recovery)
   int rechecks = 0;       ///< recovery: orderbook reads while an order of ours was open
+  // The price its P&L is at, as the run decides on it (§8 coherent prices).
+  double ltp = 0;
+  int64_t open_qty = 0;
+  utc_instant price_at;                   ///< when that price was received
+  std::optional<utc_instant> quoted_at;   ///< set when a confirmation's multiquotes read set it
 };
 
 struct account_run {
@@ -55,6 +62,8 @@ struct scope_data {
   risk_latches latches;
   trailing_stop_state trailing;
   exit_reason exiting = exit_reason::none;
+  price_confirmation confirm; ///< a crossing waiting for coherent prices
+  peak_candidate peak;        ///< the trailing peak rises on coherent P&L only
 };
 
 struct run_data {
@@ -78,9 +87,18 @@ struct run_data {
   std::optional<supertrend_calculator> trend;
   std::optional<bar_builder> bars;
   std::map<instrument, double> leg_prices;
+  std::vector<utc_instant> leg_price_at; ///< per leg: when its price was received
   bool supertrend_exit = false;
+  std::string supertrend_how = "none"; ///< how its bar's close was confirmed (risk event)
+  /// A closed bar that calls for an exit, its close confirmed on coherent leg prices (§8).
+  struct {
+    price_confirmation confirm;
+    std::optional<supertrend_calculator> before; ///< the calculator before that bar
+    bar closed;
+  } bar_check;
   std::set<int64_t> evaluation_queued; ///< scopes with an evaluation on its way
   std::vector<scope_position> scope_buffer; ///< reused by every evaluation
+  std::vector<size_t> scope_slots;          ///< the slots of scope_buffer, in its order
   bool begun = false;
   bool finished = false;
   static inline const char* name = "strategy_run";
@@ -336,16 +354,19 @@ risk_snapshot snapshot_of(run_pointer self, int64_t key) {
   // On the tick path: only the scope's own slots, into a buffer that keeps its capacity.
   auto& positions = st.scope_buffer;
   positions.clear();
-  auto add = [&positions](const slot& s) {
+  st.scope_slots.clear();
+  auto add = [&st, &positions](size_t i) {
+    auto& s = st.slots[i];
     positions.push_back({s.row.action, s.row.status, s.row.quantity, s.row.entry_price,
                          s.row.realized_pnl, s.row.unrealized_pnl, s.price_valid});
+    st.scope_slots.push_back(i);
   };
   if (key == 0) {
-    for (auto& s : st.slots)
-      add(s);
+    for (size_t i = 0; i < st.slots.size(); ++i)
+      add(i);
   } else if (auto a = st.accounts.find(key); a != st.accounts.end()) {
     for (auto i : a->second.slots)
-      add(st.slots[i]);
+      add(i);
   }
   auto snap = scope_snapshot(positions);
   auto t = now(self);
@@ -355,9 +376,21 @@ risk_snapshot snapshot_of(run_pointer self, int64_t key) {
   return snap;
 }
 
-void fire(run_pointer self, int64_t key, const risk_decision& d) {
+/// A slot's name in risk events and logs: its symbol, and its account in run scope.
+std::string slot_name(run_pointer self, int64_t key, const slot& s) {
+  (void) self;
+  return s.row.inst.symbol + (key == 0 ? "@" + std::to_string(s.row.account_id) : "");
+}
+
+/// `confirmation`: "coherent" (every price of one instant), "confirmed" (the other legs
+/// refreshed), "unconfirmed" (a protective rule after the timeout; `stale` are the slots that
+/// never refreshed) or "none" (a rule that does not sum prices).
+void fire(run_pointer self, int64_t key, const risk_decision& d, const char* confirmation,
+          const std::set<size_t>& stale = {}) {
   auto& st = self->state;
   auto& scope = st.scopes[key];
+  latch(scope.latches, d.rule);
+  scope.confirm.reset();
   scope.exiting = d.rule;
   auto& r = st.record;
   r.max_loss_fired |= d.rule == exit_reason::max_loss;
@@ -374,11 +407,33 @@ void fire(run_pointer self, int64_t key, const risk_decision& d) {
   json_object details;
   details.add("scope", key == 0 ? std::string{"run"} : "account " + std::to_string(key))
     .add("strategy", st.cfg.strategy.name);
-  for (auto& s : st.slots) // what each position stood at when the rule fired
-    if (key == 0 || s.row.account_id == key) {
-      auto name = s.row.inst.symbol + (key == 0 ? "@" + std::to_string(s.row.account_id) : "");
-      details.add(name.c_str(), s.row.realized_pnl + s.row.unrealized_pnl);
+  std::string prices = "{", stale_names = "[";
+  for (size_t i = 0; i < st.slots.size(); ++i) { // what each position stood at when it fired
+    auto& s = st.slots[i];
+    if (key != 0 && s.row.account_id != key)
+      continue;
+    auto name = slot_name(self, key, s);
+    details.add(name.c_str(), s.row.realized_pnl + s.row.unrealized_pnl);
+    if (!is_open(s.row.status))
+      continue;
+    json_object p; // the price decided on and when it was received
+    p.add("ltp", s.ltp)
+      .add("received_at", s.quoted_at ? format_utc(*s.quoted_at) : format_utc(s.price_at))
+      .add("source", std::string{s.quoted_at ? "multiquotes" : "tick"});
+    json_object wrap;
+    wrap.add_json(name.c_str(), p.str());
+    auto text = wrap.str(); // {"name":{...}}: its inside joins the prices object
+    prices += (prices.size() > 1 ? "," : "") + text.substr(1, text.size() - 2);
+    if (stale.count(i)) {
+      json_object n;
+      n.add("leg", name);
+      auto t = n.str();
+      stale_names += (stale_names.size() > 1 ? "," : "") + t.substr(7, t.size() - 8);
     }
+  }
+  details.add("confirmation", std::string{confirmation})
+    .add_json("prices", prices + "}")
+    .add_json("stale_legs", stale_names + "]");
   risk_event ev{"risk:" + std::to_string(r.id) + ":" + std::to_string(key) + ":"
                   + to_string(d.rule),
                 r.id,
@@ -409,7 +464,86 @@ void fire(run_pointer self, int64_t key, const risk_decision& d) {
       exit_account(self, a, d.rule);
 }
 
-void evaluate(run_pointer self, int64_t key) {
+/// The newest and the oldest price of the scope's open, priced positions (of the last
+/// snapshot_of).
+std::pair<utc_instant, utc_instant> price_span(run_pointer self) {
+  auto& st = self->state;
+  std::optional<utc_instant> newest, oldest;
+  for (auto i : st.scope_slots) {
+    auto& s = st.slots[i];
+    if (!is_open(s.row.status) || !s.price_valid)
+      continue;
+    if (!newest || s.price_at > *newest)
+      newest = s.price_at;
+    if (!oldest || s.price_at < *oldest)
+      oldest = s.price_at;
+  }
+  return {newest.value_or(utc_instant{}), oldest.value_or(utc_instant{})};
+}
+
+std::string names_of(run_pointer self, int64_t key, const std::set<size_t>& slots) {
+  std::string out;
+  for (auto i : slots)
+    out += (out.empty() ? "" : ", ") + slot_name(self, key, self->state.slots[i]);
+  return out;
+}
+
+void evaluate(run_pointer self, int64_t key);
+
+/// A crossing on a mix of prices: the stale legs' next ticks, or one multiquotes read of
+/// exactly those symbols sent now, whichever comes first; and the timeout.
+void start_confirmation(run_pointer self, int64_t key, const risk_decision& d) {
+  auto& st = self->state;
+  auto& c = st.scopes[key].confirm;
+  auto generation = c.generation();
+  spdlog::info("{}: {} crossed for {} on a mix of prices ({}); confirming with fresh prices of "
+               "{}",
+               label(self), to_string(d.rule),
+               key == 0 ? std::string{"the run"} : "account " + std::to_string(key), d.reason,
+               names_of(self, key, c.waiting()));
+  self->delayed_send(self, st.cfg.coherence_timeout, evaluate_atom_v, key, generation);
+  if (!st.cfg.market_api)
+    return;
+  std::vector<instrument> symbols;
+  for (auto i : c.waiting()) {
+    auto& inst = st.slots[i].row.inst;
+    if (std::find(symbols.begin(), symbols.end(), inst) == symbols.end())
+      symbols.push_back(inst);
+  }
+  self->request(st.cfg.market_api, st.cfg.coherence_timeout, quotes_atom_v, symbols)
+    .then(
+      [self, key, generation](const std::vector<quote>& quotes) {
+        auto& st = self->state;
+        auto& c = st.scopes[key].confirm;
+        if (!c.active() || c.generation() != generation)
+          return;
+        auto t = now(self);
+        auto waiting = c.waiting(); // a copy: quoted() changes it
+        for (auto i : waiting) {
+          auto& s = st.slots[i];
+          for (auto& q : quotes)
+            if (q.inst == s.row.inst && valid_price(q.ltp)) {
+              s.ltp = q.ltp;
+              s.row.unrealized_pnl = position_pnl(s.row.action, s.row.entry_price, q.ltp,
+                                                  s.open_qty);
+              s.price_at = c.crossed_at(); // read after the crossing: as new as it
+              s.quoted_at = t;
+              c.quoted(i);
+            }
+        }
+        evaluate(self, key);
+      },
+      [self, key, generation](const caf::error& err) {
+        auto& c = self->state.scopes[key].confirm;
+        if (c.active() && c.generation() == generation)
+          spdlog::warn("{}: the confirmation's multiquotes read failed ({}); waiting for ticks",
+                       label(self), self->system().render(err));
+      });
+}
+
+/// §8: the rules on every price change; a crossing of a P&L rule is decided only on coherent
+/// prices. `timed_out`: the confirmation's timeout has passed.
+void evaluate(run_pointer self, int64_t key, bool timed_out) {
   auto& st = self->state;
   if (st.finished || st.record.phase == run_phase::resolving)
     return;
@@ -418,8 +552,70 @@ void evaluate(run_pointer self, int64_t key) {
     return;
   auto snap = snapshot_of(self, key);
   auto limits = strategy_risk_limits::of(st.cfg.strategy);
-  if (auto d = evaluate_strategy_risk(limits, snap, scope.latches, scope.trailing))
-    fire(self, key, *d);
+  auto [newest, oldest] = price_span(self);
+  if (snap.prices_fresh)
+    advance_trailing(limits, snap, scope.trailing,
+                     coherent_peak_sample(scope.peak, snap.pnl, newest, oldest));
+  auto d = crossed_rule(limits, snap, scope.latches, scope.trailing);
+  if (d && pnl_rule(d->rule)) {
+    // A rule that sums no prices (Supertrend, times) never waits for a P&L confirmation.
+    auto timeless = snap;
+    timeless.prices_fresh = false;
+    if (auto other = crossed_rule(limits, timeless, scope.latches, scope.trailing)) {
+      fire(self, key, *other,
+           other->rule == exit_reason::supertrend_exit ? st.supertrend_how.c_str() : "none");
+      return;
+    }
+  } else if (d) {
+    fire(self, key, *d,
+         d->rule == exit_reason::supertrend_exit ? st.supertrend_how.c_str() : "none");
+    return;
+  }
+  auto& c = scope.confirm;
+  if (!c.active()) {
+    if (!d)
+      return;
+    std::vector<priced_position> prices(st.slots.size());
+    for (auto i : st.scope_slots) {
+      auto& s = st.slots[i];
+      prices[i] = {is_open(s.row.status) && s.price_valid, s.price_at};
+    }
+    if (c.begin(d->rule, prices).empty()) {
+      fire(self, key, *d, "coherent");
+      return;
+    }
+    for (auto i : c.waiting()) // a quote of an earlier confirmation is not this one's
+      st.slots[i].quoted_at.reset();
+    start_confirmation(self, key, *d);
+    return;
+  }
+  auto stale = c.waiting();
+  switch (c.verdict(d ? std::optional{d->rule} : std::nullopt, timed_out)) {
+    case confirmation_verdict::fire:
+      if (!stale.empty())
+        spdlog::warn("{}: {} fires unconfirmed: no fresh price of {} within {} ms", label(self),
+                     to_string(d->rule), names_of(self, key, stale),
+                     st.cfg.coherence_timeout.count());
+      fire(self, key, *d, stale.empty() ? "confirmed" : "unconfirmed", stale);
+      break;
+    case confirmation_verdict::discard:
+      if (stale.empty())
+        spdlog::info("{}: {} not confirmed: the refreshed prices do not cross it (P&L {:.2f})",
+                     label(self), to_string(c.rule()), snap.pnl);
+      else
+        spdlog::warn("{}: {} not fired: no fresh price of {} within {} ms{}", label(self),
+                     to_string(c.rule()), names_of(self, key, stale),
+                     st.cfg.coherence_timeout.count(),
+                     d ? " (a profit rule never fires unconfirmed)" : "");
+      c.reset();
+      break;
+    case confirmation_verdict::wait:
+      break;
+  }
+}
+
+void evaluate(run_pointer self, int64_t key) {
+  evaluate(self, key, false);
 }
 
 /// The legs of a scope tick one after the other: the P&L updates already queued are taken in
@@ -445,17 +641,118 @@ int32_t series_lots(run_pointer self, const leg_definition& leg) {
   return self->state.cfg.strategy.risk_profile == "fixed_lots" ? leg.lots : 1;
 }
 
+std::optional<double> combined_now(run_pointer self);
+
+/// The key of the Supertrend bar's confirmation timeout (scope keys are 0 or account ids).
+constexpr int64_t bar_confirmation_key = -1;
+
+void supertrend_fires(run_pointer self, const bar& b, const supertrend_point& point,
+                      const char* how) {
+  auto& st = self->state;
+  spdlog::info("{}: Supertrend bar closed at {:.2f}, line {:.2f}, direction {} ({})", label(self),
+               b.close, point.value, point.direction, how);
+  st.supertrend_exit = true;
+  st.supertrend_how = how;
+  evaluate_all(self);
+}
+
+/// The bar's close is re-taken on the refreshed leg prices and the bar decided again on it;
+/// after the timeout it decides on the prices it has (a Supertrend exit is a stop).
+void decide_bar(run_pointer self, bool timed_out) {
+  auto& st = self->state;
+  auto& bc = st.bar_check;
+  if (!bc.confirm.active())
+    return;
+  if (!bc.confirm.waiting().empty()) {
+    if (!timed_out)
+      return;
+    std::string legs;
+    for (auto i : bc.confirm.waiting())
+      legs += (legs.empty() ? "" : ", ") + st.legs[i].inst.symbol;
+    spdlog::warn("{}: Supertrend exit fires unconfirmed: no fresh price of {} within {} ms",
+                 label(self), legs, st.cfg.coherence_timeout.count());
+    auto b = bc.closed;
+    bc.confirm.reset();
+    supertrend_fires(self, b, st.trend->last(), "unconfirmed");
+    return;
+  }
+  auto corrected = bc.closed;
+  if (auto c = combined_now(self)) {
+    corrected.close = *c;
+    corrected.high = std::max(corrected.high, *c);
+    corrected.low = std::min(corrected.low, *c);
+  }
+  *st.trend = *bc.before;
+  bc.confirm.reset();
+  auto point = st.trend->add(corrected.high, corrected.low, corrected.close);
+  if (point.valid && supertrend_calls_exit(st.cfg.strategy.supertrend.kind, point)) {
+    supertrend_fires(self, corrected, point, "confirmed");
+    return;
+  }
+  spdlog::info("{}: Supertrend exit not confirmed: on refreshed prices the bar closes at {:.2f} "
+               "(was {:.2f}), direction {}",
+               label(self), corrected.close, bc.closed.close, point.direction);
+}
+
 void on_closed_bar(run_pointer self, const bar& b) {
   auto& st = self->state;
+  decide_bar(self, true); // a confirmation still open when the next bar closes is over
+  auto before = *st.trend;
   auto point = st.trend->add(b.high, b.low, b.close);
   if (!point.valid || !st.calendar->is_open(st.market, now(self)))
     return;
-  if (supertrend_calls_exit(st.cfg.strategy.supertrend.kind, point) && !st.supertrend_exit) {
-    spdlog::info("{}: Supertrend bar closed at {:.2f}, line {:.2f}, direction {}", label(self),
-                 b.close, point.value, point.direction);
-    st.supertrend_exit = true;
-    evaluate_all(self);
+  if (!supertrend_calls_exit(st.cfg.strategy.supertrend.kind, point) || st.supertrend_exit)
+    return;
+  // The close mixes the legs' last prices: confirmed once every leg priced before the newest
+  // has a fresh price (§8, the same as the P&L rules).
+  std::vector<priced_position> prices;
+  for (auto& at : st.leg_price_at)
+    prices.push_back({true, at});
+  auto& bc = st.bar_check;
+  auto stale = bc.confirm.begin(exit_reason::supertrend_exit, prices);
+  if (stale.empty()) {
+    supertrend_fires(self, b, point, "coherent");
+    return;
   }
+  bc.before = before;
+  bc.closed = b;
+  auto generation = bc.confirm.generation();
+  std::vector<instrument> symbols;
+  std::string names;
+  for (auto i : stale) {
+    symbols.push_back(st.legs[i].inst);
+    names += (names.empty() ? "" : ", ") + st.legs[i].inst.symbol;
+  }
+  spdlog::info("{}: Supertrend bar closed at {:.2f} calling for an exit on a mix of prices; "
+               "confirming with fresh prices of {}",
+               label(self), b.close, names);
+  self->delayed_send(self, st.cfg.coherence_timeout, evaluate_atom_v, bar_confirmation_key,
+                     generation);
+  if (!st.cfg.market_api)
+    return;
+  self->request(st.cfg.market_api, st.cfg.coherence_timeout, quotes_atom_v, symbols)
+    .then(
+      [self, generation](const std::vector<quote>& quotes) {
+        auto& st = self->state;
+        auto& c = st.bar_check.confirm;
+        if (!c.active() || c.generation() != generation)
+          return;
+        auto waiting = c.waiting();
+        for (auto i : waiting)
+          for (auto& q : quotes)
+            if (q.inst == st.legs[i].inst && valid_price(q.ltp)) {
+              st.leg_prices[q.inst] = q.ltp;
+              c.quoted(i);
+            }
+        decide_bar(self, false);
+      },
+      [self, generation](const caf::error& err) {
+        auto& c = self->state.bar_check.confirm;
+        if (c.active() && c.generation() == generation)
+          spdlog::warn("{}: the Supertrend confirmation's multiquotes read failed ({}); "
+                       "waiting for ticks",
+                       label(self), self->system().render(err));
+      });
 }
 
 /// The combined premium of the legs' last prices: |Σ SELL lots×ltp − Σ BUY lots×ltp|.
@@ -485,6 +782,7 @@ void start_supertrend(run_pointer self) {
   auto session = st.calendar->session_on(st.market, today);
   st.bars.emplace(*minutes, session ? session->open : 9 * 3600 + 15 * 60,
                   session ? session->close : 15 * 3600 + 30 * 60);
+  st.leg_price_at.assign(st.legs.size(), utc_instant{});
   for (auto& leg : st.legs) {
     st.leg_prices.emplace(leg.inst, 0.0);
     if (st.cfg.feed)
@@ -1315,13 +1613,27 @@ strategy_run_actor::behavior_type strategy_run(run_pointer self, strategy_run_co
       }
     },
     [=](const execution_pnl& p) {
-      if (auto* s = find_slot(self, p.execution_id)) {
-        s->row.realized_pnl = p.realized;
-        s->row.unrealized_pnl = p.unrealized;
-        s->price_valid = s->price_valid || p.price_valid;
-        if (is_open(s->row.status) && p.price_valid)
-          evaluate_soon(self, scope_key(self, s->row.account_id));
+      auto& st = self->state;
+      auto i = st.slot_of.find(p.execution_id);
+      if (i == st.slot_of.end())
+        return;
+      auto& s = st.slots[i->second];
+      s.row.realized_pnl = p.realized;
+      s.price_valid = s.price_valid || p.price_valid;
+      s.open_qty = p.open_quantity;
+      if (!s.quoted_at || p.price_at >= s.price_at) {
+        s.row.unrealized_pnl = p.unrealized;
+        s.ltp = p.ltp;
+        s.price_at = p.price_at;
+        s.quoted_at.reset();
+      } else { // a confirmation's quote is newer than this tick: the P&L stays at the quote
+        s.row.unrealized_pnl = position_pnl(s.row.action, s.row.entry_price, s.ltp,
+                                            p.open_quantity);
       }
+      auto key = scope_key(self, s.row.account_id);
+      st.scopes[key].confirm.price(i->second, p.price_at);
+      if (is_open(s.row.status) && p.price_valid)
+        evaluate_soon(self, key);
     },
     [=](const execution_exited& e) {
       if (auto* s = find_slot(self, e.execution_id)) {
@@ -1389,6 +1701,18 @@ strategy_run_actor::behavior_type strategy_run(run_pointer self, strategy_run_co
       self->state.evaluation_queued.erase(key);
       evaluate(self, key);
     },
+    [=](evaluate_atom, int64_t key, uint64_t generation) {
+      // A confirmation's timeout: decided now on the prices there are (if still waiting).
+      auto& st = self->state;
+      if (key == bar_confirmation_key) {
+        if (st.bar_check.confirm.active() && st.bar_check.confirm.generation() == generation)
+          decide_bar(self, true);
+        return;
+      }
+      auto& c = st.scopes[key].confirm;
+      if (c.active() && c.generation() == generation)
+        evaluate(self, key, true);
+    },
     [=](poll_atom, int64_t account_id) {
       // The hedge deadline: BUY legs not filled by now are cancelled, and the SELL legs of
       // that account are not sent.
@@ -1428,9 +1752,15 @@ strategy_run_actor::behavior_type strategy_run(run_pointer self, strategy_run_co
       if (p == st.leg_prices.end() || !valid_price(t.ltp) || !st.bars)
         return;
       p->second = t.ltp;
+      for (size_t i = 0; i < st.legs.size() && i < st.leg_price_at.size(); ++i)
+        if (st.legs[i].inst == t.inst) {
+          st.leg_price_at[i] = t.received_at;
+          st.bar_check.confirm.price(i, t.received_at);
+        }
       if (auto value = combined_now(self))
         if (auto closed = st.bars->add(now(self), *value))
           on_closed_bar(self, *closed);
+      decide_bar(self, false);
     },
     [=](const price_stale&) {},
     [=](const feed_state&) {},

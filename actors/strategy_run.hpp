@@ -51,6 +51,10 @@ struct strategy_run_config {
   std::chrono::milliseconds spot_max_age{5'000}; ///< §3: a feed price older than this is re-quoted
   std::chrono::milliseconds request_timeout{20'000};
   std::chrono::milliseconds bar_check_interval{1'000}; ///< Supertrend: close bars on time
+  /// §8 coherent prices: a crossing waits this long for the other legs' refreshed prices;
+  /// then max loss and trailing stop fire on what they have (naming the stale legs), max
+  /// profit never.
+  std::chrono::milliseconds coherence_timeout{2'000};
   // The executions' exit protocol (§10).
   std::chrono::milliseconds exit_retry_delay{10'000};
   int exit_max_attempts = 5;

@@ -258,6 +258,14 @@ void add_node_options(CLI::App& app, node_options& opts) {
   add(app, "hedge-fill-timeout-ms", opts.hedge_fill_timeout_ms,
       "An account's BUY legs must fill within this, or its SELL legs are not sent")
     ->check(int_range(1, 3'600'000));
+  app.add_flag("--parallel-symbol-orders", opts.parallel_symbol_orders,
+               "Tests only: send the orders of one symbol (a freeze-split leg's children) "
+               "together instead of one after another; OpenAlgo's sandbox then loses position "
+               "updates");
+  add(app, "coherence-timeout-ms", opts.coherence_timeout_ms,
+      "A strategy-level crossing waits this long for the scope's other legs to refresh; then "
+      "max loss and trailing stop fire on the prices they have, max profit never")
+    ->check(int_range(1, 600'000));
   add(app, "exit-retry-ms", opts.exit_retry_ms,
       "A failed exit (rejected, partly filled) is tried again after this long")
     ->check(int_range(1, 600'000));

@@ -59,6 +59,8 @@ struct node_options : common_options {
   // Strategy runs (trading-rules.md §6, §10).
   int hedge_fill_timeout_ms = 30'000; ///< BUY legs filled within this, or no SELL legs
   int exit_retry_ms = 10'000;         ///< §10 step 5: retry delay
+  bool parallel_symbol_orders = false; ///< tests only: a symbol's orders not one after another
+  int coherence_timeout_ms = 2'000;   ///< §8 coherent prices: protective rules fire after this
   int exit_attempts = 5;              ///< §10 step 5: then exit_stuck
   bool migrate_only = false; ///< migrate the database, then exit
   int rollback_steps = 0;    ///< undo the newest N migrations, then exit

@@ -68,62 +68,78 @@ risk_snapshot scope_snapshot(const std::vector<scope_position>& positions) {
   return s;
 }
 
-std::optional<risk_decision> evaluate_strategy_risk(const strategy_risk_limits& limits,
-                                                    const risk_snapshot& s,
-                                                    risk_latches& latches,
-                                                    trailing_stop_state& trailing) {
-  if (s.prices_fresh) {
-    // The ratchet moves on every fresh P&L, armed or not, so the peak is this run's highest.
-    trailing.peak = std::max(trailing.peak, s.pnl);
-    if (on(limits.trailing) && !trailing.armed && s.entries_settled) {
-      trailing.armed = true;
-      trailing.distance = trailing_distance(limits.trailing, s.net_premium);
-      trailing.initial = -trailing.distance;
-      trailing.stop = trailing.initial + trailing.peak;
-    }
-    if (trailing.armed)
-      trailing.stop = std::max(trailing.stop, trailing.initial + trailing.peak);
+void advance_trailing(const strategy_risk_limits& limits, const risk_snapshot& s,
+                      trailing_stop_state& trailing, std::optional<double> peak_pnl) {
+  if (!s.prices_fresh)
+    return;
+  // The ratchet moves on every coherent P&L, armed or not, so the peak is this run's highest.
+  if (peak_pnl)
+    trailing.peak = std::max(trailing.peak, *peak_pnl);
+  if (on(limits.trailing) && !trailing.armed && s.entries_settled) {
+    trailing.armed = true;
+    trailing.distance = trailing_distance(limits.trailing, s.net_premium);
+    trailing.initial = -trailing.distance;
+    trailing.stop = trailing.initial + trailing.peak;
+  }
+  if (trailing.armed)
+    trailing.stop = std::max(trailing.stop, trailing.initial + trailing.peak);
+}
 
-    if (on(limits.max_loss) && !latches.max_loss && s.pnl <= -std::fabs(limits.max_loss)) {
-      latches.max_loss = true;
+std::optional<risk_decision> crossed_rule(const strategy_risk_limits& limits,
+                                          const risk_snapshot& s, const risk_latches& latches,
+                                          const trailing_stop_state& trailing) {
+  if (s.prices_fresh) {
+    if (on(limits.max_loss) && !latches.max_loss && s.pnl <= -std::fabs(limits.max_loss))
       return fired(exit_reason::max_loss, s.pnl, -std::fabs(limits.max_loss),
                    "P&L " + money_text(s.pnl) + " reached the max loss of "
                      + money_text(-std::fabs(limits.max_loss)));
-    }
-    if (on(limits.max_profit) && !latches.max_profit && s.pnl >= std::fabs(limits.max_profit)) {
-      latches.max_profit = true;
+    if (on(limits.max_profit) && !latches.max_profit && s.pnl >= std::fabs(limits.max_profit))
       return fired(exit_reason::max_profit, s.pnl, std::fabs(limits.max_profit),
                    "P&L " + money_text(s.pnl) + " reached the max profit of "
                      + money_text(std::fabs(limits.max_profit)));
-    }
-    if (trailing.armed && !latches.trailing_stop && s.pnl <= trailing.stop) {
-      latches.trailing_stop = true;
+    if (trailing.armed && !latches.trailing_stop && s.pnl <= trailing.stop)
       return fired(exit_reason::trailing_stop, s.pnl, trailing.stop,
                    "P&L " + money_text(s.pnl) + " fell to the trailing stop "
                      + money_text(trailing.stop) + " (peak " + money_text(trailing.peak)
                      + ", distance " + money_text(trailing.distance) + ")");
-    }
   }
-  if (s.supertrend_exit && !latches.supertrend) {
-    latches.supertrend = true;
+  if (s.supertrend_exit && !latches.supertrend)
     return fired(exit_reason::supertrend_exit, s.pnl, 0,
                  "the last closed Supertrend bar calls for an exit");
-  }
   if (s.trading_day && s.ist_seconds >= 0) {
     if (limits.square_off_time.seconds >= 0 && !latches.square_off
-        && s.ist_seconds >= limits.square_off_time.seconds) {
-      latches.square_off = true;
+        && s.ist_seconds >= limits.square_off_time.seconds)
       return fired(exit_reason::square_off, s.pnl, limits.square_off_time.seconds,
                    "square-off time " + clock_text(limits.square_off_time.seconds) + " IST");
-    }
     if (limits.exit_time.seconds >= 0 && !latches.exit_time
-        && s.ist_seconds >= limits.exit_time.seconds) {
-      latches.exit_time = true;
+        && s.ist_seconds >= limits.exit_time.seconds)
       return fired(exit_reason::exit_time, s.pnl, limits.exit_time.seconds,
                    "exit time " + clock_text(limits.exit_time.seconds) + " IST");
-    }
   }
   return std::nullopt;
+}
+
+void latch(risk_latches& latches, exit_reason rule) {
+  switch (rule) {
+    case exit_reason::max_loss: latches.max_loss = true; break;
+    case exit_reason::max_profit: latches.max_profit = true; break;
+    case exit_reason::trailing_stop: latches.trailing_stop = true; break;
+    case exit_reason::supertrend_exit: latches.supertrend = true; break;
+    case exit_reason::square_off: latches.square_off = true; break;
+    case exit_reason::exit_time: latches.exit_time = true; break;
+    default: break;
+  }
+}
+
+std::optional<risk_decision> evaluate_strategy_risk(const strategy_risk_limits& limits,
+                                                    const risk_snapshot& s,
+                                                    risk_latches& latches,
+                                                    trailing_stop_state& trailing) {
+  advance_trailing(limits, s, trailing, s.pnl);
+  auto d = crossed_rule(limits, s, latches, trailing);
+  if (d)
+    latch(latches, d->rule);
+  return d;
 }
 
 /// Prices are in paise: a computed stop or target is rounded to 2 decimals, so that 10 % above

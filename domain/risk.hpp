@@ -81,6 +81,20 @@ struct scope_position {
 /// has a valid price. Time, Supertrend and the trading day are the caller's to fill in.
 risk_snapshot scope_snapshot(const std::vector<scope_position>& positions);
 
+/// The trailing stop follows a snapshot with fresh prices: the peak rises to `peak_pnl` (the
+/// coherent P&L it may take now, if any), the stop arms once entries are settled, the ratchet.
+void advance_trailing(const strategy_risk_limits& limits, const risk_snapshot& s,
+                      trailing_stop_state& trailing, std::optional<double> peak_pnl);
+
+/// The first rule, in the order of §8, that the snapshot crosses and whose latch is clear.
+/// Nothing is changed: the caller confirms the crossing (coherent prices), then latches it.
+std::optional<risk_decision> crossed_rule(const strategy_risk_limits& limits,
+                                          const risk_snapshot& s, const risk_latches& latches,
+                                          const trailing_stop_state& trailing);
+
+/// Sets the latch of `rule` (once per run).
+void latch(risk_latches& latches, exit_reason rule);
+
 /// Updates the trailing stop from `s` (peak, arming, ratchet), then applies the rules in
 /// order — max loss, max profit, trailing stop, Supertrend, square-off and exit time — and
 /// returns the first that fires (its latch set), or nothing.

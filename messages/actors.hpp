@@ -168,6 +168,7 @@ using strategy_run_actor = clock_listener_actor::extend_with<execution_listener_
   caf::replies_to<caf::get_atom>::with<run_status>,
   caf::reacts_to<poll_atom, int64_t>, // internal: an account's BUY legs are late (hedge timeout)
   caf::reacts_to<evaluate_atom, int64_t>, // internal: a scope's rules, once queued updates are in
+  caf::reacts_to<evaluate_atom, int64_t, uint64_t>, // internal: a confirmation's timeout
   caf::reacts_to<retry_atom, int64_t>,    // internal: recovery asks an account again
   caf::reacts_to<caf::tick_atom>>;    // internal: close the Supertrend bar in progress
 

@@ -82,13 +82,17 @@ struct execution_pnl {
   double realized = 0;
   double unrealized = 0;
   bool price_valid = false;
+  double ltp = 0;            ///< the price the unrealized P&L is at
+  int64_t open_quantity = 0; ///< the quantity still open (what the unrealized P&L is of)
+  utc_instant price_at;      ///< when that price was received (the tick's own stamp)
 
   friend bool operator==(const execution_pnl&, const execution_pnl&) = default;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, execution_pnl& x) {
-  return f(x.execution_id, x.realized, x.unrealized, x.price_valid);
+  return f(x.execution_id, x.realized, x.unrealized, x.price_valid, x.ltp, x.open_quantity,
+           x.price_at);
 }
 
 /// strategy_run / console → execution: leave the position.

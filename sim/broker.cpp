@@ -420,6 +420,17 @@ void broker::fill_quantity(account_state& a, sim_order& o, double price, int64_t
                       price, b.strategy_tag, ist_timestamp(time_.now())});
   notify(o);
   auto& pos = a.positions[{b.inst.symbol, b.order_product}];
+  if (a.faults.position_race) {
+    // Real time, as the sandbox's threads race: a fill inside the window of the previous one
+    // read the position before that one wrote it.
+    auto& race = a.races[{b.inst.symbol, b.order_product}];
+    auto real_now = std::chrono::steady_clock::now();
+    if (real_now - race.last_fill < order_faults::race_window)
+      pos = race.read;
+    else
+      race.read = pos;
+    race.last_fill = real_now;
+  }
   int64_t q = b.action == side::buy ? quantity : -quantity;
   if (pos.net_quantity == 0 || (pos.net_quantity > 0) == (q > 0)) {
     double value = pos.average_price * static_cast<double>(std::llabs(pos.net_quantity))

@@ -52,12 +52,19 @@ struct sim_position {
 
 /// Order faults of one account (tests): the broker accepts the next `reject` orders and then
 /// rejects them (as RMS does, after the order id was given); fills wait `delay_fill` of the
-/// simulator's clock; the next `partial` orders fill half first.
+/// simulator's clock; the next `partial` orders fill half first. `position_race` reproduces
+/// the real sandbox's unlocked read-modify-write of a position (`_update_position` in OpenAlgo's
+/// `sandbox/execution_engine.py`): a placement takes `race_window` to answer, and a fill of a
+/// symbol within that window of the previous fill of the same symbol and product starts from
+/// the position as it was before that fill, so one of the two updates is lost (the tradebook
+/// keeps both trades).
 struct order_faults {
   int reject = 0;
   std::string reject_message = "RMS: order rejected by the simulator";
   std::chrono::milliseconds delay_fill{0};
   int partial = 0;
+  bool position_race = false;
+  static constexpr std::chrono::milliseconds race_window{10};
 };
 
 /// What a placement request asks (already validated for shape by the HTTP layer).
@@ -164,6 +171,12 @@ private:
     std::vector<broker_trade> trades;
     std::map<std::pair<std::string, product>, sim_position> positions; ///< by (symbol, product)
     std::map<std::string, exchange> exchanges;                         ///< symbol → exchange
+    /// position_race: the last fill of a position (real time) and the position it read.
+    struct race_state {
+      std::chrono::steady_clock::time_point last_fill;
+      sim_position read;
+    };
+    std::map<std::pair<std::string, product>, race_state> races;
   };
 
   std::string next_order_id();

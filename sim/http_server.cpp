@@ -169,9 +169,12 @@ void http_server::serve(const std::string& method, const std::string& target,
   } else {
     reply = api_.handle(method, target, content_type, body);
   }
-  if (faults_.latency_ms > 0) {
+  auto latency = std::chrono::milliseconds{faults_.latency_ms};
+  if (endpoint == "placeorder" && broker_.faults(account_).position_race)
+    latency = std::max(latency, order_faults::race_window); // the sandbox's engine at work
+  if (latency.count() > 0) {
     auto timer = std::make_shared<asio::steady_timer>(io_);
-    timer->expires_after(std::chrono::milliseconds{faults_.latency_ms});
+    timer->expires_after(latency);
     timer->async_wait([timer, reply, respond](beast::error_code) { respond(reply, false); });
     return;
   }
@@ -224,6 +227,8 @@ http_reply http_server::control(const std::string& target, const std::string& bo
     f.reject = get_int("reject");
     f.partial = get_int("partial");
     f.delay_fill = std::chrono::milliseconds{get_int("delay_fill_ms")};
+    if (auto it = doc.FindMember("position_race"); it != doc.MemberEnd() && it->value.IsBool())
+      f.position_race = it->value.GetBool();
     if (auto it = doc.FindMember("reject_message"); it != doc.MemberEnd() && it->value.IsString())
       f.reject_message = it->value.GetString();
     return {200, "{\"status\":\"success\"}\n"};

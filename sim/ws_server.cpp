@@ -3,6 +3,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 #include <charconv>
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <rapidjson/document.h>
@@ -103,12 +104,40 @@ int parse_mode(const rapidjson::Value* v, int fallback) {
   return 0;
 }
 
+/// Python's str() of a JSON value, as the real server prints what it got in an error.
+std::string python_str(const rapidjson::Value& v) {
+  if (v.IsString())
+    return v.GetString();
+  if (v.IsBool())
+    return v.GetBool() ? "True" : "False";
+  if (v.IsNull())
+    return "None";
+  if (v.IsInt64())
+    return std::to_string(v.GetInt64());
+  if (v.IsUint64())
+    return std::to_string(v.GetUint64());
+  if (v.IsNumber()) {
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v.GetDouble());
+    (void) ec;
+    std::string s{buf, end};
+    if (s.find_first_of(".e") == std::string::npos)
+      s += ".0";
+    return s;
+  }
+  rapidjson::StringBuffer buf; // lists and objects: their JSON text
+  rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+  v.Accept(w);
+  return {buf.GetString(), buf.GetSize()};
+}
+
 } // namespace
 
 class ws_session : public std::enable_shared_from_this<ws_session> {
 public:
   ws_session(tcp::socket socket, std::shared_ptr<ws_server> server)
-    : ws_(std::move(socket)), server_(std::move(server)), auth_timer_(ws_.get_executor()) {}
+    : ws_(std::move(socket)), server_(std::move(server)), auth_timer_(ws_.get_executor()),
+      spread_timer_(ws_.get_executor()) {}
 
   void start() {
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
@@ -126,20 +155,54 @@ public:
     });
   }
 
-  /// Ticks of every subscription (called by the server's timer).
+  /// One interval's ticks (called by the server's timer): every subscription at once in burst
+  /// mode; otherwise in a random order, spread evenly over the interval, each priced when it
+  /// goes out (so a move reaches the symbols one after another, as from a real feed).
   void send_ticks() {
     if (!authenticated_)
       return;
+    round_.clear();
+    for (auto& [key, mode] : subscriptions_)
+      round_.push_back(key);
+    if (server_->tick_burst_) {
+      for (auto& key : round_)
+        send_tick(key);
+      round_.clear();
+      return;
+    }
+    std::shuffle(round_.begin(), round_.end(), server_->order_rng_);
+    spread_timer_.cancel();
+    send_spread(0, ++round_number_);
+  }
+
+  void send_spread(size_t i, uint64_t round) {
+    if (i >= round_.size() || round != round_number_ || closing_)
+      return;
+    send_tick(round_[i]);
+    if (i + 1 >= round_.size())
+      return;
+    spread_timer_.expires_after(server_->tick_interval_ / round_.size());
+    spread_timer_.async_wait([self = shared_from_this(), i, round](beast::error_code ec) {
+      if (!ec)
+        self->send_spread(i + 1, round);
+    });
+  }
+
+  void send_tick(const std::pair<std::string, exchange>& key) {
+    auto sub = subscriptions_.find(key);
+    if (sub == subscriptions_.end())
+      return; // unsubscribed within the interval
+    int mode = sub->second;
     auto& faults = server_->faults_;
-    for (auto& [key, mode] : subscriptions_) {
+    {
       instrument inst{key.first, key.second};
       auto q = server_->broker_.quote_of(inst);
       if (!q)
-        continue;
+        return;
       if (faults.garbage_ticks > 0) {
         --faults.garbage_ticks;
         send("{\"type\": \"market_data\", \"symbol\": ");
-        continue;
+        return;
       }
       double ltp = q->ltp;
       if (faults.zero_ticks > 0) {
@@ -316,7 +379,10 @@ private:
     std::vector<std::pair<instrument, int>> items;
     int mode = parse_mode(member("mode"), action == "subscribe" ? 1 : 2);
     if (mode == 0) {
-      send(error_frame("INVALID_MODE", "Invalid mode; expected 1 (LTP), 2 (Quote), or 3 (Depth)"));
+      // As the real server words it: the mode it got (Python's str() of the value), then the
+      // modes it takes (openalgo-transcripts/ws.txt, "subscribe bad mode").
+      send(error_frame("INVALID_MODE", "Invalid mode " + python_str(*member("mode"))
+                                         + "; expected 1 (LTP), 2 (Quote), or 3 (Depth)"));
       return;
     }
     auto add_item = [&](const rapidjson::Value& v, int m) {
@@ -403,12 +469,16 @@ private:
 
   void finish() {
     auth_timer_.cancel();
+    spread_timer_.cancel();
     server_->sessions_.erase(shared_from_this());
   }
 
   websocket::stream<beast::tcp_stream> ws_;
   std::shared_ptr<ws_server> server_;
   asio::steady_timer auth_timer_;
+  asio::steady_timer spread_timer_; ///< the next tick of the interval in progress
+  std::vector<std::pair<std::string, exchange>> round_; ///< this interval's order
+  uint64_t round_number_ = 0;
   beast::flat_buffer buffer_;
   std::deque<std::string> outbox_;
   std::map<std::pair<std::string, exchange>, int> subscriptions_;

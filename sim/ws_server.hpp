@@ -2,7 +2,9 @@
 
 // openalgo-sim's WebSocket server (openalgo-api.md §1.8), one per account: authenticate,
 // subscribe/unsubscribe by symbol, subscribe_orders, ping; ticks of every subscription
-// streamed at a fixed interval; order updates pushed as they happen. Faults for tests: a
+// streamed at a fixed interval, each symbol on its own frame, the symbols of one interval
+// spread over it in a random (seeded) order as a real feed sends them (or, `tick_burst`, all
+// at once); order updates pushed as they happen. Faults for tests: a
 // stall (open but silent), a disconnect of every session, refused authentications, zero and
 // garbage ticks.
 
@@ -11,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
+#include <random>
 #include <set>
 #include <string>
 
@@ -41,6 +44,11 @@ public:
 
   ws_faults& faults() { return faults_; }
 
+  /// Every symbol of an interval at once (one burst), instead of spread over the interval.
+  void set_tick_burst(bool burst) { tick_burst_ = burst; }
+  /// The seed of the order in which an interval's symbols tick.
+  void set_tick_seed(uint64_t seed) { order_rng_.seed(seed); }
+
   /// The broker tells us about order changes of our account.
   void order_changed(const broker_order& o);
 
@@ -60,6 +68,8 @@ private:
   ws_faults faults_;
   std::set<std::shared_ptr<ws_session>> sessions_;
   bool stopped_ = false;
+  bool tick_burst_ = false;
+  std::mt19937_64 order_rng_{20261201};
 };
 
 } // namespace algomirror::sim

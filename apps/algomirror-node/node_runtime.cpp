@@ -69,6 +69,7 @@ void apply_timings(const node_options& opts, node_config& cfg) {
   a.ping_interval = ms{opts.ping_interval_ms};
   a.ping_failures_to_disconnect = opts.ping_failures;
   a.unknown_settle_delay = ms{opts.unknown_settle_ms};
+  a.sequence_symbol_orders = !opts.parallel_symbol_orders;
   auto& f = cfg.feed_defaults;
   f.stall_timeout = ms{opts.feed_stall_ms};
   f.check_interval = ms{opts.feed_check_ms};
@@ -78,6 +79,7 @@ void apply_timings(const node_options& opts, node_config& cfg) {
   auto& r = cfg.run_defaults;
   r.buy_fill_timeout = ms{opts.hedge_fill_timeout_ms};
   r.exit_retry_delay = ms{opts.exit_retry_ms};
+  r.coherence_timeout = ms{opts.coherence_timeout_ms};
   r.exit_max_attempts = opts.exit_attempts;
   r.request_timeout = ms{opts.request_timeout_ms + 10'000};
 }

@@ -28,6 +28,7 @@ struct sim_options : common_options {
   uint16_t port = 5000;
   uint16_t ws_port = 8765;
   int tick_interval_ms = 500;
+  bool tick_burst = false; ///< every symbol of an interval at once (benchmarks)
   std::string api_key;
   std::string account_name = "sim";
   std::string accounts_file;
@@ -140,6 +141,8 @@ int run(const sim_options& opts) {
       auto ws = std::make_shared<sim::ws_server>(
         io, asio::ip::tcp::endpoint{asio::ip::make_address(opts.host), a.ws_port}, broker, a.name,
         a.api_key, std::chrono::milliseconds{opts.tick_interval_ms});
+      ws->set_tick_burst(opts.tick_burst);
+      ws->set_tick_seed(opts.seed + ws_servers.size()); // each account its own order, seeded
       auto ws_port = ws->start();
       server->set_ws(ws);
       ws_servers.push_back(ws);
@@ -211,6 +214,10 @@ int main(int argc, char** argv) {
                  "Ticks of every subscription are streamed this often")
     ->capture_default_str()
     ->check(int_range(1, 60000));
+  app.add_flag("--tick-burst", opts.tick_burst,
+               "Send every subscription's tick of an interval at once, in one burst (by "
+               "default each symbol ticks on its own frame, spread over the interval in a "
+               "seeded random order, as a real feed sends them)");
   app.add_option("--api-key", opts.api_key, "API key of the single account");
   app.add_option("--account-name", opts.account_name, "Name of the single account")
     ->capture_default_str();

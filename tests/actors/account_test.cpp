@@ -130,6 +130,52 @@ CAF_TEST(an order above the freeze quantity is split and answered with every chi
   CAF_CHECK_EQUAL(box.accepted[0].broker_order_ids, (std::vector<std::string>{"B1", "B2", "B3"}));
 }
 
+CAF_TEST(the orders of one symbol go one after another and other symbols stay parallel) {
+  auto cfg = config();
+  cfg.orders_per_window = 10;
+  start(cfg);
+  b().place_script.push_back(hang{}); // the first child's answer is held back
+  place(intent("I1", "NIFTY25NOV2526000CE", exchange::nfo, 65 * 28)); // 1755 + 65
+  place(intent("I2", "NIFTY25NOV2526000PE", exchange::nfo, 65));
+  place(intent("I3", "NIFTY25NOV2526000CE", exchange::nfo, 65)); // the same symbol: waits too
+  CAF_REQUIRE_EQUAL(b().placed.size(), 2u);
+  CAF_CHECK_EQUAL(b().placed[0].quantity, 1755);
+  CAF_CHECK_EQUAL(b().placed[1].inst.symbol, "NIFTY25NOV2526000PE"); // not held by the call
+  after(milliseconds{1999});
+  CAF_CHECK_EQUAL(b().placed.size(), 2u); // still unanswered: nothing more of the call
+  after(milliseconds{1}); // answered (a timeout: its outcome is unknown, the orderbook decides)
+  // The call's next child goes, then (answered at once) the other intent's order.
+  CAF_REQUIRE(b().placed.size() >= 4u);
+  CAF_CHECK_EQUAL(b().placed[2].quantity, 65);
+  CAF_CHECK_EQUAL(b().placed[2].intent_id, "I1");
+  CAF_CHECK_EQUAL(b().placed[3].intent_id, "I3");
+}
+
+CAF_TEST(without sequencing the children of one symbol go together) {
+  auto cfg = config();
+  cfg.orders_per_window = 10;
+  cfg.sequence_symbol_orders = false;
+  start(cfg);
+  b().place_script.push_back(hang{});
+  place(intent("I1", "NIFTY25NOV2526000CE", exchange::nfo, 65 * 28));
+  CAF_CHECK_EQUAL(b().placed.size(), 2u);
+}
+
+CAF_TEST(a refused or unknown placement lets the next order of the symbol go) {
+  auto cfg = config();
+  cfg.orders_per_window = 10;
+  start(cfg);
+  b().place_script.push_back(make_error(errc::rejected, "RMS: margin exceeds"));
+  b().place_script.push_back(hang{});
+  place(intent("I1", "NIFTY25NOV2526000CE", exchange::nfo, 65));
+  place(intent("I2", "NIFTY25NOV2526000CE", exchange::nfo, 65));
+  place(intent("I3", "NIFTY25NOV2526000CE", exchange::nfo, 65));
+  CAF_CHECK_EQUAL(b().placed.size(), 2u); // I1 refused at once, I2 hangs, I3 waits
+  after(milliseconds{2000});               // I2's request times out: its outcome is unknown
+  CAF_CHECK_EQUAL(b().placed.size(), 3u);
+  CAF_CHECK_EQUAL(b().placed[2].intent_id, "I3");
+}
+
 CAF_TEST(open orders are polled fairly at one call a second until terminal) {
   start(config());
   place(intent("I1", "RELIANCE", exchange::nse, 10));

@@ -31,6 +31,9 @@ struct fake_broker_state {
   std::vector<broker_position> positions;
   std::vector<caf::typed_response_promise<order_accepted>> hung;
   std::map<std::string, double> quotes; ///< LTP by symbol for REST quotes (else 123.45)
+  std::vector<std::vector<instrument>> multiquote_calls; ///< every multiquotes request
+  bool hold_multiquotes = false; ///< multiquotes never answer (they time out)
+  std::vector<caf::typed_response_promise<std::vector<quote>>> held_multiquotes;
   funds account_funds{500000, 0, 0, 0, 0};
   std::vector<bar> history; ///< what the history endpoint answers, for any instrument
   int failing_pings = 0; ///< the next N pings fail
@@ -100,10 +103,19 @@ inline broker_api_actor::behavior_type fake_broker(fake_broker_pointer self) {
       q.ltp = i == self->state.quotes.end() ? 123.45 : i->second;
       return q;
     },
-    [=](quotes_atom, const std::vector<instrument>& insts) {
+    [=](quotes_atom, const std::vector<instrument>& insts) -> caf::result<std::vector<quote>> {
+      auto& st = self->state;
+      st.multiquote_calls.push_back(insts);
+      if (st.hold_multiquotes) {
+        auto rp = self->make_response_promise<std::vector<quote>>();
+        st.held_multiquotes.push_back(rp);
+        return rp;
+      }
       std::vector<quote> out;
-      for (auto& i : insts)
-        out.push_back(quote{i, 123.45, 0, 0, 0, 0, 0, 0, 0, 0});
+      for (auto& i : insts) {
+        auto q = st.quotes.find(i.symbol);
+        out.push_back(quote{i, q == st.quotes.end() ? 123.45 : q->second, 0, 0, 0, 0, 0, 0, 0, 0});
+      }
       return out;
     },
     [=](expiries_atom, const std::string&, exchange, const std::string&) {

@@ -210,6 +210,15 @@ struct run_fixture : testing::fixture {
     sched.run();
   }
 
+  /// A price of `symbol` received `ms` after the manual clock's now (legs tick one after the
+  /// other, as a real feed sends them: each tick carries its own receive stamp).
+  void price_at(const std::string& symbol, double ltp, int ms) {
+    auto at = time.now() + milliseconds{ms};
+    for (auto& s : feed_state().subscribers[instrument{symbol, exchange::nfo}])
+      self->send(s, tick{instrument{symbol, exchange::nfo}, ltp, 0, 0, 0, at, at});
+    sched.run();
+  }
+
   std::vector<std::pair<side, std::string>> orders(size_t k) {
     std::vector<std::pair<side, std::string>> out;
     for (auto& i : broker(k).placed)
@@ -649,6 +658,213 @@ CAF_TEST(a run that was exiting goes on exiting after a restart and fires nothin
   CAF_CHECK(st.phase == run_phase::finished);
   CAF_CHECK(st.risk_events.empty()); // the latch held: max loss did not fire again
   CAF_CHECK(leg_of(st, 1, short_ce)->reason == exit_reason::max_loss);
+}
+
+// §8 coherent prices. Account alpha (hedged straddle at 100, wings 10 and 12), max loss 1,000:
+// the call's tick shows a move before its siblings' do.
+struct coherent_case {
+  strategy_definition s;
+  explicit coherent_case(risk_scope scope, double max_loss, double max_profit = 0)
+    : s(hedged_straddle(scope)) {
+    s.max_loss = max_loss;
+    s.max_profit = max_profit;
+  }
+};
+
+CAF_TEST(a max loss crossed on a mix of prices is refuted by the other legs next ticks) {
+  start(coherent_case{risk_scope::account, 1000}.s, 1);
+  broker(0).hold_multiquotes = true;
+  enter(0, 100);
+  for (auto& sym : {wing_ce, wing_pe, short_pe, short_ce})
+    price_at(sym, sym == wing_ce ? 10 : sym == wing_pe ? 12 : 100, 0);
+  // The call alone jumps to 150: (100 − 150) × 65 = −3,250 on a mix.
+  price_at(short_ce, 150, 500);
+  CAF_CHECK(status().risk_events.empty());
+  CAF_CHECK_EQUAL(orders(0).size(), 4u); // no exit
+  auto& calls = broker(0).multiquote_calls;
+  CAF_REQUIRE_EQUAL(calls.size(), 1u); // one read of exactly the stale symbols
+  CAF_CHECK_EQUAL(calls[0].size(), 3u);
+  CAF_CHECK(std::find(calls[0].begin(), calls[0].end(), instrument{short_ce, exchange::nfo})
+            == calls[0].end());
+  // Their next ticks: the put fell, the wings moved: −260 in truth.
+  price_at(short_pe, 55, 520);
+  price_at(wing_ce, 14, 540);
+  CAF_CHECK(status().risk_events.empty()); // one still to come
+  price_at(wing_pe, 9, 560);
+  CAF_CHECK(status().risk_events.empty());
+  CAF_CHECK_EQUAL(orders(0).size(), 4u);
+  after(milliseconds{2'001}); // its timeout is of a confirmation that is over
+  CAF_CHECK(status().risk_events.empty());
+  CAF_CHECK_EQUAL(orders(0).size(), 4u);
+}
+
+CAF_TEST(a max loss confirmed by the other legs next ticks fires on the refreshed prices) {
+  start(coherent_case{risk_scope::account, 1000}.s, 1);
+  broker(0).hold_multiquotes = true;
+  enter(0, 100);
+  for (auto& sym : {wing_ce, wing_pe, short_pe, short_ce})
+    price_at(sym, sym == wing_ce ? 10 : sym == wing_pe ? 12 : 100, 0);
+  price_at(short_ce, 150, 500); // −3,250 on a mix
+  price_at(short_pe, 95, 510);
+  price_at(wing_ce, 14, 520);
+  CAF_CHECK(status().risk_events.empty());
+  price_at(wing_pe, 11, 530); // −3,250 + 325 + 260 − 65 = −2,730: still crossed
+  auto st = status();
+  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
+  auto& ev = st.risk_events[0];
+  CAF_CHECK(ev.rule == exit_reason::max_loss);
+  CAF_CHECK_EQUAL(ev.trigger_value, -2730);
+  CAF_CHECK(ev.details_json.find(R"("confirmation":"confirmed")") != std::string::npos);
+  CAF_CHECK(ev.details_json.find(R"("NIFTY01DEC2625800PE":{"ltp":11.00,"received_at":")")
+            != std::string::npos);
+  CAF_CHECK(ev.details_json.find(R"("stale_legs":[])") != std::string::npos);
+  CAF_CHECK_EQUAL(orders(0).size(), 6u); // the shorts go back first
+}
+
+CAF_TEST(a crossing is confirmed by one multiquotes read when it answers first) {
+  start(coherent_case{risk_scope::account, 1000}.s, 1);
+  enter(0, 100);
+  for (auto& sym : {wing_ce, wing_pe, short_pe, short_ce})
+    price_at(sym, sym == wing_ce ? 10 : sym == wing_pe ? 12 : 100, 0);
+  broker(0).quotes[short_pe] = 98;
+  broker(0).quotes[wing_ce] = 14;
+  broker(0).quotes[wing_pe] = 11;
+  price_at(short_ce, 150, 500); // the read answers at once: −3,250 + 130 + 260 − 65
+  auto st = status();
+  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
+  CAF_CHECK_EQUAL(st.risk_events[0].trigger_value, -2925);
+  CAF_CHECK(st.risk_events[0].details_json.find(R"("source":"multiquotes")")
+            != std::string::npos);
+  CAF_CHECK_EQUAL(broker(0).multiquote_calls.size(), 1u);
+  CAF_CHECK_EQUAL(orders(0).size(), 6u);
+}
+
+CAF_TEST(a refuted multiquotes read fires nothing and the next crossing starts again) {
+  start(coherent_case{risk_scope::account, 1000}.s, 1);
+  enter(0, 100);
+  for (auto& sym : {wing_ce, wing_pe, short_pe, short_ce})
+    price_at(sym, sym == wing_ce ? 10 : sym == wing_pe ? 12 : 100, 0);
+  broker(0).quotes[short_pe] = 55;
+  broker(0).quotes[wing_ce] = 14;
+  broker(0).quotes[wing_pe] = 9;
+  price_at(short_ce, 150, 500); // refuted at once: −325
+  CAF_CHECK(status().risk_events.empty());
+  CAF_CHECK_EQUAL(orders(0).size(), 4u);
+  // A new crossing on a new mix (the quoted prices are from before it): a new read, which
+  // confirms it: −4,550 + 2,925 + 260 − 195 = −1,560.
+  price_at(short_ce, 170, 900);
+  CAF_CHECK_EQUAL(broker(0).multiquote_calls.size(), 2u);
+  auto st = status();
+  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
+  CAF_CHECK_EQUAL(st.risk_events[0].trigger_value, -1560);
+}
+
+CAF_TEST(max loss fires unconfirmed after the timeout and names the stale legs) {
+  start(coherent_case{risk_scope::account, 1000}.s, 1);
+  broker(0).hold_multiquotes = true;
+  enter(0, 100);
+  for (auto& sym : {wing_ce, wing_pe, short_pe, short_ce})
+    price_at(sym, sym == wing_ce ? 10 : sym == wing_pe ? 12 : 100, 0);
+  price_at(short_ce, 150, 500);
+  price_at(short_pe, 100, 510); // the put refreshed, unchanged; the wings never tick
+  after(milliseconds{1'999});
+  CAF_CHECK(status().risk_events.empty());
+  after(milliseconds{1});
+  auto st = status();
+  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
+  auto& d = st.risk_events[0].details_json;
+  CAF_CHECK(d.find(R"("confirmation":"unconfirmed")") != std::string::npos);
+  CAF_CHECK(d.find(R"("stale_legs":["NIFTY01DEC2626200CE","NIFTY01DEC2625800PE"])")
+            != std::string::npos);
+  CAF_CHECK_EQUAL(st.risk_events[0].trigger_value, -3250);
+  CAF_CHECK_EQUAL(orders(0).size(), 6u);
+}
+
+CAF_TEST(max profit never fires unconfirmed) {
+  start(coherent_case{risk_scope::account, 0, 1000}.s, 1);
+  broker(0).hold_multiquotes = true;
+  enter(0, 100);
+  for (auto& sym : {wing_ce, wing_pe, short_pe, short_ce})
+    price_at(sym, sym == wing_ce ? 10 : sym == wing_pe ? 12 : 100, 0);
+  price_at(short_ce, 60, 500); // +2,600 on a mix
+  after(milliseconds{5'000});
+  CAF_CHECK(status().risk_events.empty());
+  CAF_CHECK_EQUAL(orders(0).size(), 4u);
+  // Confirmed: the others' next ticks keep it above +1,000.
+  price_at(short_ce, 60, 6'000);
+  price_at(short_pe, 110, 6'010);
+  price_at(wing_ce, 9, 6'020);
+  CAF_CHECK(status().risk_events.empty());
+  price_at(wing_pe, 12, 6'030); // +2,600 − 650 − 65 = +1,885
+  auto st = status();
+  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
+  CAF_CHECK(st.risk_events[0].rule == exit_reason::max_profit);
+  CAF_CHECK_EQUAL(st.risk_events[0].trigger_value, 1885);
+}
+
+CAF_TEST(in run scope a crossing waits for the legs of every account) {
+  start(coherent_case{risk_scope::run, 1000}.s, 2);
+  broker(0).hold_multiquotes = true;
+  enter(0, 100);
+  enter(1, 100);
+  for (auto& sym : {wing_ce, wing_pe, short_pe, short_ce})
+    price_at(sym, sym == wing_ce ? 10 : sym == wing_pe ? 12 : 100, 0);
+  price_at(short_ce, 150, 500); // both accounts' calls: −6,500 on a mix
+  CAF_CHECK(status().risk_events.empty());
+  CAF_REQUIRE_EQUAL(broker(0).multiquote_calls.size(), 1u);
+  CAF_CHECK_EQUAL(broker(0).multiquote_calls[0].size(), 3u); // each symbol once
+  price_at(short_pe, 55, 510);
+  price_at(wing_ce, 14, 520);
+  price_at(wing_pe, 9, 530); // −520 in truth
+  after(milliseconds{3'000});
+  CAF_CHECK(status().risk_events.empty());
+  CAF_CHECK_EQUAL(orders(0).size(), 4u);
+  CAF_CHECK_EQUAL(orders(1).size(), 4u);
+  // A real move: confirmed by every leg of both accounts.
+  price_at(short_pe, 100, 4'000); // crosses at once (−6,370 on a mix): the call is stale now
+  price_at(wing_ce, 10, 4'010);
+  price_at(wing_pe, 12, 4'020);
+  CAF_CHECK(status().risk_events.empty());
+  price_at(short_ce, 150, 4'030);
+  auto st = status();
+  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
+  CAF_CHECK_EQUAL(st.risk_events[0].trigger_value, -6500);
+  CAF_CHECK_EQUAL(orders(0).size(), 6u);
+  CAF_CHECK_EQUAL(orders(1).size(), 6u);
+}
+
+CAF_TEST(in run scope a protective rule times out and fires on every account) {
+  start(coherent_case{risk_scope::run, 1000}.s, 2);
+  broker(0).hold_multiquotes = true;
+  enter(0, 100);
+  enter(1, 100);
+  for (auto& sym : {wing_ce, wing_pe, short_pe, short_ce})
+    price_at(sym, sym == wing_ce ? 10 : sym == wing_pe ? 12 : 100, 0);
+  price_at(short_ce, 150, 500);
+  after(milliseconds{2'000});
+  auto st = status();
+  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
+  CAF_CHECK(st.risk_events[0].details_json.find("NIFTY01DEC2625800PE@2") != std::string::npos);
+  CAF_CHECK_EQUAL(orders(0).size(), 6u);
+  CAF_CHECK_EQUAL(orders(1).size(), 6u);
+}
+
+CAF_TEST(a spike on a mix never lifts the trailing stop) {
+  auto s = hedged_straddle(risk_scope::account);
+  s.trailing_stop = {threshold_kind::amount, 500};
+  start(s, 1);
+  broker(0).hold_multiquotes = true;
+  enter(0, 100);
+  for (auto& sym : {wing_ce, wing_pe, short_pe, short_ce})
+    price_at(sym, sym == wing_ce ? 10 : sym == wing_pe ? 12 : 100, 0);
+  CAF_CHECK_EQUAL(status().scopes[0].trailing_stop, -500);
+  price_at(short_ce, 60, 500); // +2,600 on a mix: not a peak
+  CAF_CHECK_EQUAL(status().scopes[0].trailing_stop, -500);
+  price_at(short_pe, 140, 510); // the put rose as much: flat in truth
+  price_at(wing_ce, 10, 520);
+  price_at(wing_pe, 12, 530);
+  CAF_CHECK_EQUAL(status().scopes[0].trailing_stop, -500); // min(+2,600, 0): no rise
+  CAF_CHECK(status().risk_events.empty());
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
