@@ -12,6 +12,7 @@
 
 #include "actors/json_text.hpp"
 #include "domain/calendar.hpp"
+#include "domain/strategy_rules.hpp"
 #include "actors/store_writes.hpp"
 
 namespace algomirror {
@@ -301,6 +302,10 @@ caf::result<run_started> execute(node_pointer self, const execute_request& req) 
                         + (next ? "; it opens " + format_ist(*next) : std::string{})
                         + "; run with --force to execute anyway");
   }
+  // What the broker would refuse, or a run that would exit at once: refused before anything
+  // is sent, --force included.
+  if (auto why = start_time_problem(s, market_calendar::ist_seconds(t)); !why.empty())
+    return make_error(errc::rejected, why);
   auto ids = req.account_ids.empty() ? s.account_ids : req.account_ids;
   if (ids.empty()) // a strategy without accounts runs on every active account of its user
     for (auto& rec : st.cfg.accounts)

@@ -1,6 +1,7 @@
 #include "domain/strategy_rules.hpp"
 
 #include <cmath>
+#include <cstdio>
 
 #include "domain/expiry.hpp"
 #include "domain/sizing.hpp"
@@ -135,6 +136,31 @@ std::vector<std::string> strategy_problems(const strategy_definition& s,
       && s.square_off_time.seconds <= s.entry_time.seconds)
     out.push_back("square_off_time: must be after entry_time");
   return out;
+}
+
+namespace {
+
+std::string hh_mm(int32_t seconds) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "%02d:%02d", seconds / 3600, seconds / 60 % 60);
+  return buf;
+}
+
+} // namespace
+
+std::string start_time_problem(const strategy_definition& s, int32_t ist_seconds) {
+  if (s.order_product == product::mis
+      && (ist_seconds < mis_opens_ist || ist_seconds >= mis_closes_ist))
+    return "strategy '" + s.name + "' trades MIS, and MIS orders are taken only from "
+           + hh_mm(mis_opens_ist) + " to " + hh_mm(mis_closes_ist) + " IST (it is "
+           + hh_mm(ist_seconds) + " IST): the broker would refuse them; run it within those "
+           + "hours, or set its product to NRML";
+  if (s.square_off_time.seconds >= 0 && ist_seconds >= s.square_off_time.seconds)
+    return "strategy '" + s.name + "' squares off at " + hh_mm(s.square_off_time.seconds)
+           + " IST, which has passed today (it is " + hh_mm(ist_seconds)
+           + " IST): it would exit as soon as it entered; change its square_off_time to run "
+           + "it now";
+  return {};
 }
 
 } // namespace algomirror

@@ -16,4 +16,15 @@ namespace algomirror {
 std::vector<std::string> strategy_problems(const strategy_definition& s,
                                            const instrument_table& table);
 
+/// Brokers (and OpenAlgo's sandbox) take MIS (intraday) orders from 09:00 to 15:15 IST only.
+inline constexpr int32_t mis_opens_ist = 9 * 3600;
+inline constexpr int32_t mis_closes_ist = 15 * 3600 + 15 * 60;
+
+/// Why `s` cannot start at `ist_seconds` (IST seconds since midnight), checked before the first
+/// order so that nothing is sent and nothing has to be undone: its order product is MIS outside
+/// 09:00–15:15 IST (the broker would refuse the shorts after the hedges went out), or its
+/// square-off time has already passed today (it would exit as soon as it entered). Empty when
+/// it can start. `--force` does not lift these: they are what the broker would do.
+std::string start_time_problem(const strategy_definition& s, int32_t ist_seconds);
+
 } // namespace algomirror

@@ -310,7 +310,33 @@ CAF_TEST(execute outside market hours needs force and names the next open) {
   CAF_CHECK(text.find("2026-11-26 09:15:00 IST") != std::string::npos);
   CAF_CHECK(text.find("--force") != std::string::npos);
   CAF_CHECK(broker(0).placed.empty());
+  // Forced at 16:00, a MIS strategy is still refused: the broker takes MIS until 15:15.
+  auto mis = execute({strategy.id, {}, true});
+  CAF_REQUIRE(std::holds_alternative<std::string>(mis));
+  CAF_CHECK(std::get<std::string>(mis).find("MIS orders are taken only from 09:00 to 15:15 IST "
+                                            "(it is 16:00 IST)")
+            != std::string::npos);
+  CAF_CHECK(broker(0).placed.empty()); // no hedge sent, nothing to undo
+  auto nrml = strategy;
+  nrml.order_product = product::nrml;
+  self->send(node, caf::put_atom_v, nrml);
+  sched.run();
   CAF_CHECK(std::holds_alternative<run_started>(execute({strategy.id, {}, true})));
+}
+
+CAF_TEST(a strategy whose square off time has passed today is refused before any order) {
+  auto late = strategy;
+  late.order_product = product::nrml;
+  late.square_off_time = {9 * 3600 + 20 * 60}; // 09:20; it is 09:30
+  self->send(node, caf::put_atom_v, late);
+  sched.run();
+  for (bool force : {false, true}) {
+    auto refused = execute({strategy.id, {}, force});
+    CAF_REQUIRE(std::holds_alternative<std::string>(refused));
+    CAF_CHECK(std::get<std::string>(refused).find("squares off at 09:20 IST, which has passed")
+              != std::string::npos);
+  }
+  CAF_CHECK(broker(0).placed.empty());
 }
 
 CAF_TEST(execute names an account that is not running) {
