@@ -192,11 +192,29 @@ void send_exit(execution_pointer self, const std::vector<broker_position>& book,
                bool confirmed = false) {
   auto& st = self->state;
   auto& r = row(self);
-  int64_t broker_net = 0;
+  int64_t broker_net = 0, traded_net = 0;
+  bool checked = false;
   for (auto& p : book)
-    if (p.inst == r.inst && p.order_product == r.order_product)
+    if (p.inst == r.inst && p.order_product == r.order_product) {
       broker_net += p.net_quantity;
-  auto qty = exit_quantity(r.action, st.remaining, broker_net);
+      traded_net += p.tradebook_net;
+      checked = checked || p.cross_checked;
+    }
+  bool disputed = checked && traded_net != broker_net;
+  auto qty = exit_quantity(r.action, st.remaining,
+                           disputed ? cross_checked_net(broker_net, traded_net) : broker_net);
+  if (disputed) {
+    spdlog::error("{}: the broker's positionbook shows {} and its tradebook nets to {}: this "
+                  "exit goes by the smaller ({} of {} units), the rest once they agree",
+                  label(self), broker_net, traded_net, qty, st.remaining);
+    if (st.cfg.run)
+      self->send(st.cfg.run, position_disputed{r.execution_id, broker_net, traded_net, qty});
+    if (qty == 0) { // never "nothing at the broker" on books that disagree
+      exit_failed(self, "positionbook " + std::to_string(broker_net) + " and tradebook "
+                          + std::to_string(traded_net) + " disagree; waiting for them to agree");
+      return;
+    }
+  }
   if (qty == 0 && !confirmed) {
     self->request(st.cfg.account, caf::infinite, positions_atom_v, caf::reset_atom_v)
       .then([self](const std::vector<broker_position>& fresh) { send_exit(self, fresh, true); },

@@ -1,6 +1,7 @@
 #include "actors/strategy_run.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <set>
@@ -1330,10 +1331,24 @@ void apply_recovery(run_pointer self, account_run& a, const std::vector<broker_o
     if (s.recovered)
       continue;
     auto& r = s.row;
-    int64_t net = 0;
+    int64_t net = 0, traded = 0;
+    bool checked = false;
     for (auto& p : positions)
-      if (p.inst == r.inst && p.order_product == r.order_product)
+      if (p.inst == r.inst && p.order_product == r.order_product) {
         net += p.net_quantity;
+        traded += p.tradebook_net;
+        checked = checked || p.cross_checked;
+      }
+    if (checked && traded != net) {
+      // The books disagree: recovery never closes what one of them still shows (the exit,
+      // when it comes, goes by the smaller), and a person looks.
+      needs_attention(self, a.acct.record.name + ": " + r.inst.symbol + " positionbook "
+                              + std::to_string(net) + " but tradebook " + std::to_string(traded)
+                              + ": exits go by the smaller until they agree");
+      auto ours = [&r](int64_t x) { return r.action == side::buy ? x : -x; };
+      if (ours(traded) > ours(net))
+        net = traded;
+    }
     auto d = reconcile_execution(r, book, net);
     spdlog::info("{}: recovery of {} on {}: {} ({})", label(self), r.inst.symbol,
                  a.acct.record.name, static_cast<int>(d.action), d.why);
@@ -1656,6 +1671,14 @@ strategy_run_actor::behavior_type strategy_run(run_pointer self, strategy_run_co
                       e.last_error);
         after_change(self, *s);
       }
+    },
+    [=](const position_disputed& d) {
+      if (auto* s = find_slot(self, d.execution_id))
+        needs_attention(self, "account " + std::to_string(s->row.account_id) + ": "
+                                + s->row.inst.symbol + " positionbook "
+                                + std::to_string(d.positionbook_net) + " but tradebook "
+                                + std::to_string(d.tradebook_net)
+                                + ": exits go by the smaller until they agree");
     },
     [=](const leg_exit_due& d) {
       auto i = self->state.slot_of.find(d.execution_id);

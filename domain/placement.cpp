@@ -1,6 +1,7 @@
 #include "domain/placement.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "domain/instruments.hpp"
 
@@ -85,6 +86,12 @@ std::vector<size_t> exits_due(const std::vector<exit_slot>& slots,
     out.push_back(i);
   }
   return out;
+}
+
+int64_t cross_checked_net(int64_t positionbook, int64_t tradebook) {
+  if ((positionbook > 0) != (tradebook > 0) || positionbook == 0 || tradebook == 0)
+    return 0;
+  return std::llabs(positionbook) <= std::llabs(tradebook) ? positionbook : tradebook;
 }
 
 int64_t exit_quantity(side position, int64_t remaining, int64_t broker_net) {

@@ -60,6 +60,10 @@ struct exit_slot {
 std::vector<size_t> exits_due(const std::vector<exit_slot>& slots,
                               std::vector<size_t>* kept_hedges = nullptr);
 
+/// §10 step 2, cross-checked: the net a positionbook row and the day's tradebook agree on — the
+/// smaller of the two when they point the same way, else nothing (never a reverse position).
+int64_t cross_checked_net(int64_t positionbook, int64_t tradebook);
+
 /// §10 step 2: an exit is at most the broker's net quantity in the position's direction
 /// (`broker_net` signed, > 0 long): never more than is open, never a reverse position. 0 means
 /// the broker has nothing left to exit.

@@ -147,6 +147,7 @@ using execution_listener_actor = caf::typed_actor<
   caf::reacts_to<execution_pnl>,
   caf::reacts_to<execution_exited>,
   caf::reacts_to<exit_stuck>,
+  caf::reacts_to<position_disputed>, // positionbook and tradebook disagree: a person looks
   caf::reacts_to<leg_exit_due>>; // a hedge's own stop-loss/target: the run sequences it
 
 /// One position (run, account, leg): entry, live P&L, leg SL/TP, the exit protocol.

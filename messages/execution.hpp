@@ -108,6 +108,23 @@ typename Inspector::result_type inspect(Inspector& f, exit_request& x) {
   return f(x.reason, x.details);
 }
 
+/// execution → strategy_run: the broker's positionbook and tradebook disagree about this
+/// position (an OpenAlgo sandbox that lost a position update): the exit went by the smaller,
+/// the rest waits for the two to agree, and a person should look.
+struct position_disputed {
+  int64_t execution_id = 0;
+  int64_t positionbook_net = 0;
+  int64_t tradebook_net = 0;
+  int64_t exiting = 0; ///< what this attempt sends (the smaller, in the position's direction)
+
+  friend bool operator==(const position_disputed&, const position_disputed&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, position_disputed& x) {
+  return f(x.execution_id, x.positionbook_net, x.tradebook_net, x.exiting);
+}
+
 /// execution → strategy_run: the exit protocol gave up after its attempt limit (§10 step 5).
 struct exit_stuck {
   int64_t execution_id = 0;

@@ -105,13 +105,18 @@ struct broker_position {
   double average_price = 0;
   double ltp = 0;
   double pnl = 0;
+  /// The day's tradebook net of this (symbol, product), when the account read it with the
+  /// positionbook (trading-rules.md §10 step 2: the two are cross-checked).
+  bool cross_checked = false;
+  int64_t tradebook_net = 0;
 
   friend bool operator==(const broker_position&, const broker_position&) = default;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, broker_position& x) {
-  return f(x.inst, x.order_product, x.net_quantity, x.average_price, x.ltp, x.pnl);
+  return f(x.inst, x.order_product, x.net_quantity, x.average_price, x.ltp, x.pnl,
+           x.cross_checked, x.tradebook_net);
 }
 
 /// One row of the broker's orderbook (or an orderstatus reply).

@@ -17,6 +17,7 @@ struct run_events {
   std::vector<execution_exited> exited;
   std::vector<exit_stuck> stuck;
   std::vector<leg_exit_due> deferred;
+  std::vector<position_disputed> disputes;
   int pnl_reports = 0;
   static inline const char* name = "run_recorder";
 };
@@ -29,6 +30,7 @@ run_recorder(execution_listener_actor::stateful_pointer<run_events> self) {
     [=](const execution_pnl&) { ++self->state.pnl_reports; },
     [=](const execution_exited& e) { self->state.exited.push_back(e); },
     [=](const exit_stuck& e) { self->state.stuck.push_back(e); },
+    [=](const position_disputed& d) { self->state.disputes.push_back(d); },
     [=](const leg_exit_due& e) { self->state.deferred.push_back(e); },
   };
 }
@@ -313,6 +315,61 @@ CAF_TEST(an exit is never blocked by the database) {
   CAF_REQUIRE_EQUAL(b().placed.size(), 2u);
   filled("B2", 65, 101);
   CAF_CHECK_EQUAL(state().status, execution_status::exited);
+}
+
+CAF_TEST(a positionbook and tradebook that disagree size the exit by the smaller) {
+  start(side::sell, 65 * 28); // 1755 + 65, as on the real sandbox
+  self->send(exec, place_atom_v);
+  sched.run();
+  filled("B1", 1755, 100);
+  filled("B2", 65, 100);
+  CAF_REQUIRE_EQUAL(events().entered.size(), 1u);
+  // The sandbox lost the 1,755 update: its positionbook says −65, its tradebook −1,820.
+  broker_holds(-65);
+  b().trades = std::vector<broker_trade>{
+    {"B1", "T1", option, side::sell, product::mis, 1755, 100, "", ""},
+    {"B2", "T2", option, side::sell, product::mis, 65, 100, "", ""}};
+  after(milliseconds{5'001}); // the account's snapshot is old: the exit reads both books
+  self->send(exec, exit_request{exit_reason::max_loss, {}});
+  sched.run();
+  CAF_REQUIRE_EQUAL(b().placed.size(), 3u);
+  CAF_CHECK_EQUAL(b().placed[2].action, side::buy);
+  CAF_CHECK_EQUAL(b().placed[2].quantity, 65); // the smaller, never more than both agree on
+  CAF_REQUIRE_EQUAL(events().disputes.size(), 1u);
+  CAF_CHECK_EQUAL(events().disputes[0].positionbook_net, -65);
+  CAF_CHECK_EQUAL(events().disputes[0].tradebook_net, -1820);
+  filled("B3", 65, 101);
+  auto s = state();
+  CAF_CHECK(s.status == execution_status::exit_pending); // 1,755 still open
+  // The books agree again (−1,755 both): the rest goes at the next attempt.
+  broker_holds(-1755);
+  b().trades = std::vector<broker_trade>{
+    {"B1", "T1", option, side::sell, product::mis, 1755, 100, "", ""}};
+  after(milliseconds{10'000});
+  CAF_REQUIRE_EQUAL(b().placed.size(), 4u);
+  CAF_CHECK_EQUAL(b().placed[3].quantity, 1755);
+  filled("B4", 1755, 102);
+  s = state();
+  CAF_CHECK(s.status == execution_status::exited);
+  CAF_CHECK_EQUAL(events().disputes.size(), 1u);
+}
+
+CAF_TEST(books that disagree on the direction send nothing and close nothing) {
+  start(side::sell, 65);
+  self->send(exec, place_atom_v);
+  sched.run();
+  filled("B1", 65, 100);
+  broker_holds(0); // the positionbook lost it; the tradebook still shows the short
+  b().trades = std::vector<broker_trade>{
+    {"B1", "T1", option, side::sell, product::mis, 65, 100, "", ""}};
+  after(milliseconds{5'001});
+  self->send(exec, exit_request{exit_reason::max_loss, {}});
+  sched.run();
+  CAF_CHECK_EQUAL(b().placed.size(), 1u); // no order
+  auto s = state();
+  CAF_CHECK(s.status == execution_status::exit_pending); // not broker_reconciled
+  CAF_CHECK(s.error_message.find("disagree") != std::string::npos);
+  CAF_CHECK_EQUAL(events().disputes.size(), 1u);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

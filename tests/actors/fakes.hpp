@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <deque>
+#include <cstdlib>
 #include <map>
+#include <optional>
 #include <set>
 #include <variant>
 #include <vector>
@@ -29,6 +31,10 @@ struct fake_broker_state {
   std::map<std::string, order_update> statuses;
   std::vector<broker_order> book;
   std::vector<broker_position> positions;
+  /// The tradebook: by default one trade per position of its net (the two agree); set to
+  /// answer these trades instead (a sandbox that lost a position update).
+  std::optional<std::vector<broker_trade>> trades;
+  int tradebook_calls = 0;
   std::vector<caf::typed_response_promise<order_accepted>> hung;
   std::map<std::string, double> quotes; ///< LTP by symbol for REST quotes (else 123.45)
   std::vector<std::vector<instrument>> multiquote_calls; ///< every multiquotes request
@@ -95,7 +101,18 @@ inline broker_api_actor::behavior_type fake_broker(fake_broker_pointer self) {
       ++self->state.orderbook_calls;
       return self->state.book;
     },
-    [=](trades_atom) { return std::vector<broker_trade>{}; },
+    [=](trades_atom) {
+      auto& st = self->state;
+      ++st.tradebook_calls;
+      if (st.trades)
+        return *st.trades;
+      std::vector<broker_trade> out;
+      for (auto& p : st.positions)
+        if (p.net_quantity != 0)
+          out.push_back({"T", "T", p.inst, p.net_quantity > 0 ? side::buy : side::sell,
+                         p.order_product, std::llabs(p.net_quantity), p.average_price, "", ""});
+      return out;
+    },
     [=](caf::get_atom, const instrument& inst) -> caf::result<quote> {
       quote q;
       q.inst = inst;

@@ -184,6 +184,9 @@ probe_actor::behavior_type probe(probe_actor::stateful_pointer<probe_state> self
     [=](const exit_stuck&) {
       self->state.seen->update([&](observed& o) { o.execution_events.push_back("stuck"); });
     },
+    [=](const position_disputed&) {
+      self->state.seen->update([&](observed& o) { o.execution_events.push_back("disputed"); });
+    },
     [=](const leg_exit_due&) {
       self->state.seen->update([&](observed& o) { o.execution_events.push_back("leg exit due"); });
     },

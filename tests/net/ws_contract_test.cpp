@@ -4,8 +4,12 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+#include <algorithm>
 #include <condition_variable>
+#include <fstream>
 #include <future>
+#include <rapidjson/document.h>
+#include <set>
 #include <mutex>
 #include <thread>
 
@@ -205,6 +209,146 @@ CAF_TEST(a connection that never authenticates is closed with 4401) {
   CAF_CHECK(ec == beast::websocket::error::closed);
   CAF_CHECK_EQUAL(raw.reason().code, 4401);
   CAF_CHECK_EQUAL(std::string{raw.reason().reason.c_str()}, "auth timeout");
+}
+
+namespace {
+
+/// A plain WebSocket client on the test thread (blocking), to see the server's frames as bytes.
+struct raw_client {
+  asio::io_context io;
+  boost::beast::websocket::stream<asio::ip::tcp::socket> ws{io};
+
+  explicit raw_client(uint16_t port) {
+    asio::ip::tcp::resolver resolver{io};
+    asio::connect(ws.next_layer(), resolver.resolve("127.0.0.1", std::to_string(port)));
+    ws.handshake("127.0.0.1", "/");
+    send(R"({"action": "authenticate", "api_key": ")" + key + "\"}");
+    CAF_REQUIRE(read().find("Authentication successful") != std::string::npos);
+  }
+
+  void send(const std::string& text) { ws.write(asio::buffer(text)); }
+
+  std::string read() {
+    boost::beast::flat_buffer buf;
+    ws.read(buf);
+    return boost::beast::buffers_to_string(buf.data());
+  }
+
+  /// The next frame that is not a tick.
+  std::string read_reply() {
+    for (int i = 0; i < 1000; ++i) {
+      auto f = read();
+      if (f.find(R"("type": "market_data")") == std::string::npos)
+        return f;
+    }
+    return {};
+  }
+};
+
+/// The SEND and RECV lines of one section of the recorded WebSocket transcript.
+std::vector<std::string> transcript_section(const std::string& title) {
+  std::ifstream in{std::string{ALGOMIRROR_TRANSCRIPTS_DIR} + "/ws.txt"};
+  std::vector<std::string> out;
+  std::string line;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("### ", 0) == 0) {
+      inside = line == "### " + title;
+      continue;
+    }
+    if (inside && !line.empty())
+      out.push_back(line);
+  }
+  return out;
+}
+
+struct spread_measure {
+  std::vector<double> gaps_ms; ///< between consecutive tick frames
+  std::vector<std::vector<std::string>> rounds;
+  bool one_symbol_per_frame = true;
+};
+
+/// Subscribes four symbols and reads `frames` ticks.
+spread_measure measure_ticks(raw_client& c, const std::vector<std::string>& symbols, int frames) {
+  std::string list;
+  for (auto& s : symbols)
+    list += (list.empty() ? "" : ", ") + std::string{R"({"symbol": ")"} + s
+            + R"(", "exchange": "NFO"})";
+  c.send(R"({"action": "subscribe", "mode": 1, "symbols": [)" + list + "]}");
+  CAF_REQUIRE(c.read_reply().find("Subscription processing complete") != std::string::npos);
+  spread_measure m;
+  std::vector<std::string> round;
+  auto last = std::chrono::steady_clock::now();
+  for (int i = 0; i < frames; ++i) {
+    auto f = c.read();
+    auto at = std::chrono::steady_clock::now();
+    rapidjson::Document doc;
+    doc.Parse(f.c_str());
+    CAF_REQUIRE(!doc.HasParseError());
+    if (!doc.HasMember("symbol"))
+      continue;
+    m.one_symbol_per_frame = m.one_symbol_per_frame && doc["data"].IsObject();
+    if (i > 0)
+      m.gaps_ms.push_back(std::chrono::duration<double, std::milli>(at - last).count());
+    last = at;
+    round.push_back(doc["symbol"].GetString());
+    if (round.size() == symbols.size()) {
+      m.rounds.push_back(round);
+      round.clear();
+    }
+  }
+  std::sort(m.gaps_ms.begin(), m.gaps_ms.end());
+  return m;
+}
+
+} // namespace
+
+CAF_TEST(the invalid mode error is byte for byte what the real server sends) {
+  auto section = transcript_section("subscribe bad mode");
+  CAF_REQUIRE(section.size() >= 2u);
+  CAF_REQUIRE(section[0].rfind("SEND: ", 0) == 0);
+  std::string expected;
+  for (auto& l : section)
+    if (l.rfind("RECV: ", 0) == 0 && l.find("\"market_data\"") == std::string::npos)
+      expected = l.substr(6);
+  CAF_REQUIRE(!expected.empty());
+  raw_client c{port};
+  c.send(section[0].substr(6));
+  CAF_CHECK_EQUAL(c.read_reply(), expected);
+  c.send(R"({"action": "subscribe", "symbol": "SBIN", "exchange": "NSE", "mode": "fast"})");
+  CAF_CHECK_EQUAL(c.read_reply(), R"x({"status": "error", "code": "INVALID_MODE", "message": )x"
+                                  R"x("Invalid mode fast; expected 1 (LTP), 2 (Quote), or 3 )x"
+                                  R"x((Depth)"})x");
+}
+
+CAF_TEST(each symbol ticks on its own frame spread over the interval in a seeded order) {
+  raw_client c{port};
+  auto exp = broker.expiries("NIFTY", false).front();
+  std::vector<std::string> symbols;
+  for (double k : {24000.0, 24100.0})
+    for (auto t : {option_type::ce, option_type::pe})
+      symbols.push_back(option_symbol("NIFTY", exp, k, t));
+  auto m = measure_ticks(c, symbols, 41); // 10 intervals of 20 ms
+  CAF_CHECK(m.one_symbol_per_frame);
+  auto median = m.gaps_ms[m.gaps_ms.size() / 2];
+  CAF_MESSAGE("spread ticks: median gap " << median << " ms (interval 20 ms, 4 symbols)");
+  CAF_CHECK_GREATER_OR_EQUAL(median, 2.0); // 5 ms apart, not one burst
+  std::set<std::vector<std::string>> orders{m.rounds.begin(), m.rounds.end()};
+  CAF_CHECK_GREATER(orders.size(), 1u); // the order changes from interval to interval
+}
+
+CAF_TEST(tick burst sends every symbol of an interval at once) {
+  on_io([this] { server->set_tick_burst(true); });
+  raw_client c{port};
+  auto exp = broker.expiries("NIFTY", false).front();
+  std::vector<std::string> symbols;
+  for (double k : {24000.0, 24100.0})
+    for (auto t : {option_type::ce, option_type::pe})
+      symbols.push_back(option_symbol("NIFTY", exp, k, t));
+  auto m = measure_ticks(c, symbols, 41);
+  auto median = m.gaps_ms[m.gaps_ms.size() / 2];
+  CAF_MESSAGE("burst ticks: median gap " << median << " ms");
+  CAF_CHECK_LESS(median, 2.0); // three of every four frames come at once
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
