@@ -1553,6 +1553,7 @@ run_status status_of(run_pointer self) {
   out.strategy_name = st.cfg.strategy.name;
   out.phase = st.record.phase;
   out.end_reason = st.record.end_reason;
+  out.attention_reason = st.record.attention_reason;
   out.skipped = st.skipped;
   out.risk_events = st.events;
   for (auto& s : st.slots) {

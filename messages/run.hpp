@@ -85,6 +85,7 @@ struct run_status {
   std::string end_reason;    ///< why the run ended or is ending (a rule, manual, an error)
   std::vector<risk_event> risk_events; ///< the rules that fired, in order
   std::vector<scope_status> scopes;
+  std::string attention_reason; ///< why a person must look (phase needs_attention)
 
   friend bool operator==(const run_status&, const run_status&) = default;
 };
@@ -93,7 +94,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, run_status& x) {
   return f(x.run_id, x.strategy_id, x.phase, x.realized_pnl, x.unrealized_pnl,
            x.trailing_stop_level, x.trailing_stop_armed, x.executions, x.skipped,
-           x.strategy_name, x.end_reason, x.risk_events, x.scopes);
+           x.strategy_name, x.end_reason, x.risk_events, x.scopes, x.attention_reason);
 }
 
 /// execution → strategy_run: the entry filled.

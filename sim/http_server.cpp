@@ -267,6 +267,9 @@ http_reply http_server::control(const std::string& target, const std::string& bo
       w.Int64(e.quantity);
       field("strategy", e.strategy_tag);
       field("outcome", e.outcome);
+      w.Key("at_us"); // the simulator's clock when the request arrived, in microseconds
+      w.Int64(std::chrono::duration_cast<std::chrono::microseconds>(e.at.time_since_epoch())
+                .count());
       w.EndObject();
     }
     w.EndArray();

@@ -42,14 +42,15 @@ namespace fs = std::filesystem;
 constexpr const char* demo_clock_start = "2026-11-25T09:20:00+05:30";
 
 /// NIFTY drifts up after the entry and breaks out: the short call's loss breaches the max loss.
-/// The scripted NIFTY spot, one row a market second: quiet for the first minutes after the
-/// entry (a few points either way), then from 09:24 a rally of 120 points a minute that takes
-/// the short call into the money; the max loss fires on the way up. Small steps, as a real
-/// market moves: the legs tick one after the other, so a jump would show a P&L that no
-/// market ever had.
+/// The scripted NIFTY spot moves in jumps, one every 15 market seconds, as an index does on news:
+/// quiet for the first minutes after the entry (a few points either way), then from 09:24 a
+/// rally of 30 points a jump (120 a minute) that takes the short call into the money; the max
+/// loss fires on the way up. The legs tick one after the other after each jump: the run
+/// confirms a crossing on refreshed prices of every leg (trading-rules.md §8), so no jump shows
+/// a P&L that no market ever had.
 std::string demo_prices() {
   std::string out = "time,underlying,spot\n2026-11-25T09:00:00,NIFTY,26000\n";
-  for (int t = 21 * 60; t <= 45 * 60; ++t) {
+  for (int t = 21 * 60; t <= 45 * 60; t += 15) {
     double spot = 26000 + (t < 24 * 60 ? 8 * std::sin(t / 20.0) : (t - 24 * 60) * 2.0);
     char row[80];
     std::snprintf(row, sizeof(row), "2026-11-25T09:%02d:%02d,NIFTY,%.2f\n", t / 60, t % 60, spot);

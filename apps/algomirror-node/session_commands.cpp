@@ -239,7 +239,8 @@ int run_session(node_runtime& node, const session_options& opts, std::ostream& o
         break;
       }
       if (now->phase == run_phase::needs_attention) {
-        out << "the run needs attention: " << now->end_reason << "\n";
+        out << "the run needs attention: "
+            << (now->attention_reason.empty() ? now->end_reason : now->attention_reason) << "\n";
         break;
       }
     }

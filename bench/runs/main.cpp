@@ -115,7 +115,7 @@ struct simulator {
   order_log log;
   std::thread thread;
 
-  simulator(int n, int tick_ms) {
+  simulator(int n, int tick_ms, bool tick_burst) {
     broker.on_order_change = [this](const std::string& account, const broker_order& o) {
       log.record(o);
       if (auto i = ws_by_account.find(account); i != ws_by_account.end())
@@ -133,6 +133,8 @@ struct simulator {
       auto w = std::make_shared<sim::ws_server>(io, tcp::endpoint{asio::ip::make_address("127.0.0.1"), 0},
                                                 broker, a.name, a.key,
                                                 std::chrono::milliseconds{tick_ms});
+      w->set_tick_burst(tick_burst);
+      w->set_tick_seed(static_cast<uint64_t>(i));
       a.ws_port = w->start();
       server->set_ws(w);
       servers.push_back(server);
@@ -313,12 +315,17 @@ int main(int argc, char** argv) {
   app.add_option("--accounts", accounts, "Simulated accounts")->capture_default_str();
   app.add_option("--trials", trials, "Trials of each (ours and the floor)")->capture_default_str();
   app.add_option("--tick-ms", tick_ms, "The simulator's tick interval")->capture_default_str();
+  bool tick_burst = false;
+  app.add_flag("--tick-burst", tick_burst,
+               "Every symbol of a tick interval at once (by default each symbol ticks on its own "
+               "frame, spread over the interval, as a real feed sends them: the exit then "
+               "includes the coherent-price confirmation)");
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::err);
   namespace fs = std::filesystem;
   auto dir = fs::temp_directory_path() / ("algomirror-bench-runs-" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  simulator sim{accounts, tick_ms};
+  simulator sim{accounts, tick_ms, tick_burst};
   sim.set_spot(26000);
 
   // The node's database: a user, the accounts (keys sealed), the strategy.
@@ -383,8 +390,9 @@ int main(int argc, char** argv) {
   std::vector<std::pair<std::string, side>> symbols; // from our first run: wings, shorts
   asio::io_context floor_io{1};
   auto ms = [](bench_clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
-  std::printf("bench/runs: %d accounts x 4 legs (2 hedges, 2 shorts), risk_scope=run, %d trials\n",
-              accounts, trials);
+  std::printf("bench/runs: %d accounts x 4 legs (2 hedges, 2 shorts), risk_scope=run, %d trials, "
+              "%s ticks\n",
+              accounts, trials, tick_burst ? "burst" : "spread");
   std::fflush(stdout);
   // Each side starts with the broker's order window (10 a second) empty of the other's orders:
   // a timer between them, not part of any figure.

@@ -100,7 +100,7 @@ CAF_TEST(value types survive binary serialization) {
   risk_event fired{"risk:4:0:max_loss", 4, 0, 0, exit_reason::max_loss, -6100, -6000, "exit_all",
                 "P&L -6100.00 reached the max loss", "{}", at(9)};
   run_status rs{4,    7,   run_phase::live, 10, -20, -760, true, {exec}, {{3, "insufficient_margin"}},
-                "straddle", "", {fired}, {{0, -30, true, -760, 100, exit_reason::none}}};
+                "straddle", "", {fired}, {{0, -30, true, -760, 100, exit_reason::none}}, "books disagree"};
   CAF_CHECK(binary_round_trip(sys, rs) == rs);
 }
 

@@ -14,6 +14,13 @@ Scenarios (each a strategy of its own; prices moved through the simulator's cont
             every position still exits, no order twice.
   crash_entry / crash_exit   kill -9 of the node during entry / during exit, restart, and the
             database ends equal to the broker: flat, nothing sent twice.
+  coherence a hedged straddle (max loss 1,000) on 3 accounts under the simulator's spread ticks:
+            20 moves of 100 points fire nothing; a 700-point move fires max loss on every
+            account within the coherence timeout.
+  mis_night a MIS strategy at 16:00 IST is refused before any order.
+  freeze    28 lots in freeze-split children under the sandbox's position race: one after
+            another the positionbook is right; sent together it is wrong, and the exit is
+            sized by the smaller of positionbook and tradebook (never a reverse position).
 usage: runs_e2e.py ALGOMIRROR_NODE OPENALGO_SIM [DB_URL] [SCENARIO ...]"""
 import datetime, json, os, re, signal, sqlite3, subprocess, sys, tempfile, threading, time
 import urllib.error, urllib.request
@@ -29,7 +36,8 @@ if db_url == "postgresql-fresh":  # a database of its own on the test server (CT
     subprocess.run(["psql", server, "-qc", f"CREATE DATABASE {name}"], check=True)
     db_url = server.rsplit("/", 1)[0] + "/" + name
 wanted = sys.argv[4:] or ["straddle", "legs", "profit", "trailing", "supertrend", "squareoff",
-                          "faults", "crash_entry", "crash_exit"]
+                          "faults", "crash_entry", "crash_exit", "coherence", "mis_night",
+                          "freeze"]
 passes = failures = 0
 IST = datetime.timezone(datetime.timedelta(hours=5, minutes=30))
 CLOCK_START = datetime.datetime(2026, 11, 25, 10, 0, 0, tzinfo=IST)
@@ -144,10 +152,10 @@ def cli(*args, expect=0):
 class node_process:
     """A node (`run NAME`, or the long-running node when name is None) with its output kept."""
 
-    def __init__(self, name=None, extra=()):
-        args = [node, *common, "--clock-start", market_now().isoformat(), *extra]
+    def __init__(self, name=None, extra=(), clock=None, run_extra=()):
+        args = [node, *common, "--clock-start", (clock or market_now()).isoformat(), *extra]
         if name:
-            args += ["run", name]
+            args += ["run", name, *run_extra]
         self.lines = []
         self.cv = threading.Condition()
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -460,6 +468,126 @@ def scenario_crash_exit():
                                          [(spot(s), time.sleep(0.3)) for s in range(26050, 26700, 50)]),
                          daemon=True).start()
     crash("crash exit", r"RISK max_loss", trigger)
+
+
+def wait_count(p, pattern, n, timeout):
+    """Waits until `n` lines of the node's output match `pattern`."""
+    rx = re.compile(pattern)
+    deadline = time.time() + timeout
+    with p.cv:
+        while time.time() < deadline:
+            if sum(1 for l in p.lines if rx.search(l)) >= n:
+                return True
+            p.cv.wait(0.05)
+    return False
+
+
+def scenario_coherence():
+    doc = straddle("e2e coherence", max_loss=1000)
+    strategy(doc)
+    spot(26000)
+    before = snapshot_pnl()
+    p = node_process(doc["name"])
+    if not check("coherence: live", p.wait_for(r"phase: live", 60), p.output()):
+        p.proc.kill()
+        return
+    time.sleep(1.0)  # every leg has ticked at the entry prices
+    for i in range(20):  # true P&L of each move: tens of rupees; a mix: thousands
+        spot(26100)
+        time.sleep(0.35)
+        spot(26000)
+        time.sleep(0.35)
+    run = run_id_of(doc["name"])
+    events = query(f"SELECT event_type, trigger_value FROM risk_events WHERE run_id = {run}")
+    check("coherence: 20 moves of 100 points fire no rule", events == [], str(events))
+    check("coherence: no exit was sent", all(len(tagged(n, run)) == 4 for n in names),
+          str({n: len(tagged(n, run)) for n in names}))
+    moved = time.time()
+    spot(26700)
+    fired = wait_count(p, r"RISK max_loss", 3, 10)
+    took = time.time() - moved
+    check("coherence: a 700-point move fires max loss on every account", fired, p.output())
+    print(f"coherence: max loss on every account {took:.2f} s after the move", flush=True)
+    check("coherence: within the coherence timeout (2 s) and a tick interval", took < 3.0, f"{took:.2f} s")
+    check("coherence: finished", p.finish(90) == 0, p.output())
+    events = query(f"SELECT event_type, details FROM risk_events WHERE run_id = {run}")
+    check("coherence: one max_loss event per account", sorted(e[0] for e in events) == ["max_loss"] * 3,
+          str(events))
+    check("coherence: each event says how its prices were confirmed",
+          all('"confirmation":"' in e[1] and '"prices":{' in e[1] for e in events), str(events))
+    check_flat_and_once("coherence", run)
+    pnl_matches("coherence", run, before)
+
+
+def scenario_mis_night():
+    doc = straddle("e2e mis night", max_loss=1000)
+    strategy(doc)
+    counts = {n: len(ledger(n)) for n in names}
+    night = datetime.datetime(2026, 11, 25, 16, 0, 0, tzinfo=IST)
+    p = node_process(doc["name"], clock=night, run_extra=["--force"])
+    code = p.finish(60)
+    check("mis_night: the run is refused", code != 0, p.output())
+    check("mis_night: it says why", "MIS orders are taken only from 09:00 to 15:15 IST" in p.output(),
+          p.output())
+    check("mis_night: no order reached any broker", {n: len(ledger(n)) for n in names} == counts)
+
+
+def children_of(n, symbol, since):
+    return [o for o in ledger(n)[since:] if o["symbol"] == symbol]
+
+
+def freeze_run(label, extra, strike):
+    """28 lots (1,755 + 65) of one call on alpha, with the simulator's position race on."""
+    at = (market_now() + datetime.timedelta(seconds=12)).strftime("%H:%M:%S")
+    doc = {"name": f"e2e {label}", "risk_profile": "fixed_lots", "product": "MIS",
+           "accounts": ["alpha"], "exit_time": at,
+           "legs": [leg("BUY", "CE", "strike_price", strike_price=strike, lots=28)]}
+    strategy(doc)
+    spot(26000)
+    post(http["alpha"], "/control/order_faults", {"position_race": True})
+    since = len(ledger("alpha"))
+    p = node_process(doc["name"], extra=extra)
+    return doc, since, p
+
+
+def scenario_freeze():
+    # Sequenced (the default): each child after the previous one is answered.
+    doc, since, p = freeze_run("freeze", [], 26500)
+    check("freeze: live", p.wait_for(r"phase: live", 60), p.output())
+    sym = [o for o in ledger("alpha")[since:]][0]["symbol"] if len(ledger("alpha")) > since else ""
+    kids = children_of("alpha", sym, since)
+    check("freeze: two children, 1,755 then 65", [o["quantity"] for o in kids[:2]] == [1755, 65],
+          str(kids))
+    if len(kids) >= 2:
+        gap = (kids[1]["at_us"] - kids[0]["at_us"]) / 1000
+        check("freeze: the second child left after the first was answered (no overlap)",
+              gap >= 10, f"{gap:.1f} ms")
+    check("freeze: the positionbook is right", net_by_symbol("alpha").get(sym) == 1820,
+          str(net_by_symbol("alpha").get(sym)))
+    check("freeze: finished", p.finish(90) == 0, p.output())
+    check("freeze: flat at the broker", net_by_symbol("alpha").get(sym, 0) == 0)
+    # Sent together (sequencing off): the race is real, the positionbook is wrong.
+    doc, since, p = freeze_run("freeze race", ["--parallel-symbol-orders", "--exit-attempts", "2"],
+                                26600)
+    check("freeze race: live", p.wait_for(r"phase: live", 60), p.output())
+    sym = ledger("alpha")[since]["symbol"]
+    kids = children_of("alpha", sym, since)
+    if len(kids) >= 2:
+        gap = (kids[1]["at_us"] - kids[0]["at_us"]) / 1000
+        check("freeze race: the children overlapped", gap < 10, f"{gap:.1f} ms")
+    wrong = net_by_symbol("alpha").get(sym)
+    check("freeze race: the positionbook lost an update (the fault is real)", wrong in (65, 1755),
+          str(wrong))
+    ok = p.wait_for(r"the run needs attention: .*positionbook .* but tradebook", 40)
+    check("freeze race: the run needs attention, naming both books", ok, p.output())
+    p.finish(30)
+    sells = sum(o["quantity"] for o in ledger("alpha")[since:]
+                if o["symbol"] == sym and o["action"] == "SELL" and o["outcome"] == "accepted")
+    check("freeze race: the exit went by the smaller book", sells == min(wrong or 0, 1820),
+          f"sold {sells}, positionbook showed {wrong}")
+    check("freeze race: never a reverse position", net_by_symbol("alpha").get(sym, 0) >= 0,
+          str(net_by_symbol("alpha").get(sym)))
+    post(http["alpha"], "/control/order_faults", {"position_race": False})
 
 
 try:
