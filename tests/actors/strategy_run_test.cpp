@@ -466,6 +466,79 @@ CAF_TEST(supertrend seeded from history exits on the first closed live bar that 
   CAF_CHECK(placed[1] == std::make_pair(side::sell, short_ce));
 }
 
+/// A long straddle (the ATM call and put) with a Supertrend breakdown exit on the combined
+/// premium, seeded with ten rising bars (combined 202 … 220, bullish).
+strategy_definition supertrend_straddle(run_fixture& f) {
+  strategy_definition s;
+  s.id = 9;
+  s.name = "long straddle with supertrend";
+  s.legs = {leg(side::buy, option_type::ce, strike_selection::atm),
+            leg(side::buy, option_type::pe, strike_selection::atm)};
+  s.legs[0].id = 100;
+  s.legs[1].id = 101;
+  s.supertrend = {true, supertrend_exit_kind::breakdown, 5, 1.0, "1m"};
+  for (int i = 0; i < 10; ++i) {
+    bar b;
+    b.start = *parse_iso8601("2026-11-25T09:50:00+05:30") + std::chrono::minutes{i};
+    b.open = 100 + i;
+    b.low = 100 + i;
+    b.high = 101 + i;
+    b.close = 101 + i;
+    f.broker(0).history.push_back(b);
+  }
+  return s;
+}
+
+/// The 10:00 bar closes (on the bar timer) at 170: the call fell to 60 at 10:00:50 while the
+/// put's last price (110) is from 10:00:10 — a mix that calls for a breakdown exit.
+void close_bar_on_a_mix(run_fixture& f) {
+  f.start(supertrend_straddle(f), 1);
+  f.broker(0).hold_multiquotes = true;
+  f.fill_next(0, 110);
+  f.fill_next(0, 110);
+  f.time.set(*parse_iso8601("2026-11-25T10:00:10+05:30"));
+  f.price(short_ce, 110);
+  f.price(short_pe, 110);
+  f.time.set(*parse_iso8601("2026-11-25T10:00:50+05:30"));
+  f.price(short_ce, 60);
+  f.time.set(*parse_iso8601("2026-11-25T10:01:01+05:30"));
+  f.after(milliseconds{1'000});
+}
+
+CAF_TEST(a supertrend bar closed on a mix of prices is refuted by the refreshed close) {
+  close_bar_on_a_mix(*this);
+  CAF_CHECK(status().risk_events.empty()); // waiting for the put
+  CAF_REQUIRE_EQUAL(broker(0).multiquote_calls.size(), 1u);
+  CAF_CHECK_EQUAL(broker(0).multiquote_calls[0].size(), 1u); // the put only
+  price(short_pe, 165); // the put rose as the call fell: 60 + 165 = 225, still bullish
+  CAF_CHECK(status().risk_events.empty());
+  CAF_CHECK_EQUAL(orders(0).size(), 2u);
+  after(milliseconds{2'000}); // the timeout of a confirmation already decided
+  CAF_CHECK(status().risk_events.empty());
+}
+
+CAF_TEST(a supertrend bar closed on a mix of prices is confirmed by the refreshed close) {
+  close_bar_on_a_mix(*this);
+  price(short_pe, 100); // 60 + 100 = 160: bearish on coherent prices
+  auto st = status();
+  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
+  CAF_CHECK(st.risk_events[0].rule == exit_reason::supertrend_exit);
+  CAF_CHECK(st.risk_events[0].details_json.find(R"("confirmation":"confirmed")")
+            != std::string::npos);
+  CAF_CHECK_EQUAL(orders(0).size(), 4u);
+}
+
+CAF_TEST(a supertrend exit whose legs never refresh fires after the timeout) {
+  close_bar_on_a_mix(*this);
+  after(milliseconds{1'999});
+  CAF_CHECK(status().risk_events.empty());
+  after(milliseconds{1});
+  auto st = status();
+  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
+  CAF_CHECK(st.risk_events[0].details_json.find(R"("confirmation":"unconfirmed")")
+            != std::string::npos);
+}
+
 CAF_TEST(square off time exits everything once) {
   auto s = hedged_straddle(risk_scope::account);
   s.square_off_time = *parse_time_of_day("15:15");
