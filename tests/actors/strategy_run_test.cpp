@@ -210,6 +210,30 @@ struct run_fixture : testing::fixture {
     sched.run();
   }
 
+  /// Starts `s` on `n` accounts, enters each (wings at 10 and 12, shorts at 100) and prices
+  /// every leg at one instant; `hold_quotes`: multiquotes never answer.
+  void enter_and_price(strategy_definition s, size_t n, bool hold_quotes) {
+    start(std::move(s), n);
+    broker(0).hold_multiquotes = hold_quotes;
+    for (size_t k = 0; k < n; ++k)
+      enter(k, 100);
+    for (auto& sym : {wing_ce, wing_pe, short_pe, short_ce})
+      price_at(sym, sym == wing_ce ? 10 : sym == wing_pe ? 12 : 100, 0);
+  }
+
+  /// Ten rising one-minute bars before 10:00 IST (100 → 110) answer every history request.
+  void rising_history() {
+    for (int i = 0; i < 10; ++i) {
+      bar b;
+      b.start = *parse_iso8601("2026-11-25T09:50:00+05:30") + std::chrono::minutes{i};
+      b.open = 100 + i;
+      b.low = 100 + i;
+      b.high = 101 + i;
+      b.close = 101 + i;
+      broker(0).history.push_back(b);
+    }
+  }
+
   /// A price of `symbol` received `ms` after the manual clock's now (legs tick one after the
   /// other, as a real feed sends them: each tick carries its own receive stamp).
   void price_at(const std::string& symbol, double ltp, int ms) {
@@ -438,16 +462,7 @@ CAF_TEST(supertrend seeded from history exits on the first closed live bar that 
   s.legs = {leg(side::buy, option_type::ce, strike_selection::atm)};
   s.legs[0].id = 100;
   s.supertrend = {true, supertrend_exit_kind::breakdown, 5, 1.0, "1m"};
-  // Ten rising one-minute bars before 10:00 IST: bullish (direction −1), no exit.
-  for (int i = 0; i < 10; ++i) {
-    bar b;
-    b.start = *parse_iso8601("2026-11-25T09:50:00+05:30") + std::chrono::minutes{i};
-    b.open = 100 + i;
-    b.low = 100 + i;
-    b.high = 101 + i;
-    b.close = 101 + i;
-    broker(0).history.push_back(b);
-  }
+  rising_history(); // bullish (direction −1), no exit
   start(s, 1);
   fill_next(0, 110);
   time.set(*parse_iso8601("2026-11-25T10:00:10+05:30"));
@@ -477,15 +492,7 @@ strategy_definition supertrend_straddle(run_fixture& f) {
   s.legs[0].id = 100;
   s.legs[1].id = 101;
   s.supertrend = {true, supertrend_exit_kind::breakdown, 5, 1.0, "1m"};
-  for (int i = 0; i < 10; ++i) {
-    bar b;
-    b.start = *parse_iso8601("2026-11-25T09:50:00+05:30") + std::chrono::minutes{i};
-    b.open = 100 + i;
-    b.low = 100 + i;
-    b.high = 101 + i;
-    b.close = 101 + i;
-    f.broker(0).history.push_back(b);
-  }
+  f.rising_history();
   return s;
 }
 
@@ -745,11 +752,7 @@ struct coherent_case {
 };
 
 CAF_TEST(a max loss crossed on a mix of prices is refuted by the other legs next ticks) {
-  start(coherent_case{risk_scope::account, 1000}.s, 1);
-  broker(0).hold_multiquotes = true;
-  enter(0, 100);
-  for (auto& sym : {wing_ce, wing_pe, short_pe, short_ce})
-    price_at(sym, sym == wing_ce ? 10 : sym == wing_pe ? 12 : 100, 0);
+  enter_and_price(coherent_case{risk_scope::account, 1000}.s, 1, true);
   // The call alone jumps to 150: (100 − 150) × 65 = −3,250 on a mix.
   price_at(short_ce, 150, 500);
   CAF_CHECK(status().risk_events.empty());
@@ -772,11 +775,7 @@ CAF_TEST(a max loss crossed on a mix of prices is refuted by the other legs next
 }
 
 CAF_TEST(a max loss confirmed by the other legs next ticks fires on the refreshed prices) {
-  start(coherent_case{risk_scope::account, 1000}.s, 1);
-  broker(0).hold_multiquotes = true;
-  enter(0, 100);
-  for (auto& sym : {wing_ce, wing_pe, short_pe, short_ce})
-    price_at(sym, sym == wing_ce ? 10 : sym == wing_pe ? 12 : 100, 0);
+  enter_and_price(coherent_case{risk_scope::account, 1000}.s, 1, true);
   price_at(short_ce, 150, 500); // −3,250 on a mix
   price_at(short_pe, 95, 510);
   price_at(wing_ce, 14, 520);
@@ -795,10 +794,7 @@ CAF_TEST(a max loss confirmed by the other legs next ticks fires on the refreshe
 }
 
 CAF_TEST(a crossing is confirmed by one multiquotes read when it answers first) {
-  start(coherent_case{risk_scope::account, 1000}.s, 1);
-  enter(0, 100);
-  for (auto& sym : {wing_ce, wing_pe, short_pe, short_ce})
-    price_at(sym, sym == wing_ce ? 10 : sym == wing_pe ? 12 : 100, 0);
+  enter_and_price(coherent_case{risk_scope::account, 1000}.s, 1, false);
   broker(0).quotes[short_pe] = 98;
   broker(0).quotes[wing_ce] = 14;
   broker(0).quotes[wing_pe] = 11;
@@ -813,10 +809,7 @@ CAF_TEST(a crossing is confirmed by one multiquotes read when it answers first) 
 }
 
 CAF_TEST(a refuted multiquotes read fires nothing and the next crossing starts again) {
-  start(coherent_case{risk_scope::account, 1000}.s, 1);
-  enter(0, 100);
-  for (auto& sym : {wing_ce, wing_pe, short_pe, short_ce})
-    price_at(sym, sym == wing_ce ? 10 : sym == wing_pe ? 12 : 100, 0);
+  enter_and_price(coherent_case{risk_scope::account, 1000}.s, 1, false);
   broker(0).quotes[short_pe] = 55;
   broker(0).quotes[wing_ce] = 14;
   broker(0).quotes[wing_pe] = 9;
@@ -833,11 +826,7 @@ CAF_TEST(a refuted multiquotes read fires nothing and the next crossing starts a
 }
 
 CAF_TEST(max loss fires unconfirmed after the timeout and names the stale legs) {
-  start(coherent_case{risk_scope::account, 1000}.s, 1);
-  broker(0).hold_multiquotes = true;
-  enter(0, 100);
-  for (auto& sym : {wing_ce, wing_pe, short_pe, short_ce})
-    price_at(sym, sym == wing_ce ? 10 : sym == wing_pe ? 12 : 100, 0);
+  enter_and_price(coherent_case{risk_scope::account, 1000}.s, 1, true);
   price_at(short_ce, 150, 500);
   price_at(short_pe, 100, 510); // the put refreshed, unchanged; the wings never tick
   after(milliseconds{1'999});
@@ -854,11 +843,7 @@ CAF_TEST(max loss fires unconfirmed after the timeout and names the stale legs) 
 }
 
 CAF_TEST(max profit never fires unconfirmed) {
-  start(coherent_case{risk_scope::account, 0, 1000}.s, 1);
-  broker(0).hold_multiquotes = true;
-  enter(0, 100);
-  for (auto& sym : {wing_ce, wing_pe, short_pe, short_ce})
-    price_at(sym, sym == wing_ce ? 10 : sym == wing_pe ? 12 : 100, 0);
+  enter_and_price(coherent_case{risk_scope::account, 0, 1000}.s, 1, true);
   price_at(short_ce, 60, 500); // +2,600 on a mix
   after(milliseconds{5'000});
   CAF_CHECK(status().risk_events.empty());
@@ -876,12 +861,7 @@ CAF_TEST(max profit never fires unconfirmed) {
 }
 
 CAF_TEST(in run scope a crossing waits for the legs of every account) {
-  start(coherent_case{risk_scope::run, 1000}.s, 2);
-  broker(0).hold_multiquotes = true;
-  enter(0, 100);
-  enter(1, 100);
-  for (auto& sym : {wing_ce, wing_pe, short_pe, short_ce})
-    price_at(sym, sym == wing_ce ? 10 : sym == wing_pe ? 12 : 100, 0);
+  enter_and_price(coherent_case{risk_scope::run, 1000}.s, 2, true);
   price_at(short_ce, 150, 500); // both accounts' calls: −6,500 on a mix
   CAF_CHECK(status().risk_events.empty());
   CAF_REQUIRE_EQUAL(broker(0).multiquote_calls.size(), 1u);
@@ -907,12 +887,7 @@ CAF_TEST(in run scope a crossing waits for the legs of every account) {
 }
 
 CAF_TEST(in run scope a protective rule times out and fires on every account) {
-  start(coherent_case{risk_scope::run, 1000}.s, 2);
-  broker(0).hold_multiquotes = true;
-  enter(0, 100);
-  enter(1, 100);
-  for (auto& sym : {wing_ce, wing_pe, short_pe, short_ce})
-    price_at(sym, sym == wing_ce ? 10 : sym == wing_pe ? 12 : 100, 0);
+  enter_and_price(coherent_case{risk_scope::run, 1000}.s, 2, true);
   price_at(short_ce, 150, 500);
   after(milliseconds{2'000});
   auto st = status();
@@ -925,11 +900,7 @@ CAF_TEST(in run scope a protective rule times out and fires on every account) {
 CAF_TEST(a spike on a mix never lifts the trailing stop) {
   auto s = hedged_straddle(risk_scope::account);
   s.trailing_stop = {threshold_kind::amount, 500};
-  start(s, 1);
-  broker(0).hold_multiquotes = true;
-  enter(0, 100);
-  for (auto& sym : {wing_ce, wing_pe, short_pe, short_ce})
-    price_at(sym, sym == wing_ce ? 10 : sym == wing_pe ? 12 : 100, 0);
+  enter_and_price(s, 1, true);
   CAF_CHECK_EQUAL(status().scopes[0].trailing_stop, -500);
   price_at(short_ce, 60, 500); // +2,600 on a mix: not a peak
   CAF_CHECK_EQUAL(status().scopes[0].trailing_stop, -500);

@@ -277,6 +277,16 @@ std::vector<std::string> transcript_section(const std::string& title) {
   return out;
 }
 
+/// Four NIFTY options of the nearest expiry.
+std::vector<std::string> four_options(sim::broker& b) {
+  auto exp = b.expiries("NIFTY", false).front();
+  std::vector<std::string> symbols;
+  for (double k : {24000.0, 24100.0})
+    for (auto t : {option_type::ce, option_type::pe})
+      symbols.push_back(option_symbol("NIFTY", exp, k, t));
+  return symbols;
+}
+
 struct spread_measure {
   std::vector<double> gaps_ms; ///< between consecutive tick frames
   std::vector<std::vector<std::string>> rounds;
@@ -373,11 +383,7 @@ CAF_TEST(every error of the recorded WebSocket exchange is what the simulator se
 
 CAF_TEST(each symbol ticks on its own frame spread over the interval in a seeded order) {
   raw_client c{port};
-  auto exp = broker.expiries("NIFTY", false).front();
-  std::vector<std::string> symbols;
-  for (double k : {24000.0, 24100.0})
-    for (auto t : {option_type::ce, option_type::pe})
-      symbols.push_back(option_symbol("NIFTY", exp, k, t));
+  auto symbols = four_options(broker);
   auto m = measure_ticks(c, symbols, 41); // 10 intervals of 20 ms
   CAF_CHECK(m.one_symbol_per_frame);
   auto median = m.gaps_ms[m.gaps_ms.size() / 2];
@@ -390,11 +396,7 @@ CAF_TEST(each symbol ticks on its own frame spread over the interval in a seeded
 CAF_TEST(tick burst sends every symbol of an interval at once) {
   on_io([this] { server->set_tick_burst(true); });
   raw_client c{port};
-  auto exp = broker.expiries("NIFTY", false).front();
-  std::vector<std::string> symbols;
-  for (double k : {24000.0, 24100.0})
-    for (auto t : {option_type::ce, option_type::pe})
-      symbols.push_back(option_symbol("NIFTY", exp, k, t));
+  auto symbols = four_options(broker);
   auto m = measure_ticks(c, symbols, 41);
   auto median = m.gaps_ms[m.gaps_ms.size() / 2];
   CAF_MESSAGE("burst ticks: median gap " << median << " ms");
