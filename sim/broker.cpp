@@ -346,6 +346,8 @@ broker_result broker::place(const place_request& r) {
     o.partial = true;
   }
   auto& b = o.order;
+  if (r.kind == price_type::market)
+    b.price = q->ltp; // as the sandbox books it: the last price at placement, not 0
   b.status = (r.kind == price_type::stop_market || r.kind == price_type::stop_limit)
                ? order_status::trigger_pending
                : order_status::open;

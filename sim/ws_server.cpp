@@ -4,6 +4,7 @@
 #include <boost/beast/websocket.hpp>
 #include <charconv>
 #include <algorithm>
+#include <cmath>
 #include <deque>
 #include <map>
 #include <rapidjson/document.h>
@@ -212,19 +213,35 @@ public:
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                   server_->broker_.now().time_since_epoch())
                   .count(); // the simulator's clock (--clock-start / --clock-speed)
+      // The fields and their order as the real server writes them (openalgo-transcripts/ws.txt):
+      // LTP and Quote carry the last trade time (ltt), Depth five levels a side.
       py_json data;
-      data.num("ltp", ltp).integer("timestamp", ms);
-      if (mode >= 2)
-        data.num("open", q->open).num("high", q->high).num("low", q->low).num("close", q->prev_close)
-          .integer("volume", q->volume);
+      data.str("symbol", inst.symbol).str("exchange", to_string(inst.exch)).integer("mode", mode);
+      data.num("ltp", ltp);
+      if (mode <= 2)
+        data.integer("ltt", ms);
+      data.integer("timestamp", ms);
+      if (mode == 2)
+        data.integer("volume", q->volume)
+          .num("open", q->open)
+          .num("high", q->high)
+          .num("low", q->low)
+          .num("close", q->prev_close);
       if (mode == 3) {
-        std::string depth = "{\"buy\": [{\"price\": " + py_json{}.num("p", q->bid).done().substr(7);
-        depth.pop_back();
-        depth += ", \"quantity\": 75, \"orders\": 1}], \"sell\": [{\"price\": "
-                 + py_json{}.num("p", q->ask).done().substr(7);
-        depth.pop_back();
-        depth += ", \"quantity\": 75, \"orders\": 1}]}";
-        data.raw("depth", depth);
+        auto side_levels = [](double best, double step) {
+          std::string levels = "[";
+          for (int i = 0; i < 5; ++i) {
+            double price = std::round((best + step * i) * 20.0) / 20.0; // one tick (0.05) apart
+            levels += (i > 0 ? ", " : "")
+                      + py_json{}.num("price", std::max(price, 0.0)).integer("quantity", 75)
+                          .integer("orders", 1).done();
+          }
+          return levels + "]";
+        };
+        data.raw("depth", py_json{}
+                            .raw("buy", side_levels(q->bid, -0.05))
+                            .raw("sell", side_levels(q->ask, 0.05))
+                            .done());
       }
       send(py_json{}
              .str("type", "market_data")

@@ -5,9 +5,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 #include <algorithm>
+#include <cmath>
 #include <condition_variable>
 #include <fstream>
 #include <future>
+#include <map>
 #include <rapidjson/document.h>
 #include <set>
 #include <mutex>
@@ -379,6 +381,64 @@ CAF_TEST(every error of the recorded WebSocket exchange is what the simulator se
     ++compared;
   }
   CAF_CHECK_GREATER_OR_EQUAL(compared, 7u);
+}
+
+namespace {
+
+/// The member names of a JSON object, in order.
+std::vector<std::string> keys_of(const rapidjson::Value& v) {
+  std::vector<std::string> out;
+  for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it)
+    out.emplace_back(it->name.GetString());
+  return out;
+}
+
+} // namespace
+
+CAF_TEST(ltp quote and depth frames parse strictly and carry the real fields in order) {
+  // The recorded frames of each mode: their keys, and their data's keys.
+  std::map<int, std::pair<std::vector<std::string>, std::vector<std::string>>> recorded;
+  for (auto& [title, lines] : transcript_sections())
+    for (auto& l : lines) {
+      if (l.rfind("RECV: ", 0) != 0 || l.find(R"("type": "market_data")") == std::string::npos)
+        continue;
+      rapidjson::Document doc;
+      doc.Parse(l.c_str() + 6);
+      CAF_REQUIRE(!doc.HasParseError());
+      recorded[doc["mode"].GetInt()] = {keys_of(doc), keys_of(doc["data"])};
+    }
+  CAF_REQUIRE_EQUAL(recorded.size(), 3u);
+  raw_client c{port};
+  auto symbols = four_options(broker);
+  for (int mode = 1; mode <= 3; ++mode)
+    c.send(R"({"action": "subscribe", "symbol": ")" + symbols[mode] + R"(", "exchange": "NFO", )"
+           + R"("mode": )" + std::to_string(mode) + "}");
+  std::map<int, int> seen;
+  for (int i = 0; i < 60 && seen.size() < 3; ++i) {
+    auto f = c.read();
+    if (f.find(R"("type": "market_data")") == std::string::npos)
+      continue;
+    rapidjson::Document doc;
+    doc.Parse<rapidjson::kParseFullPrecisionFlag>(f.c_str()); // strict: any defect fails
+    CAF_REQUIRE(!doc.HasParseError());
+    int mode = doc["mode"].GetInt();
+    ++seen[mode];
+    CAF_CHECK(keys_of(doc) == recorded[mode].first);
+    auto& data = doc["data"];
+    auto want = recorded[mode].second;
+    CAF_CHECK(keys_of(data) == want);
+    CAF_CHECK_EQUAL(std::string{data["symbol"].GetString()}, doc["symbol"].GetString());
+    if (mode == 3) {
+      double ltp = data["ltp"].GetDouble();
+      for (auto side : {"buy", "sell"}) {
+        auto& levels = data["depth"][side];
+        CAF_REQUIRE_EQUAL(levels.Size(), 5u);
+        for (auto& lvl : levels.GetArray()) // each price near the LTP: no digit lost
+          CAF_CHECK_LESS(std::fabs(lvl["price"].GetDouble() - ltp), 1.0);
+      }
+    }
+  }
+  CAF_CHECK_EQUAL(seen.size(), 3u);
 }
 
 CAF_TEST(each symbol ticks on its own frame spread over the interval in a seeded order) {

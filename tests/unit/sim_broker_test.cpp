@@ -76,6 +76,7 @@ CAF_TEST(MARKET orders fill at the ask or the bid) {
   auto o = *b.order("acc1", buy.broker_order_id);
   CAF_CHECK(o.status == order_status::complete);
   CAF_CHECK_EQUAL(o.average_price, q.ask);
+  CAF_CHECK_EQUAL(o.price, q.ltp); // booked at the last price, as the sandbox does (not 0)
   CAF_CHECK_EQUAL(o.filled_quantity, 130);
   auto sell = b.place(order(symbol, side::sell, 65));
   CAF_CHECK_EQUAL(b.order("acc1", sell.broker_order_id)->average_price, q.bid);
