@@ -713,12 +713,25 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     if (!parse_word(member(doc, "exchange"), inst.exch, false))
       return error_b({{"exchange", "Must be one of: NSE, NFO, CDS, BSE, BFO, BCD, MCX, NCDEX, "
                                    "NCO, NSE_INDEX, BSE_INDEX, MCX_INDEX, GLOBAL_INDEX, CRYPTO."}});
+    // What the real server's schema allows (openalgo-api.md, history); of those the simulator
+    // serves minutes, hours and days (D: one bar per session, 09:15-15:30 IST).
+    static const std::vector<std::string> allowed = {
+      "1s", "5s", "10s", "15s", "30s", "45s", "1m", "2m", "3m", "5m", "10m", "15m",
+      "20m", "30m", "1h", "2h", "3h", "4h", "D", "W", "M", "Q", "Y"};
     static const std::map<std::string, int> intervals = {
-      {"1m", 1}, {"3m", 3}, {"5m", 5}, {"10m", 10}, {"15m", 15}, {"30m", 30}, {"1h", 60}};
-    auto interval = intervals.find(text(member(doc, "interval")));
+      {"1m", 1},   {"2m", 2},   {"3m", 3},    {"5m", 5},    {"10m", 10},  {"15m", 15},
+      {"20m", 20}, {"30m", 30}, {"1h", 60},   {"2h", 120},  {"3h", 180},  {"4h", 240},
+      {"D", 375}};
+    auto asked = text(member(doc, "interval"));
+    if (std::find(allowed.begin(), allowed.end(), asked) == allowed.end()) {
+      std::string list;
+      for (auto& a : allowed)
+        list += (list.empty() ? "" : ", ") + a;
+      return error_b({{"interval", "Must be one of: " + list + "."}});
+    }
+    auto interval = intervals.find(asked);
     if (interval == intervals.end())
-      return error_d(400, "Interval '" + text(member(doc, "interval")) + "' is not supported",
-                     false);
+      return error_d(400, "Interval '" + asked + "' is not supported", false);
     auto from = parse_iso8601(text(member(doc, "start_date")) + "T00:00:00");
     auto to = parse_iso8601(text(member(doc, "end_date")) + "T00:00:00");
     if (!from || !to)
@@ -825,6 +838,12 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     if (!expiry)
       return json_reply(400, "{\"errors\": {\"expiry_date\": [\"" + expiry.error()
                                + "\"]}, \"message\": \"Validation error\", \"status\": \"error\"}\n");
+    auto listed = broker_.expiries(underlying, false);
+    if (std::find(listed.begin(), listed.end(), *expiry) == listed.end())
+      return error_d(404, "No strikes found for " + underlying + " expiring "
+                            + format_symbol_expiry(*expiry)
+                            + ". Please check expiry date or update master contract.",
+                     false);
     int count = 10;
     if (auto c = number(member(doc, "strike_count"))) {
       if (*c < 1 || *c > 100)

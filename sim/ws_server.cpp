@@ -105,6 +105,16 @@ int parse_mode(const rapidjson::Value* v, int fallback) {
   return 0;
 }
 
+/// A JSON value as Python's json.dumps writes it (", " and ": " separators).
+std::string python_json(const rapidjson::Value& v) {
+  if (v.IsString())
+    return py_json::quoted(v.GetString());
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+  v.Accept(w);
+  return {buf.GetString(), buf.GetSize()};
+}
+
 /// Python's str() of a JSON value, as the real server prints what it got in an error.
 std::string python_str(const rapidjson::Value& v) {
   if (v.IsString())
@@ -427,30 +437,49 @@ private:
       return;
     }
     std::string list_json = "[";
+    bool all_subscribed = true;
     for (auto& [inst, m] : items) {
-      if (action == "subscribe")
+      int64_t lot = 0;
+      bool known = action != "subscribe" || server_->broker_.known(inst, lot);
+      if (action == "subscribe" && known)
         subscriptions_[{inst.symbol, inst.exch}] = std::max(subscriptions_[{inst.symbol, inst.exch}], m);
-      else
+      else if (action != "subscribe")
         subscriptions_.erase({inst.symbol, inst.exch});
       if (list_json.size() > 1)
         list_json += ", ";
-      list_json += py_json{}
-                     .str("symbol", inst.symbol)
-                     .str("exchange", to_string(inst.exch))
-                     .str("status", "success")
-                     .str("mode", mode_label(m))
-                     .str("broker", "sandbox")
-                     .done();
+      if (!known) { // as the real server answers a symbol its broker does not know
+        all_subscribed = false;
+        list_json += py_json{}
+                       .str("symbol", inst.symbol)
+                       .str("exchange", to_string(inst.exch))
+                       .str("status", "error")
+                       .str("message", "Symbol " + inst.symbol + " not found for exchange "
+                                         + to_string(inst.exch))
+                       .str("broker", "sandbox")
+                       .done();
+        continue;
+      }
+      py_json item;
+      item.str("symbol", inst.symbol)
+        .str("exchange", to_string(inst.exch))
+        .str("status", "success")
+        .str("mode", mode_label(m));
+      if (action == "subscribe")
+        item.integer("depth", 5);
+      list_json += item.str("broker", "sandbox").done();
     }
     list_json += "]";
-    if (action == "subscribe")
-      send(py_json{}
-             .str("type", "subscribe")
-             .str("status", "success")
-             .raw("subscriptions", list_json)
-             .str("message", "Subscription processing complete")
-             .str("broker", "sandbox")
-             .done());
+    if (action == "subscribe") {
+      py_json reply;
+      reply.str("type", "subscribe")
+        .str("status", all_subscribed ? "success" : "partial")
+        .raw("subscriptions", list_json)
+        .str("message", "Subscription processing complete")
+        .str("broker", "sandbox");
+      if (auto* id = member("request_id"))
+        reply.raw("request_id", python_json(*id));
+      send(reply.done());
+    }
     else
       send(py_json{}
              .str("type", "unsubscribe")

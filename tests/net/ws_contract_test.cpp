@@ -441,6 +441,33 @@ CAF_TEST(ltp quote and depth frames parse strictly and carry the real fields in 
   CAF_CHECK_EQUAL(seen.size(), 3u);
 }
 
+CAF_TEST(subscriptions are answered as the real server answers them) {
+  raw_client c{port};
+  // Its recorded reply to a good subscription (the recording's broker is called fakebroker).
+  std::string expected;
+  for (auto& [title, lines] : transcript_sections())
+    for (auto& l : lines)
+      if (expected.empty() && l.find(R"("type": "subscribe", "status": "success")") != std::string::npos
+          && l.find("RELIANCE") != std::string::npos)
+        expected = l.substr(6);
+  CAF_REQUIRE(!expected.empty());
+  for (size_t at; (at = expected.find("fakebroker")) != std::string::npos;)
+    expected.replace(at, 10, "sandbox");
+  c.send(R"({"action": "subscribe", "symbol": "RELIANCE", "exchange": "NSE", "mode": 1})");
+  CAF_CHECK_EQUAL(c.read_reply(), expected);
+  // A symbol the broker does not know: partial, with the symbol's own error.
+  c.send(R"({"action": "subscribe", "mode": 1, "request_id": "r7", "symbols": [)"
+         R"({"symbol": "SBIN", "exchange": "NSE"}, {"symbol": "NOSUCH", "exchange": "NSE"}]})");
+  auto reply = c.read_reply();
+  CAF_CHECK_EQUAL(reply,
+                  R"x({"type": "subscribe", "status": "partial", "subscriptions": [{"symbol": )x"
+                  R"x("SBIN", "exchange": "NSE", "status": "success", "mode": "LTP", "depth": 5, )x"
+                  R"x("broker": "sandbox"}, {"symbol": "NOSUCH", "exchange": "NSE", "status": )x"
+                  R"x("error", "message": "Symbol NOSUCH not found for exchange NSE", "broker": )x"
+                  R"x("sandbox"}], "message": "Subscription processing complete", "broker": )x"
+                  R"x("sandbox", "request_id": "r7"})x");
+}
+
 CAF_TEST(each symbol ticks on its own frame spread over the interval in a seeded order) {
   raw_client c{port};
   auto symbols = four_options(broker);

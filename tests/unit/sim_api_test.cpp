@@ -1,0 +1,70 @@
+#define CAF_SUITE sim.api
+#include "tests/test.hpp"
+
+#include <rapidjson/document.h>
+
+#include "domain/clock.hpp"
+#include "domain/instruments.hpp"
+#include "sim/broker.hpp"
+#include "sim/http_api.hpp"
+
+using namespace algomirror;
+
+namespace {
+
+const std::string key(64, 'a');
+
+struct api_fixture {
+  manual_clock time{*parse_iso8601("2026-11-25T14:24:03+05:30")};
+  sim::broker broker{default_instruments(), time, 5};
+  sim::http_api api{broker, {{key, "tester"}}};
+
+  api_fixture() { broker.add_account("tester", 10'000'000); }
+
+  sim::http_reply post(const std::string& endpoint, const std::string& fields) {
+    return api.handle("POST", "/api/v1/" + endpoint, "application/json",
+                      R"({"apikey": ")" + key + "\", " + fields + "}");
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(sim_api_tests, api_fixture)
+
+CAF_TEST(daily history is one bar a session) {
+  auto r = post("history", R"("symbol": "NIFTY", "exchange": "NSE_INDEX", "interval": "D", )"
+                           R"("start_date": "2026-11-16", "end_date": "2026-11-24")");
+  CAF_REQUIRE_EQUAL(r.status, 200);
+  rapidjson::Document doc;
+  doc.Parse(r.body.c_str());
+  CAF_REQUIRE(doc["data"].IsArray());
+  CAF_CHECK_EQUAL(doc["data"].Size(), 7u); // Mon 16 … Tue 24, weekdays only
+  for (auto& b : doc["data"].GetArray()) {
+    CAF_CHECK_GREATER_OR_EQUAL(b["high"].GetDouble(), b["low"].GetDouble());
+    CAF_CHECK_EQUAL(b["timestamp"].GetInt64() % 86400, 3 * 3600 + 45 * 60); // 09:15 IST
+  }
+}
+
+CAF_TEST(an interval the schema does not take is a field error as on the real server) {
+  auto r = post("history", R"("symbol": "NIFTY", "exchange": "NSE_INDEX", "interval": "7m", )"
+                           R"("start_date": "2026-11-16", "end_date": "2026-11-24")");
+  CAF_CHECK_EQUAL(r.status, 400);
+  CAF_CHECK_EQUAL(r.body, "{\"message\":{\"interval\":[\"Must be one of: 1s, 5s, 10s, 15s, 30s, "
+                          "45s, 1m, 2m, 3m, 5m, 10m, 15m, 20m, 30m, 1h, 2h, 3h, 4h, D, W, M, Q, "
+                          "Y.\"]},\"status\":\"error\"}\n");
+}
+
+CAF_TEST(an option chain of an expiry that does not exist is not found) {
+  auto r = post("optionchain",
+                R"("underlying": "NIFTY", "exchange": "NSE_INDEX", "expiry_date": "01JAN20")");
+  CAF_CHECK_EQUAL(r.status, 404);
+  CAF_CHECK(r.body.find("No strikes found for NIFTY expiring 01JAN20. Please check expiry date "
+                        "or update master contract.")
+            != std::string::npos);
+  auto listed = format_symbol_expiry(broker.expiries("NIFTY", false).front());
+  auto ok = post("optionchain", R"("underlying": "NIFTY", "exchange": "NSE_INDEX", )"
+                                R"("expiry_date": ")" + listed + "\"");
+  CAF_CHECK_EQUAL(ok.status, 200);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
