@@ -216,7 +216,7 @@ std::optional<quote> broker::quote_of(const instrument& inst) {
   bool is_equity = equities_.count(inst.symbol) > 0;
   bool is_index = !is_equity && u->spec.name == inst.symbol;
   q.ltp = is_index || is_equity ? round_to_tick(u->spot) : premium(parsed, u->spot);
-  double spread = is_index ? 0 : 0.1;
+  double spread = is_index ? 0 : 0.05; // one tick either side, as the sandbox's book
   q.bid = is_index ? 0 : std::max(0.05, round_to_tick(q.ltp - spread));
   q.ask = is_index ? 0 : round_to_tick(q.ltp + spread);
   q.open = q.ltp;
@@ -545,16 +545,32 @@ std::optional<double> broker::price_at(const instrument& inst, utc_instant t) {
   if (auto scripted = script_.find(u->spec.name); scripted != script_.end()) {
     spot = spot_at(scripted->second, t);
   } else {
-    // A deterministic walk back from today's spot: the same bars on every request.
-    auto minutes_ago = duration_cast<minutes>(time_.now() - t).count();
-    std::mt19937_64 walk{std::hash<std::string>{}(u->spec.name)
-                         ^ static_cast<uint64_t>(duration_cast<minutes>(t.time_since_epoch()).count())};
-    std::normal_distribution<double> normal{0, 1};
-    double sd = volatility * std::sqrt(std::max<int64_t>(minutes_ago, 0) * 60.0 / seconds_per_year);
-    spot *= std::exp(sd * normal(walk));
+    // One continuous path back from today's spot (a walk of one-minute steps, each step seeded
+    // by its minute): consecutive bars join, and the path ends at the live price.
+    spot *= std::exp(walk_offset(u->spec.name, duration_cast<minutes>(t.time_since_epoch()).count()));
   }
   bool is_spot = equities_.count(inst.symbol) > 0 || u->spec.name == inst.symbol;
   return is_spot ? round_to_tick(spot) : premium_at(parsed, spot, t);
+}
+
+double broker::walk_offset(const std::string& underlying, int64_t minute) {
+  auto now_minute = duration_cast<minutes>(time_.now().time_since_epoch()).count();
+  auto& w = walks_[underlying];
+  if (w.anchor != now_minute) {
+    w.anchor = now_minute;
+    w.back.assign(1, 0.0); // back[k]: the log offset k minutes before the anchor
+  }
+  auto k = w.anchor - minute;
+  if (k <= 0)
+    return 0.0;
+  double step = volatility * std::sqrt(60.0 / seconds_per_year);
+  while (static_cast<int64_t>(w.back.size()) <= k) {
+    auto m = w.anchor - static_cast<int64_t>(w.back.size()) + 1; // the step into minute m
+    std::mt19937_64 rng{std::hash<std::string>{}(underlying) ^ static_cast<uint64_t>(m)};
+    std::normal_distribution<double> normal{0, 1};
+    w.back.push_back(w.back.back() - step * normal(rng));
+  }
+  return w.back[static_cast<size_t>(k)];
 }
 
 std::vector<bar> broker::history(const instrument& inst, int interval_minutes, date from,
@@ -573,8 +589,9 @@ std::vector<bar> broker::history(const instrument& inst, int interval_minutes, d
       auto end = start + minutes{interval_minutes};
       if (end > now)
         break;
+      // A bar opens where the previous one closed: both are the path at the minute between.
       auto open = *price_at(inst, start);
-      auto close = *price_at(inst, end - seconds{1});
+      auto close = *price_at(inst, end);
       auto mid = *price_at(inst, start + (end - start) / 2);
       out.push_back({start, open, std::max({open, close, mid}), std::min({open, close, mid}),
                      close, 1000});

@@ -196,6 +196,14 @@ private:
   /// MIS positions of NSE/BSE/NFO/BFO are squared off at 15:15 IST (sandbox default).
   void auto_square_off(const std::string& name, account_state& a);
 
+  /// The log offset of an underlying's historical path `minute` (since the epoch) from now.
+  double walk_offset(const std::string& underlying, int64_t minute);
+  struct walk_path {
+    int64_t anchor = -1;     ///< the minute it was built from (now)
+    std::vector<double> back; ///< back[k]: the offset k minutes before the anchor
+  };
+  std::map<std::string, walk_path> walks_;
+
   instrument_table table_;
   const clock& time_;
   std::mt19937_64 rng_;

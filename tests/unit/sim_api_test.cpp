@@ -1,6 +1,8 @@
 #define CAF_SUITE sim.api
 #include "tests/test.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <rapidjson/document.h>
 
 #include "domain/clock.hpp"
@@ -65,6 +67,43 @@ CAF_TEST(an option chain of an expiry that does not exist is not found) {
   auto ok = post("optionchain", R"("underlying": "NIFTY", "exchange": "NSE_INDEX", )"
                                 R"("expiry_date": ")" + listed + "\"");
   CAF_CHECK_EQUAL(ok.status, 200);
+}
+
+CAF_TEST(history is one continuous path each bar opening at the previous close) {
+  auto session_of = [](const bar& b) {
+    return std::chrono::floor<std::chrono::days>(b.start + ist_offset);
+  };
+  {
+    instrument inst{"NIFTY", exchange::nse_index};
+    auto bars = broker.history(inst, 1, date{std::chrono::year{2026} / 11 / 23},
+                               date{std::chrono::year{2026} / 11 / 25});
+    CAF_REQUIRE_GREATER(bars.size(), 700u);
+    std::vector<double> jumps;
+    size_t joined = 0;
+    for (size_t i = 1; i < bars.size(); ++i) {
+      if (session_of(bars[i]) != session_of(bars[i - 1]))
+        continue; // overnight: a gap, as in a real market
+      CAF_CHECK_LESS_OR_EQUAL(std::fabs(bars[i].open - bars[i - 1].close), 0.05);
+      jumps.push_back(std::fabs(bars[i].close - bars[i - 1].close));
+      ++joined;
+    }
+    CAF_CHECK_GREATER(joined, 700u);
+    std::sort(jumps.begin(), jumps.end());
+    auto median = jumps[jumps.size() / 2];
+    CAF_MESSAGE("median jump between NIFTY 1m closes: " << median << " points");
+    CAF_CHECK_LESS(median, 15.0); // was 134.6: every bar an independent draw
+    // The path ends at the live price.
+    auto live = broker.quote_of(inst)->ltp;
+    CAF_CHECK_LESS(std::fabs(bars.back().close - live) / live, 0.01);
+  }
+  // Options follow the same path: their bars join too.
+  auto call = option_symbol("NIFTY", broker.expiries("NIFTY", false).front(), 26000,
+                            option_type::ce);
+  auto bars = broker.history({call, exchange::nfo}, 5, date{std::chrono::year{2026} / 11 / 25},
+                             date{std::chrono::year{2026} / 11 / 25});
+  CAF_REQUIRE_GREATER(bars.size(), 50u);
+  for (size_t i = 1; i < bars.size(); ++i)
+    CAF_CHECK_LESS_OR_EQUAL(std::fabs(bars[i].open - bars[i - 1].close), 0.05);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

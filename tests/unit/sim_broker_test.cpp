@@ -1,6 +1,8 @@
 #define CAF_SUITE sim.broker
 #include "tests/test.hpp"
 
+#include <cmath>
+
 #include "sim/broker.hpp"
 
 using namespace algomirror;
@@ -77,6 +79,8 @@ CAF_TEST(MARKET orders fill at the ask or the bid) {
   CAF_CHECK(o.status == order_status::complete);
   CAF_CHECK_EQUAL(o.average_price, q.ask);
   CAF_CHECK_EQUAL(o.price, q.ltp); // booked at the last price, as the sandbox does (not 0)
+  CAF_CHECK_LESS(std::fabs(q.ask - q.ltp - 0.05), 1e-9); // the book: one tick either side
+  CAF_CHECK_LESS(std::fabs(q.ltp - q.bid - 0.05), 1e-9);
   CAF_CHECK_EQUAL(o.filled_quantity, 130);
   auto sell = b.place(order(symbol, side::sell, 65));
   CAF_CHECK_EQUAL(b.order("acc1", sell.broker_order_id)->average_price, q.bid);
