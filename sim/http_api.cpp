@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <optional>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -253,7 +254,7 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     "orderbook",   "tradebook",      "positionbook",  "quotes",       "multiquotes",
     "expiry",      "modifyorder",    "cancelallorder", "closeposition", "openposition",
     "history",     "optionsymbol",   "splitorder",    "placesmartorder", "depth",
-    "holdings",    "optionchain"};
+    "holdings",    "optionchain",    "analyzer",      "analyzer/toggle"};
   if (method != "POST" || !known.count(endpoint))
     return json_reply(404, "{\"message\":\"Not found\",\"path\":\"" + std::string{path}
                              + "\",\"status\":\"error\"}\n");
@@ -301,6 +302,8 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
   } else if (endpoint == "history") {
     required.insert({"symbol", "exchange", "interval", "start_date", "end_date"});
     optional = {"source"};
+  } else if (endpoint == "analyzer/toggle") {
+    required.insert("mode");
   } else if (endpoint == "optionchain") {
     required.insert({"underlying", "exchange", "expiry_date"});
     optional = {"strike_count", "with_greeks", "interest_rate"};
@@ -316,6 +319,8 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
       return json_reply(400, "{\"errors\": {" + fields
                                + "}, \"message\": \"Validation error\", \"status\": \"error\"}\n");
     }
+    if (endpoint.rfind("analyzer", 0) == 0)
+      return error_a(errors, false); // shape A, never with "mode"
     return order_endpoint ? error_a(errors, endpoint != "placeorder") : error_b(errors);
   }
   auto key_it = keys_.find(text(member(doc, "apikey")));
@@ -326,6 +331,43 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
 
   jsonify j;
   auto& w = j.w();
+  if (endpoint == "analyzer" || endpoint == "analyzer/toggle") {
+    auto& on = analyze_.try_emplace(account, true).first->second;
+    bool toggle = endpoint == "analyzer/toggle";
+    if (toggle) {
+      auto* m = member(doc, "mode");
+      std::optional<bool> wanted;
+      if (m->IsBool())
+        wanted = m->GetBool();
+      else if (m->IsInt() && (m->GetInt() == 0 || m->GetInt() == 1))
+        wanted = m->GetInt() == 1;
+      else if (m->IsString()) {
+        std::string t = m->GetString();
+        for (auto& c : t)
+          c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (t == "true" || t == "1" || t == "on" || t == "yes" || t == "y" || t == "t")
+          wanted = true;
+        else if (t == "false" || t == "0" || t == "off" || t == "no" || t == "n" || t == "f")
+          wanted = false;
+      }
+      if (!wanted)
+        return error_a({{"mode", "Not a valid boolean."}}, false);
+      on = *wanted;
+    }
+    w.StartObject();
+    key(w, "data");
+    w.StartObject(); // keys sorted, as Flask writes them
+    key(w, "analyze_mode");
+    w.Bool(on);
+    if (toggle)
+      str(w, "message", on ? "Analyzer mode switched to analyze" : "Analyzer mode switched to live");
+    str(w, "mode", on ? "analyze" : "live");
+    integer(w, "total_logs", 0);
+    w.EndObject();
+    str(w, "status", "success");
+    w.EndObject();
+    return json_reply(200, j.done());
+  }
   if (endpoint == "ping") {
     w.StartObject();
     key(w, "data");

@@ -33,6 +33,9 @@ public:
 private:
   broker& broker_;
   std::map<std::string, std::string> keys_;
+  /// `analyzer/toggle` per account (the simulator is a sandbox either way: the flag is what
+  /// `analyzer` reports, as a client reads whether an account is live or analyzing).
+  std::map<std::string, bool> analyze_;
 };
 
 } // namespace algomirror::sim

@@ -106,4 +106,27 @@ CAF_TEST(history is one continuous path each bar opening at the previous close) 
     CAF_CHECK_LESS_OR_EQUAL(std::fabs(bars[i].open - bars[i - 1].close), 0.05);
 }
 
+CAF_TEST(analyzer reports and toggles the mode as the real server does) {
+  // The recorded replies (openalgo-transcripts/rest.txt, "analyzer" and "analyzer toggle on").
+  auto r = post("analyzer", R"("x": 1)");
+  CAF_CHECK_EQUAL(r.status, 400); // an unknown field: shape A, no "mode"
+  CAF_CHECK_EQUAL(r.body, "{\"message\":\"{'x': ['Unknown field.']}\",\"status\":\"error\"}\n");
+  r = api.handle("POST", "/api/v1/analyzer", "application/json",
+                 R"({"apikey": ")" + key + "\"}");
+  CAF_CHECK_EQUAL(r.body, "{\"data\":{\"analyze_mode\":true,\"mode\":\"analyze\",\"total_logs\":0},"
+                          "\"status\":\"success\"}\n");
+  r = post("analyzer/toggle", R"("mode": true)");
+  CAF_CHECK_EQUAL(r.body, "{\"data\":{\"analyze_mode\":true,\"message\":\"Analyzer mode switched to "
+                          "analyze\",\"mode\":\"analyze\",\"total_logs\":0},\"status\":\"success\"}"
+                          "\n");
+  r = post("analyzer/toggle", R"("mode": "false")");
+  CAF_CHECK(r.body.find(R"("mode":"live")") != std::string::npos);
+  r = api.handle("POST", "/api/v1/analyzer", "application/json",
+                 R"({"apikey": ")" + key + "\"}");
+  CAF_CHECK(r.body.find(R"("analyze_mode":false)") != std::string::npos);
+  r = post("analyzer/toggle", R"("mode": "maybe")");
+  CAF_CHECK_EQUAL(r.status, 400);
+  CAF_CHECK(r.body.find("Not a valid boolean.") != std::string::npos);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
