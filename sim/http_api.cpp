@@ -254,7 +254,8 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     "orderbook",   "tradebook",      "positionbook",  "quotes",       "multiquotes",
     "expiry",      "modifyorder",    "cancelallorder", "closeposition", "openposition",
     "history",     "optionsymbol",   "splitorder",    "placesmartorder", "depth",
-    "holdings",    "optionchain",    "analyzer",      "analyzer/toggle"};
+    "holdings",    "optionchain",    "analyzer",      "analyzer/toggle", "symbol",
+    "intervals"};
   if (method != "POST" || !known.count(endpoint))
     return json_reply(404, "{\"message\":\"Not found\",\"path\":\"" + std::string{path}
                              + "\",\"status\":\"error\"}\n");
@@ -304,6 +305,8 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     optional = {"source"};
   } else if (endpoint == "analyzer/toggle") {
     required.insert("mode");
+  } else if (endpoint == "symbol") {
+    required.insert({"symbol", "exchange"});
   } else if (endpoint == "optionchain") {
     required.insert({"underlying", "exchange", "expiry_date"});
     optional = {"strike_count", "with_greeks", "interest_rate"};
@@ -331,6 +334,68 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
 
   jsonify j;
   auto& w = j.w();
+  if (endpoint == "intervals") {
+    // The intervals `history` serves (openalgo-api.md, intervals), keys sorted as Flask writes.
+    w.StartObject();
+    key(w, "data");
+    w.StartObject();
+    auto list = [&w](const char* k, std::initializer_list<const char*> xs) {
+      key(w, k);
+      w.StartArray();
+      for (auto* x : xs)
+        w.String(x);
+      w.EndArray();
+    };
+    list("days", {"D"});
+    list("hours", {"1h", "2h", "3h", "4h"});
+    list("minutes", {"1m", "2m", "3m", "5m", "10m", "15m", "20m", "30m"});
+    list("months", {});
+    list("seconds", {});
+    list("weeks", {});
+    w.EndObject();
+    str(w, "status", "success");
+    w.EndObject();
+    return json_reply(200, j.done());
+  }
+  if (endpoint == "symbol") {
+    instrument inst;
+    inst.symbol = text(member(doc, "symbol"));
+    auto exch_text = text(member(doc, "exchange"));
+    int64_t lot = 0;
+    if (!parse_word(member(doc, "exchange"), inst.exch, false) || !broker_.known(inst, lot))
+      return error_d(404, "Symbol " + inst.symbol + " not found in exchange " + exch_text, false);
+    auto parsed = parse_derivative_symbol(inst.symbol, default_instruments());
+    const underlying_spec* spec = parsed ? default_instruments().find(parsed->underlying) : nullptr;
+    std::string type = !parsed ? "EQ"
+                       : parsed->kind == instrument_kind::future
+                         ? "FUTIDX"
+                         : (parsed->option == option_type::ce ? "CE" : "PE");
+    if (!parsed && default_instruments().find(inst.symbol) != nullptr)
+      type = "INDEX";
+    w.StartObject();
+    key(w, "data");
+    w.StartObject(); // keys sorted, as Flask writes them
+    str(w, "brexchange", to_string(inst.exch));
+    str(w, "brsymbol", inst.symbol);
+    str(w, "exchange", to_string(inst.exch));
+    str(w, "expiry", parsed ? format_expiry(parsed->expiry) : std::string{});
+    integer(w, "freeze_qty", spec ? spec->freeze_quantity : 0);
+    integer(w, "id", static_cast<int64_t>(std::hash<std::string>{}(inst.symbol) % 100000));
+    str(w, "instrumenttype", type);
+    integer(w, "lotsize", lot);
+    str(w, "name", parsed ? parsed->underlying : inst.symbol);
+    num(w, "strike", parsed && parsed->kind == instrument_kind::option ? parsed->strike : 0.0);
+    str(w, "symbol", inst.symbol);
+    num(w, "tick_size", parsed && parsed->kind == instrument_kind::future ? 0.1 : 0.05);
+    str(w, "token", parsed && parsed->kind == instrument_kind::option
+                      ? std::to_string(static_cast<int64_t>(parsed->strike))
+                          + (parsed->option == option_type::ce ? "CE" : "PE")
+                      : std::to_string(std::hash<std::string>{}(inst.symbol) % 100000));
+    w.EndObject();
+    str(w, "status", "success");
+    w.EndObject();
+    return json_reply(200, j.done());
+  }
   if (endpoint == "analyzer" || endpoint == "analyzer/toggle") {
     auto& on = analyze_.try_emplace(account, true).first->second;
     bool toggle = endpoint == "analyzer/toggle";

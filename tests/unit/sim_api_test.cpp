@@ -129,4 +129,41 @@ CAF_TEST(analyzer reports and toggles the mode as the real server does) {
   CAF_CHECK(r.body.find("Not a valid boolean.") != std::string::npos);
 }
 
+CAF_TEST(symbol describes an instrument with the real fields and intervals lists what history serves) {
+  // The recorded reply's fields (openalgo-transcripts/rest.txt, "symbol"), in order.
+  const std::vector<std::string> fields = {"brexchange", "brsymbol", "exchange", "expiry",
+                                           "freeze_qty", "id", "instrumenttype", "lotsize",
+                                           "name", "strike", "symbol", "tick_size", "token"};
+  auto expiry = broker.expiries("NIFTY", true).front();
+  auto future = "NIFTY" + format_symbol_expiry(expiry) + "FUT";
+  auto r = post("symbol", R"("symbol": ")" + future + R"(", "exchange": "NFO")");
+  CAF_REQUIRE_EQUAL(r.status, 200);
+  rapidjson::Document doc;
+  doc.Parse(r.body.c_str());
+  auto& d = doc["data"];
+  std::vector<std::string> keys;
+  for (auto it = d.MemberBegin(); it != d.MemberEnd(); ++it)
+    keys.emplace_back(it->name.GetString());
+  CAF_CHECK(keys == fields);
+  CAF_CHECK_EQUAL(std::string{d["instrumenttype"].GetString()}, "FUTIDX");
+  CAF_CHECK_EQUAL(d["lotsize"].GetInt(), 65);
+  CAF_CHECK_EQUAL(d["freeze_qty"].GetInt(), 1800);
+  CAF_CHECK_EQUAL(std::string{d["expiry"].GetString()}, format_expiry(expiry));
+  auto call = option_symbol("NIFTY", broker.expiries("NIFTY", false).front(), 26000,
+                            option_type::ce);
+  r = post("symbol", R"("symbol": ")" + call + R"(", "exchange": "NFO")");
+  doc.Parse(r.body.c_str());
+  CAF_CHECK_EQUAL(std::string{doc["data"]["instrumenttype"].GetString()}, "CE");
+  CAF_CHECK_EQUAL(doc["data"]["strike"].GetDouble(), 26000.0);
+  r = post("symbol", R"("symbol": "NOSUCH", "exchange": "NSE")");
+  CAF_CHECK_EQUAL(r.status, 404);
+  CAF_CHECK(r.body.find("Symbol NOSUCH not found in exchange NSE") != std::string::npos);
+  r = post("intervals", R"("x": 1)");
+  CAF_CHECK_EQUAL(r.status, 400);
+  r = api.handle("POST", "/api/v1/intervals", "application/json", R"({"apikey": ")" + key + "\"}");
+  CAF_CHECK_EQUAL(r.body, "{\"data\":{\"days\":[\"D\"],\"hours\":[\"1h\",\"2h\",\"3h\",\"4h\"],"
+                          "\"minutes\":[\"1m\",\"2m\",\"3m\",\"5m\",\"10m\",\"15m\",\"20m\",\"30m\"],"
+                          "\"months\":[],\"seconds\":[],\"weeks\":[]},\"status\":\"success\"}\n");
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
