@@ -573,6 +573,27 @@ double broker::walk_offset(const std::string& underlying, int64_t minute) {
   return w.back[static_cast<size_t>(k)];
 }
 
+std::vector<instrument> broker::instruments() {
+  std::vector<instrument> out;
+  for (auto& [name, e] : equities_)
+    out.push_back({name, exchange::nse});
+  for (auto& spec : table_.specs()) {
+    out.push_back({spec.name, spec.index_exchange});
+    for (auto& d : expiries(spec.name, true))
+      out.push_back({spec.name + format_symbol_expiry(d) + "FUT", spec.derivative_exchange});
+    auto index = quote_of({spec.name, spec.index_exchange});
+    if (!index)
+      continue;
+    auto atm = std::round(index->ltp / spec.strike_step) * spec.strike_step;
+    for (auto& d : expiries(spec.name, false))
+      for (int k = -20; k <= 20; ++k)
+        for (auto t : {option_type::ce, option_type::pe})
+          out.push_back({option_symbol(spec.name, d, atm + k * spec.strike_step, t),
+                         spec.derivative_exchange});
+  }
+  return out;
+}
+
 std::vector<bar> broker::history(const instrument& inst, int interval_minutes, date from,
                                  date to) {
   std::vector<bar> out;

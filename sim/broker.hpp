@@ -105,6 +105,10 @@ public:
   /// Listed expiries (ascending, none before today) of an underlying's options or futures.
   std::vector<date> expiries(const std::string& underlying, bool futures) const;
 
+  /// Every instrument the master lists: indices, equities, the listed futures, and the options
+  /// of every listed expiry within 20 strikes of the money.
+  std::vector<instrument> instruments();
+
   /// Does the instrument master know `inst`? Sets the lot size.
   bool known(const instrument& inst, int64_t& lot_size) const;
 

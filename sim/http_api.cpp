@@ -1,6 +1,7 @@
 #include "sim/http_api.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <functional>
 #include <optional>
@@ -240,6 +241,38 @@ bool parse_word(const Value* v, Enum& out, bool any_case) {
 
 } // namespace
 
+/// One row of the instrument master as `symbol` and `search` answer it (keys sorted, as Flask
+/// writes them; `search` rows have no id).
+void write_instrument(json_writer& w, const instrument& inst, int64_t lot, bool with_id) {
+  auto parsed = parse_derivative_symbol(inst.symbol, default_instruments());
+  const underlying_spec* spec = parsed ? default_instruments().find(parsed->underlying) : nullptr;
+  std::string type = !parsed ? "EQ"
+                     : parsed->kind == instrument_kind::future
+                       ? "FUTIDX"
+                       : (parsed->option == option_type::ce ? "CE" : "PE");
+  if (!parsed && default_instruments().find(inst.symbol) != nullptr)
+    type = "INDEX";
+  w.StartObject();
+  str(w, "brexchange", to_string(inst.exch));
+  str(w, "brsymbol", inst.symbol);
+  str(w, "exchange", to_string(inst.exch));
+  str(w, "expiry", parsed ? format_expiry(parsed->expiry) : std::string{});
+  integer(w, "freeze_qty", spec ? spec->freeze_quantity : 0);
+  if (with_id)
+    integer(w, "id", static_cast<int64_t>(std::hash<std::string>{}(inst.symbol) % 100000));
+  str(w, "instrumenttype", type);
+  integer(w, "lotsize", lot);
+  str(w, "name", parsed ? parsed->underlying : inst.symbol);
+  num(w, "strike", parsed && parsed->kind == instrument_kind::option ? parsed->strike : 0.0);
+  str(w, "symbol", inst.symbol);
+  num(w, "tick_size", parsed && parsed->kind == instrument_kind::future ? 0.1 : 0.05);
+  str(w, "token", parsed && parsed->kind == instrument_kind::option
+                    ? std::to_string(static_cast<int64_t>(parsed->strike))
+                        + (parsed->option == option_type::ce ? "CE" : "PE")
+                    : std::to_string(std::hash<std::string>{}(inst.symbol) % 100000));
+  w.EndObject();
+}
+
 http_reply http_api::handle(std::string_view method, std::string_view path,
                             std::string_view content_type, std::string_view body) {
   std::string endpoint{path};
@@ -255,7 +288,7 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     "expiry",      "modifyorder",    "cancelallorder", "closeposition", "openposition",
     "history",     "optionsymbol",   "splitorder",    "placesmartorder", "depth",
     "holdings",    "optionchain",    "analyzer",      "analyzer/toggle", "symbol",
-    "intervals"};
+    "intervals",   "basketorder",    "search"};
   if (method != "POST" || !known.count(endpoint))
     return json_reply(404, "{\"message\":\"Not found\",\"path\":\"" + std::string{path}
                              + "\",\"status\":\"error\"}\n");
@@ -270,6 +303,7 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     return restx_error(500, "Internal Server Error");
 
   bool order_endpoint = endpoint == "placeorder" || endpoint == "splitorder"
+                        || endpoint == "basketorder"
                         || endpoint == "placesmartorder" || endpoint == "orderstatus"
                         || endpoint == "cancelorder" || endpoint == "modifyorder"
                         || endpoint == "cancelallorder" || endpoint == "closeposition"
@@ -307,6 +341,11 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     required.insert("mode");
   } else if (endpoint == "symbol") {
     required.insert({"symbol", "exchange"});
+  } else if (endpoint == "basketorder") {
+    required.insert({"strategy", "orders"});
+  } else if (endpoint == "search") {
+    required.insert("query");
+    optional = {"exchange"};
   } else if (endpoint == "optionchain") {
     required.insert({"underlying", "exchange", "expiry_date"});
     optional = {"strike_count", "with_greeks", "interest_rate"};
@@ -334,6 +373,92 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
 
   jsonify j;
   auto& w = j.w();
+  if (endpoint == "basketorder") {
+    // Each item validated as the real schema does (errors keyed by the item's index), then
+    // BUY items placed before SELL items, as the sandbox does; every result is reported.
+    auto* orders = member(doc, "orders");
+    if (!orders->IsArray())
+      return error_d(400, "{'orders': ['Not a valid list.']}", true);
+    const std::set<std::string> item_required = {"exchange", "symbol", "action", "quantity"};
+    const std::set<std::string> item_optional = {"pricetype", "product", "price",
+                                                 "trigger_price", "disclosed_quantity"};
+    std::vector<place_request> items;
+    std::string problems;
+    rapidjson::SizeType index = 0;
+    for (auto& item : orders->GetArray()) {
+      std::map<std::string, std::string> errors;
+      place_request r;
+      r.account = account;
+      r.strategy = text(member(doc, "strategy"));
+      if (!item.IsObject()) {
+        errors["_schema"] = "Invalid input type.";
+      } else {
+        errors = schema_errors(item, item_required, item_optional);
+        r.inst.symbol = text(item.HasMember("symbol") ? &item["symbol"] : nullptr);
+        if (!errors.count("exchange") && !parse_word(&item["exchange"], r.inst.exch, false))
+          errors["exchange"] = "Must be one of: NSE, NFO, CDS, BSE, BFO, BCD, MCX, NCDEX, NCO, "
+                               "NSE_INDEX, BSE_INDEX, MCX_INDEX, GLOBAL_INDEX, CRYPTO.";
+        if (!errors.count("action") && !parse_word(&item["action"], r.action, true))
+          errors["action"] = "Must be one of: BUY, SELL, buy, sell.";
+        if (!errors.count("quantity")) {
+          auto qty = number(&item["quantity"]);
+          if (!qty || *qty <= 0 || std::floor(*qty) != *qty)
+            errors["quantity"] = "Quantity must be a positive number.";
+          else
+            r.quantity = static_cast<int64_t>(*qty);
+        }
+        if (item.HasMember("pricetype") && !parse_word(&item["pricetype"], r.kind, false))
+          errors["pricetype"] = "Must be one of: MARKET, LIMIT, SL, SL-M.";
+        if (item.HasMember("product") && !parse_word(&item["product"], r.order_product, false))
+          errors["product"] = "Must be one of: MIS, NRML, CNC.";
+        if (auto p = item.HasMember("price") ? number(&item["price"]) : std::optional<double>{})
+          r.price = *p;
+        if (auto p = item.HasMember("trigger_price") ? number(&item["trigger_price"])
+                                                     : std::optional<double>{})
+          r.trigger_price = *p;
+      }
+      if (!errors.empty()) {
+        std::string fields;
+        for (auto& [f, t] : errors)
+          fields += (fields.empty() ? "" : ", ") + ("'" + f + "': ['" + t + "']");
+        problems += (problems.empty() ? "" : ", ") + std::to_string(index) + ": {" + fields + "}";
+      }
+      items.push_back(std::move(r));
+      ++index;
+    }
+    if (!problems.empty())
+      return error_d(400, "{'orders': {" + problems + "}}", true);
+    std::stable_partition(items.begin(), items.end(),
+                          [](const place_request& r) { return r.action == side::buy; });
+    w.StartObject();
+    str(w, "mode", "analyze");
+    key(w, "results");
+    w.StartArray();
+    for (size_t i = 0; i < items.size(); ++i) {
+      auto result = broker_.place(items[i]);
+      w.StartObject();
+      if (result.status == 200) {
+        key(w, "batch_order");
+        w.Bool(true);
+        str(w, "exchange", to_string(items[i].inst.exch));
+        key(w, "is_last_order");
+        w.Bool(i + 1 == items.size());
+        str(w, "orderid", result.broker_order_id);
+        str(w, "product", to_string(items[i].order_product));
+        str(w, "status", "success");
+        str(w, "symbol", items[i].inst.symbol);
+      } else {
+        str(w, "message", result.message);
+        str(w, "status", "error");
+        str(w, "symbol", items[i].inst.symbol);
+      }
+      w.EndObject();
+    }
+    w.EndArray();
+    str(w, "status", "success");
+    w.EndObject();
+    return json_reply(200, j.done());
+  }
   if (endpoint == "intervals") {
     // The intervals `history` serves (openalgo-api.md, intervals), keys sorted as Flask writes.
     w.StartObject();
@@ -364,34 +489,53 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     int64_t lot = 0;
     if (!parse_word(member(doc, "exchange"), inst.exch, false) || !broker_.known(inst, lot))
       return error_d(404, "Symbol " + inst.symbol + " not found in exchange " + exch_text, false);
-    auto parsed = parse_derivative_symbol(inst.symbol, default_instruments());
-    const underlying_spec* spec = parsed ? default_instruments().find(parsed->underlying) : nullptr;
-    std::string type = !parsed ? "EQ"
-                       : parsed->kind == instrument_kind::future
-                         ? "FUTIDX"
-                         : (parsed->option == option_type::ce ? "CE" : "PE");
-    if (!parsed && default_instruments().find(inst.symbol) != nullptr)
-      type = "INDEX";
     w.StartObject();
     key(w, "data");
-    w.StartObject(); // keys sorted, as Flask writes them
-    str(w, "brexchange", to_string(inst.exch));
-    str(w, "brsymbol", inst.symbol);
-    str(w, "exchange", to_string(inst.exch));
-    str(w, "expiry", parsed ? format_expiry(parsed->expiry) : std::string{});
-    integer(w, "freeze_qty", spec ? spec->freeze_quantity : 0);
-    integer(w, "id", static_cast<int64_t>(std::hash<std::string>{}(inst.symbol) % 100000));
-    str(w, "instrumenttype", type);
-    integer(w, "lotsize", lot);
-    str(w, "name", parsed ? parsed->underlying : inst.symbol);
-    num(w, "strike", parsed && parsed->kind == instrument_kind::option ? parsed->strike : 0.0);
-    str(w, "symbol", inst.symbol);
-    num(w, "tick_size", parsed && parsed->kind == instrument_kind::future ? 0.1 : 0.05);
-    str(w, "token", parsed && parsed->kind == instrument_kind::option
-                      ? std::to_string(static_cast<int64_t>(parsed->strike))
-                          + (parsed->option == option_type::ce ? "CE" : "PE")
-                      : std::to_string(std::hash<std::string>{}(inst.symbol) % 100000));
+    write_instrument(w, inst, lot, true);
+    str(w, "status", "success");
     w.EndObject();
+    return json_reply(200, j.done());
+  }
+  if (endpoint == "search") {
+    // Every token of the query (upper-cased) within the symbol; optionally one exchange.
+    std::vector<std::string> tokens;
+    std::string query = text(member(doc, "query")), token;
+    for (char c : query + " ") {
+      if (c == ' ') {
+        if (!token.empty())
+          tokens.push_back(token);
+        token.clear();
+      } else {
+        token += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      }
+    }
+    std::optional<exchange> only;
+    if (member(doc, "exchange") != nullptr) {
+      exchange x{};
+      if (!parse_word(member(doc, "exchange"), x, false))
+        return error_b({{"exchange", "Must be one of: NSE, NFO, CDS, BSE, BFO, BCD, MCX, NCDEX, "
+                                     "NCO, NSE_INDEX, BSE_INDEX, MCX_INDEX, GLOBAL_INDEX, CRYPTO."}});
+      only = x;
+    }
+    w.StartObject();
+    key(w, "data");
+    w.StartArray();
+    size_t found = 0;
+    for (auto& inst : broker_.instruments()) {
+      if (only && inst.exch != *only)
+        continue;
+      bool all = !tokens.empty();
+      for (auto& t : tokens)
+        all = all && inst.symbol.find(t) != std::string::npos;
+      int64_t lot = 0;
+      if (!all || !broker_.known(inst, lot))
+        continue;
+      write_instrument(w, inst, lot, false);
+      ++found;
+    }
+    w.EndArray();
+    str(w, "message", found == 0 ? std::string{"No matching symbols found"}
+                                 : "Found " + std::to_string(found) + " matching symbols");
     str(w, "status", "success");
     w.EndObject();
     return json_reply(200, j.done());

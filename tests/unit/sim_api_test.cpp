@@ -166,4 +166,69 @@ CAF_TEST(symbol describes an instrument with the real fields and intervals lists
                           "\"months\":[],\"seconds\":[],\"weeks\":[]},\"status\":\"success\"}\n");
 }
 
+CAF_TEST(a basket is placed BUY legs first and answered as the real server answers it) {
+  broker.set_spot("RELIANCE", 1500);
+  broker.set_spot("SBIN", 800);
+  // The recording's account held RELIANCE already: so does ours.
+  CAF_REQUIRE_EQUAL(post("placeorder", R"("strategy": "t", "symbol": "RELIANCE", "exchange": )"
+                                       R"("NSE", "action": "BUY", "quantity": 1, "product": "CNC")")
+                      .status,
+                    200);
+  // openalgo-transcripts/rest.txt, "basketorder": its request, and its reply with the order
+  // ids taken out.
+  auto r = post("basketorder",
+                R"("strategy": "t", "orders": [{"symbol": "RELIANCE", "exchange": "NSE", )"
+                R"("action": "SELL", "quantity": "1", "product": "CNC"}, {"symbol": "SBIN", )"
+                R"("exchange": "NSE", "action": "BUY", "quantity": "2", "product": "CNC"}, )"
+                R"({"symbol": "NOSUCH", "exchange": "NSE", "action": "BUY", "quantity": "1", )"
+                R"("product": "CNC"}])");
+  CAF_REQUIRE_EQUAL(r.status, 200);
+  auto body = r.body;
+  for (size_t at = 0; (at = body.find("\"orderid\":\"", at)) != std::string::npos;) {
+    auto end = body.find('"', at + 11);
+    body.replace(at + 11, end - at - 11, "ID");
+    at = end;
+  }
+  CAF_CHECK_EQUAL(body,
+                  "{\"mode\":\"analyze\",\"results\":[{\"batch_order\":true,\"exchange\":\"NSE\","
+                  "\"is_last_order\":false,\"orderid\":\"ID\",\"product\":\"CNC\",\"status\":"
+                  "\"success\",\"symbol\":\"SBIN\"},{\"message\":\"Symbol NOSUCH not found on "
+                  "NSE\",\"status\":\"error\",\"symbol\":\"NOSUCH\"},{\"batch_order\":true,"
+                  "\"exchange\":\"NSE\",\"is_last_order\":true,\"orderid\":\"ID\",\"product\":"
+                  "\"CNC\",\"status\":\"success\",\"symbol\":\"RELIANCE\"}],\"status\":\"success\"}"
+                  "\n");
+  // A bad item: the error names its index and field; nothing is placed.
+  auto before = broker.ledger().size();
+  r = post("basketorder", R"("strategy": "t", "orders": [{"symbol": "SBIN", "exchange": "NSE", )"
+                          R"("action": "BUY"}])");
+  CAF_CHECK_EQUAL(r.status, 400);
+  CAF_CHECK(r.body.find("{'orders': {0: {'quantity': ['Missing data for required field.']}}}")
+            != std::string::npos);
+  CAF_CHECK_EQUAL(broker.ledger().size(), before);
+}
+
+CAF_TEST(search finds every symbol that holds all the query tokens) {
+  auto expiry = broker.expiries("NIFTY", false).front();
+  auto atm = std::to_string(
+    static_cast<int64_t>(std::round(broker.quote_of({"NIFTY", exchange::nse_index})->ltp / 50) * 50));
+  auto r = post("search", R"("query": "nifty )" + atm + " "
+                            + format_symbol_expiry(expiry).substr(2, 3) + R"(", "exchange": "NFO")");
+  CAF_REQUIRE_EQUAL(r.status, 200);
+  rapidjson::Document doc;
+  doc.Parse(r.body.c_str());
+  CAF_REQUIRE(doc["data"].IsArray());
+  CAF_REQUIRE_GREATER_OR_EQUAL(doc["data"].Size(), 2u);
+  for (auto& row : doc["data"].GetArray()) {
+    std::string symbol = row["symbol"].GetString();
+    CAF_CHECK(symbol.find("NIFTY") != std::string::npos);
+    CAF_CHECK(symbol.find(atm) != std::string::npos);
+    CAF_CHECK(!row.HasMember("id")); // search rows have no id
+  }
+  CAF_CHECK_EQUAL(std::string{doc["message"].GetString()},
+                  "Found " + std::to_string(doc["data"].Size()) + " matching symbols");
+  r = post("search", R"("query": "NOSUCHTHING")");
+  CAF_CHECK_EQUAL(r.body, "{\"data\":[],\"message\":\"No matching symbols found\",\"status\":"
+                          "\"success\"}\n");
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
