@@ -51,6 +51,11 @@ calendar_fields split(sys_time<microseconds> t) {
 
 scaled_clock::scaled_clock() = default;
 
+const clock& system_time() {
+  static const scaled_clock real; // immutable after construction
+  return real;
+}
+
 scaled_clock::scaled_clock(utc_instant start, double speed)
   : system_(false), start_(start), anchor_(steady_clock::now()), speed_(speed) {
 }

@@ -44,6 +44,10 @@ private:
   double speed_ = 1.0;
 };
 
+/// Real time, for code that was given no clock (tests of the transport, offline commands). It
+/// is immutable: the one place besides scaled_clock that reads the system clock.
+const clock& system_time();
+
 /// A clock that moves only when told to (tests).
 class manual_clock final : public clock {
 public:

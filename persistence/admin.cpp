@@ -18,7 +18,7 @@ bool truthy(const std::optional<std::string>& v) {
 
 void log_activity(database& db, int64_t user_id, const std::string& action,
                   const std::string& details) {
-  auto now = std::chrono::system_clock::now().time_since_epoch();
+  auto now = system_time().now().time_since_epoch(); // offline commands: real time
   auto stamp = std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(now).count());
   db.execute("INSERT INTO activity_logs (write_id, user_id, action, details, source) "
              "VALUES (?, ?, ?, ?, ?)",

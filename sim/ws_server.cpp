@@ -371,8 +371,8 @@ private:
       py_json pong;
       pong.str("type", "pong").str("status", "success").integer(
         "server_timestamp", std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count());
+                              server_->broker_.now().time_since_epoch())
+                              .count()); // the simulator's clock, as its ticks' timestamps
       if (auto* ts = member("timestamp"); ts != nullptr && ts->IsInt64())
         pong.integer("client_timestamp", ts->GetInt64());
       send(pong.done());

@@ -86,7 +86,7 @@ void apply_timings(const node_options& opts, node_config& cfg) {
 
 /// The OpenAlgo gateways of an account: each decrypts the account's key when it is made; the
 /// key lives on only in that gateway.
-gateway_factory make_gateways(caf::actor_system& sys, openalgo::io_runtime& io,
+gateway_factory make_gateways(caf::actor_system& sys, openalgo::io_runtime& io, const clock* time,
                               std::shared_ptr<const master_key> key, const node_options& opts) {
   /// Where an account's OpenAlgo is (`field` of its record) and its key, or nothing (logged).
   struct reach {
@@ -113,7 +113,7 @@ gateway_factory make_gateways(caf::actor_system& sys, openalgo::io_runtime& io,
   };
   gateway_factory f;
   auto timeout = std::chrono::milliseconds{opts.request_timeout_ms};
-  f.broker_api = [&sys, &io, reach_of, timeout](const account_record& rec) -> broker_api_actor {
+  f.broker_api = [&sys, &io, time, reach_of, timeout](const account_record& rec) -> broker_api_actor {
     auto at = reach_of(rec, rec.host_url, "http", "host_url");
     if (!at)
       return {};
@@ -124,9 +124,10 @@ gateway_factory make_gateways(caf::actor_system& sys, openalgo::io_runtime& io,
     cfg.rest.port = at->url.port;
     cfg.rest.timeout = timeout;
     cfg.api_key = std::move(at->api_key);
+    cfg.time = time;
     return openalgo::spawn_broker_gateway(sys, io.context(), std::move(cfg));
   };
-  f.link = [&sys, &io, reach_of](const account_record& rec,
+  f.link = [&sys, &io, time, reach_of](const account_record& rec,
                                  link_owner owner) -> market_data_link_actor {
     auto at = reach_of(rec, rec.websocket_url, "ws", "websocket_url");
     if (!at)
@@ -137,6 +138,7 @@ gateway_factory make_gateways(caf::actor_system& sys, openalgo::io_runtime& io,
     cfg.ws.host = at->url.host;
     cfg.ws.port = at->url.port;
     cfg.ws.api_key = std::move(at->api_key);
+    cfg.ws.time = time;
     cfg.ws.backoff_initial = std::chrono::milliseconds{200};
     cfg.ws.backoff_max = std::chrono::milliseconds{10'000};
     return openalgo::spawn_market_data_gateway(
@@ -271,7 +273,7 @@ std::unique_ptr<node_runtime> node_runtime::start(const node_options& opts, std:
                     "unknown: it is not monitored; check it at the broker",
                     e.execution_id, e.inst.symbol, e.account_id, e.run_id);
   }
-  ncfg.gateways = make_gateways(sys, p->io, key, opts);
+  ncfg.gateways = make_gateways(sys, p->io, p->time.get(), key, opts);
   ncfg.test_clock = !opts.clock_start.empty() || opts.clock_speed != 1.0;
   apply_timings(opts, ncfg);
   // Stall detection only while the market is open: the state at start, then the market

@@ -124,7 +124,8 @@ gateway_actor::behavior_type gateway(gateway_pointer self, boost::asio::io_conte
       return call<order_update>(
         self, "orderstatus",
         order_id_body(key(), self->state.cfg.strategy_name, broker_order_id),
-        [broker_order_id](int status, std::string_view body) -> decoded<order_update> {
+        [broker_order_id, time = self->state.cfg.time](int status,
+                                                       std::string_view body) -> decoded<order_update> {
           auto order = decode_order_status(status, body);
           if (auto* e = std::get_if<reply_error>(&order))
             return *e;
@@ -135,8 +136,7 @@ gateway_actor::behavior_type gateway(gateway_pointer self, boost::asio::io_conte
           u.filled_quantity = o.filled_quantity;
           u.average_price = o.average_price;
           u.message = o.rejection_reason;
-          u.at = std::chrono::time_point_cast<std::chrono::microseconds>(
-            std::chrono::system_clock::now());
+          u.at = (time != nullptr ? *time : system_time()).now();
           return u;
         });
     },

@@ -33,9 +33,6 @@ struct link_state_data {
 
 using link_pointer = link_actor::stateful_pointer<link_state_data>;
 
-utc_instant wall_now() {
-  return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
-}
 
 link_condition condition_of(link_state s, const std::string& reason) {
   switch (s) {
@@ -60,8 +57,10 @@ link_actor::behavior_type link(link_pointer self, boost::asio::io_context* io,
   caf::actor_addr weak = self->address();
   auto account_id = st.cfg.account_id;
   auto account_name = st.cfg.account_name;
+  // The node's clock (it outlives every actor), as the ws client stamps frames with.
+  const clock* time = st.cfg.ws.time != nullptr ? st.cfg.ws.time : &system_time();
   ws_client::callbacks cb;
-  cb.on_frame = [weak, account_name](const frame& f) {
+  cb.on_frame = [weak, account_name, time](const frame& f) {
     auto hdl = caf::actor_cast<link_actor>(weak);
     if (!hdl)
       return;
@@ -76,7 +75,7 @@ link_actor::behavior_type link(link_pointer self, boost::asio::io_context* io,
         u.filled_quantity = f.order.filled_quantity;
         u.average_price = f.order.average_price;
         u.message = f.order.rejection_reason;
-        u.at = wall_now();
+        u.at = time->now();
         caf::anon_send(hdl, std::move(u));
         break;
       }
@@ -87,11 +86,11 @@ link_actor::behavior_type link(link_pointer self, boost::asio::io_context* io,
         break;
     }
   };
-  cb.on_state = [weak, account_id](link_state s, const std::string& reason) {
+  cb.on_state = [weak, account_id, time](link_state s, const std::string& reason) {
     if (s == link_state::connecting || s == link_state::authenticating)
       return;
     if (auto hdl = caf::actor_cast<link_actor>(weak))
-      caf::anon_send(hdl, link_status{account_id, condition_of(s, reason), reason, wall_now()});
+      caf::anon_send(hdl, link_status{account_id, condition_of(s, reason), reason, time->now()});
   };
   st.client = std::make_unique<ws_client>(*io, st.cfg.ws, std::move(cb));
   st.client->set_stall_detection(false); // the owner knows when the market is open

@@ -157,8 +157,7 @@ struct ws_client::impl : std::enable_shared_from_this<impl> {
   void on_text(const std::string& text) {
     last_frame = steady::now();
     ++counters.frames;
-    auto f = decode_frame(text, time_point_cast<std::chrono::microseconds>(
-                                  std::chrono::system_clock::now()));
+    auto f = decode_frame(text, (cfg.time != nullptr ? *cfg.time : system_time()).now());
     if (f.kind == frame_kind::garbage)
       ++counters.garbage;
     if (state == link_state::authenticating) {

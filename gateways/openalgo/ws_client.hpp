@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "domain/clock.hpp"
 #include "gateways/openalgo/frames.hpp"
 
 namespace algomirror::openalgo {
@@ -31,6 +32,8 @@ struct ws_client_config {
   std::chrono::milliseconds backoff_initial{1'000};
   std::chrono::milliseconds backoff_max{60'000};
   uint64_t jitter_seed = 1;
+  /// Stamps every received frame; the node's clock (null: real time, for transport tests).
+  const clock* time = nullptr;
 };
 
 struct ws_client_stats {
