@@ -12,14 +12,6 @@ namespace algomirror {
 /// IST (Asia/Kolkata): UTC+05:30, no daylight saving.
 inline constexpr std::chrono::minutes ist_offset{5 * 60 + 30};
 
-/// The one source of "now" (architecture.md, Time). Production reads the system clock, or a
-/// chosen start instant running at a chosen speed; tests advance a manual clock.
-class clock {
-public:
-  virtual ~clock() = default;
-  virtual utc_instant now() const = 0;
-};
-
 /// Real time (speed 1 from the system clock), or `--clock-start`/`--clock-speed`: market time
 /// starts at `start` when the clock is made and runs `speed` times faster than real time.
 class scaled_clock final : public clock {

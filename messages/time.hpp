@@ -22,4 +22,13 @@ typename Inspector::result_type inspect(Inspector& f, time_of_day& x) {
   return f(x.seconds);
 }
 
+/// The one source of "now" (architecture.md, Time): the interface every layer takes its
+/// timestamps from. Production reads the system clock, or a chosen start instant running at a
+/// chosen speed (domain/clock); tests advance a manual clock.
+class clock {
+public:
+  virtual ~clock() = default;
+  virtual utc_instant now() const = 0;
+};
+
 } // namespace algomirror

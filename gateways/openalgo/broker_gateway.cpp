@@ -1,5 +1,6 @@
 #include "gateways/openalgo/broker_gateway.hpp"
 
+#include <stdexcept>
 #include <functional>
 #include <map>
 #include <memory>
@@ -136,7 +137,7 @@ gateway_actor::behavior_type gateway(gateway_pointer self, boost::asio::io_conte
           u.filled_quantity = o.filled_quantity;
           u.average_price = o.average_price;
           u.message = o.rejection_reason;
-          u.at = (time != nullptr ? *time : system_time()).now();
+          u.at = time->now();
           return u;
         });
     },
@@ -198,6 +199,8 @@ caf::error to_error(const reply_error& e, const std::string& account_name) {
 
 broker_api_actor spawn_broker_gateway(caf::actor_system& sys, boost::asio::io_context& io,
                                       broker_gateway_config cfg) {
+  if (cfg.time == nullptr)
+    throw std::invalid_argument{"broker_gateway_config.time: the node's clock is required"};
   return sys.spawn(gateway, &io, std::move(cfg));
 }
 

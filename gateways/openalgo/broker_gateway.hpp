@@ -13,7 +13,7 @@
 
 #include <caf/fwd.hpp>
 
-#include "domain/clock.hpp"
+#include "messages/time.hpp"
 
 #include "gateways/openalgo/replies.hpp"
 #include "gateways/openalgo/rest_client.hpp"
@@ -27,7 +27,7 @@ struct broker_gateway_config {
   rest_client_config rest;
   std::string api_key; ///< decrypted; never logged, never in an error
   std::string strategy_name = "AlgoMirror"; ///< OpenAlgo's `strategy` on status/cancel calls
-  const clock* time = nullptr; ///< stamps replies; the node's clock (null: real time, tests)
+  const clock* time = nullptr; ///< stamps replies: the node's clock (required; outlives it)
 };
 
 broker_api_actor spawn_broker_gateway(caf::actor_system& sys, boost::asio::io_context& io,

@@ -1,5 +1,6 @@
 #include "gateways/openalgo/market_data_gateway.hpp"
 
+#include <stdexcept>
 #include <memory>
 
 #include <spdlog/spdlog.h>
@@ -58,7 +59,7 @@ link_actor::behavior_type link(link_pointer self, boost::asio::io_context* io,
   auto account_id = st.cfg.account_id;
   auto account_name = st.cfg.account_name;
   // The node's clock (it outlives every actor), as the ws client stamps frames with.
-  const clock* time = st.cfg.ws.time != nullptr ? st.cfg.ws.time : &system_time();
+  const clock* time = st.cfg.ws.time;
   ws_client::callbacks cb;
   cb.on_frame = [weak, account_name, time](const frame& f) {
     auto hdl = caf::actor_cast<link_actor>(weak);
@@ -133,6 +134,8 @@ market_data_link_actor spawn_market_data_gateway(caf::actor_system& sys,
                                                  boost::asio::io_context& io,
                                                  market_data_gateway_config cfg,
                                                  link_sinks sinks) {
+  if (cfg.ws.time == nullptr)
+    throw std::invalid_argument{"market_data_gateway_config.ws.time: the node's clock is required"};
   return sys.spawn(link, &io, std::move(cfg), std::move(sinks));
 }
 

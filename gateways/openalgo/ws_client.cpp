@@ -1,5 +1,6 @@
 #include "gateways/openalgo/ws_client.hpp"
 
+#include <stdexcept>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -157,7 +158,7 @@ struct ws_client::impl : std::enable_shared_from_this<impl> {
   void on_text(const std::string& text) {
     last_frame = steady::now();
     ++counters.frames;
-    auto f = decode_frame(text, (cfg.time != nullptr ? *cfg.time : system_time()).now());
+    auto f = decode_frame(text, cfg.time->now());
     if (f.kind == frame_kind::garbage)
       ++counters.garbage;
     if (state == link_state::authenticating) {
@@ -251,6 +252,8 @@ struct ws_client::impl : std::enable_shared_from_this<impl> {
 
 ws_client::ws_client(asio::io_context& io, ws_client_config cfg, callbacks cb)
   : impl_(std::make_shared<impl>(io, std::move(cfg), std::move(cb))) {
+  if (impl_->cfg.time == nullptr)
+    throw std::invalid_argument{"ws_client_config.time: the node's clock is required"};
 }
 
 ws_client::~ws_client() {

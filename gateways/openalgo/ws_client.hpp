@@ -13,7 +13,7 @@
 #include <memory>
 #include <string>
 
-#include "domain/clock.hpp"
+#include "messages/time.hpp"
 #include "gateways/openalgo/frames.hpp"
 
 namespace algomirror::openalgo {
@@ -32,7 +32,7 @@ struct ws_client_config {
   std::chrono::milliseconds backoff_initial{1'000};
   std::chrono::milliseconds backoff_max{60'000};
   uint64_t jitter_seed = 1;
-  /// Stamps every received frame; the node's clock (null: real time, for transport tests).
+  /// Stamps every received frame: the node's clock (required; it outlives the client).
   const clock* time = nullptr;
 };
 

@@ -248,6 +248,7 @@ struct fixture {
       g.rest.port = sim->ports[rec.name].first;
       g.rest.timeout = milliseconds{500};
       g.api_key = key_of(rec.name);
+      g.time = &time;
       gateways[rec.name] = openalgo::spawn_broker_gateway(*sys, io.context(), g);
     }
     watcher = sys->spawn(probe, seen);
@@ -280,6 +281,7 @@ struct fixture {
       g.account_name = rec.name;
       g.ws.port = sim->ports[rec.name].second;
       g.ws.api_key = key_of(rec.name);
+      g.ws.time = &time;
       g.ws.backoff_initial = milliseconds{50};
       g.ws.backoff_max = milliseconds{500};
       return openalgo::spawn_market_data_gateway(*sys, io.context(), g,

@@ -69,6 +69,7 @@ struct ws_fixture {
     };
     port = server->start();
     ws_client_config cfg;
+    cfg.time = &time;
     cfg.port = port;
     cfg.api_key = key;
     cfg.stall_timeout = milliseconds{300};

@@ -1,0 +1,183 @@
+#pragma once
+
+// strategy_run's state and phases, shared by its files (internal; include only from
+// actors/strategy_run*.cpp): the common steps and status (strategy_run.cpp), the exits
+// (strategy_run_exits.cpp), risk, coherent prices and Supertrend (strategy_run_risk.cpp),
+// resolution and entry (strategy_run_entry.cpp), recovery after a restart
+// (strategy_run_recovery.cpp).
+
+#include "actors/strategy_run.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include <caf/actor_system.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/execution.hpp"
+#include "actors/json_text.hpp"
+#include "domain/calendar.hpp"
+#include "domain/coherence.hpp"
+#include "domain/expiry.hpp"
+#include "domain/legs.hpp"
+#include "domain/placement.hpp"
+#include "domain/pnl.hpp"
+#include "domain/reconcile.hpp"
+#include "domain/risk.hpp"
+#include "domain/supertrend.hpp"
+
+namespace algomirror::run_internal {
+
+/// One position of the run: (account, leg), owned by its execution actor.
+struct slot {
+  execution_state row; ///< as last reported (status, entry, P&L)
+  size_t leg = 0;      ///< index into the strategy's legs
+  execution_actor handle;
+  bool price_valid = false;
+  std::optional<size_t> hedges; ///< the slot (global index) of the short this hedge protects
+  bool placed = false;          ///< its entry was sent
+  bool exit_told = false;       ///< told to exit
+  exit_reason deferred = exit_reason::none; ///< a hedge's own exit, waiting for its short
+  bool kept_alerted = false;                ///< "hedge kept" said once
+  bool recovered = false; ///< recovery decided what it is (or it needs no recovery)
+  int rechecks = 0;       ///< recovery: orderbook reads while an order of ours was open
+  // The price its P&L is at, as the run decides on it (§8 coherent prices).
+  double ltp = 0;
+  int64_t open_qty = 0;
+  utc_instant price_at;                   ///< when that price was received
+  std::optional<utc_instant> quoted_at;   ///< set when a confirmation's multiquotes read set it
+};
+
+struct account_run {
+  run_account acct;
+  std::vector<size_t> slots; ///< global slot indices, in leg order
+  bool sells_sent = false;
+  bool exiting = false;
+  exit_reason exit_why = exit_reason::none;
+  std::string margin_key;
+};
+
+/// A risk scope: an account (key = its id) or the whole run (key 0).
+struct scope_data {
+  risk_latches latches;
+  trailing_stop_state trailing;
+  exit_reason exiting = exit_reason::none;
+  price_confirmation confirm; ///< a crossing waiting for coherent prices
+  peak_candidate peak;        ///< the trailing peak rises on coherent P&L only
+};
+
+struct run_data {
+  strategy_run_config cfg;
+  std::optional<market_calendar> calendar;
+  run_record record;
+  std::vector<slot> slots;
+  std::map<int64_t, account_run> accounts;
+  std::map<int64_t, scope_data> scopes;
+  std::map<int64_t, size_t> slot_of; ///< execution id → slot
+  std::vector<skipped_account> skipped;
+  std::vector<risk_event> events;
+  std::string market = "NFO";
+  // Resolution.
+  std::map<std::string, double> spots;
+  std::map<std::pair<std::string, leg_product>, std::vector<date>> expiries;
+  std::map<size_t, std::vector<strike_quote>> premium_quotes;
+  std::vector<resolved_leg> legs;
+  std::vector<std::string> errors;
+  // Supertrend on the combined premium.
+  std::optional<supertrend_calculator> trend;
+  std::optional<bar_builder> bars;
+  std::map<instrument, double> leg_prices;
+  std::vector<utc_instant> leg_price_at; ///< per leg: when its price was received
+  bool supertrend_exit = false;
+  std::string supertrend_how = "none"; ///< how its bar's close was confirmed (risk event)
+  /// A closed bar that calls for an exit, its close confirmed on coherent leg prices (§8).
+  struct {
+    price_confirmation confirm;
+    std::optional<supertrend_calculator> before; ///< the calculator before that bar
+    bar closed;
+  } bar_check;
+  std::set<int64_t> evaluation_queued; ///< scopes with an evaluation on its way
+  std::vector<scope_position> scope_buffer; ///< reused by every evaluation
+  std::vector<size_t> scope_slots;          ///< the slots of scope_buffer, in its order
+  bool begun = false;
+  bool finished = false;
+  static inline const char* name = "strategy_run";
+
+  /// A run that stops (finished, or stopped by the node) takes its executions with it; their
+  /// positions stay in the database and at the broker.
+  ~run_data() {
+    for (auto& s : slots)
+      if (s.handle)
+        caf::anon_send_exit(s.handle, caf::exit_reason::user_shutdown);
+  }
+};
+
+using run_pointer = strategy_run_actor::stateful_pointer<run_data>;
+
+/// The key of the Supertrend bar's confirmation timeout (scope keys are 0 or account ids).
+inline constexpr int64_t bar_confirmation_key = -1;
+
+std::string label(run_pointer self);
+utc_instant now(run_pointer self);
+void persist_record(run_pointer self);
+void record_skips(run_pointer self);
+void set_phase(run_pointer self, run_phase phase);
+void finish(run_pointer self);
+void fail_run(run_pointer self, const std::string& why);
+std::string row_text(const std::string& text);
+bool is_open(execution_status s);
+bool is_done(execution_status s);
+void check_end(run_pointer self);
+void tell_exit(run_pointer self, size_t i, exit_reason why, const std::string& details = {});
+void advance_exits(run_pointer self, account_run& a);
+void exit_account(run_pointer self, account_run& a, exit_reason why);
+void exit_leg(run_pointer self, size_t i, exit_reason why);
+void release_deferred(run_pointer self);
+int64_t scope_key(run_pointer self, int64_t account_id);
+risk_snapshot snapshot_of(run_pointer self, int64_t key);
+std::string slot_name(run_pointer self, int64_t key, const slot& s);
+void fire(run_pointer self, int64_t key, const risk_decision& d, const char* confirmation, const std::set<size_t>& stale = {});
+std::pair<utc_instant, utc_instant> price_span(run_pointer self);
+std::string names_of(run_pointer self, int64_t key, const std::set<size_t>& slots);
+void start_confirmation(run_pointer self, int64_t key, const risk_decision& d);
+void evaluate(run_pointer self, int64_t key, bool timed_out);
+void evaluate(run_pointer self, int64_t key);
+void evaluate_soon(run_pointer self, int64_t key);
+void evaluate_all(run_pointer self);
+int32_t series_lots(run_pointer self, const leg_definition& leg);
+void supertrend_fires(run_pointer self, const bar& b, const supertrend_point& point, const char* how);
+void decide_bar(run_pointer self, bool timed_out);
+void on_closed_bar(run_pointer self, const bar& b);
+std::optional<double> combined_now(run_pointer self);
+void start_supertrend(run_pointer self);
+void place(run_pointer self, size_t i);
+void advance_entry(run_pointer self, account_run& a);
+void check_live(run_pointer self);
+void spawn_slot(run_pointer self, size_t i);
+void start_entries(run_pointer self, const std::map<int64_t, std::vector<int64_t>>& quantities);
+void size_accounts(run_pointer self);
+void resolve_legs(run_pointer self);
+std::function<void()> countdown(size_t n, std::function<void()> next);
+void quote_premiums(run_pointer self);
+void fetch_expiries(run_pointer self);
+void take_spots(run_pointer self);
+void store_row(run_pointer self, const execution_state& row);
+void needs_attention(run_pointer self, const std::string& why);
+exit_reason fired_rule(const run_record& r);
+void apply_recovery(run_pointer self, account_run& a, const std::vector<broker_order>& book, const std::vector<broker_position>& positions);
+void ask_broker(run_pointer self, int64_t account_id, std::function<void()> done);
+void recover(run_pointer self);
+void begin(run_pointer self);
+run_status status_of(run_pointer self);
+slot* find_slot(run_pointer self, int64_t execution_id);
+void after_change(run_pointer self, const slot& s);
+strategy_run_actor::behavior_type strategy_run(run_pointer self, strategy_run_config cfg);
+
+} // namespace algomirror::run_internal
