@@ -79,6 +79,7 @@ struct account_state {
   bool poll_armed = false;
   size_t poll_cursor = 0;
   bool accepting = true;
+  std::string halted; ///< why no order may go out (the node lost its lease); empty = may
   std::vector<caf::typed_response_promise<caf::ok_atom>> shutdown_waiters;
   uint64_t external_updates = 0;
   uint64_t fill_seq = 0; ///< moves with every fill applied to the snapshot
@@ -335,6 +336,18 @@ void send_child(account_pointer self, const child_key& key) {
 /// whose previous placement is not answered yet.
 void pump(account_pointer self) {
   auto& st = self->state;
+  if (!st.halted.empty()) {
+    // operating.md §1: nothing queued goes out while the node cannot hold its lease.
+    auto queued = std::move(st.send_queue);
+    st.send_queue.clear();
+    for (auto& key : queued)
+      if (auto it = st.intents.find(key.first); it != st.intents.end()) {
+        refuse_child(self, it->second, key.second,
+                     make_error(errc::unavailable, "not sent: " + st.halted));
+        check_settled(self, it->second);
+      }
+    return;
+  }
   auto next = st.send_queue.begin();
   while (next != st.send_queue.end()) {
     auto entry = st.intents.find(next->first);
@@ -690,6 +703,10 @@ account_actor::behavior_type account(account_pointer self, account_config cfg) {
         return make_error(errc::unavailable,
                           "account " + account_name(self) + " is shutting down; intent "
                             + intent.intent_id + " not sent");
+      if (!st.halted.empty())
+        return make_error(errc::unavailable, "account " + account_name(self) + ": no order goes "
+                                               "out (" + st.halted + "); intent "
+                                               + intent.intent_id + " not sent");
       if (intent.intent_id.empty())
         return make_error(errc::invalid_input, "order_intent.intent_id: missing");
       if (st.intents.count(intent.intent_id) != 0)
@@ -775,6 +792,13 @@ account_actor::behavior_type account(account_pointer self, account_config cfg) {
     [=](caf::get_atom, positions_atom) { return snapshot(self); },
     [=](orders_atom) {
       return self->delegate(self->state.cfg.api, orders_atom_v);
+    },
+    [=](trades_atom) {
+      return self->delegate(self->state.cfg.api, trades_atom_v);
+    },
+    [=](lease_atom, bool held, const std::string& problem) {
+      self->state.halted = held ? std::string{} : "the node lost its database lease: " + problem;
+      pump(self);
     },
     [=](caf::put_atom, const std::string& key, double amount) {
       return self->state.ledger.reserve(key, amount);

@@ -48,6 +48,7 @@ struct node_state {
   std::map<int64_t, live_run> runs;         ///< run id → the live run
   std::set<int64_t> starting;               ///< strategies whose run is being made
   std::deque<run_status> finished_runs;     ///< the latest first
+  lease_info lease;                         ///< operating.md §1
 
   caf::typed_response_promise<caf::ok_atom> shutdown_promise;
   static inline const char* name = "node";
@@ -279,6 +280,9 @@ caf::result<run_started> execute(node_pointer self, const execute_request& req) 
   auto& st = self->state;
   if (st.phase != node_phase::running)
     return make_error(errc::unavailable, "the node is stopping; no new runs");
+  if (!st.lease.held)
+    return make_error(errc::unavailable, "the node does not hold its database lease ("
+                                           + st.lease.problem + "): no new runs, no orders");
   auto si = st.strategies.find(req.strategy_id);
   if (si == st.strategies.end())
     return make_error(errc::not_found, "no active strategy with id "
@@ -548,6 +552,30 @@ node_actor::behavior_type node(node_pointer self, node_config cfg) {
       return rp;
     },
     [=](shutdown_atom, caf::ok_atom) { finish_shutdown(self); },
+    [=](lease_atom, bool held, const std::string& problem) {
+      auto& st = self->state;
+      if (held == st.lease.held)
+        return;
+      st.lease.held = held;
+      st.lease.problem = held ? std::string{} : problem;
+      if (held)
+        spdlog::warn("node: the database lease is held again; orders may go out");
+      else
+        spdlog::error("ALERT lease_lost: {}; every order stopped until it is re-taken", problem);
+      record_activity(self, held ? "lease_retaken" : "lease_lost",
+                      json_object{}.add("problem", problem).str());
+      for (auto& [id, a] : st.accounts)
+        self->send(a, lease_atom_v, held, problem);
+    },
+    [=](caf::get_atom, lease_atom) { return self->state.lease; },
+    [=](quotes_atom, const std::vector<instrument>& insts) -> caf::result<std::vector<quote>> {
+      auto& st = self->state;
+      // The accounts in their failover order (primary first, then by priority).
+      for (auto& rec : st.cfg.accounts)
+        if (auto g = st.gateways.find(rec.id); g != st.gateways.end() && g->second)
+          return self->delegate(g->second, quotes_atom_v, insts);
+      return make_error(errc::unavailable, "no account to read quotes through");
+    },
   };
 }
 

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -98,6 +99,14 @@ std::shared_ptr<spdlog::logger> setup_logging(const logging_options& opts,
   spdlog::set_default_logger(logger);
   spdlog::flush_every(std::chrono::seconds{1});
   return logger;
+}
+
+std::function<std::vector<std::string>()> add_alert_buffer(size_t lines) {
+  auto ring = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(lines);
+  ring->set_formatter(make_formatter(false));
+  ring->set_level(spdlog::level::err);
+  spdlog::default_logger()->sinks().push_back(ring);
+  return [ring] { return ring->last_formatted(); };
 }
 
 } // namespace algomirror

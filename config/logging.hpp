@@ -1,6 +1,8 @@
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <vector>
 #include <string>
 
 #include "config/options.hpp"
@@ -19,5 +21,9 @@ std::shared_ptr<spdlog::logger> setup_logging(const logging_options& opts,
 
 /// The log file path `opts` resolves to for `program` (empty = console only).
 std::string log_file_path(const logging_options& opts, const std::string& program);
+
+/// Keeps the latest `lines` error-level lines of the default logger (the console's `alerts`
+/// until the alerts actor exists); call once, before threads log. Answers a reader.
+std::function<std::vector<std::string>()> add_alert_buffer(size_t lines);
 
 } // namespace algomirror

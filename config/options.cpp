@@ -262,6 +262,19 @@ void add_node_options(CLI::App& app, node_options& opts) {
                "Tests only: send the orders of one symbol (a freeze-split leg's children) "
                "together instead of one after another; OpenAlgo's sandbox then loses position "
                "updates");
+  add(app, "console-bind", opts.console_bind,
+      "Address of the console endpoint; off loopback it needs --tls-dir (mutual TLS)");
+  add(app, "console-port", opts.console_port, "Port of the console endpoint (0 = no console)")
+    ->check(int_range(0, 65'535));
+  add(app, "tls-dir", opts.tls_dir,
+      "Directory with ca.crt, node.crt and node.key (made by 'certs init DIR'): the console "
+      "takes mutual TLS only");
+  add(app, "console-idle-timeout-s", opts.console_idle_timeout_s,
+      "A console session without a command for this long ends")
+    ->check(int_range(1, 86'400));
+  add(app, "lease-heartbeat-ms", opts.lease_heartbeat_ms,
+      "How often the database lease is checked and its node_lease row refreshed")
+    ->check(int_range(50, 600'000));
   add(app, "coherence-timeout-ms", opts.coherence_timeout_ms,
       "A strategy-level crossing waits this long for the scope's other legs to refresh; then "
       "max loss and trailing stop fire on the prices they have, max profit never")

@@ -62,6 +62,12 @@ struct node_options : common_options {
   bool parallel_symbol_orders = false; ///< tests only: a symbol's orders not one after another
   int coherence_timeout_ms = 2'000;   ///< §8 coherent prices: protective rules fire after this
   int exit_attempts = 5;              ///< §10 step 5: then exit_stuck
+  // The console endpoint and the lease (operating.md §1, §2).
+  std::string console_bind = "127.0.0.1";
+  int console_port = 4343; ///< 0 = no console
+  std::string tls_dir;     ///< ca.crt, node.crt, node.key; required off loopback
+  int console_idle_timeout_s = 1800;
+  int lease_heartbeat_ms = 5000; ///< the lease row's heartbeat; PostgreSQL: the lock's check
   bool migrate_only = false; ///< migrate the database, then exit
   int rollback_steps = 0;    ///< undo the newest N migrations, then exit
 };

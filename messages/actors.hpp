@@ -109,6 +109,8 @@ using account_actor = caf::typed_actor<
   caf::replies_to<positions_atom, caf::reset_atom>::with<std::vector<broker_position>>, // read now
   caf::replies_to<caf::get_atom, positions_atom>::with<std::vector<broker_position>>, // cached
   caf::replies_to<orders_atom>::with<std::vector<broker_order>>,
+  caf::replies_to<trades_atom>::with<std::vector<broker_trade>>,
+  caf::reacts_to<lease_atom, bool, std::string>, // the node's lease: false = send no order
   caf::replies_to<caf::put_atom, std::string, double>::with<bool>, // reserve margin under a key
   caf::reacts_to<caf::delete_atom, std::string>,                   // release it
   caf::replies_to<caf::get_atom, status_atom>::with<account_status>,
@@ -193,7 +195,60 @@ using node_actor = clock_listener_actor::extend<
   caf::replies_to<caf::get_atom, account_atom, int64_t>::with<account_actor>, // by account id
   caf::replies_to<caf::get_atom, feed_atom>::with<price_feed_actor>,
   caf::replies_to<shutdown_atom>::with<caf::ok_atom>,
-  caf::reacts_to<shutdown_atom, caf::ok_atom>>; // internal: the accounts settled (or timed out)
+  caf::reacts_to<shutdown_atom, caf::ok_atom>, // internal: the accounts settled (or timed out)
+  // operating.md §1: the lease lost (false, why) or held again (true); while it is lost the
+  // node refuses new runs and every account sends no order
+  caf::reacts_to<lease_atom, bool, std::string>,
+  caf::replies_to<caf::get_atom, lease_atom>::with<lease_info>,
+  // the first connected account's REST quotes (console `quote`)
+  caf::replies_to<quotes_atom, std::vector<instrument>>::with<std::vector<quote>>>;
+
+/// Keeps the node's database lease (operating.md §1): heartbeats it and tells the node when it
+/// is lost or held again. Detached (it talks to the database).
+using lease_keeper_actor = caf::typed_actor<caf::reacts_to<caf::tick_atom>>;
+
+// -- the console (operating.md §2) ----------------------------------------------------------
+
+/// The node's records for the console, on their own database connection: users, failovers,
+/// logins. Reads and small writes only; the trading state goes through the store.
+using records_actor = caf::typed_actor<
+  caf::replies_to<login_atom, std::string>::with<user_credentials>, // by username
+  caf::reacts_to<login_atom, int64_t, utc_instant>,                 // users.last_login
+  caf::replies_to<users_atom>::with<std::vector<user_view>>,
+  caf::replies_to<failovers_atom, int32_t>::with<std::vector<failover_event>>, // the latest N
+  caf::replies_to<risk_atom, std::vector<int64_t>>::with<std::vector<risk_event>>>; // of runs
+
+/// Where a session streams a view (`watch`, `risk-events --follow`, `alerts --follow`).
+using console_listener_actor = caf::typed_actor<caf::reacts_to<console_event>>;
+
+/// One logged-in user's capability: every operator command, authorized for that user.
+using console_session_actor = caf::typed_actor<
+  caf::replies_to<status_atom>::with<console_status>,
+  caf::replies_to<accounts_atom>::with<std::vector<account_view>>,
+  // the books of one account by name, or ("") of every account of the user
+  caf::replies_to<funds_atom, std::string>::with<std::vector<account_book>>,
+  caf::replies_to<positions_atom, std::string>::with<std::vector<account_book>>,
+  caf::replies_to<orders_atom, std::string>::with<std::vector<account_book>>,
+  caf::replies_to<trades_atom, std::string>::with<std::vector<account_book>>,
+  caf::replies_to<strategies_atom>::with<std::vector<strategy_definition>>,
+  caf::replies_to<run_strategy>::with<run_started>,
+  caf::replies_to<run_atom, bool>::with<std::vector<run_status>>, // runs [--all]
+  caf::replies_to<run_atom, int64_t>::with<run_status>,           // show RUN
+  caf::replies_to<watch_atom, int64_t, console_listener_actor>::with<run_status>,
+  caf::replies_to<exit_command>::with<caf::ok_atom>,
+  caf::replies_to<risk_atom, int64_t>::with<std::vector<risk_event>>, // 0 = every run
+  caf::replies_to<risk_atom, int64_t, console_listener_actor>::with<std::vector<risk_event>>,
+  caf::replies_to<alerts_atom>::with<std::vector<alert_line>>,
+  caf::replies_to<failovers_atom>::with<std::vector<failover_event>>,
+  caf::replies_to<quotes_atom, std::vector<std::string>>::with<std::vector<quote>>,
+  caf::replies_to<users_atom>::with<std::vector<user_view>>,
+  caf::replies_to<logout_atom>::with<caf::ok_atom>,
+  caf::reacts_to<idle_atom, uint64_t>, // internal: the idle timer (generation)
+  caf::reacts_to<caf::tick_atom>>;     // internal: push the streamed views
+
+/// The published endpoint: login only.
+using console_actor = caf::typed_actor<
+  caf::replies_to<login_atom, std::string, std::string>::with<console_session_actor>>;
 
 } // namespace algomirror
 
@@ -211,4 +266,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(algomirror_handles, caf::id_block::algomirror::end)
   CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::strategy_run_actor))
   CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::run_listener_actor))
   CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::execution_actor))
+  CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::console_listener_actor))
+  CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::console_session_actor))
+  CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::console_actor))
 CAF_END_TYPE_ID_BLOCK(algomirror_handles)

@@ -13,6 +13,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "messages/account.hpp"
+#include "messages/console.hpp"
 #include "messages/execution.hpp"
 #include "messages/instrument.hpp"
 #include "messages/market_data.hpp"
@@ -99,6 +100,22 @@ CAF_BEGIN_TYPE_ID_BLOCK(algomirror, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(algomirror, (algomirror::calendar_data))
   CAF_ADD_TYPE_ID(algomirror, (algomirror::store_stats))
   CAF_ADD_TYPE_ID(algomirror, (std::vector<int64_t>))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::user_credentials))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::user_view))
+  CAF_ADD_TYPE_ID(algomirror, (std::vector<algomirror::user_view>))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::account_view))
+  CAF_ADD_TYPE_ID(algomirror, (std::vector<algomirror::account_view>))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::account_book))
+  CAF_ADD_TYPE_ID(algomirror, (std::vector<algomirror::account_book>))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::lease_info))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::console_status))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::alert_line))
+  CAF_ADD_TYPE_ID(algomirror, (std::vector<algomirror::alert_line>))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::console_event))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::exit_command))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::run_strategy))
+  CAF_ADD_TYPE_ID(algomirror, (std::vector<algomirror::failover_event>))
+  CAF_ADD_TYPE_ID(algomirror, (std::vector<std::string>))
 
   CAF_ADD_ATOM(algomirror, algomirror, place_atom, "place")
   CAF_ADD_ATOM(algomirror, algomirror, cancel_atom, "cancel")
@@ -126,6 +143,17 @@ CAF_BEGIN_TYPE_ID_BLOCK(algomirror, caf::first_custom_type_id)
   CAF_ADD_ATOM(algomirror, algomirror, history_atom, "history")
   CAF_ADD_ATOM(algomirror, algomirror, run_atom, "run")
   CAF_ADD_ATOM(algomirror, algomirror, evaluate_atom, "evaluate")
+  CAF_ADD_ATOM(algomirror, algomirror, login_atom, "login")
+  CAF_ADD_ATOM(algomirror, algomirror, logout_atom, "logout")
+  CAF_ADD_ATOM(algomirror, algomirror, watch_atom, "watch")
+  CAF_ADD_ATOM(algomirror, algomirror, accounts_atom, "accounts")
+  CAF_ADD_ATOM(algomirror, algomirror, strategies_atom, "strategies")
+  CAF_ADD_ATOM(algomirror, algomirror, risk_atom, "risk")
+  CAF_ADD_ATOM(algomirror, algomirror, alerts_atom, "alerts")
+  CAF_ADD_ATOM(algomirror, algomirror, failovers_atom, "failovers")
+  CAF_ADD_ATOM(algomirror, algomirror, users_atom, "users")
+  CAF_ADD_ATOM(algomirror, algomirror, lease_atom, "lease")
+  CAF_ADD_ATOM(algomirror, algomirror, idle_atom, "idle")
 CAF_END_TYPE_ID_BLOCK(algomirror)
 
 namespace algomirror {

@@ -187,11 +187,39 @@ result<account_record> add_account(database& db, const user_row& user, const new
   });
 }
 
+namespace {
+
+/// The id of an unfinished run of the strategy, or 0 (operating.md §3: live strategies are
+/// neither replaced nor deleted).
+int64_t unfinished_run_of(database& db, int64_t strategy_id) {
+  auto rows = db.query("SELECT id FROM strategy_runs WHERE strategy_id = ? AND status <> ? "
+                       "ORDER BY id LIMIT 1",
+                       {strategy_id, std::string{"finished"}});
+  return rows.empty() ? 0 : std::stoll(rows[0][0].value_or("0"));
+}
+
+} // namespace
+
 result<std::string> remove_account(database& db, const user_row& user, const std::string& name) {
   using r = result<std::string>;
   auto found = find_account(db, user, name);
   if (!found)
     return r::failure(found.error());
+  // operating.md §3: an account with open positions or in a live run stays (disable it).
+  auto open = db.query("SELECT COUNT(*) FROM strategy_executions WHERE account_id = ? AND "
+                       "status IN ('pending', 'entered', 'exit_pending', 'exit_stuck', 'active')",
+                       {found->id});
+  if (!open.empty() && open[0][0].value_or("0") != "0")
+    return r::failure("account '" + name + "' has " + open[0][0].value_or("0")
+                      + " open position(s) of our runs: it cannot be removed; 'account disable "
+                      + name + "' stops new entries on it while exits keep working");
+  auto live = db.query("SELECT r.id FROM strategy_runs r JOIN strategy_executions e ON "
+                       "e.run_id = r.id WHERE e.account_id = ? AND r.status <> ? LIMIT 1",
+                       {found->id, std::string{"finished"}});
+  if (!live.empty())
+    return r::failure("account '" + name + "' is in run " + live[0][0].value_or("?")
+                      + ", which has not finished: it cannot be removed; 'account disable "
+                      + name + "' stops new entries on it");
   return in_transaction(db, [&]() -> r {
     db.execute("DELETE FROM trading_accounts WHERE id = ?", {found->id});
     std::string note = "account '" + name + "' removed";
@@ -207,6 +235,25 @@ result<std::string> remove_account(database& db, const user_row& user, const std
     }
     log_activity(db, user.id, "account_deleted", "{\"account\":" + quoted(name) + "}");
     return note;
+  });
+}
+
+result<std::string> set_account_active(database& db, const user_row& user,
+                                       const std::string& name, bool active) {
+  using r = result<std::string>;
+  auto found = find_account(db, user, name);
+  if (!found)
+    return r::failure(found.error());
+  if (found->is_active == active)
+    return std::string{"account '" + name + "' is " + (active ? "enabled" : "disabled")
+                       + " already"};
+  return in_transaction(db, [&]() -> r {
+    db.execute("UPDATE trading_accounts SET is_active = ? WHERE id = ?", {active, found->id});
+    log_activity(db, user.id, active ? "account_enabled" : "account_disabled",
+                 "{\"account\":" + quoted(name) + "}");
+    return std::string{"account '" + name + "' "
+                       + (active ? "enabled" : "disabled: no new entries on it; exits of its "
+                                               "open positions keep working")};
   });
 }
 
@@ -283,6 +330,12 @@ result<std::pair<int64_t, bool>> save_strategy(database& db, const user_row& use
       to_string(s.scope), to_string(s.order_product), s.exit_price_protection_pct, accounts};
     auto existing = db.query("SELECT id FROM strategies WHERE user_id = ? AND name = ?",
                              {user.id, s.name});
+    if (!existing.empty())
+      if (auto run = unfinished_run_of(db, std::stoll(existing[0][0].value_or("0"))))
+        return r::failure("strategy '" + s.name + "' has run " + std::to_string(run)
+                          + ", which has not finished: it cannot be replaced while it runs; "
+                            "exit that run first (algomirror-console exit "
+                          + std::to_string(run) + ")");
     int64_t id = 0;
     bool created = existing.empty();
     if (created) {
@@ -333,11 +386,11 @@ result<std::string> delete_strategy(database& db, const user_row& user, const st
     return r::failure("strategy '" + name + "' not found for user " + user.username);
   auto id = found.front().id;
   return in_transaction(db, [&]() -> r {
-    auto live = db.query("SELECT COUNT(*) FROM strategy_runs WHERE strategy_id = ? AND status <> ?",
-                         {id, std::string{"finished"}});
-    if (!live.empty() && live[0][0].value_or("0") != "0")
-      return r::failure("strategy '" + name
-                        + "' has a run that is not finished; exit it before deleting");
+    if (auto run = unfinished_run_of(db, id))
+      return r::failure("strategy '" + name + "' has run " + std::to_string(run)
+                        + ", which has not finished: it cannot be deleted while it runs; exit "
+                          "that run first (algomirror-console exit "
+                        + std::to_string(run) + ")");
     db.execute("DELETE FROM strategies WHERE id = ?", {id});
     log_activity(db, user.id, "strategy_deleted", "{\"strategy\":" + quoted(name) + "}");
     return "strategy '" + name + "' deleted";

@@ -49,9 +49,15 @@ std::vector<account_record> list_accounts(database& db, const user_row& user);
 
 result<account_record> find_account(database& db, const user_row& user, const std::string& name);
 
-/// Removes the account; when it was the primary, the oldest remaining active account becomes
+/// Removes the account (refused while it has open positions of our runs or is in a live run);
+/// when it was the primary, the oldest remaining active account becomes
 /// the primary.
 result<std::string> remove_account(database& db, const user_row& user, const std::string& name);
+
+/// Enables or disables an account (a disabled account takes no new entries; at the next
+/// node start it is not connected).
+result<std::string> set_account_active(database& db, const user_row& user,
+                                       const std::string& name, bool active);
 
 /// Points an existing account at another OpenAlgo (URLs and sealed key); its history stays.
 result<account_record> update_account_endpoint(database& db, const user_row& user,

@@ -112,10 +112,28 @@ void unseed_defaults(database& db) {
     db.execute("DELETE FROM market_holidays WHERE date = ?", {std::string{h[0]}});
 }
 
+/// operating.md §1 and §3: the node's lease (one row, for humans; the lock itself is a file lock
+/// or an advisory lock) and the master key check (a known text sealed under the key).
+void create_node_tables(database& db) {
+  const char* id = db.dialect() == schema::dialect::sqlite ? "INTEGER" : "BIGINT";
+  db.execute(std::string{"CREATE TABLE node_lease (id "} + id
+             + " PRIMARY KEY, host TEXT NOT NULL, pid " + id
+             + " NOT NULL, version TEXT NOT NULL, started_at TEXT NOT NULL, heartbeat_at TEXT "
+               "NOT NULL, released_at TEXT)");
+  db.execute(std::string{"CREATE TABLE key_check (id "} + id
+             + " PRIMARY KEY, sealed TEXT NOT NULL, created_at TEXT NOT NULL)");
+}
+
+void drop_node_tables(database& db) {
+  db.execute("DROP TABLE IF EXISTS key_check");
+  db.execute("DROP TABLE IF EXISTS node_lease");
+}
+
 std::vector<migration> make_migrations() {
   return {
     {1, "initial_schema", create_initial_tables, drop_initial_tables},
     {2, "seed_defaults", seed_defaults, unseed_defaults},
+    {3, "node_lease_and_key_check", create_node_tables, drop_node_tables},
   };
 }
 

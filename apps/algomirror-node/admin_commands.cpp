@@ -20,14 +20,25 @@
 #include "gateways/openalgo/requests.hpp"
 #include "gateways/openalgo/rest_client.hpp"
 #include "messages/names.hpp"
+#include "key_check.hpp"
 #include "persistence/admin.hpp"
+#include "persistence/lease.hpp"
 #include "persistence/migrations.hpp"
 
 namespace algomirror {
 
 bool admin_commands::any() const {
   for (auto* c : {user_add, account_add, account_list, account_remove, account_set_primary,
-                  account_test, strategy_import, strategy_export, strategy_list, strategy_delete})
+                  account_test, account_enable, account_disable, strategy_import,
+                  strategy_export, strategy_list, strategy_delete})
+    if (c != nullptr && c->parsed())
+      return true;
+  return false;
+}
+
+bool admin_commands::changes_live_state() const {
+  for (auto* c : {user_add, account_add, account_remove, account_set_primary, account_enable,
+                  account_disable, strategy_import, strategy_delete})
     if (c != nullptr && c->parsed())
       return true;
   return false;
@@ -51,7 +62,11 @@ admin_commands add_admin_commands(CLI::App& app, admin_options& opts) {
   c.account_add = account->add_subcommand("add", "Add a trading account");
   c.account_add->fallthrough();
   c.account_add->add_option("--name", opts.name, "Account name, unique per user")->required();
-  c.account_add->add_option("--broker", opts.broker, "Broker, e.g. zerodha")->required();
+  c.account_add->add_option("--broker", opts.broker,
+                            "Broker, e.g. zerodha (default: the name the account's ping "
+                            "reports; required with --offline)");
+  c.account_add->add_flag("--offline", opts.offline,
+                          "Add it without pinging its OpenAlgo first (it is unreachable now)");
   c.account_add->add_option("--host", opts.host_url, "OpenAlgo REST URL")->capture_default_str();
   c.account_add->add_option("--ws-url", opts.ws_url, "OpenAlgo WebSocket URL")
     ->capture_default_str();
@@ -70,11 +85,16 @@ admin_commands add_admin_commands(CLI::App& app, admin_options& opts) {
   c.account_remove = account->add_subcommand("remove", "Remove an account");
   c.account_set_primary = account->add_subcommand("set-primary", "Make an account the primary");
   c.account_test = account->add_subcommand("test", "Ping an account's OpenAlgo; prints its broker");
-  for (auto* sub : {c.account_list, c.account_remove, c.account_set_primary, c.account_test}) {
+  c.account_enable = account->add_subcommand("enable", "Let an account take new entries again");
+  c.account_disable = account->add_subcommand("disable", "Stop new entries on an account (its "
+                                                          "open positions keep their exits)");
+  for (auto* sub : {c.account_list, c.account_remove, c.account_set_primary, c.account_test,
+                    c.account_enable, c.account_disable}) {
     sub->fallthrough();
     sub->add_option("--user", opts.user, "Owner (default: the admin)");
   }
-  for (auto* sub : {c.account_remove, c.account_set_primary, c.account_test})
+  for (auto* sub : {c.account_remove, c.account_set_primary, c.account_test, c.account_enable,
+                    c.account_disable})
     sub->add_option("name", opts.name, "Account name")->required();
 
   auto* strategy = app.add_subcommand("strategy", "Manage strategies as JSON files (examples: "
@@ -147,8 +167,57 @@ int user_add(database& db, const admin_options& opts, std::ostream& out, std::os
 }
 
 /// The master key, or an error saying how to provide one.
-result<master_key> need_master_key(const node_options& node) {
-  return master_key::load(node.master_key_file);
+/// The master key, checked against the database's key check (operating.md §3).
+result<master_key> need_master_key(database& db, const node_options& node) {
+  auto key = master_key::load(node.master_key_file);
+  if (!key)
+    return key;
+  auto source = node.master_key_file.empty() ? std::string{"ALGOMIRROR_MASTER_KEY"}
+                                             : "--master-key-file " + node.master_key_file;
+  if (auto checked = check_master_key(db, *key, source); !checked)
+    return result<master_key>::failure(checked.error());
+  return key;
+}
+
+struct ping_outcome {
+  std::string broker; ///< empty when it failed
+  std::string problem;
+  long ms = 0;
+};
+
+/// One OpenAlgo ping: the broker's name, or why not.
+ping_outcome ping_openalgo(const endpoint_url& host, const std::string& url_text,
+                           const std::string& key, const node_options& node) {
+  boost::asio::io_context io;
+  openalgo::rest_client_config rc;
+  rc.host = host.host;
+  rc.port = host.port;
+  rc.timeout = std::chrono::milliseconds{node.request_timeout_ms};
+  rc.connections = 1;
+  openalgo::rest_client client{io, rc};
+  openalgo::http_result reply;
+  auto started = std::chrono::steady_clock::now();
+  client.post("ping", openalgo::key_only_body(key), [&](openalgo::http_result r) {
+    reply = std::move(r);
+    client.close();
+  });
+  io.run();
+  ping_outcome o;
+  o.ms = static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now() - started)
+                             .count());
+  if (!reply.transport_error.empty()) {
+    o.problem = "no answer from " + url_text + " (" + reply.transport_error + ")";
+    return o;
+  }
+  auto broker = openalgo::decode_ping(reply.status, reply.body);
+  if (auto* e = std::get_if<openalgo::reply_error>(&broker)) {
+    o.problem = "ping refused: " + openalgo::to_string(e->kind) + " (HTTP "
+                + std::to_string(e->http_status) + ": " + e->message + ")";
+    return o;
+  }
+  o.broker = std::get<0>(broker);
+  return o;
 }
 
 int account_add(database& db, const user_row& user, const admin_options& opts,
@@ -169,20 +238,38 @@ int account_add(database& db, const user_row& user, const admin_options& opts,
            "ALGOMIRROR_API_KEY)\n";
     return 2;
   }
-  auto mk = need_master_key(node);
+  auto mk = need_master_key(db, node);
   if (!mk) {
     err << "algomirror-node: error: " << mk.error() << "\n";
     return 2;
   }
-  new_account a{opts.name,    opts.broker,  opts.host_url, opts.ws_url,
+  // operating.md §3: the account answers first, and its ping names the broker.
+  std::string broker = opts.broker;
+  if (opts.offline) {
+    if (broker.empty()) {
+      err << "algomirror-node: error: --broker: required with --offline (no ping to name it)\n";
+      return 2;
+    }
+  } else {
+    auto ping = ping_openalgo(*host, opts.host_url, key, node);
+    if (ping.broker.empty()) {
+      err << "algomirror-node: error: account " << opts.name << ": " << ping.problem
+          << "; nothing was added (check --host and --api-key, or add it with --offline "
+             "--broker NAME)\n";
+      return 1;
+    }
+    broker = ping.broker;
+  }
+  new_account a{opts.name,    broker,       opts.host_url, opts.ws_url,
                 encrypt_secret(*mk, key), opts.primary, opts.priority};
   auto added = add_account(db, user, a);
   if (!added) {
     err << "algomirror-node: error: " << added.error() << "\n";
     return 2;
   }
-  out << "account " << added->name << " added for user " << user.username
-      << (added->is_primary ? " (primary)" : "") << "; API key stored encrypted\n";
+  out << "account " << added->name << " (broker " << added->broker << ") added for user "
+      << user.username << (added->is_primary ? " (primary)" : "")
+      << "; API key stored encrypted\n";
   return 0;
 }
 
@@ -207,7 +294,7 @@ int account_test(database& db, const user_row& user, const admin_options& opts,
     err << "algomirror-node: error: " << account.error() << "\n";
     return 2;
   }
-  auto mk = need_master_key(node);
+  auto mk = need_master_key(db, node);
   if (!mk) {
     err << "algomirror-node: error: " << mk.error() << "\n";
     return 2;
@@ -222,36 +309,12 @@ int account_test(database& db, const user_row& user, const admin_options& opts,
     err << "algomirror-node: error: account " << account->name << ": " << host.error() << "\n";
     return 2;
   }
-  boost::asio::io_context io;
-  openalgo::rest_client_config rc;
-  rc.host = host->host;
-  rc.port = host->port;
-  rc.timeout = std::chrono::milliseconds{node.request_timeout_ms};
-  rc.connections = 1;
-  openalgo::rest_client client{io, rc};
-  openalgo::http_result reply;
-  auto started = std::chrono::steady_clock::now();
-  client.post("ping", openalgo::key_only_body(*key), [&](openalgo::http_result r) {
-    reply = std::move(r);
-    client.close();
-  });
-  io.run();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now()
-                                                                  - started)
-              .count();
-  if (!reply.transport_error.empty()) {
-    err << "algomirror-node: account " << account->name << ": no answer from "
-        << account->host_url << " (" << reply.transport_error << ")\n";
+  auto ping = ping_openalgo(*host, account->host_url, *key, node);
+  if (ping.broker.empty()) {
+    err << "algomirror-node: account " << account->name << ": " << ping.problem << "\n";
     return 1;
   }
-  auto broker = openalgo::decode_ping(reply.status, reply.body);
-  if (auto* e = std::get_if<openalgo::reply_error>(&broker)) {
-    err << "algomirror-node: account " << account->name << ": ping refused: "
-        << openalgo::to_string(e->kind) << " (HTTP " << e->http_status << ": " << e->message
-        << ")\n";
-    return 1;
-  }
-  out << "account " << account->name << ": OK, broker " << std::get<0>(broker) << " (" << ms
+  out << "account " << account->name << ": OK, broker " << ping.broker << " (" << ping.ms
       << " ms)\n";
   return 0;
 }
@@ -360,6 +423,21 @@ int run_admin_command(const admin_commands& which, const admin_options& opts,
     err << "algomirror-node: error: " << db.error() << "\n";
     return 1;
   }
+  if (which.changes_live_state()) {
+    // operating.md §1: while a node holds the database, it is changed through the node.
+    auto holder = current_lease_holder(node.db_url);
+    if (!holder) {
+      err << "algomirror-node: error: " << holder.error() << "\n";
+      return 1;
+    }
+    if (*holder) {
+      err << "algomirror-node: error: a node is running on this database ("
+          << describe_holder(**holder)
+          << "): change it through the node with algomirror-console, or stop the node first; "
+             "nothing was changed\n";
+      return 1;
+    }
+  }
   auto migrated = migrate(**db);
   if (!migrated) {
     err << "algomirror-node: error: " << migrated.error() << "\n";
@@ -393,8 +471,10 @@ int run_admin_command(const admin_commands& which, const admin_options& opts,
     out << *deleted << "\n";
     return 0;
   }
-  auto done = which.account_remove->parsed() ? remove_account(**db, *user, opts.name)
-                                             : set_primary(**db, *user, opts.name);
+  auto done = which.account_remove->parsed()    ? remove_account(**db, *user, opts.name)
+              : which.account_enable->parsed()  ? set_account_active(**db, *user, opts.name, true)
+              : which.account_disable->parsed() ? set_account_active(**db, *user, opts.name, false)
+                                                : set_primary(**db, *user, opts.name);
   if (!done) {
     err << "algomirror-node: error: " << done.error() << "\n";
     return 2;

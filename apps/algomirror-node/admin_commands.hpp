@@ -24,6 +24,7 @@ struct admin_options {
   std::string ws_url = "ws://127.0.0.1:8765";
   std::string api_key; ///< "-" = read a line from standard input; empty = ALGOMIRROR_API_KEY
   bool primary = false;
+  bool offline = false; ///< account add without the ping
   int priority = 0;
   std::string file; ///< strategy import FILE
   std::string out;  ///< strategy export --out FILE ("" = standard output)
@@ -37,6 +38,8 @@ struct admin_commands {
   CLI::App* account_remove = nullptr;
   CLI::App* account_set_primary = nullptr;
   CLI::App* account_test = nullptr;
+  CLI::App* account_enable = nullptr;
+  CLI::App* account_disable = nullptr;
   CLI::App* strategy_import = nullptr;
   CLI::App* strategy_export = nullptr;
   CLI::App* strategy_list = nullptr;
@@ -44,6 +47,8 @@ struct admin_commands {
 
   /// Was any of them given?
   bool any() const;
+  /// Does the given one change what a running node works from (refused while one runs)?
+  bool changes_live_state() const;
 };
 
 admin_commands add_admin_commands(CLI::App& app, admin_options& opts);

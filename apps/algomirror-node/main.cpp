@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "admin_commands.hpp"
+#include "certs_command.hpp"
 #include "config/logging.hpp"
 #include "config/options.hpp"
 #include "indicator_command.hpp"
@@ -94,6 +95,8 @@ int main(int argc, char** argv) {
   auto* supertrend_command = add_indicator_commands(app, supertrend_opts);
   admin_options admin_opts;
   auto admin = add_admin_commands(app, admin_opts);
+  certs_options certs_opts;
+  auto certs = add_certs_commands(app, certs_opts);
   session_options session_opts;
   demo_options demo_opts;
   auto sessions = add_session_commands(app, session_opts, demo_opts);
@@ -109,6 +112,8 @@ int main(int argc, char** argv) {
     std::cerr << "algomirror-node: error: " << e.what() << "\n";
     return 1;
   }
+  if (certs.init->parsed() || certs.issue->parsed())
+    return run_certs_command(certs, certs_opts, std::cout, std::cerr);
   if (*supertrend_command)
     return run_supertrend_command(supertrend_opts, std::cout, std::cerr);
   if (admin.any()) {

@@ -11,16 +11,21 @@
 #include <caf/config_value.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "actors/console.hpp"
 #include "actors/node.hpp"
 #include "config/logging.hpp"
 #include "config/secrets.hpp"
 #include "domain/calendar.hpp"
 #include "domain/endpoint.hpp"
+#include "gateways/console/transport.hpp"
 #include "gateways/openalgo/broker_gateway.hpp"
 #include "gateways/openalgo/io_runtime.hpp"
 #include "gateways/openalgo/market_data_gateway.hpp"
 #include "messages/type_ids.hpp"
+#include "key_check.hpp"
 #include "persistence/admin.hpp"
+#include "persistence/lease_keeper.hpp"
+#include "persistence/records.hpp"
 #include "persistence/loaders.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/store.hpp"
@@ -33,6 +38,8 @@ namespace {
 /// (caf-0.17-notes.md §7.2), then any --caf.* settings, which win.
 bool configure_caf(caf::actor_system_config& cfg, const node_options& opts, std::string& error) {
   add_message_types(cfg);
+  if (opts.console_port != 0)
+    console_transport::configure(cfg, console_transport::tls_identity{opts.tls_dir, "node"});
   cfg.set("scheduler.max-threads", static_cast<size_t>(opts.scheduler_threads));
   cfg.set("scheduler.policy", opts.scheduler_policy == "sharing" ? caf::atom("sharing")
                                                                   : caf::atom("stealing"));
@@ -148,9 +155,25 @@ gateway_factory make_gateways(caf::actor_system& sys, openalgo::io_runtime& io, 
   return f;
 }
 
+/// operating.md §2: where the console may listen, and how. Empty when it may.
+std::string console_problem(const node_options& opts) {
+  if (opts.console_port == 0)
+    return {};
+  if (!opts.tls_dir.empty()) {
+    auto problem = console_transport::check_identity({opts.tls_dir, "node"});
+    return problem.empty() ? std::string{} : problem;
+  }
+  if (!console_transport::is_loopback(opts.console_bind))
+    return "--console-bind " + opts.console_bind
+           + ": a console off loopback needs mutual TLS: give --tls-dir DIR (made by "
+             "'algomirror-node certs init DIR'), or bind 127.0.0.1";
+  return {};
+}
+
 } // namespace
 
 struct node_runtime::impl {
+  std::shared_ptr<database_lease> lease; // released last, after the actor system
   std::unique_ptr<scaled_clock> time;
   caf::actor_system_config cfg;
   std::vector<account_record> accounts;
@@ -160,6 +183,10 @@ struct node_runtime::impl {
   std::unique_ptr<caf::actor_system> sys;
   store_actor store;
   node_actor node;
+  records_actor records;
+  console_actor console;
+  lease_keeper_actor keeper;
+  uint16_t console_port = 0;
   bool stopped = false;
 };
 
@@ -190,12 +217,29 @@ const std::vector<strategy_definition>& node_runtime::strategies() const {
   return impl_->strategies;
 }
 
+uint16_t node_runtime::console_port() const {
+  return impl_->console_port;
+}
+
 std::unique_ptr<node_runtime> node_runtime::start(const node_options& opts, std::string& error,
                                                   int& exit_code) {
   auto p = std::make_unique<impl>();
   p->time = make_clock(opts);
   p->shutdown_timeout_s = opts.shutdown_timeout_s;
   exit_code = 1;
+  if (auto problem = console_problem(opts); !problem.empty()) {
+    error = problem;
+    exit_code = 2;
+    return nullptr;
+  }
+  // operating.md §1: one node per database, before anything is read or migrated.
+  auto lease = database_lease::acquire(opts.db_url, version_text("algomirror-node"),
+                                       p->time->now());
+  if (!lease) {
+    error = lease.error();
+    return nullptr;
+  }
+  p->lease = std::shared_ptr<database_lease>{std::move(*lease)};
   auto db = open_database(opts.db_url);
   if (!db) {
     error = db.error();
@@ -211,6 +255,7 @@ std::unique_ptr<node_runtime> node_runtime::start(const node_options& opts, std:
   }
   spdlog::info("schema of {} at version {}{}", label, report->to,
                report->from == report->to ? "" : " (from " + std::to_string(report->from) + ")");
+  p->lease->heartbeat(p->time->now()); // the node_lease row, now that its table exists
   load_problems problems;
   p->accounts = load_active_accounts(**db, problems);
   p->strategies = load_strategies(**db, problems);
@@ -233,6 +278,12 @@ std::unique_ptr<node_runtime> node_runtime::start(const node_options& opts, std:
       return nullptr;
     }
     key = std::make_shared<const master_key>(std::move(*loaded));
+    auto source = opts.master_key_file.empty() ? std::string{"ALGOMIRROR_MASTER_KEY"}
+                                               : "--master-key-file " + opts.master_key_file;
+    if (auto checked = check_master_key(**db, *key, source); !checked) {
+      error = checked.error();
+      return nullptr;
+    }
     for (auto& rec : p->accounts)
       if (auto plain = decrypt_secret(*key, rec.api_key_encrypted); !plain) {
         error = "account " + rec.name + ": " + plain.error();
@@ -283,7 +334,43 @@ std::unique_ptr<node_runtime> node_runtime::start(const node_options& opts, std:
   // The market clock looks often enough to see a minute of market time at any speed.
   ncfg.clock_resolution = std::chrono::milliseconds{
     std::clamp(static_cast<int>(250 / std::max(1.0, p->time->speed())), 5, 250)};
+  auto run_defaults_strategies = ncfg.strategies;
   p->node = spawn_node(sys, std::move(ncfg));
+  p->keeper = spawn_lease_keeper(sys, p->lease, p->time.get(), p->node,
+                                 std::chrono::milliseconds{opts.lease_heartbeat_ms});
+  if (opts.console_port != 0) {
+    auto records_db = open_database(opts.db_url);
+    if (!records_db) {
+      error = "console: " + records_db.error();
+      return nullptr;
+    }
+    p->records = spawn_records(sys, std::move(*records_db));
+    console_config ccfg;
+    ccfg.node = p->node;
+    ccfg.records = p->records;
+    ccfg.store = p->store;
+    ccfg.time = p->time.get();
+    ccfg.verify_password = [](const std::string& hash, const std::string& password) {
+      return verify_password(hash, password);
+    };
+    ccfg.alerts = add_alert_buffer(500);
+    ccfg.accounts = p->accounts;
+    ccfg.strategies = run_defaults_strategies;
+    ccfg.idle_timeout = std::chrono::seconds{opts.console_idle_timeout_s};
+    p->console = spawn_console(sys, std::move(ccfg));
+    bool tls = !opts.tls_dir.empty();
+    auto port = console_transport::publish(sys, p->console, opts.console_bind,
+                                           static_cast<uint16_t>(opts.console_port), tls);
+    if (!port) {
+      error = "console: cannot listen on " + opts.console_bind + ":"
+              + std::to_string(opts.console_port) + " (" + sys.render(port.error())
+              + "): is another node using the port? Give --console-port, or 0 for no console";
+      return nullptr;
+    }
+    p->console_port = *port;
+    spdlog::info("console listening on {}:{} ({})", opts.console_bind, *port,
+                 tls ? "mutual TLS" : "plain, loopback only");
+  }
   spdlog::info("{} started (pid {}, clock {}{}, {} scheduler threads)",
                version_text("algomirror-node"), ::getpid(), format_ist(p->time->now()),
                p->time->speed() != 1.0 ? " x" + std::to_string(p->time->speed()) : std::string{},
@@ -305,8 +392,15 @@ int node_runtime::stop() {
                  spdlog::error("shutdown incomplete: {}", p.sys->render(err));
                  exit_code = 1;
                });
+    for (auto& a : {caf::actor_cast<caf::actor>(p.console), caf::actor_cast<caf::actor>(p.records),
+                    caf::actor_cast<caf::actor>(p.keeper)})
+      if (a)
+        self->send_exit(a, caf::exit_reason::user_shutdown);
     self->send_exit(p.store, caf::exit_reason::user_shutdown);
   }
+  p.console = nullptr;
+  p.records = nullptr;
+  p.keeper = nullptr;
   p.node = nullptr;
   p.store = nullptr;
   p.sys.reset();

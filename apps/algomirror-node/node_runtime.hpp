@@ -30,6 +30,7 @@ public:
   const scaled_clock& time() const;
   const std::vector<account_record>& accounts() const;
   const std::vector<strategy_definition>& strategies() const;
+  uint16_t console_port() const; ///< the console endpoint's port (0 = none)
 
   /// Graceful stop: no new orders, in-flight orders settle, persistence flushed. 0 when all of
   /// it happened in time.

@@ -19,6 +19,7 @@
 #include "config/options.hpp"
 #include "messages/type_ids.hpp"
 #include "node_runtime.hpp"
+#include "persistence/lease.hpp"
 #include "run_view.hpp"
 
 namespace algomirror {
@@ -261,6 +262,12 @@ int run_command(const session_options& opts, const node_options& node_opts, std:
   auto logger = setup_logging(node_opts.log, "algomirror-node");
   if (::isatty(STDOUT_FILENO) != 0 && !logger->sinks().empty())
     logger->sinks().front()->set_level(spdlog::level::err); // the live view owns the terminal
+  if (auto holder = current_lease_holder(node_opts.db_url); holder && *holder) {
+    err << "algomirror-node: error: a node is already running on this database ("
+        << describe_holder(**holder) << "): run the strategy through it with "
+        << "algomirror-console run '" << opts.strategy << "'\n";
+    return 1;
+  }
   std::string error;
   int code = 0;
   auto node = node_runtime::start(node_opts, error, code);
@@ -268,6 +275,9 @@ int run_command(const session_options& opts, const node_options& node_opts, std:
     err << "algomirror-node: error: " << error << "\n";
     return code;
   }
+  if (node->console_port() != 0)
+    out << "console: algomirror-console --node 127.0.0.1:" << node->console_port()
+        << " status\n";
   auto result = run_session(*node, opts, out, err);
   auto stopped = node->stop();
   spdlog::shutdown();

@@ -1,0 +1,127 @@
+#include "actors/console.hpp"
+
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include <caf/actor_system.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/json_text.hpp"
+#include "actors/store_writes.hpp"
+#include "domain/login_guard.hpp"
+
+namespace algomirror {
+
+namespace {
+
+struct console_state {
+  console_config cfg;
+  login_guard guard;
+  uint64_t activity_seq = 0;
+  std::set<caf::actor_addr> sessions; ///< linked: they end with the console
+  static inline const char* name = "console";
+};
+
+using console_pointer = console_actor::stateful_pointer<console_state>;
+
+/// Every login, failed ones too, is an activity_logs row (operating.md §2).
+void record_login(console_pointer self, int64_t user_id, const std::string& username,
+                  const std::string& outcome) {
+  auto& st = self->state;
+  auto now = st.cfg.time->now();
+  activity_entry entry{"console:login:" + format_utc(now) + ":" + std::to_string(++st.activity_seq),
+                       user_id,
+                       outcome == "ok" ? "console_login" : "console_login_failed",
+                       json_object{}.add("username", username).add("outcome", outcome).str(),
+                       "console", now};
+  store_routine(self, st.cfg.store, std::move(entry), "console: login of '" + username + "'");
+}
+
+console_actor::behavior_type console(console_pointer self, console_config cfg) {
+  self->state.cfg = std::move(cfg);
+  self->state.guard = login_guard{self->state.cfg.max_failures, std::chrono::seconds{60},
+                                  self->state.cfg.lockout};
+  // A session that ends (or crashes) does not take the console with it; anything else that
+  // stops the console (the node's shutdown) ends every session with it.
+  self->set_exit_handler([self](const caf::exit_msg& msg) {
+    if (self->state.sessions.erase(msg.source) > 0)
+      return;
+    self->quit(msg.reason);
+  });
+  return {
+    [=](login_atom, const std::string& username,
+        const std::string& password) -> caf::result<console_session_actor> {
+      auto& st = self->state;
+      auto now = st.cfg.time->now();
+      auto peer = self->current_sender();
+      // Called from the answer of the records actor: captures copies only.
+      auto refuse = [self, username, now](int64_t user_id, const std::string& outcome) {
+        auto& st = self->state;
+        record_login(self, user_id, username, outcome);
+        if (st.guard.failed(username, now))
+          spdlog::warn("console: user '{}' locked out for {} s after {} failed logins", username,
+                       st.cfg.lockout.count(), st.cfg.max_failures);
+      };
+      if (username.empty() || username.size() > 80)
+        return make_error(errc::unauthorized, "login failed: wrong username or password");
+      utc_instant until;
+      if (!st.guard.allowed(username, now, &until)) {
+        record_login(self, 0, username, "locked_out");
+        return make_error(errc::unauthorized, "login refused: too many failed logins; try again "
+                                              "after " + format_ist(until) + " IST");
+      }
+      auto rp = self->make_response_promise<console_session_actor>();
+      self->request(st.cfg.records, std::chrono::seconds{10}, login_atom_v, username)
+        .then(
+          [=](const user_credentials& user) mutable {
+            auto& st = self->state;
+            if (!st.cfg.verify_password || !st.cfg.verify_password(user.password_hash, password)) {
+              spdlog::warn("console: failed login of '{}' (wrong password)", username);
+              refuse(user.id, "wrong_password");
+              rp.deliver(make_error(errc::unauthorized, "login failed: wrong username or "
+                                                        "password"));
+              return;
+            }
+            if (!user.is_active) {
+              spdlog::warn("console: login of disabled user '{}' refused", username);
+              refuse(user.id, "disabled");
+              rp.deliver(make_error(errc::unauthorized, "login refused: user '" + username
+                                                          + "' is disabled (an admin can "
+                                                            "enable it)"));
+              return;
+            }
+            st.guard.succeeded(username);
+            record_login(self, user.id, username, "ok");
+            self->send(st.cfg.records, login_atom_v, user.id, st.cfg.time->now());
+            spdlog::info("console: '{}' logged in{}", username, user.is_admin ? " (admin)" : "");
+            auto session = spawn_console_session(self->system(), st.cfg, user, peer);
+            self->link_to(session);
+            st.sessions.insert(session.address());
+            rp.deliver(session);
+          },
+          [=](const caf::error& err) mutable {
+            if (err.category() == error_category
+                && err.code() == static_cast<uint8_t>(errc::not_found)) {
+              spdlog::warn("console: failed login of unknown user '{}'", username);
+              refuse(0, "unknown_user");
+              rp.deliver(make_error(errc::unauthorized, "login failed: wrong username or "
+                                                        "password"));
+              return;
+            }
+            rp.deliver(make_error(errc::unavailable, "login: cannot read users now ("
+                                                       + self->system().render(err) + ")"));
+          });
+      return rp;
+    },
+  };
+}
+
+} // namespace
+
+console_actor spawn_console(caf::actor_system& sys, console_config cfg) {
+  return sys.spawn<caf::detached>(console, std::move(cfg));
+}
+
+} // namespace algomirror

@@ -1,0 +1,183 @@
+#pragma once
+
+// operating.md §2: what the console and its sessions exchange. Answers are typed; the console
+// application renders them as tables or JSON.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "messages/account.hpp"
+#include "messages/market_data.hpp"
+#include "messages/node.hpp"
+#include "messages/orders.hpp"
+#include "messages/risk.hpp"
+#include "messages/run.hpp"
+#include "messages/time.hpp"
+
+namespace algomirror {
+
+/// A user as the login check needs it (the hash never leaves the node).
+struct user_credentials {
+  int64_t id = 0;
+  std::string username;
+  std::string password_hash;
+  bool is_admin = false;
+  bool is_active = true;
+
+  friend bool operator==(const user_credentials&, const user_credentials&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, user_credentials& x) {
+  return f(x.id, x.username, x.password_hash, x.is_admin, x.is_active);
+}
+
+/// A user as `users` lists them.
+struct user_view {
+  int64_t id = 0;
+  std::string username;
+  std::string email;
+  bool is_admin = false;
+  bool is_active = true;
+  std::string last_login; ///< UTC ISO 8601, empty = never
+
+  friend bool operator==(const user_view&, const user_view&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, user_view& x) {
+  return f(x.id, x.username, x.email, x.is_admin, x.is_active, x.last_login);
+}
+
+/// An account as the console shows it: no key, its health and OpenAlgo mode.
+struct account_view {
+  int64_t id = 0;
+  int64_t user_id = 0;
+  std::string name;
+  std::string broker;
+  std::string host_url;
+  bool is_primary = false;
+  int32_t priority = 0;
+  bool is_active = true;
+  connection_health health = connection_health::unknown;
+  std::string mode; ///< "live", "analyze", or "" when the account did not say
+
+  friend bool operator==(const account_view&, const account_view&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, account_view& x) {
+  return f(x.id, x.user_id, x.name, x.broker, x.host_url, x.is_primary, x.priority,
+           x.is_active, x.health, x.mode);
+}
+
+/// One account's books, as `funds`, `positions`, `orders` and `trades` ask for them; `error`
+/// says why the broker did not answer (the other accounts still do).
+struct account_book {
+  int64_t account_id = 0;
+  std::string account;
+  funds cash;
+  std::vector<broker_position> positions;
+  std::vector<broker_order> orders;
+  std::vector<broker_trade> trades;
+  std::string error;
+
+  friend bool operator==(const account_book&, const account_book&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, account_book& x) {
+  return f(x.account_id, x.account, x.cash, x.positions, x.orders, x.trades, x.error);
+}
+
+/// The node's lease as `status` shows it.
+struct lease_info {
+  std::string holder; ///< "node on HOST, pid N, since T"
+  bool held = true;
+  std::string problem; ///< why it is not held
+
+  friend bool operator==(const lease_info&, const lease_info&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lease_info& x) {
+  return f(x.holder, x.held, x.problem);
+}
+
+/// `status`: the node, its lease, the feed, the user's accounts and live runs.
+struct console_status {
+  node_status node;
+  lease_info lease;
+  feed_state feed;
+  std::vector<account_view> accounts;
+  std::vector<run_status> runs;
+  std::string user;
+  bool is_admin = false;
+
+  friend bool operator==(const console_status&, const console_status&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, console_status& x) {
+  return f(x.node, x.lease, x.feed, x.accounts, x.runs, x.user, x.is_admin);
+}
+
+/// An error-level event of the node's log (the alerts, until the alerts actor exists).
+struct alert_line {
+  std::string text;
+
+  friend bool operator==(const alert_line&, const alert_line&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, alert_line& x) {
+  return f(x.text);
+}
+
+/// What a streamed view pushes: `run` (a run's status changed), `risk_event`, `alert`,
+/// `chain` (option-chain prices), `end` (the stream is over; `text` says why).
+struct console_event {
+  std::string kind;
+  run_status run;
+  std::vector<risk_event> events;
+  std::vector<tick> ticks;
+  std::string text;
+
+  friend bool operator==(const console_event&, const console_event&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, console_event& x) {
+  return f(x.kind, x.run, x.events, x.ticks, x.text);
+}
+
+/// `exit RUN [--account NAME | --leg ID]`.
+struct exit_command {
+  int64_t run_id = 0;
+  std::string account; ///< empty = every account
+  int64_t leg = 0;     ///< execution id; 0 = every leg
+
+  friend bool operator==(const exit_command&, const exit_command&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, exit_command& x) {
+  return f(x.run_id, x.account, x.leg);
+}
+
+/// `run STRATEGY [--account NAME]… [--force]`.
+struct run_strategy {
+  std::string strategy;
+  std::vector<std::string> accounts;
+  bool force = false;
+
+  friend bool operator==(const run_strategy&, const run_strategy&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, run_strategy& x) {
+  return f(x.strategy, x.accounts, x.force);
+}
+
+} // namespace algomirror

@@ -1,0 +1,146 @@
+#include "persistence/records.hpp"
+
+#include <cstdlib>
+
+#include <spdlog/spdlog.h>
+
+#include <caf/actor_system.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "domain/clock.hpp"
+#include "messages/names.hpp"
+#include "persistence/loaders.hpp"
+#include "persistence/writes.hpp"
+
+namespace algomirror {
+
+namespace {
+
+struct records_state {
+  std::shared_ptr<database> db;
+  static inline const char* name = "records";
+};
+
+using records_pointer = records_actor::stateful_pointer<records_state>;
+
+std::string cell(const sql_row& r, size_t i) {
+  return r.at(i).value_or("");
+}
+
+int64_t cell_int(const sql_row& r, size_t i) {
+  return r.at(i) ? std::strtoll(r.at(i)->c_str(), nullptr, 10) : 0;
+}
+
+double cell_real(const sql_row& r, size_t i) {
+  return r.at(i) ? std::strtod(r.at(i)->c_str(), nullptr) : 0.0;
+}
+
+bool cell_bool(const sql_row& r, size_t i) {
+  auto v = cell(r, i);
+  return v == "1" || v == "t" || v == "true" || v == "TRUE";
+}
+
+/// Runs `f` on the database; a failure answers `errc::unavailable` with the reason.
+template <class F>
+auto guarded(records_pointer self, const char* what, F f) -> decltype(f()) {
+  (void) self;
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    spdlog::error("records: {}: {}", what, e.what());
+    return make_error(errc::unavailable, std::string{what} + ": the database did not answer ("
+                                           + e.what() + ")");
+  }
+}
+
+records_actor::behavior_type make_records(records_pointer self,
+                                                            std::shared_ptr<database> db) {
+  self->state.db = std::move(db);
+  auto& d = *self->state.db;
+  return {
+    [=, &d](login_atom, const std::string& username) -> caf::result<user_credentials> {
+      return guarded(self, "login", [&]() -> caf::result<user_credentials> {
+        auto rows = d.query("SELECT id, username, password_hash, is_admin, is_active FROM users "
+                            "WHERE username = ?",
+                            {username});
+        if (rows.empty())
+          return make_error(errc::not_found, "no such user");
+        auto& r = rows.front();
+        return user_credentials{cell_int(r, 0), cell(r, 1), cell(r, 2), cell_bool(r, 3),
+                                cell_bool(r, 4)};
+      });
+    },
+    [=, &d](login_atom, int64_t user_id, utc_instant at) {
+      try {
+        d.execute("UPDATE users SET last_login = ? WHERE id = ?", {sql_time(at), user_id});
+      } catch (const std::exception& e) {
+        spdlog::error("records: users.last_login of user {} not written: {}", user_id, e.what());
+      }
+    },
+    [=, &d](users_atom) -> caf::result<std::vector<user_view>> {
+      return guarded(self, "users", [&]() -> caf::result<std::vector<user_view>> {
+        std::vector<user_view> out;
+        for (auto& r : d.query("SELECT id, username, email, is_admin, is_active, last_login "
+                               "FROM users ORDER BY id"))
+          out.push_back({cell_int(r, 0), cell(r, 1), cell(r, 2), cell_bool(r, 3),
+                         cell_bool(r, 4),
+                         r.at(5) ? format_utc(parse_sql_time(*r.at(5))) : std::string{}});
+        return out;
+      });
+    },
+    [=, &d](failovers_atom, int32_t limit) -> caf::result<std::vector<failover_event>> {
+      return guarded(self, "failovers", [&]() -> caf::result<std::vector<failover_event>> {
+        std::vector<failover_event> out;
+        for (auto& r : d.query("SELECT id, from_account_id, to_account_id, reason, timestamp, "
+                               "success, error_message FROM failover_events ORDER BY id DESC "
+                               "LIMIT ?",
+                               {int64_t{limit}})) {
+          failover_event e;
+          e.write_id = cell(r, 0);
+          e.from_account_id = cell_int(r, 1);
+          e.to_account_id = cell_int(r, 2);
+          e.reason = cell(r, 3);
+          e.at = parse_sql_time(cell(r, 4));
+          e.success = cell_bool(r, 5);
+          e.error_message = cell(r, 6);
+          out.push_back(std::move(e));
+        }
+        return out;
+      });
+    },
+    [=, &d](risk_atom, const std::vector<int64_t>& runs) -> caf::result<std::vector<risk_event>> {
+      return guarded(self, "risk events", [&]() -> caf::result<std::vector<risk_event>> {
+        std::vector<risk_event> out;
+        for (auto run : runs)
+          for (auto& r : d.query("SELECT write_id, run_id, strategy_execution_id, account_id, "
+                                 "event_type, trigger_value, threshold_value, action_taken, "
+                                 "details, created_at FROM risk_events WHERE run_id = ? "
+                                 "ORDER BY id",
+                                 {run})) {
+            risk_event e;
+            e.write_id = cell(r, 0);
+            e.run_id = cell_int(r, 1);
+            e.execution_id = cell_int(r, 2);
+            e.account_id = cell_int(r, 3);
+            e.rule = parse_enum<exit_reason>(cell(r, 4)).value_or(exit_reason::none);
+            e.trigger_value = cell_real(r, 5);
+            e.threshold_value = cell_real(r, 6);
+            e.action = cell(r, 7);
+            e.details_json = cell(r, 8);
+            e.at = parse_sql_time(cell(r, 9));
+            out.push_back(std::move(e));
+          }
+        return out;
+      });
+    },
+  };
+}
+
+} // namespace
+
+records_actor spawn_records(caf::actor_system& sys, std::unique_ptr<database> db) {
+  return sys.spawn<caf::detached>(make_records, std::shared_ptr<database>{std::move(db)});
+}
+
+} // namespace algomirror

@@ -1,0 +1,607 @@
+#!/usr/bin/env python3
+"""The node as a service (operating.md §1-§3), two real processes over loopback: a long-running
+algomirror-node on openalgo-sim's three accounts and algomirror-console, non-interactive with
+--json, every answer parsed and checked against the database and the simulator.
+
+  lease      a second node on the same database is refused naming the holder; offline changes
+             and `run` are refused while the node holds it
+  commands   status, accounts, funds, positions (= the simulator's positionbook), orders,
+             trades, strategies, strategy show, run, runs, show, watch, exit --leg (exactly that
+             leg), exit --account, exit, risk-events, alerts, failovers, quote, users
+  security   wrong password, unknown user, disabled user, lockout after 5 failures; two users
+             with their own accounts: neither sees nor acts on the other's (ids guessed too);
+             logins in activity_logs and users.last_login
+  guards     a live strategy is not replaced or deleted; an account in a live run is not
+             removed; a wrong master key is refused at once; nothing changes in the database
+  drops      a console killed mid-watch and mid-exit: the node carries on, the exit happens once
+  bad input  malformed commands: exit code 2, a message naming the problem, nothing changed
+  tls        certs init/issue; mutual TLS works; no certificate, another CA's certificate, a
+             key readable by others and a non-loopback bind without certificates are refused
+  secrets    no password, API key or master key in any output or log
+usage: console_e2e.py ALGOMIRROR_NODE ALGOMIRROR_CONSOLE OPENALGO_SIM [DB_URL]"""
+import datetime, json, os, re, signal, socket, sqlite3, subprocess, sys, tempfile, threading, time
+import urllib.error, urllib.request
+
+node, console, sim = (os.path.realpath(p) for p in sys.argv[1:4])
+work = tempfile.mkdtemp(prefix="algomirror-console-")
+db_url = sys.argv[4] if len(sys.argv) > 4 and sys.argv[4] else f"sqlite:{work}/console.db"
+if db_url == "postgresql-fresh":
+    server = os.environ["ALGOMIRROR_TEST_PG_URL"]
+    name = f"console_{os.getpid()}"
+    subprocess.run(["psql", server, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True,
+                   stderr=subprocess.DEVNULL)
+    subprocess.run(["psql", server, "-qc", f"CREATE DATABASE {name}"], check=True)
+    db_url = server.rsplit("/", 1)[0] + "/" + name
+passes = failures = 0
+IST = datetime.timezone(datetime.timedelta(hours=5, minutes=30))
+CLOCK_START = datetime.datetime(2026, 11, 25, 10, 0, 0, tzinfo=IST)
+t0 = time.time()
+outputs = []  # every output of every process, for the secrets check
+
+
+def check(name, ok, detail=""):
+    global passes, failures
+    if ok:
+        passes += 1
+    else:
+        failures += 1
+        print(f"FAIL: {name} {str(detail)[:1500]}", flush=True)
+    return ok
+
+
+def market_now():
+    return CLOCK_START + datetime.timedelta(seconds=time.time() - t0)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def post(port, path, body):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(body).encode(),
+                                 method="POST", headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read().decode() or "{}")
+    except urllib.error.HTTPError as e:
+        return json.loads(e.read().decode() or "{}")
+
+
+# -- the simulator ---------------------------------------------------------------------------
+names = ["alpha", "beta", "gamma"]
+keys = {n: (n[0] * 32 + "Key" + n[1] * 29) for n in names}
+with open(f"{work}/sim-accounts.csv", "w") as f:
+    for n in names:
+        f.write(f"{n},{keys[n]},0,0\n")
+sim_proc = subprocess.Popen([sim, "--accounts", f"{work}/sim-accounts.csv", "--clock-start",
+                             CLOCK_START.isoformat(), "--tick-interval-ms", "100",
+                             "--log-file", "none"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+ports = {}
+deadline = time.time() + 30
+while len(ports) < 3 and time.time() < deadline:
+    line = sim_proc.stderr.readline()
+    if not line:
+        break
+    m = re.search(r"account (\w+) on http://127\.0\.0\.1:(\d+) ws://127\.0\.0\.1:(\d+)", line)
+    if m:
+        ports[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+threading.Thread(target=lambda: sim_proc.stderr.read(), daemon=True).start()
+if len(ports) < 3:
+    print("FAIL: the simulator did not start")
+    sys.exit(1)
+http = {n: ports[n][0] for n in names}
+
+
+def spot(value):
+    post(http["alpha"], "/control/spot", {"NIFTY": value})
+
+
+def ledger(n):
+    return post(http[n], "/control/ledger", {})["ledger"]
+
+
+def sim_positions(n):
+    return post(http[n], "/api/v1/positionbook", {"apikey": keys[n]})["data"]
+
+
+def sim_orders(n):
+    return post(http[n], "/api/v1/orderbook", {"apikey": keys[n]})["data"]["orders"]
+
+
+def query(sql):
+    if db_url.startswith("sqlite:"):
+        con = sqlite3.connect(db_url[len("sqlite:"):], timeout=10)
+        try:
+            return [tuple(str(c) if c is not None else "" for c in row) for row in con.execute(sql)]
+        finally:
+            con.close()
+    out = subprocess.run(["psql", db_url, "-AtF", "\t", "-c", sql], capture_output=True, text=True)
+    return [tuple(line.split("\t")) for line in out.stdout.splitlines() if line]
+
+
+def execute_sql(sql):
+    if db_url.startswith("sqlite:"):
+        con = sqlite3.connect(db_url[len("sqlite:"):], timeout=10)
+        con.execute(sql)
+        con.commit()
+        con.close()
+    else:
+        subprocess.run(["psql", db_url, "-qc", sql], check=True)
+
+
+def snapshot():
+    """The rows a refused command must not change."""
+    tables = {"users": "id, username, email, password_hash, is_admin, is_active",
+              "trading_accounts": "id, user_id, account_name, broker, api_key_encrypted, "
+                                  "host_url, is_primary, is_active",
+              "strategies": "*", "strategy_legs": "*", "strategy_runs": "id, strategy_id, status",
+              "strategy_executions": "id, run_id, account_id, symbol, quantity, status"}
+    return {t: query(f"SELECT {cols} FROM {t} ORDER BY id") for t, cols in tables.items()}
+
+
+# -- the node --------------------------------------------------------------------------------
+master = f"{work}/master.key"
+master_hex = os.urandom(32).hex()
+with open(master, "w") as f:
+    f.write(master_hex)
+os.chmod(master, 0o600)
+password = {"admin": "Adm1n#Desk", "trader": "Tr4ding#Desk", "other": "0ther#Desk9", "sleepy": "Sl33py#Desk"}
+common = ["--db", db_url, "--master-key-file", master, "--log-file", f"{work}/node.log",
+          "--status-poll-ms", "250", "--unknown-settle-ms", "300", "--exit-retry-ms", "1000",
+          "--request-timeout-ms", "3000", "--shutdown-timeout", "10"]
+
+
+def cli(*args, expect=0, env_extra=None, label=None):
+    env = dict(os.environ, **(env_extra or {}))
+    try:
+        r = subprocess.run([node, *common, *args], capture_output=True, text=True, env=env,
+                           stdin=subprocess.DEVNULL, timeout=60)
+    except subprocess.TimeoutExpired:
+        check(label or f"node {' '.join(args[:3])} ends", False, "timed out")
+        return subprocess.CompletedProcess(args, -1, "", "")
+    outputs.append(r.stdout + r.stderr)
+    check(label or f"node {' '.join(args[:3])} exits {expect}", r.returncode == expect,
+          f"rc={r.returncode} {r.stdout}{r.stderr}")
+    return r
+
+
+class node_process:
+    def __init__(self, extra=()):
+        args = [node, *common, "--clock-start", market_now().isoformat(), *extra]
+        self.lines = []
+        self.cv = threading.Condition()
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, text=True)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            with self.cv:
+                self.lines.append(line)
+                self.cv.notify_all()
+
+    def wait_for(self, pattern, timeout=30):
+        rx = re.compile(pattern)
+        deadline = time.time() + timeout
+        with self.cv:
+            while time.time() < deadline:
+                for l in self.lines:
+                    m = rx.search(l)
+                    if m:
+                        return m
+                if self.proc.poll() is not None:
+                    return None
+                self.cv.wait(0.2)
+        return None
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = -1
+        with self.cv:
+            outputs.append("".join(self.lines))
+        return rc
+
+    def output(self):
+        with self.cv:
+            return "".join(self.lines[-40:])
+
+
+console_port = None
+console_extra = []
+
+
+def con(user, *args, expect=0, pw=None, json_out=True, label=None, timeout=60):
+    """algomirror-console USER ARGS [--json]: (exit code, parsed JSON or text, stderr)."""
+    env = dict(os.environ, ALGOMIRROR_PASSWORD=pw if pw is not None else password.get(user, "x"))
+    argv = [console, "--node", f"127.0.0.1:{console_port}", "--user", user, *console_extra, *args]
+    if json_out:
+        argv.append("--json")
+    try:
+        r = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout,
+                           stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired as e:
+        check(label or f"console {' '.join(args)} answers", False, "timed out")
+        return -1, None, ""
+    outputs.append(r.stdout + r.stderr)
+    body = r.stdout
+    if json_out and r.returncode == 0:
+        try:
+            body = json.loads(r.stdout.splitlines()[0]) if r.stdout.strip() else None
+        except (json.JSONDecodeError, IndexError):
+            check(f"console {' '.join(args)}: JSON", False, r.stdout)
+            body = None
+    if expect is not None:
+        check(label or f"console {' '.join(args)} exits {expect}", r.returncode == expect,
+              f"rc={r.returncode} out={r.stdout[:800]} err={r.stderr[:800]}")
+    return r.returncode, body, r.stderr
+
+
+def said(text, stderr, label):
+    check(label, text in stderr, stderr)
+
+
+# -- set-up: two users with their own accounts and strategies ------------------------------
+pw_env = lambda u: {"ALGOMIRROR_PASSWORD": password[u]}
+cli("user", "add", "--username", "admin", "--email", "a@example.in", env_extra=pw_env("admin"))
+cli("user", "add", "--username", "trader", "--email", "t@example.in", env_extra=pw_env("trader"))
+cli("user", "add", "--username", "other", "--email", "o@example.in", env_extra=pw_env("other"))
+cli("user", "add", "--username", "sleepy", "--email", "s@example.in", env_extra=pw_env("sleepy"))
+execute_sql("UPDATE users SET is_active = FALSE WHERE username = 'sleepy'")
+for n, owner in [("alpha", "trader"), ("beta", "trader"), ("gamma", "other")]:
+    cli("account", "add", "--name", n, "--host", f"http://127.0.0.1:{http[n]}",
+        "--ws-url", f"ws://127.0.0.1:{ports[n][1]}", "--api-key", keys[n], "--user", owner)
+brokers = {r[0]: r[1] for r in query("SELECT account_name, broker FROM trading_accounts")}
+check("account add: the broker is the name the ping reports", brokers.get("alpha") == "sandbox",
+      str(brokers))
+r = cli("account", "add", "--name", "delta", "--host", "http://127.0.0.1:1", "--api-key", "k",
+        expect=1, label="account add: an unreachable account is refused")
+said("nothing was added", r.stderr, "account add: unreachable: says nothing was added")
+wrong_key = os.urandom(32).hex()
+r = subprocess.run([node, "--db", db_url, "--log-file", "none", "account", "add", "--name",
+                    "delta", "--host", f"http://127.0.0.1:{http['alpha']}", "--api-key", "k"],
+                   capture_output=True, text=True, env=dict(os.environ, ALGOMIRROR_MASTER_KEY=wrong_key))
+check("a wrong master key is refused at once (account add)", r.returncode == 2 and
+      "does not open this database" in r.stderr, r.stderr)
+check("a wrong master key: nothing added", not query("SELECT id FROM trading_accounts WHERE "
+                                                     "account_name = 'delta'"))
+
+
+def leg(action, opt, strike="ATM", offset=0):
+    d = {"underlying": "NIFTY", "product": "options", "expiry": "current_week", "action": action,
+         "option_type": opt, "strike": strike, "lots": 1}
+    if offset:
+        d["strike_offset"] = offset
+    return d
+
+
+def strategy_file(name, accounts, owner):
+    doc = {"name": name, "risk_profile": "fixed_lots", "risk_scope": "account", "product": "MIS",
+           "accounts": accounts,
+           "legs": [leg("BUY", "CE", "OTM", 4), leg("BUY", "PE", "OTM", 4), leg("SELL", "CE"),
+                    leg("SELL", "PE")]}
+    path = f"{work}/{re.sub(r'[^a-z]+', '_', name)}.json"
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    return path
+
+
+straddle = strategy_file("console straddle", ["alpha", "beta"], "trader")
+cli("strategy", "import", straddle, "--user", "trader")
+cli("strategy", "import", strategy_file("other straddle", ["gamma"], "other"), "--user", "other")
+spot(26000)
+
+
+def start_node(extra=()):
+    global console_port
+    p = node_process(["--console-port", str(free_port()), *extra])
+    m = p.wait_for(r"console listening on [0-9.]+:(\d+)", 30)
+    if not check("node: the console endpoint listens", m is not None, p.output()):
+        p.proc.kill()
+        print(f"{passes} passed, {failures + 1} failed")
+        sys.exit(1)
+    console_port = int(m.group(1))
+    return p
+
+
+p = start_node()
+
+# -- the lease -------------------------------------------------------------------------------
+r = cli("--console-port", "0", expect=1, label="a second node on the database is refused")
+check("the refusal names the holder", re.search(r"held by node on \S+, pid \d+, since", r.stderr +
+                                                r.stdout) is not None, r.stderr + r.stdout)
+before = snapshot()
+r = cli("strategy", "import", straddle, "--user", "trader", expect=1,
+        label="offline strategy import is refused while a node runs")
+said("algomirror-console", r.stderr, "the offline refusal says to use the console")
+r = cli("account", "remove", "beta", "--user", "trader", expect=1,
+        label="offline account remove is refused while a node runs")
+r = cli("run", "console straddle", expect=1, label="run beside a running node is refused")
+said("algomirror-console run", r.stderr, "run beside a node says to use algomirror-console run")
+cli("account", "list", "--user", "trader", label="read-only offline commands still work")
+check("refused offline commands changed nothing", snapshot() == before)
+lease_rows = query("SELECT host, pid FROM node_lease WHERE released_at IS NULL")
+check("node_lease names the running node", len(lease_rows) == 1 and
+      int(lease_rows[0][1]) == p.proc.pid, str(lease_rows))
+
+# -- security --------------------------------------------------------------------------------
+rc, _, err = con("trader", "status", pw="wrong#Pass1", expect=3, label="a wrong password: exit 3")
+said("wrong username or password", err, "a wrong password says so")
+rc, _, err2 = con("nobody", "status", pw="whatever#1A", expect=3, label="an unknown user: exit 3")
+check("an unknown user gets the same answer as a wrong password", err == err2, err + err2)
+rc, _, err = con("sleepy", "status", expect=3, label="a disabled user cannot log in")
+said("disabled", err, "the disabled user is told")
+
+# -- the commands, as trader -----------------------------------------------------------------
+rc, st, _ = con("trader", "status")
+if st:
+    check("status: the node is running and holds its lease",
+          st["node"]["phase"] == "running" and st["lease"]["held"], st)
+    check("status: trader's accounts only", sorted(a["name"] for a in st["accounts"]) ==
+          ["alpha", "beta"], st["accounts"])
+rc, accs, _ = con("trader", "accounts")
+acc_id = {a["name"]: a["id"] for a in (accs or [])}
+check("accounts: alpha and beta", sorted(acc_id) == ["alpha", "beta"], accs)
+rc, strategies, _ = con("trader", "strategies")
+check("strategies: trader's only", [s["name"] for s in strategies or []] == ["console straddle"],
+      strategies)
+rc, shown, _ = con("trader", "strategy", "show", "console straddle", json_out=False)
+check("strategy show: the legs", "SELL" in shown and "NIFTY" in shown, shown)
+rc, quotes, _ = con("trader", "quote", "NIFTY")
+check("quote NIFTY: a price", quotes and quotes[0]["ltp"] > 0, quotes)
+rc, started, _ = con("trader", "run", "console straddle")
+run = started["run_id"] if started else 0
+check("run: a run id", run > 0, started)
+rc, _, err = con("trader", "run", "console straddle", expect=1, label="run twice is refused")
+said("already running", err, "run twice names the running run")
+
+
+def show(user="trader", run_id=None):
+    rc, body, _ = con(user, "show", str(run_id or run), expect=None)
+    return body if rc == 0 else None
+
+
+def wait_show(pred, timeout=60):
+    deadline = time.time() + timeout
+    body = None
+    while time.time() < deadline:
+        body = show()
+        if body and pred(body):
+            return body
+        time.sleep(0.5)  # another process's run: asked again until it gets there
+    return body
+
+
+live = wait_show(lambda b: b["phase"] == "live" and all(l["status"] == "entered" for l in b["legs"]))
+check("show: the run goes live with 8 legs", live and len(live["legs"]) == 8, live)
+db_ids = sorted(int(r[0]) for r in query(f"SELECT id FROM strategy_executions WHERE run_id = {run}"))
+check("show: every leg's execution id is the database's",
+      live and sorted(l["execution_id"] for l in live["legs"]) == db_ids, (live, db_ids))
+
+# guards while the run is live (through the offline commands the node refuses anyway, so
+# stop-free checks go through the database functions via a second database copy is not
+# possible; the live checks are the console's own refusals below and the offline ones after)
+rc, books, _ = con("trader", "positions")
+if books:
+    for b in books["accounts"]:
+        ours = {(p["symbol"], p["quantity"]) for p in b["positions"] if p["quantity"] != 0}
+        theirs = {(p["symbol"], int(p["quantity"])) for p in sim_positions(b["account"])
+                  if int(p["quantity"]) != 0}
+        check(f"positions: {b['account']} equals the simulator's positionbook", ours == theirs,
+              (ours, theirs))
+rc, books, _ = con("trader", "orders", "--account", "alpha")
+check("orders --account alpha: the simulator's orderbook",
+      books and len(books["accounts"]) == 1 and
+      len(books["accounts"][0]["orders"]) == len(sim_orders("alpha")), books)
+rc, books, _ = con("trader", "trades")
+check("trades: both accounts", books and len(books["accounts"]) == 2, books)
+rc, books, _ = con("trader", "funds")
+check("funds: totals", books and "available_cash" in books["totals"], books)
+rc, runs, _ = con("trader", "runs")
+check("runs: the live run", runs and [r["run_id"] for r in runs] == [run], runs)
+rc, out, _ = con("trader", "watch", str(run), "--limit", "2", json_out=False)
+check("watch: the live view", "console straddle" in out or "alpha" in out, out)
+
+# -- the other user --------------------------------------------------------------------------
+rc, accs2, _ = con("other", "accounts")
+check("other: sees gamma only", [a["name"] for a in accs2 or []] == ["gamma"], accs2)
+rc, _, err = con("other", "show", str(run), expect=1, label="other: trader's run is not found")
+said("no run", err, "other: 'not found' for trader's run")
+rc, _, err = con("other", "exit", str(run), expect=1, label="other: cannot exit trader's run")
+rc, _, err = con("other", "positions", "--account", "alpha", expect=1,
+                 label="other: trader's account is not found")
+said("no account named 'alpha'", err, "other: 'not found' for trader's account")
+rc, _, err = con("other", "run", "console straddle", expect=1,
+                 label="other: cannot run trader's strategy")
+rc, _, err = con("other", "users", expect=1, label="other: users is for the admin")
+for guess in range(1, 6):
+    if guess != 0:
+        rc, _, _ = con("other", "exit", str(guess), "--leg", str(db_ids[0]), expect=None)
+        check(f"other: guessed run {guess} cannot be exited", rc != 0)
+rc, users, _ = con("admin", "users")
+check("users (admin): every user", sorted(u["username"] for u in users or []) ==
+      ["admin", "other", "sleepy", "trader"], users)
+rc, accs3, _ = con("admin", "accounts")
+check("the admin sees every account", sorted(a["name"] for a in accs3 or []) == names, accs3)
+rc, _, _ = con("trader", "users", expect=1, label="trader: users is for the admin")
+check("users.last_login written", query("SELECT last_login FROM users WHERE username = 'trader'")[0][0] != "")
+check("other's guesses changed nothing", all(l["status"] == "entered" for l in show()["legs"]))
+
+# -- exits -----------------------------------------------------------------------------------
+rc, _, err = con("trader", "exit", str(run), "--leg", "999999", expect=2,
+                 label="exit --leg of an unknown leg: refused as usage")
+said("is not a leg of run", err, "exit --leg unknown: names the problem")
+sell_leg = next(l for l in live["legs"] if l["action"] == "SELL" and l["account_id"] == acc_id["beta"])
+hedge_legs = [l for l in live["legs"] if l["account_id"] == acc_id["beta"] and l["action"] == "BUY"]
+rc, done, _ = con("trader", "exit", str(run), "--leg", str(sell_leg["execution_id"]))
+after = wait_show(lambda b: any(l["execution_id"] == sell_leg["execution_id"] and
+                                l["status"] == "exited" for l in b["legs"]), 30)
+others = [l for l in after["legs"] if l["execution_id"] != sell_leg["execution_id"]] if after else []
+check("exit --leg: exactly that leg exited", after and others and
+      all(l["status"] == "entered" for l in others), after)
+exits = [o for o in ledger("beta") if o["symbol"] == sell_leg["symbol"] and o["action"] == "BUY"]
+check("exit --leg: one exit order at the broker", len(exits) == 1, exits)
+rc, _, _ = con("trader", "exit", str(run), "--account", "alpha")
+after = wait_show(lambda b: all(l["status"] == "exited" for l in b["legs"]
+                                if l["account_id"] == acc_id["alpha"]), 30)
+check("exit --account alpha: alpha's legs exited, beta's hedges open",
+      after and all(l["status"] == "entered" for l in after["legs"]
+                    if l["account_id"] == acc_id["beta"] and l["action"] == "BUY"), after)
+
+# guards while a run is live: the strategy and its account stay (checked on the database the
+# node holds: stop the node first would end the run, so the guard runs as the node would see it
+# at the next start — see the end of the test)
+
+# a console killed mid-watch and mid-exit: the node carries on, the exit happens once
+w = subprocess.Popen([console, "--node", f"127.0.0.1:{console_port}", "--user", "trader",
+                      "watch", str(run)], env=dict(os.environ, ALGOMIRROR_PASSWORD=password["trader"]),
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+time.sleep(1.5)  # let it log in and start watching
+w.kill()
+w.wait()
+e = subprocess.Popen([console, "--node", f"127.0.0.1:{console_port}", "--user", "trader",
+                      "exit", str(run)], env=dict(os.environ, ALGOMIRROR_PASSWORD=password["trader"]),
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+time.sleep(0.4)
+e.kill()
+e.wait()
+rc, st, _ = con("trader", "status", label="the node answers after consoles were killed")
+final = wait_show(lambda b: b["phase"] == "finished", 20)
+if not (final and final["phase"] == "finished"):
+    con("trader", "exit", str(run), expect=None)  # the killed console may not have sent it
+    final = wait_show(lambda b: b["phase"] == "finished", 40)
+check("exit: the run finished", final and final["phase"] == "finished", final)
+for n in ["alpha", "beta"]:
+    orders = [o for o in ledger(n) if o["strategy"].startswith(f"AM:{run}:")]
+    per_symbol = {}
+    for o in orders:
+        per_symbol.setdefault(o["symbol"], []).append(o["action"])
+    check(f"exit once: {n}: one entry and one exit per symbol",
+          all(len(v) == 2 for v in per_symbol.values()) and len(per_symbol) == 4, per_symbol)
+check("the node logged the dropped session", p.wait_for(r"client went away", 5) is not None,
+      p.output())
+rc, runs, _ = con("trader", "runs", "--all")
+check("runs --all: the finished run", runs and any(r["run_id"] == run and r["phase"] == "finished"
+                                                   for r in runs), runs)
+rc, events, _ = con("trader", "risk-events", "--run", str(run))
+check("risk-events --run: answered", isinstance(events, list), events)
+rc, _, _ = con("trader", "risk-events", "--follow", "--limit", "1", json_out=False)
+rc, _, _ = con("trader", "alerts", json_out=False)
+rc, _, _ = con("trader", "failovers")
+logins = query("SELECT action, COUNT(*) FROM activity_logs WHERE action LIKE 'console_login%' "
+               "GROUP BY action")
+counts = {a: int(c) for a, c in logins}
+check("activity_logs: logins and failed logins", counts.get("console_login", 0) >= 10 and
+      counts.get("console_login_failed", 0) >= 3, counts)
+
+# -- bad input -------------------------------------------------------------------------------
+before = snapshot()
+bad = [["nosuch"], ["show"], ["show", "abc"], ["show", "99999999999999999999"], ["show", "-4"],
+       ["show", "ünïcode"], ["exit"], ["exit", "0"], ["exit", str(run), "--leg", "x"],
+       ["exit", str(run), "--leg", "1", "--account", "alpha"], ["run"], ["watch", str(run), "--limit", "0"],
+       ["watch"], ["risk-events", "--run", "-1"], ["quote"], ["quote", "NIFTY;DROP TABLE users"],
+       ["quote", "ÑIFTY"], ["positions", "--account"], ["strategy"], ["strategy", "show"],
+       ["runs", "--all=maybe"], ["status", "extra"], ["exit", str(run), "--nope"],
+       ["show", "1" * 400], ["--timeout", "0", "status"]]
+for args in bad:
+    rc, _, err = con("trader", *args, expect=2, json_out=False,
+                     label=f"bad input {args!r:.60}: exit 2")
+    check(f"bad input {args!r:.60}: a message", err.strip() != "", err)
+r = subprocess.run([console, "--node", "localhost", "--user", "trader", "status"],
+                   capture_output=True, text=True)
+check("--node without a port: exit 2 naming --node", r.returncode == 2 and "--node" in r.stderr,
+      r.stderr)
+r = subprocess.run([console, "--node", "10.1.2.3:4343", "--user", "trader", "status"],
+                   capture_output=True, text=True)
+check("a remote node without TLS is refused by the console", r.returncode == 2 and
+      "--tls-dir" in r.stderr, r.stderr)
+check("bad input changed nothing", snapshot() == before)
+r = subprocess.run([console, "exit", "--help"], capture_output=True, text=True)
+check("exit --help explains --leg", r.returncode == 0 and "--leg" in r.stdout, r.stdout + r.stderr)
+
+# lockout (last: it locks 'other' out for a minute)
+for i in range(5):
+    con("other", "status", pw=f"Wrong#{i}pass", expect=3, label=f"lockout: failure {i + 1}")
+rc, _, err = con("other", "status", expect=3, label="lockout: the right password is refused now")
+said("too many failed logins", err, "lockout: says why")
+
+check("node: stops on SIGTERM", p.stop() == 0)
+
+# -- guards at rest: a strategy with an unfinished run, an account with open positions -------
+execute_sql(f"UPDATE strategy_runs SET status = 'live' WHERE id = {run}")
+execute_sql(f"UPDATE strategy_executions SET status = 'entered' WHERE id = {db_ids[0]}")
+before = snapshot()
+r = cli("strategy", "import", straddle, "--user", "trader", expect=1,
+        label="a strategy with an unfinished run is not replaced")
+said(f"run {run}", r.stderr, "the refusal names the run")
+r = cli("strategy", "delete", "console straddle", "--user", "trader", expect=2,
+        label="a strategy with an unfinished run is not deleted")
+acct_of_first = query(f"SELECT a.account_name FROM strategy_executions e JOIN trading_accounts a "
+                      f"ON a.id = e.account_id WHERE e.id = {db_ids[0]}")[0][0]
+r = cli("account", "remove", acct_of_first, "--user", "trader", expect=2,
+        label="an account with open positions is not removed")
+said("account disable", r.stderr, "the refusal says to disable it")
+check("guards changed nothing", snapshot() == before)
+cli("account", "disable", acct_of_first, "--user", "trader")
+check("account disable: is_active false", query(f"SELECT is_active FROM trading_accounts WHERE "
+                                                f"account_name = '{acct_of_first}'")[0][0] in ("0", "f", "False"))
+cli("account", "enable", acct_of_first, "--user", "trader")
+execute_sql(f"UPDATE strategy_executions SET status = 'exited' WHERE id = {db_ids[0]}")
+execute_sql(f"UPDATE strategy_runs SET status = 'finished' WHERE id = {run}")
+r = subprocess.run([node, "--db", db_url, "--log-file", "none", "--console-port", "0"],
+                   capture_output=True, text=True, timeout=30,
+                   env=dict(os.environ, ALGOMIRROR_MASTER_KEY=wrong_key))
+check("the node refuses a wrong master key at start", r.returncode == 2 and
+      "does not open this database" in r.stderr, r.stderr)
+
+# -- mutual TLS ------------------------------------------------------------------------------
+tls = f"{work}/tls"
+cli("certs", "init", tls, label="certs init")
+cli("certs", "issue", tls, "trader", label="certs issue")
+modes = {f: oct(os.stat(f"{tls}/{f}").st_mode & 0o777) for f in os.listdir(tls)}
+check("certs: keys are 0600", all(m == "0o600" for f, m in modes.items() if f.endswith(".key")),
+      modes)
+cli("certs", "init", tls, expect=1, label="certs init refuses an existing CA")
+rogue = f"{work}/rogue"
+cli("certs", "init", rogue, label="certs init (another CA)")
+cli("certs", "issue", rogue, "trader", label="certs issue (another CA)")
+r = subprocess.run([node, *common, "--console-port", "4", "--console-bind", "0.0.0.0"],
+                   capture_output=True, text=True, timeout=30)
+check("a non-loopback bind without certificates is refused", r.returncode == 2 and
+      "--tls-dir" in r.stderr, r.stderr)
+p = start_node(["--tls-dir", tls])
+console_extra = ["--tls-dir", tls, "--tls-name", "trader"]
+rc, st, _ = con("trader", "status", label="mutual TLS: status")
+check("mutual TLS: the node answers", st and st["node"]["phase"] == "running", st)
+console_extra = []
+rc, _, err = con("trader", "status", expect=3, label="mutual TLS: a console without a certificate "
+                                                     "is refused")
+console_extra = ["--tls-dir", rogue, "--tls-name", "trader"]
+rc, _, err = con("trader", "status", expect=3, label="mutual TLS: another CA's certificate is refused")
+os.chmod(f"{tls}/trader.key", 0o644)
+console_extra = ["--tls-dir", tls, "--tls-name", "trader"]
+rc, _, err = con("trader", "status", expect=2, label="mutual TLS: a key readable by others is refused")
+said("chmod 600", err, "the key's mode is named")
+os.chmod(f"{tls}/trader.key", 0o600)
+console_extra = []
+check("node (TLS): stops on SIGTERM", p.stop() == 0)
+
+# -- secrets ---------------------------------------------------------------------------------
+with open(f"{work}/node.log", errors="replace") as f:
+    outputs.append(f.read())
+everything = "\n".join(outputs)
+for label, secret in [("master key", master_hex)] + [(f"API key of {n}", keys[n]) for n in names] + \
+                     [(f"password of {u}", pw) for u, pw in password.items()]:
+    check(f"secrets: the {label} is in no output or log", secret not in everything)
+
+sim_proc.terminate()
+print(f"{passes} passed, {failures} failed", flush=True)
+sys.exit(1 if failures else 0)
