@@ -46,7 +46,14 @@ template <class F>
 auto guarded(records_pointer self, const char* what, F f) -> decltype(f()) {
   (void) self;
   try {
-    return f();
+    try {
+      return f();
+    } catch (const database_error& e) {
+      if (e.what_kind != database_error::kind::transient)
+        throw;
+      // A connection lost since the last use (the server restarted) is made again: once more.
+      return f();
+    }
   } catch (const std::exception& e) {
     spdlog::error("records: {}: {}", what, e.what());
     return make_error(errc::unavailable, std::string{what} + ": the database did not answer ("

@@ -27,6 +27,7 @@
 #include "config/strategy_file.hpp"
 #include "node_runtime.hpp"
 #include "persistence/admin.hpp"
+#include "persistence/database.hpp"
 #include "persistence/migrations.hpp"
 #include "session_commands.hpp"
 
@@ -223,6 +224,16 @@ private:
 /// The demo user, its three accounts (at the simulator's ports, keys sealed under the master
 /// key) and the strategy, in the database. An earlier demo's accounts keep their history and
 /// point at this simulator.
+/// A file only its owner can read (mode 0600), written whole.
+bool write_private_file(const fs::path& path, const std::string& text) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return false;
+  ::fchmod(fd, 0600);
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  return ::close(fd) == 0 && ok;
+}
+
 bool prepare_database(const std::string& url, const master_key& key,
                       const std::map<std::string, std::pair<int, int>>& ports,
                       const std::map<std::string, std::string>& api_keys, std::ostream& out,
@@ -373,6 +384,29 @@ int run_demo(const demo_options& opts, node_options node, bool db_given, std::os
   session.exit_after_s = std::max(10, opts.limit_s - 40); // no rule fired: exit by hand
   session.watch_limit_s = opts.limit_s;
   auto result = run_session(*runtime, session, out, err);
+  if (opts.serve && runtime->console_port() != 0) {
+    // The demo user gets a password of its own for the console, kept beside the database.
+    auto password = "Demo#" + random_hex(12);
+    auto path = dir / "console-password";
+    if (auto db = open_database(node.db_url); db && write_private_file(path, password)) {
+      if (auto hash = hash_password(password))
+        (*db)->execute("UPDATE users SET password_hash = ? WHERE username = ?",
+                       {*hash, std::string{"demo"}});
+      out << "\nThe demo node keeps running (Ctrl-C stops it). From another terminal:\n"
+          << "  ALGOMIRROR_PASSWORD=$(cat " << path.string() << ") "
+          << "build/apps/algomirror-console/algomirror-console --node 127.0.0.1:"
+          << runtime->console_port() << " --user demo status\n"
+          << std::flush;
+      sigset_t signals;
+      sigemptyset(&signals);
+      sigaddset(&signals, SIGINT);
+      sigaddset(&signals, SIGTERM);
+      int received = 0;
+      sigwait(&signals, &received);
+    } else {
+      err << "algomirror-node: error: demo --serve: cannot write " << path.string() << "\n";
+    }
+  }
   auto stopped = runtime->stop();
   runtime.reset();
   sim.stop();

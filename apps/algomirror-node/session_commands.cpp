@@ -53,6 +53,9 @@ session_commands add_session_commands(CLI::App& app, session_options& run, demo_
   c.demo->add_option("--limit", demo.limit_s, "The demo ends by itself within this many seconds")
     ->capture_default_str()
     ->check(CLI::Range(20, 3600));
+  c.demo->add_flag("--serve", demo.serve,
+                   "Keep the demo node up after its run (until Ctrl-C) and print how to "
+                   "connect algomirror-console to it");
   return c;
 }
 

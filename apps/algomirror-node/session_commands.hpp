@@ -31,6 +31,7 @@ struct demo_options {
   std::string sim;                     ///< openalgo-sim (default: beside this executable)
   double speed = 10;                   ///< market seconds per real second
   int limit_s = 170;                   ///< the demo ends by itself within this
+  bool serve = false; ///< keep the node up after the run, for algomirror-console
 };
 
 struct session_commands {

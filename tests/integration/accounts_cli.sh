@@ -91,7 +91,7 @@ run 2 --master-key-file master.key account add --name delta --broker sim --api-k
 chmod 600 master.key
 
 run 0 account list
-if [ "$(grep -c $'\tyes\t[0-9]*\tyes\t' "out-$n.txt")" -eq 1 ] && grep -q $'^alpha\tsim.*\tyes\t0\t' "out-$n.txt"; then pass; else fail "exactly one primary (alpha)"; cat "out-$n.txt"; fi
+if [ "$(grep -c $'\tyes\t[0-9]*\tyes\t' "out-$n.txt")" -eq 1 ] && grep -q $'^alpha\tsandbox.*\tyes\t0\t' "out-$n.txt"; then pass; else fail "exactly one primary (alpha)"; cat "out-$n.txt"; fi
 
 # account test: the broker's name; a wrong master key is refused without a secret in sight.
 run 0 --master-key-file master.key account test beta && said "broker sandbox"
@@ -101,7 +101,7 @@ run 2 --master-key-file master.key account test nosuch && said "alpha"
 # set-primary moves the flag; removing the primary promotes the oldest remaining account.
 run 0 account set-primary gamma
 run 0 account list
-if grep -q $'^gamma\tsim.*\tyes\t1\t' "out-$n.txt" && [ "$(grep -c $'\tyes\t[0-9]*\tyes\t' "out-$n.txt")" -eq 1 ]; then pass; else fail "gamma primary"; cat "out-$n.txt"; fi
+if grep -q $'^gamma\tsandbox.*\tyes\t1\t' "out-$n.txt" && [ "$(grep -c $'\tyes\t[0-9]*\tyes\t' "out-$n.txt")" -eq 1 ]; then pass; else fail "gamma primary"; cat "out-$n.txt"; fi
 run 0 account remove gamma && said "'alpha' is the primary now"
 
 # Strategies as data: the examples import, a bad file names every bad field and changes

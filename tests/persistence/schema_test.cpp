@@ -13,11 +13,13 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <unistd.h>
 
 #include "domain/clock.hpp"
 #include "persistence/database.hpp"
 #include "persistence/loaders.hpp"
 #include "persistence/admin.hpp"
+#include "persistence/lease.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/writes.hpp"
 
@@ -356,7 +358,8 @@ CAF_TEST(migrations up then down then up leave the same schema) {
 }
 
 CAF_TEST(an old database migrates forward without losing rows) {
-  auto down = rollback(*db, 1); // back to version 1: tables without the seed rows
+  // back to version 1: tables without the seed rows
+  auto down = rollback(*db, latest_schema_version() - 1);
   CAF_REQUIRE(down.ok());
   CAF_CHECK_EQUAL(count(*db, "SELECT COUNT(*) FROM market_holidays"), 0);
   auto user = db->insert("INSERT INTO users (username, email, password_hash) VALUES (?, ?, ?)",
@@ -641,6 +644,55 @@ CAF_TEST(users accounts and strategies are entered with one primary and read bac
   CAF_CHECK(user_strategies(*db, *second).empty());
   CAF_CHECK(delete_strategy(*db, *user, "straddle").ok());
   CAF_CHECK(user_strategies(*db, *user).empty());
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+namespace {
+
+std::string url_of(const fresh_database& f) {
+#ifdef ALGOMIRROR_TEST_POSTGRESQL
+  (void) f;
+  return std::getenv("ALGOMIRROR_TEST_PG_URL");
+#else
+  return "sqlite:" + f.path + "/test.db";
+#endif
+}
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(lease_tests, fresh_database)
+
+CAF_TEST(one node holds the lease and a second is refused naming it) {
+  CAF_REQUIRE(migrate(*db).ok());
+  auto url = url_of(*this);
+  auto now = *parse_iso8601("2026-11-25T10:00:00+05:30");
+  auto free_before = current_lease_holder(url);
+  CAF_REQUIRE(free_before.ok());
+  CAF_CHECK(!free_before->has_value());
+  {
+    auto first = database_lease::acquire(url, "test 1", now);
+    if (!first)
+      CAF_FAIL(first.error());
+    CAF_CHECK((*first)->heartbeat(now));
+    auto second = database_lease::acquire(url, "test 2", now);
+    CAF_REQUIRE(!second.ok());
+    CAF_CHECK(second.error().find("held by node on") != std::string::npos);
+    CAF_CHECK(second.error().find("pid " + std::to_string(::getpid())) != std::string::npos);
+    CAF_CHECK(second.error().find("2026-11-25 10:00:00 IST") != std::string::npos);
+    auto held = current_lease_holder(url);
+    CAF_REQUIRE(held.ok());
+    CAF_REQUIRE(held->has_value());
+    CAF_CHECK_EQUAL((*held)->pid, ::getpid());
+    CAF_CHECK_EQUAL(count(*db, "SELECT COUNT(*) FROM node_lease WHERE released_at IS NULL"), 1);
+  }
+  // Released: the row says so and the next node takes it.
+  CAF_CHECK_EQUAL(count(*db, "SELECT COUNT(*) FROM node_lease WHERE released_at IS NULL"), 0);
+  auto free_after = current_lease_holder(url);
+  CAF_REQUIRE(free_after.ok());
+  CAF_CHECK(!free_after->has_value());
+  auto again = database_lease::acquire(url, "test 3", now);
+  CAF_CHECK(again.ok());
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
