@@ -327,67 +327,75 @@ session(session_pointer self, console_config cfg, user_credentials user,
       for (auto& a : my_accounts(st))
         out->accounts.push_back(view_of(a));
       auto node = st.cfg.node;
-      // node status, lease, runs, the feed, then each account's health: one after another.
+      // Every part asked at once; the answer goes when the last is in. A part that fails
+      // leaves its defaults, except the node's own status, whose failure is the answer.
+      auto pending = std::make_shared<size_t>(4 + out->accounts.size());
+      auto failed = std::make_shared<caf::error>();
+      auto done = [rp, out, pending, failed]() mutable {
+        if (--*pending != 0)
+          return;
+        if (*failed)
+          rp.deliver(*failed);
+        else
+          rp.deliver(*out);
+      };
+      auto ignore = [done](const caf::error&) mutable { done(); };
       self->request(node, ask_timeout, caf::get_atom_v, status_atom_v)
+        .then([out, done](const node_status& ns) mutable {
+                out->node = ns;
+                done();
+              },
+              [failed, done](const caf::error& err) mutable {
+                *failed = err;
+                done();
+              });
+      self->request(node, ask_timeout, caf::get_atom_v, lease_atom_v)
+        .then([out, done](const lease_info& l) mutable {
+                out->lease = l;
+                done();
+              },
+              ignore);
+      self->request(node, ask_timeout, caf::get_atom_v, run_atom_v)
         .then(
-          [=](const node_status& ns) mutable {
-            out->node = ns;
-            self->request(node, ask_timeout, caf::get_atom_v, lease_atom_v)
-              .then(
-                [=](const lease_info& l) mutable {
-                  out->lease = l;
-                  self->request(node, ask_timeout, caf::get_atom_v, run_atom_v)
-                    .then(
-                      [=](std::vector<run_status>& all) mutable {
-                        for (auto& r : mine(self->state, std::move(all)))
-                          if (!finished(r))
-                            out->runs.push_back(std::move(r));
-                        auto health = [=]() mutable {
-                          auto pending = std::make_shared<size_t>(out->accounts.size());
-                          if (*pending == 0) {
-                            rp.deliver(*out);
-                            return;
-                          }
-                          for (size_t i = 0; i < out->accounts.size(); ++i) {
-                            auto done = [=]() mutable {
-                              if (--*pending == 0)
-                                rp.deliver(*out);
-                            };
-                            self->request(node, ask_timeout, caf::get_atom_v, account_atom_v,
-                                          out->accounts[i].id)
-                              .then(
-                                [=](const account_actor& a) mutable {
-                                  self->request(a, ask_timeout, caf::get_atom_v, status_atom_v)
-                                    .then(
-                                      [=](const account_status& s) mutable {
-                                        out->accounts[i].health = s.health;
-                                        if (!s.broker.empty())
-                                          out->accounts[i].broker = s.broker;
-                                        done();
-                                      },
-                                      [=](const caf::error&) mutable { done(); });
-                                },
-                                [=](const caf::error&) mutable { done(); });
-                          }
-                        };
-                        self->request(node, ask_timeout, caf::get_atom_v, feed_atom_v)
-                          .then(
-                            [=](const price_feed_actor& feed) mutable {
-                              self->request(feed, ask_timeout, caf::get_atom_v, status_atom_v)
-                                .then(
-                                  [=](const feed_state& fs) mutable {
-                                    out->feed = fs;
-                                    health();
-                                  },
-                                  [=](const caf::error&) mutable { health(); });
-                            },
-                            [=](const caf::error&) mutable { health(); });
-                      },
-                      [=](const caf::error& err) mutable { rp.deliver(err); });
-                },
-                [=](const caf::error& err) mutable { rp.deliver(err); });
+          [self, out, done](std::vector<run_status>& all) mutable {
+            // The runs' headlines: their legs are for `show`.
+            for (auto& r : mine(self->state, std::move(all)))
+              if (!finished(r)) {
+                r.risk_events.clear();
+                auto legs = r.executions.size();
+                r.executions.clear();
+                r.executions.resize(legs); // the count stays visible
+                out->runs.push_back(std::move(r));
+              }
+            done();
           },
-          [=](const caf::error& err) mutable { rp.deliver(err); });
+          ignore);
+      self->request(node, ask_timeout, caf::get_atom_v, feed_atom_v)
+        .then(
+          [self, out, done, ignore](const price_feed_actor& feed) mutable {
+            self->request(feed, ask_timeout, caf::get_atom_v, status_atom_v)
+              .then([out, done](const feed_state& fs) mutable {
+                      out->feed = fs;
+                      done();
+                    },
+                    ignore);
+          },
+          ignore);
+      for (size_t i = 0; i < out->accounts.size(); ++i)
+        self->request(node, ask_timeout, caf::get_atom_v, account_atom_v, out->accounts[i].id)
+          .then(
+            [self, out, i, done, ignore](const account_actor& a) mutable {
+              self->request(a, ask_timeout, caf::get_atom_v, status_atom_v)
+                .then(
+                  [out, i, done](const account_status& s) mutable {
+                    out->accounts[i].health = s.health;
+                    if (!s.broker.empty())
+                      out->accounts[i].broker = s.broker;
+                    done();
+                  },
+                  ignore);
+            },
+            ignore);
       return rp;
     },
     [=](accounts_atom) {

@@ -527,6 +527,41 @@ check("bad input changed nothing", snapshot() == before)
 r = subprocess.run([console, "exit", "--help"], capture_output=True, text=True)
 check("exit --help explains --leg", r.returncode == 0 and "--leg" in r.stdout, r.stdout + r.stderr)
 
+# the interactive console on a terminal (libedit): a prompt, commands, a usage error, quit
+import pty, select
+pid, fd = pty.fork()
+if pid == 0:
+    os.environ["ALGOMIRROR_PASSWORD"] = password["trader"]
+    os.execv(console, [console, "--node", f"127.0.0.1:{console_port}", "--user", "trader"])
+seen = b""
+
+
+def until(pattern, timeout=20):
+    global seen
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if re.search(pattern, seen):
+            return True
+        r, _, _ = select.select([fd], [], [], 0.5)
+        if r:
+            try:
+                seen += os.read(fd, 65536)
+            except OSError:
+                break
+    return re.search(pattern, seen) is not None
+
+
+check("interactive: the prompt", until(rb"algomirror> "), seen[-500:])
+os.write(fd, b"accounts\r")
+check("interactive: accounts answered", until(rb"beta.*\n.*algomirror> ", 20), seen[-800:])
+os.write(fd, b"show abc\r")
+check("interactive: a usage error is explained and the prompt comes back",
+      until(rb"abc.*\n(.*\n)*.*algomirror> ", 20), seen[-800:])
+os.write(fd, b"quit\r")
+_, status = os.waitpid(pid, 0)
+check("interactive: quit ends it with 0", os.WEXITSTATUS(status) == 0, status)
+outputs.append(seen.decode(errors="replace"))
+
 # lockout (last: it locks 'other' out for a minute)
 for i in range(5):
     con("other", "status", pw=f"Wrong#{i}pass", expect=3, label=f"lockout: failure {i + 1}")
