@@ -23,10 +23,12 @@ struct console_config {
   const clock* time = nullptr;
   /// Argon2id check of a password against its stored hash.
   std::function<bool(const std::string& hash, const std::string& password)> verify_password;
+  /// An Argon2id hash of a new password ("" when it cannot be made).
+  std::function<std::string(const std::string& password)> hash_password;
   /// The node log's latest error-level lines (oldest first).
   std::function<std::vector<std::string>()> alerts;
   std::vector<account_record> accounts;        ///< the node's accounts (keys are never sent)
-  std::vector<strategy_definition> strategies; ///< the node's strategies
+  std::vector<strategy_definition> strategies; ///< the node's strategies (refreshed from it)
   std::chrono::milliseconds idle_timeout{30 * 60 * 1000};
   std::chrono::milliseconds stream_interval{200}; ///< how often streamed views look
   int max_failures = 5;                           ///< failed logins of a user in a minute

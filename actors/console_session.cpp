@@ -17,6 +17,7 @@
 #include "actors/json_text.hpp"
 #include "actors/store_writes.hpp"
 #include "domain/instruments.hpp"
+#include "domain/passwords.hpp"
 
 namespace algomirror {
 
@@ -113,10 +114,24 @@ bool finished(const run_status& r) {
   return r.phase == run_phase::finished;
 }
 
+/// The node's strategies (a strategy imported by another session is known here from then on),
+/// then `then`; on a failure the strategies known already serve.
+template <class Then>
+void with_strategies(session_pointer self, Then then) {
+  self->request(self->state.cfg.node, ask_timeout, caf::get_atom_v, strategies_atom_v)
+    .then(
+      [self, then](std::vector<strategy_definition>& all) mutable {
+        self->state.cfg.strategies = std::move(all);
+        then();
+      },
+      [then](const caf::error&) mutable { then(); });
+}
+
 /// Answers `rp` with one of the user's runs (by id), or "not found".
 template <class Then>
 void with_run(session_pointer self, int64_t run_id, Then then,
               std::function<void(caf::error)> fail) {
+  with_strategies(self, [self, run_id, then, fail]() mutable {
   self->request(self->state.cfg.node, ask_timeout, caf::get_atom_v, run_atom_v)
     .then(
       [self, run_id, then, fail](std::vector<run_status>& all) mutable {
@@ -128,6 +143,7 @@ void with_run(session_pointer self, int64_t run_id, Then then,
         fail(not_found("no run " + std::to_string(run_id) + " ('runs --all' lists yours)"));
       },
       [fail](const caf::error& err) mutable { fail(err); });
+  });
 }
 
 enum class book_kind : uint8_t { funds, positions, orders, trades };
@@ -225,6 +241,43 @@ std::optional<instrument> parse_symbol(const std::string& text) {
   if (text.rfind("SENSEX", 0) == 0 || text.rfind("BANKEX", 0) == 0)
     return instrument{text, exchange::bfo};
   return instrument{text, exchange::nfo};
+}
+
+/// `run STRATEGY`: the user's strategy and accounts by name, then the node executes it.
+void start_run(session_pointer self, const run_strategy& cmd,
+               caf::typed_response_promise<run_started> rp) {
+  auto& st = self->state;
+  execute_request req;
+  req.force = cmd.force;
+  for (auto& s : st.cfg.strategies)
+    if (s.name == cmd.strategy && owns_strategy(st, s.id))
+      req.strategy_id = s.id;
+  if (req.strategy_id == 0) {
+    rp.deliver(not_found("no strategy named '" + cmd.strategy + "' ('strategies' lists yours)"));
+    return;
+  }
+  for (auto& name : cmd.accounts) {
+    int64_t id = 0;
+    for (auto& a : my_accounts(st))
+      if (a.name == name)
+        id = a.id;
+    if (id == 0) {
+      rp.deliver(not_found("no account named '" + name + "' ('accounts' lists yours)"));
+      return;
+    }
+    req.account_ids.push_back(id);
+  }
+  self->request(st.cfg.node, std::chrono::seconds{60}, execute_atom_v, req)
+    .then(
+      [=](const run_started& started) mutable {
+        record_activity(self, "console_run",
+                        json_object{}
+                          .add("strategy", cmd.strategy)
+                          .add("run_id", started.run_id)
+                          .str());
+        rp.deliver(started);
+      },
+      [=](const caf::error& err) mutable { rp.deliver(err); });
 }
 
 /// Pushes what changed to every watcher; drops the watchers whose run ended.
@@ -417,45 +470,105 @@ session(session_pointer self, console_config cfg, user_credentials user,
     [=](trades_atom, const std::string& account) {
       return books(self, book_kind::trades, account);
     },
-    [=](strategies_atom) {
+    [=](strategies_atom) -> caf::result<std::vector<strategy_definition>> {
       touch(self);
-      std::vector<strategy_definition> out;
-      for (auto& s : self->state.cfg.strategies)
-        if (owns_strategy(self->state, s.id))
-          out.push_back(s);
-      return out;
+      auto rp = self->make_response_promise<std::vector<strategy_definition>>();
+      with_strategies(self, [=]() mutable {
+        std::vector<strategy_definition> out;
+        for (auto& s : self->state.cfg.strategies)
+          if (owns_strategy(self->state, s.id))
+            out.push_back(s);
+        rp.deliver(std::move(out));
+      });
+      return rp;
+    },
+    [=](const strategy_upload& up) -> caf::result<std::string> {
+      touch(self);
+      auto& st = self->state;
+      auto def = up.definition;
+      def.user_id = st.user.id;
+      def.account_ids.clear();
+      for (auto& name : up.account_names) {
+        int64_t id = 0;
+        for (auto& a : my_accounts(st))
+          if (a.name == name && a.user_id == st.user.id)
+            id = a.id;
+        if (id == 0)
+          return make_error(errc::invalid_input, "strategy '" + def.name + "': '" + name
+                                                   + "' is not one of your accounts ('accounts' "
+                                                     "lists them)");
+        def.account_ids.push_back(id);
+      }
+      bool existed = false;
+      for (auto& s : st.cfg.strategies)
+        existed = existed || (s.name == def.name && s.user_id == st.user.id);
+      auto rp = self->make_response_promise<std::string>();
+      self->request(st.cfg.records, ask_timeout, strategy_upload{def, up.account_names},
+                    st.user.id)
+        .then(
+          [=](const strategy_definition& saved) mutable {
+            auto& st = self->state;
+            self->send(st.cfg.node, caf::put_atom_v, saved);
+            bool replaced = false;
+            for (auto& s : st.cfg.strategies)
+              if (s.id == saved.id) {
+                s = saved;
+                replaced = true;
+              }
+            if (!replaced)
+              st.cfg.strategies.push_back(saved);
+            record_activity(self, "console_strategy_import",
+                            json_object{}.add("strategy", saved.name).str());
+            rp.deliver("strategy '" + saved.name + "' " + (existed ? "replaced" : "created")
+                       + " (" + std::to_string(saved.legs.size()) + " legs)");
+          },
+          [=](const caf::error& err) mutable { rp.deliver(err); });
+      return rp;
+    },
+    [=](const user_change& c) -> caf::result<std::string> {
+      touch(self);
+      auto& st = self->state;
+      if (!st.user.is_admin)
+        return make_error(errc::unauthorized, "user " + c.action + ": for the admin only");
+      if (c.action != "add" && c.action != "disable" && c.action != "enable"
+          && c.action != "passwd")
+        return make_error(errc::invalid_input, "user: '" + c.action
+                                                 + "' is not add, disable, enable or passwd");
+      if (c.username.size() < 3 || c.username.size() > 80)
+        return make_error(errc::invalid_input, "user: the username must be 3-80 characters");
+      if (c.action == "disable" && c.username == st.user.username)
+        return make_error(errc::rejected, "user disable: you cannot disable yourself");
+      std::string hash;
+      if (c.action == "add" || c.action == "passwd") {
+        auto problems = password_problems(c.password);
+        if (!problems.empty()) {
+          std::string text = "the password is not accepted:";
+          for (auto& p : problems)
+            text += " " + p + ";";
+          text.pop_back();
+          return make_error(errc::invalid_input, text);
+        }
+        hash = st.cfg.hash_password ? st.cfg.hash_password(c.password) : std::string{};
+        if (hash.empty())
+          return make_error(errc::unavailable, "user " + c.action + ": the password could not "
+                                                                    "be hashed");
+      }
+      auto rp = self->make_response_promise<std::string>();
+      user_change without_password{c.action, c.username, c.email, {}};
+      self->request(st.cfg.records, ask_timeout, without_password, hash)
+        .then(
+          [=](const std::string& done) mutable {
+            record_activity(self, "console_user_" + c.action,
+                            json_object{}.add("username", c.username).str());
+            rp.deliver(done);
+          },
+          [=](const caf::error& err) mutable { rp.deliver(err); });
+      return rp;
     },
     [=](const run_strategy& cmd) -> caf::result<run_started> {
       touch(self);
-      auto& st = self->state;
-      execute_request req;
-      req.force = cmd.force;
-      for (auto& s : st.cfg.strategies)
-        if (s.name == cmd.strategy && owns_strategy(st, s.id))
-          req.strategy_id = s.id;
-      if (req.strategy_id == 0)
-        return not_found("no strategy named '" + cmd.strategy + "' ('strategies' lists yours)");
-      for (auto& name : cmd.accounts) {
-        int64_t id = 0;
-        for (auto& a : my_accounts(st))
-          if (a.name == name)
-            id = a.id;
-        if (id == 0)
-          return not_found("no account named '" + name + "' ('accounts' lists yours)");
-        req.account_ids.push_back(id);
-      }
       auto rp = self->make_response_promise<run_started>();
-      self->request(st.cfg.node, std::chrono::seconds{60}, execute_atom_v, req)
-        .then(
-          [=](const run_started& started) mutable {
-            record_activity(self, "console_run",
-                            json_object{}
-                              .add("strategy", cmd.strategy)
-                              .add("run_id", started.run_id)
-                              .str());
-            rp.deliver(started);
-          },
-          [=](const caf::error& err) mutable { rp.deliver(err); });
+      with_strategies(self, [=]() mutable { start_run(self, cmd, rp); });
       return rp;
     },
     [=](run_atom, bool all) -> caf::result<std::vector<run_status>> {

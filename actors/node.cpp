@@ -568,6 +568,12 @@ node_actor::behavior_type node(node_pointer self, node_config cfg) {
         self->send(a, lease_atom_v, held, problem);
     },
     [=](caf::get_atom, lease_atom) { return self->state.lease; },
+    [=](caf::get_atom, strategies_atom) {
+      std::vector<strategy_definition> out;
+      for (auto& [id, s] : self->state.strategies)
+        out.push_back(s);
+      return out;
+    },
     [=](quotes_atom, const std::vector<instrument>& insts) -> caf::result<std::vector<quote>> {
       auto& st = self->state;
       // The accounts in their failover order (primary first, then by priority).

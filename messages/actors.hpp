@@ -200,6 +200,7 @@ using node_actor = clock_listener_actor::extend<
   // node refuses new runs and every account sends no order
   caf::reacts_to<lease_atom, bool, std::string>,
   caf::replies_to<caf::get_atom, lease_atom>::with<lease_info>,
+  caf::replies_to<caf::get_atom, strategies_atom>::with<std::vector<strategy_definition>>,
   // the first connected account's REST quotes (console `quote`)
   caf::replies_to<quotes_atom, std::vector<instrument>>::with<std::vector<quote>>>;
 
@@ -216,7 +217,12 @@ using records_actor = caf::typed_actor<
   caf::reacts_to<login_atom, int64_t, utc_instant>,                 // users.last_login
   caf::replies_to<users_atom>::with<std::vector<user_view>>,
   caf::replies_to<failovers_atom, int32_t>::with<std::vector<failover_event>>, // the latest N
-  caf::replies_to<risk_atom, std::vector<int64_t>>::with<std::vector<risk_event>>>; // of runs
+  caf::replies_to<risk_atom, std::vector<int64_t>>::with<std::vector<risk_event>>, // of runs
+  // a strategy saved for the user (id): answers it as stored (refused while it runs)
+  caf::replies_to<strategy_upload, int64_t>::with<strategy_definition>,
+  // a user added, disabled, enabled or given a password (the new hash beside it); the answer
+  // says what was done
+  caf::replies_to<user_change, std::string>::with<std::string>>;
 
 /// Where a session streams a view (`watch`, `risk-events --follow`, `alerts --follow`).
 using console_listener_actor = caf::typed_actor<caf::reacts_to<console_event>>;
@@ -242,6 +248,8 @@ using console_session_actor = caf::typed_actor<
   caf::replies_to<failovers_atom>::with<std::vector<failover_event>>,
   caf::replies_to<quotes_atom, std::vector<std::string>>::with<std::vector<quote>>,
   caf::replies_to<users_atom>::with<std::vector<user_view>>,
+  caf::replies_to<strategy_upload>::with<std::string>, // strategy import
+  caf::replies_to<user_change>::with<std::string>,     // user add/disable/enable/passwd
   caf::replies_to<logout_atom>::with<caf::ok_atom>,
   caf::reacts_to<idle_atom, uint64_t>, // internal: the idle timer (generation)
   caf::reacts_to<caf::tick_atom>>;     // internal: push the streamed views

@@ -13,6 +13,7 @@
 #include "messages/orders.hpp"
 #include "messages/risk.hpp"
 #include "messages/run.hpp"
+#include "messages/strategy.hpp"
 #include "messages/time.hpp"
 
 namespace algomirror {
@@ -178,6 +179,35 @@ struct run_strategy {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, run_strategy& x) {
   return f(x.strategy, x.accounts, x.force);
+}
+
+/// `strategy import FILE` through the console: one strategy as the file gave it (read and
+/// checked by the console), its accounts by name (the node resolves them for the user).
+struct strategy_upload {
+  strategy_definition definition;
+  std::vector<std::string> account_names;
+
+  friend bool operator==(const strategy_upload&, const strategy_upload&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, strategy_upload& x) {
+  return f(x.definition, x.account_names);
+}
+
+/// `user add/disable/enable/passwd` (admin). The password only travels for add and passwd.
+struct user_change {
+  std::string action; ///< add | disable | enable | passwd
+  std::string username;
+  std::string email;
+  std::string password;
+
+  friend bool operator==(const user_change&, const user_change&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, user_change& x) {
+  return f(x.action, x.username, x.email, x.password);
 }
 
 } // namespace algomirror

@@ -116,6 +116,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(algomirror, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(algomirror, (algomirror::run_strategy))
   CAF_ADD_TYPE_ID(algomirror, (std::vector<algomirror::failover_event>))
   CAF_ADD_TYPE_ID(algomirror, (std::vector<std::string>))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::strategy_upload))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::user_change))
 
   CAF_ADD_ATOM(algomirror, algomirror, place_atom, "place")
   CAF_ADD_ATOM(algomirror, algomirror, cancel_atom, "cancel")

@@ -10,6 +10,7 @@
 
 #include "domain/clock.hpp"
 #include "messages/names.hpp"
+#include "persistence/admin.hpp"
 #include "persistence/loaders.hpp"
 #include "persistence/writes.hpp"
 
@@ -139,6 +140,46 @@ records_actor::behavior_type make_records(records_pointer self,
             out.push_back(std::move(e));
           }
         return out;
+      });
+    },
+    [=, &d](const strategy_upload& up, int64_t user_id) -> caf::result<strategy_definition> {
+      return guarded(self, "strategy import", [&]() -> caf::result<strategy_definition> {
+        auto rows = d.query("SELECT username FROM users WHERE id = ?", {user_id});
+        if (rows.empty())
+          return make_error(errc::not_found, "no such user");
+        user_row user{user_id, rows[0][0].value_or(""), "", false};
+        auto saved = save_strategy(d, user, up.definition);
+        if (!saved)
+          return make_error(errc::rejected, saved.error());
+        auto stored = user_strategies(d, user, up.definition.name);
+        if (stored.empty())
+          return make_error(errc::unavailable, "strategy '" + up.definition.name
+                                                 + "' was saved but cannot be read back");
+        return stored.front();
+      });
+    },
+    [=, &d](const user_change& c, const std::string& hash) -> caf::result<std::string> {
+      return guarded(self, "user", [&]() -> caf::result<std::string> {
+        if (c.action == "add") {
+          auto added = add_user(d, c.username, c.email, hash);
+          if (!added)
+            return make_error(errc::invalid_input, added.error());
+          return "user " + added->username + " added" + (added->is_admin ? " (admin)" : "");
+        }
+        auto rows = d.query("SELECT id, is_admin FROM users WHERE username = ?", {c.username});
+        if (rows.empty())
+          return make_error(errc::not_found, "no user named '" + c.username + "' ('users' lists them)");
+        auto id = std::stoll(rows[0][0].value_or("0"));
+        if (c.action == "passwd") {
+          d.execute("UPDATE users SET password_hash = ? WHERE id = ?", {hash, id});
+          return "password of " + c.username + " changed";
+        }
+        bool active = c.action == "enable";
+        if (!active && cell_bool(rows[0], 1))
+          return make_error(errc::rejected, "user " + c.username
+                                              + " is the admin and cannot be disabled");
+        d.execute("UPDATE users SET is_active = ? WHERE id = ?", {active, id});
+        return "user " + c.username + (active ? " enabled" : " disabled: it cannot log in");
       });
     },
   };

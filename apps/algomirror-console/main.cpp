@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <set>
@@ -25,6 +26,9 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "config/options.hpp"
+#include "config/strategy_file.hpp"
+#include "domain/instruments.hpp"
+#include "config/signals.hpp"
 #include "gateways/console/transport.hpp"
 #include "messages/type_ids.hpp"
 #include "render.hpp"
@@ -53,6 +57,9 @@ struct command_args {
   std::string account;
   std::vector<std::string> accounts;
   std::string strategy;
+  std::string file;
+  std::string username;
+  std::string email;
   std::vector<std::string> symbols;
   int64_t run = 0;
   int64_t leg = 0;
@@ -66,7 +73,7 @@ struct command_args {
 const std::vector<std::string>& command_names() {
   static const std::vector<std::string> names = {
     "status", "alerts", "failovers", "accounts", "funds", "positions", "orders", "trades",
-    "strategies", "strategy", "run", "runs", "show", "watch", "exit", "risk-events", "quote",
+    "strategies", "strategy", "user", "run", "runs", "show", "watch", "exit", "risk-events", "quote",
     "users", "logout", "help", "quit"};
   return names;
 }
@@ -98,7 +105,32 @@ void add_commands(CLI::App& app, command_args& a) {
   show_strategy->callback([&a] { a.name = "strategy show"; });
   show_strategy->add_option("name", a.strategy, "The strategy's name")->required();
   show_strategy->add_flag("--json", a.json, "JSON");
+  auto* import = strategy->add_subcommand("import", "Save the strategies of a JSON file for you "
+                                                    "(refused while one of them runs)");
+  import->callback([&a] { a.name = "strategy import"; });
+  import->add_option("file", a.file, "JSON file (etc/strategies/ has examples)")->required();
+  import->add_flag("--json", a.json, "JSON");
   strategy->require_subcommand(1);
+  auto* user = app.add_subcommand("user", "Manage users (admin); a new password comes from the "
+                                          "terminal or ALGOMIRROR_NEW_PASSWORD");
+  auto* user_add = user->add_subcommand("add", "Add a user");
+  user_add->callback([&a] { a.name = "user add"; });
+  user_add->add_option("--username", a.username, "Login name (3-80 characters)")->required();
+  user_add->add_option("--email", a.email, "E-mail address")->required();
+  user_add->add_flag("--json", a.json, "JSON");
+  struct user_action {
+    const char* name;
+    const char* what;
+  };
+  for (auto act : {user_action{"disable", "Stop a user from logging in"},
+                   user_action{"enable", "Let a disabled user log in again"},
+                   user_action{"passwd", "Give a user a new password"}}) {
+    auto* c = user->add_subcommand(act.name, act.what);
+    c->callback([&a, name = std::string{act.name}] { a.name = "user " + name; });
+    c->add_option("username", a.username, "The user's login name")->required();
+    c->add_flag("--json", a.json, "JSON");
+  }
+  user->require_subcommand(1);
   auto* run = sub("run", "Run a strategy now on its accounts (or the ones given)");
   run->add_option("strategy", a.strategy, "The strategy's name")->required();
   run->add_option("--account", a.accounts, "Run on this account (repeat for several)");
@@ -174,12 +206,9 @@ std::optional<std::pair<std::string, uint16_t>> parse_node(const std::string& te
   return std::pair{host, static_cast<uint16_t>(std::stoi(port_text))};
 }
 
-std::string read_password(const std::string& user) {
-  if (const char* v = std::getenv("ALGOMIRROR_PASSWORD"))
-    return v;
-  if (::isatty(STDIN_FILENO) == 0)
-    return {};
-  std::cerr << "password for " << user << ": " << std::flush;
+/// A line from the terminal, not echoed.
+std::string read_hidden(const std::string& prompt) {
+  std::cerr << prompt << std::flush;
   termios old{};
   ::tcgetattr(STDIN_FILENO, &old);
   termios quiet = old;
@@ -190,6 +219,14 @@ std::string read_password(const std::string& user) {
   ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
   std::cerr << "\n";
   return line;
+}
+
+std::string read_password(const std::string& user) {
+  if (const char* v = std::getenv("ALGOMIRROR_PASSWORD"))
+    return v;
+  if (::isatty(STDIN_FILENO) == 0)
+    return {};
+  return read_hidden("password for " + user + ": ");
 }
 
 /// The text of a refusal: the node's own words when it gave them.
@@ -210,15 +247,6 @@ int exit_code_of(const caf::error& err) {
   if (err == caf::sec::request_receiver_down)
     return exit_connect;
   return exit_refused;
-}
-
-/// SIGINT/SIGTERM as a descriptor: Ctrl-C ends a stream, not the console.
-int signal_descriptor() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  return ::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
 bool signalled(int fd) {
@@ -358,6 +386,47 @@ int execute(client& c, const command_args& a, console_view::context ctx, std::os
       },
       strategies_atom_v);
     return rc != exit_done ? rc : code;
+  }
+  if (n == "strategy import") {
+    std::ifstream in{a.file};
+    if (!in) {
+      err << "algomirror-console: strategy import: cannot read '" << a.file << "'\n";
+      return exit_usage;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    auto read = read_strategy_file(text.str(), default_instruments());
+    if (!read) {
+      err << "algomirror-console: " << a.file << ": " << read.error() << "\n";
+      return exit_usage;
+    }
+    for (auto& doc : *read) {
+      auto rc = c.ask<std::string>(
+        out, err, [&](const std::string& done) { console_view::print_done(out, ctx, done); },
+        strategy_upload{doc.definition, doc.account_names});
+      if (rc != exit_done)
+        return rc;
+    }
+    return exit_done;
+  }
+  if (n.rfind("user ", 0) == 0) {
+    user_change change{n.substr(5), a.username, a.email, {}};
+    if (change.action == "add" || change.action == "passwd") {
+      if (const char* v = std::getenv("ALGOMIRROR_NEW_PASSWORD"))
+        change.password = v;
+      else if (::isatty(STDIN_FILENO) != 0)
+        change.password = read_hidden("new password for " + a.username + ": ");
+      if (change.password.empty()) {
+        err << "algomirror-console: user " << change.action
+            << ": no password (type it, or set ALGOMIRROR_NEW_PASSWORD)\n";
+        return exit_usage;
+      }
+    }
+    auto rc = c.ask<std::string>(
+      out, err, [&](const std::string& done) { console_view::print_done(out, ctx, done); },
+      change);
+    change.password.assign(change.password.size(), '\0');
+    return rc;
   }
   if (n == "run")
     return c.ask<run_started>(out, err, [&](auto& x) { console_view::print(out, ctx, x); },
@@ -560,12 +629,8 @@ int interactive(client& c, const console_view::context& ctx) {
 
 int main(int argc, char** argv) {
   // Ctrl-C ends a stream through a signalfd; every thread inherits the blocked mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  int signal_fd = signal_descriptor();
+  block_stop_signals();
+  int signal_fd = stop_signal_descriptor(true);
 
   CLI::App app{"AlgoMirror console: operate a running node (algomirror-node) from here. "
                "Without COMMAND: a prompt with history and completion.",

@@ -23,6 +23,7 @@
 
 #include "config/logging.hpp"
 #include "config/options.hpp"
+#include "config/signals.hpp"
 #include "config/secrets.hpp"
 #include "config/strategy_file.hpp"
 #include "node_runtime.hpp"
@@ -397,12 +398,7 @@ int run_demo(const demo_options& opts, node_options node, bool db_given, std::os
           << "build/apps/algomirror-console/algomirror-console --node 127.0.0.1:"
           << runtime->console_port() << " --user demo status\n"
           << std::flush;
-      sigset_t signals;
-      sigemptyset(&signals);
-      sigaddset(&signals, SIGINT);
-      sigaddset(&signals, SIGTERM);
-      int received = 0;
-      sigwait(&signals, &received);
+      wait_for_stop_signal();
     } else {
       err << "algomirror-node: error: demo --serve: cannot write " << path.string() << "\n";
     }

@@ -12,6 +12,7 @@
 #include "certs_command.hpp"
 #include "config/logging.hpp"
 #include "config/options.hpp"
+#include "config/signals.hpp"
 #include "indicator_command.hpp"
 #include "node_runtime.hpp"
 #include "session_commands.hpp"
@@ -62,12 +63,7 @@ int run_node(const node_options& opts) {
     return code;
   }
   // SIGINT/SIGTERM were blocked in main before any thread started; wait for one here.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  int received = 0;
-  sigwait(&signals, &received);
+  int received = wait_for_stop_signal();
   spdlog::info("received {}, shutting down", received == SIGINT ? "SIGINT" : "SIGTERM");
   auto exit_code = runtime->stop();
   runtime.reset();
@@ -80,11 +76,7 @@ int run_node(const node_options& opts) {
 
 int main(int argc, char** argv) {
   // Block the stop signals in every thread; the main thread takes them with sigwait.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  block_stop_signals();
 
   CLI::App app{"AlgoMirror node: mirrors option strategies across broker accounts and guards "
                "them with real-time risk exits.",

@@ -187,6 +187,7 @@ struct node_runtime::impl {
   console_actor console;
   lease_keeper_actor keeper;
   uint16_t console_port = 0;
+  bool console_tls = false;
   bool stopped = false;
 };
 
@@ -353,6 +354,10 @@ std::unique_ptr<node_runtime> node_runtime::start(const node_options& opts, std:
     ccfg.verify_password = [](const std::string& hash, const std::string& password) {
       return verify_password(hash, password);
     };
+    ccfg.hash_password = [](const std::string& password) {
+      auto hash = algomirror::hash_password(password);
+      return hash ? *hash : std::string{};
+    };
     ccfg.alerts = add_alert_buffer(500);
     ccfg.accounts = p->accounts;
     ccfg.strategies = run_defaults_strategies;
@@ -368,6 +373,7 @@ std::unique_ptr<node_runtime> node_runtime::start(const node_options& opts, std:
       return nullptr;
     }
     p->console_port = *port;
+    p->console_tls = tls;
     spdlog::info("console listening on {}:{} ({})", opts.console_bind, *port,
                  tls ? "mutual TLS" : "plain, loopback only");
   }
@@ -392,6 +398,7 @@ int node_runtime::stop() {
                  spdlog::error("shutdown incomplete: {}", p.sys->render(err));
                  exit_code = 1;
                });
+    console_transport::unpublish(p.console, p.console_port, p.console_tls);
     for (auto& a : {caf::actor_cast<caf::actor>(p.console), caf::actor_cast<caf::actor>(p.records),
                     caf::actor_cast<caf::actor>(p.keeper)})
       if (a)

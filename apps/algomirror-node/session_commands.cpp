@@ -17,6 +17,7 @@
 
 #include "config/logging.hpp"
 #include "config/options.hpp"
+#include "config/signals.hpp"
 #include "messages/type_ids.hpp"
 #include "node_runtime.hpp"
 #include "persistence/lease.hpp"
@@ -60,15 +61,6 @@ session_commands add_session_commands(CLI::App& app, session_options& run, demo_
 }
 
 namespace {
-
-/// SIGINT/SIGTERM as a readable descriptor (they are blocked in every thread since main).
-int signal_descriptor() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  return ::signalfd(-1, &signals, SFD_CLOEXEC);
-}
 
 struct command_result {
   bool send = false;
@@ -166,7 +158,8 @@ int run_session(node_runtime& node, const session_options& opts, std::ostream& o
   out << "run " << run_id << " of '" << opts.strategy << "' started\n" << std::flush;
   bool tty = ::isatty(STDOUT_FILENO) != 0;
   bool interactive = ::isatty(STDIN_FILENO) != 0;
-  int signals = signal_descriptor();
+  // SIGINT/SIGTERM as a descriptor (they are blocked in every thread since main).
+  int signals = stop_signal_descriptor(false);
   auto began = std::chrono::steady_clock::now();
   auto last_line = began;
   bool exit_sent = false;

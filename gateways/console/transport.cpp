@@ -10,6 +10,8 @@
 #include <caf/openssl/manager.hpp>
 #include <caf/openssl/publish.hpp>
 #include <caf/openssl/remote_actor.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/io/unpublish.hpp>
 
 namespace algomirror::console_transport {
 
@@ -68,6 +70,21 @@ caf::expected<uint16_t> publish(caf::actor_system& sys, const console_actor& con
   if (tls)
     return caf::openssl::publish(console, port, bind.c_str(), true);
   return sys.middleman().publish(console, port, bind.c_str(), true);
+}
+
+void unpublish(const console_actor& console, uint16_t port, bool tls) {
+  if (!console)
+    return;
+  if (!tls) {
+    caf::io::unpublish(console, port);
+    return;
+  }
+  // caf::openssl::unpublish does not compile in 0.17.6: ask its manager's actor directly.
+  auto& sys = console.home_system();
+  caf::scoped_actor self{sys};
+  self->request(sys.openssl_manager().actor_handle(), std::chrono::seconds{5},
+                caf::unpublish_atom_v, console.address(), port)
+    .receive([] {}, [](const caf::error&) {});
 }
 
 caf::expected<console_actor> connect(caf::actor_system& sys, const std::string& host,

@@ -36,6 +36,10 @@ void configure(caf::actor_system_config& cfg, const tls_identity& id);
 caf::expected<uint16_t> publish(caf::actor_system& sys, const console_actor& console,
                                 const std::string& bind, uint16_t port, bool tls);
 
+/// Stops listening for `console` (the middleman holds it while it is published: unpublish it
+/// before the actor system goes, or the system waits for it forever).
+void unpublish(const console_actor& console, uint16_t port, bool tls);
+
 /// Connects to a node's console endpoint.
 caf::expected<console_actor> connect(caf::actor_system& sys, const std::string& host,
                                      uint16_t port, bool tls);

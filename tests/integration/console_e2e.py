@@ -19,81 +19,39 @@ algomirror-node on openalgo-sim's three accounts and algomirror-console, non-int
              key readable by others and a non-loopback bind without certificates are refused
   secrets    no password, API key or master key in any output or log
 usage: console_e2e.py ALGOMIRROR_NODE ALGOMIRROR_CONSOLE OPENALGO_SIM [DB_URL]"""
-import datetime, json, os, re, signal, socket, sqlite3, subprocess, sys, tempfile, threading, time
-import urllib.error, urllib.request
+import datetime, json, os, re, signal, sqlite3, subprocess, sys, tempfile, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import followed, free_port, fresh_pg_database, post, results, start_sim
+from harness import query as query_db
 
 node, console, sim = (os.path.realpath(p) for p in sys.argv[1:4])
 work = tempfile.mkdtemp(prefix="algomirror-console-")
 db_url = sys.argv[4] if len(sys.argv) > 4 and sys.argv[4] else f"sqlite:{work}/console.db"
 if db_url == "postgresql-fresh":
-    server = os.environ["ALGOMIRROR_TEST_PG_URL"]
-    name = f"console_{os.getpid()}"
-    subprocess.run(["psql", server, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True,
-                   stderr=subprocess.DEVNULL)
-    subprocess.run(["psql", server, "-qc", f"CREATE DATABASE {name}"], check=True)
-    db_url = server.rsplit("/", 1)[0] + "/" + name
-passes = failures = 0
+    db_url = fresh_pg_database("console")
+result = results()
+check = result.check
 IST = datetime.timezone(datetime.timedelta(hours=5, minutes=30))
 CLOCK_START = datetime.datetime(2026, 11, 25, 10, 0, 0, tzinfo=IST)
 t0 = time.time()
 outputs = []  # every output of every process, for the secrets check
 
 
-def check(name, ok, detail=""):
-    global passes, failures
-    if ok:
-        passes += 1
-    else:
-        failures += 1
-        print(f"FAIL: {name} {str(detail)[:1500]}", flush=True)
-    return ok
 
 
 def market_now():
     return CLOCK_START + datetime.timedelta(seconds=time.time() - t0)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
-def post(port, path, body):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(body).encode(),
-                                 method="POST", headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return json.loads(r.read().decode() or "{}")
-    except urllib.error.HTTPError as e:
-        return json.loads(e.read().decode() or "{}")
 
 
 # -- the simulator ---------------------------------------------------------------------------
 names = ["alpha", "beta", "gamma"]
 keys = {n: (n[0] * 32 + "Key" + n[1] * 29) for n in names}
-with open(f"{work}/sim-accounts.csv", "w") as f:
-    for n in names:
-        f.write(f"{n},{keys[n]},0,0\n")
-sim_proc = subprocess.Popen([sim, "--accounts", f"{work}/sim-accounts.csv", "--clock-start",
-                             CLOCK_START.isoformat(), "--tick-interval-ms", "100",
-                             "--log-file", "none"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-ports = {}
-deadline = time.time() + 30
-while len(ports) < 3 and time.time() < deadline:
-    line = sim_proc.stderr.readline()
-    if not line:
-        break
-    m = re.search(r"account (\w+) on http://127\.0\.0\.1:(\d+) ws://127\.0\.0\.1:(\d+)", line)
-    if m:
-        ports[m.group(1)] = (int(m.group(2)), int(m.group(3)))
-threading.Thread(target=lambda: sim_proc.stderr.read(), daemon=True).start()
-if len(ports) < 3:
-    print("FAIL: the simulator did not start")
-    sys.exit(1)
+sim_proc, ports = start_sim(sim, work, keys, CLOCK_START)
 http = {n: ports[n][0] for n in names}
 
 
@@ -114,14 +72,7 @@ def sim_orders(n):
 
 
 def query(sql):
-    if db_url.startswith("sqlite:"):
-        con = sqlite3.connect(db_url[len("sqlite:"):], timeout=10)
-        try:
-            return [tuple(str(c) if c is not None else "" for c in row) for row in con.execute(sql)]
-        finally:
-            con.close()
-    out = subprocess.run(["psql", db_url, "-AtF", "\t", "-c", sql], capture_output=True, text=True)
-    return [tuple(line.split("\t")) for line in out.stdout.splitlines() if line]
+    return query_db(db_url, sql)
 
 
 def execute_sql(sql):
@@ -170,34 +121,9 @@ def cli(*args, expect=0, env_extra=None, label=None):
     return r
 
 
-class node_process:
+class node_process(followed):
     def __init__(self, extra=()):
-        args = [node, *common, "--clock-start", market_now().isoformat(), *extra]
-        self.lines = []
-        self.cv = threading.Condition()
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, text=True)
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.proc.stdout:
-            with self.cv:
-                self.lines.append(line)
-                self.cv.notify_all()
-
-    def wait_for(self, pattern, timeout=30):
-        rx = re.compile(pattern)
-        deadline = time.time() + timeout
-        with self.cv:
-            while time.time() < deadline:
-                for l in self.lines:
-                    m = rx.search(l)
-                    if m:
-                        return m
-                if self.proc.poll() is not None:
-                    return None
-                self.cv.wait(0.2)
-        return None
+        super().__init__([node, *common, "--clock-start", market_now().isoformat(), *extra])
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
@@ -206,13 +132,8 @@ class node_process:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             rc = -1
-        with self.cv:
-            outputs.append("".join(self.lines))
+        outputs.append(self.output(len(self.lines)))
         return rc
-
-    def output(self):
-        with self.cv:
-            return "".join(self.lines[-40:])
 
 
 console_port = None
@@ -306,8 +227,7 @@ def start_node(extra=()):
     m = p.wait_for(r"console listening on [0-9.]+:(\d+)", 30)
     if not check("node: the console endpoint listens", m is not None, p.output()):
         p.proc.kill()
-        print(f"{passes} passed, {failures + 1} failed")
-        sys.exit(1)
+        result.finish()
     console_port = int(m.group(1))
     return p
 
@@ -357,6 +277,47 @@ rc, shown, _ = con("trader", "strategy", "show", "console straddle", json_out=Fa
 check("strategy show: the legs", "SELL" in shown and "NIFTY" in shown, shown)
 rc, quotes, _ = con("trader", "quote", "NIFTY")
 check("quote NIFTY: a price", quotes and quotes[0]["ltp"] > 0, quotes)
+# strategy import through the console (the offline one is refused while the node runs)
+spread = strategy_file("console spread", ["beta"], "trader")
+rc, out, _ = con("trader", "strategy", "import", spread, json_out=False)
+check("strategy import (console): created", "created" in out, out)
+rc, strategies, _ = con("trader", "strategies")
+check("strategy import (console): the node knows it", sorted(s["name"] for s in strategies or []) ==
+      ["console spread", "console straddle"], strategies)
+check("strategy import (console): in the database", query(
+    "SELECT COUNT(*) FROM strategies WHERE name = 'console spread'")[0][0] == "1")
+bad_doc = f"{work}/bad.json"
+with open(bad_doc, "w") as f:
+    json.dump({"name": "bad", "max_los": 1, "accounts": ["alpha"], "legs": []}, f)
+rc, _, err = con("trader", "strategy", "import", bad_doc, expect=2,
+                 label="strategy import (console): a bad file is a usage error")
+said("max_los", err, "strategy import (console): names the bad field")
+rc, _, err = con("other", "strategy", "import", spread, expect=2,
+                 label="strategy import (console): another user's account is refused")
+said("is not one of your accounts", err, "strategy import (console): says whose accounts")
+# users through the console (admin)
+env_new = {"ALGOMIRROR_NEW_PASSWORD": "N3w#Trader"}
+os.environ.update(env_new)
+rc, out, _ = con("admin", "user", "add", "--username", "newbie", "--email", "n@example.in",
+                 json_out=False)
+check("user add (console): added", "added" in out, out)
+password["newbie"] = "N3w#Trader"
+rc, _, _ = con("newbie", "accounts", label="user add (console): the new user logs in")
+rc, _, err = con("trader", "user", "disable", "newbie", expect=1,
+                 label="user disable: for the admin only")
+rc, _, _ = con("admin", "user", "disable", "newbie", json_out=False)
+rc, _, err = con("newbie", "accounts", expect=3, label="user disable: the user cannot log in")
+rc, _, _ = con("admin", "user", "enable", "newbie", json_out=False)
+os.environ["ALGOMIRROR_NEW_PASSWORD"] = "weak"
+rc, _, err = con("admin", "user", "passwd", "newbie", expect=2, json_out=False,
+                 label="user passwd: a weak password is refused")
+os.environ["ALGOMIRROR_NEW_PASSWORD"] = "N3wer#Trader"
+rc, _, _ = con("admin", "user", "passwd", "newbie", json_out=False)
+password["newbie"] = "N3wer#Trader"
+rc, _, _ = con("newbie", "accounts", label="user passwd: the new password works")
+del os.environ["ALGOMIRROR_NEW_PASSWORD"]
+password["newbie (first)"] = "N3w#Trader"  # for the secrets check
+
 rc, started, _ = con("trader", "run", "console straddle")
 run = started["run_id"] if started else 0
 check("run: a run id", run > 0, started)
@@ -428,7 +389,7 @@ for guess in range(1, 6):
         check(f"other: guessed run {guess} cannot be exited", rc != 0)
 rc, users, _ = con("admin", "users")
 check("users (admin): every user", sorted(u["username"] for u in users or []) ==
-      ["admin", "other", "sleepy", "trader"], users)
+      ["admin", "newbie", "other", "sleepy", "trader"], users)
 rc, accs3, _ = con("admin", "accounts")
 check("the admin sees every account", sorted(a["name"] for a in accs3 or []) == names, accs3)
 rc, _, _ = con("trader", "users", expect=1, label="trader: users is for the admin")
@@ -638,5 +599,4 @@ for label, secret in [("master key", master_hex)] + [(f"API key of {n}", keys[n]
     check(f"secrets: the {label} is in no output or log", secret not in everything)
 
 sim_proc.terminate()
-print(f"{passes} passed, {failures} failed", flush=True)
-sys.exit(1 if failures else 0)
+result.finish()

@@ -4,36 +4,23 @@ refused naming the holder; the server restarted under a running node: the lease 
 the lease's connection killed while someone else takes the lock: the node stops every order
 (new runs refused, `status` shows the lease lost) until it holds the lease again.
 usage: lease_pg.py ALGOMIRROR_NODE ALGOMIRROR_CONSOLE SOURCE_DIR"""
-import os, re, socket, subprocess, sys, tempfile, threading, time
+import os, re, subprocess, sys, tempfile, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import followed, free_port, fresh_pg_database, results
 
 node, console, source = (os.path.realpath(p) for p in sys.argv[1:4])
 work = tempfile.mkdtemp(prefix="algomirror-lease-")
+db_url = fresh_pg_database("lease")
+name = db_url.rsplit("/", 1)[1]
 server = os.environ["ALGOMIRROR_TEST_PG_URL"]
-name = f"lease_{os.getpid()}"
-subprocess.run(["psql", server, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True,
-               stderr=subprocess.DEVNULL)
-subprocess.run(["psql", server, "-qc", f"CREATE DATABASE {name}"], check=True)
-db_url = server.rsplit("/", 1)[0] + "/" + name
 LEASE_KEY = 0x416c676f4d697272
-passes = failures = 0
+result = results()
+check = result.check
 
 
-def check(label, ok, detail=""):
-    global passes, failures
-    if ok:
-        passes += 1
-    else:
-        failures += 1
-        print(f"FAIL: {label} {str(detail)[:1500]}", flush=True)
-    return ok
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 common = ["--db", db_url, "--log-file", "none", "--lease-heartbeat-ms", "200"]
@@ -43,40 +30,12 @@ r = subprocess.run([node, *common, "user", "add", "--username", "ops", "--email"
 check("user add", r.returncode == 0, r.stderr)
 
 
-class proc:
-    def __init__(self, args):
-        self.lines, self.cv = [], threading.Condition()
-        self.p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.p.stdout:
-            with self.cv:
-                self.lines.append(line)
-                self.cv.notify_all()
-
-    def wait_for(self, pattern, timeout=30, after=0):
-        rx = re.compile(pattern)
-        deadline = time.time() + timeout
-        with self.cv:
-            while time.time() < deadline:
-                for l in self.lines[after:]:
-                    if rx.search(l):
-                        return True
-                self.cv.wait(0.2)
-        return False
-
-    def mark(self):
-        with self.cv:
-            return len(self.lines)
-
-
 port = free_port()
-a = proc([node, *common, "--console-port", str(port)])
-check("node A starts and takes the lease", a.wait_for(r"console listening"), "".join(a.lines))
+a = followed([node, *common, "--console-port", str(port)])
+check("node A starts and takes the lease", a.wait_for(r"console listening") is not None, a.output())
 r = subprocess.run([node, *common, "--console-port", "0"], capture_output=True, text=True, timeout=60)
 check("node B on the same PostgreSQL database is refused naming the holder",
-      r.returncode == 1 and re.search(r"held by node on \S+, pid %d" % a.p.pid, r.stdout + r.stderr),
+      r.returncode == 1 and re.search(r"held by node on \S+, pid %d" % a.proc.pid, r.stdout + r.stderr),
       r.stdout + r.stderr)
 
 
@@ -91,10 +50,10 @@ def status():
 env = dict(os.environ, PG_KEEP="1")
 m = a.mark()
 subprocess.run([f"{source}/scripts/pg_stop"], env=env, check=True, stdout=subprocess.DEVNULL)
-check("the server down: the node says the lease is lost", a.wait_for(r"lease_lost", 20, m),
+check("the server down: the node says the lease is lost", a.wait_for(r"lease_lost", 20, m) is not None,
       "".join(a.lines[m:]))
 subprocess.run([f"{source}/scripts/pg_start"], env=env, check=True, stdout=subprocess.DEVNULL)
-check("the server back: the lease is re-taken", a.wait_for(r"lease is held again", 30, m),
+check("the server back: the lease is re-taken", a.wait_for(r"lease is held again", 30, m) is not None,
       "".join(a.lines[m:]))
 r = status()
 check("status: the lease is held again", r.returncode == 0 and '"held":true' in r.stdout, r.stdout + r.stderr)
@@ -110,17 +69,16 @@ thief.stdin.write(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE
                   "SELECT 'locked';\n")
 thief.stdin.flush()
 check("the lock taken by another session: the node stops its orders",
-      a.wait_for(r"ALERT lease_lost", 20, m), "".join(a.lines[m:]))
+      a.wait_for(r"ALERT lease_lost", 20, m) is not None, "".join(a.lines[m:]))
 r = status()
 check("status: the lease is not held", r.returncode == 0 and '"held":false' in r.stdout,
       r.stdout + r.stderr)
 thief.stdin.close()
 thief.wait(10)
 check("the other session gone: the node holds the lease again",
-      a.wait_for(r"lease is held again", 20, m), "".join(a.lines[m:]))
+      a.wait_for(r"lease is held again", 20, m) is not None, "".join(a.lines[m:]))
 
-a.p.terminate()
-check("node A stops on SIGTERM", a.p.wait(30) == 0)
+a.proc.terminate()
+check("node A stops on SIGTERM", a.proc.wait(30) == 0)
 subprocess.run(["psql", server, "-qc", f"DROP DATABASE IF EXISTS {name}"], stderr=subprocess.DEVNULL)
-print(f"{passes} passed, {failures} failed", flush=True)
-sys.exit(1 if failures else 0)
+result.finish()

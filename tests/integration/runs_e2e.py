@@ -23,18 +23,16 @@ Scenarios (each a strategy of its own; prices moved through the simulator's cont
             sized by the smaller of positionbook and tradebook (never a reverse position).
 usage: runs_e2e.py ALGOMIRROR_NODE OPENALGO_SIM [DB_URL] [SCENARIO ...]"""
 import datetime, json, os, re, signal, sqlite3, subprocess, sys, tempfile, threading, time
-import urllib.error, urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import fresh_pg_database, post, start_sim
+from harness import query as query_db
 
 node, sim = os.path.realpath(sys.argv[1]), os.path.realpath(sys.argv[2])
 work = tempfile.mkdtemp(prefix="algomirror-e2e-")
 db_url = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] else f"sqlite:{work}/e2e.db"
 if db_url == "postgresql-fresh":  # a database of its own on the test server (CTest's fixture)
-    server = os.environ["ALGOMIRROR_TEST_PG_URL"]
-    name = f"e2e_{os.getpid()}"
-    subprocess.run(["psql", server, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True,
-                   stderr=subprocess.DEVNULL)
-    subprocess.run(["psql", server, "-qc", f"CREATE DATABASE {name}"], check=True)
-    db_url = server.rsplit("/", 1)[0] + "/" + name
+    db_url = fresh_pg_database("e2e")
 wanted = sys.argv[4:] or ["straddle", "legs", "profit", "trailing", "supertrend", "squareoff",
                           "faults", "crash_entry", "crash_exit", "coherence", "mis_night",
                           "freeze"]
@@ -60,39 +58,12 @@ def market_now():
     return CLOCK_START + datetime.timedelta(seconds=time.time() - t0)
 
 
-def post(port, path, body):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(body).encode(),
-                                 method="POST", headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return json.loads(r.read().decode() or "{}")
-    except urllib.error.HTTPError as e:
-        return json.loads(e.read().decode() or "{}")
 
 
 # -- the simulator ---------------------------------------------------------------------------
 names = ["alpha", "beta", "gamma"]
 keys = {n: (n[0] * 64) for n in names}
-with open(f"{work}/sim-accounts.csv", "w") as f:
-    for n in names:
-        f.write(f"{n},{keys[n]},0,0\n")
-sim_proc = subprocess.Popen([sim, "--accounts", f"{work}/sim-accounts.csv", "--clock-start",
-                             CLOCK_START.isoformat(), "--tick-interval-ms", "100",
-                             "--log-file", "none"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-ports = {}
-deadline = time.time() + 30
-while len(ports) < 3 and time.time() < deadline:
-    line = sim_proc.stderr.readline()
-    if not line:
-        break
-    m = re.search(r"account (\w+) on http://127\.0\.0\.1:(\d+) ws://127\.0\.0\.1:(\d+)", line)
-    if m:
-        ports[m.group(1)] = (int(m.group(2)), int(m.group(3)))
-threading.Thread(target=lambda: sim_proc.stderr.read(), daemon=True).start()
-if len(ports) < 3:
-    print("FAIL: the simulator did not start")
-    sys.exit(1)
+sim_proc, ports = start_sim(sim, work, keys, CLOCK_START)
 http = {n: ports[n][0] for n in names}
 
 
@@ -122,14 +93,7 @@ def net_by_symbol(n):
 
 # -- the database ----------------------------------------------------------------------------
 def query(sql):
-    if db_url.startswith("sqlite:"):
-        con = sqlite3.connect(db_url[len("sqlite:"):], timeout=10)
-        try:
-            return [tuple(str(c) if c is not None else "" for c in row) for row in con.execute(sql)]
-        finally:
-            con.close()
-    out = subprocess.run(["psql", db_url, "-AtF", "\t", "-c", sql], capture_output=True, text=True)
-    return [tuple(line.split("\t")) for line in out.stdout.splitlines() if line]
+    return query_db(db_url, sql)
 
 
 # -- the node --------------------------------------------------------------------------------
