@@ -30,6 +30,14 @@ int wait_for_stop_signal() {
   return received;
 }
 
+int wait_for_stop_signal(std::chrono::milliseconds limit) {
+  auto signals = stop_signals();
+  timespec t{static_cast<time_t>(limit.count() / 1000),
+             static_cast<long>((limit.count() % 1000) * 1'000'000)};
+  int got = sigtimedwait(&signals, nullptr, &t);
+  return got < 0 ? 0 : got;
+}
+
 int stop_signal_descriptor(bool nonblocking) {
   auto signals = stop_signals();
   return ::signalfd(-1, &signals, SFD_CLOEXEC | (nonblocking ? SFD_NONBLOCK : 0));

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
@@ -62,8 +63,12 @@ int run_node(const node_options& opts) {
     spdlog::critical("{}", error);
     return code;
   }
-  // SIGINT/SIGTERM were blocked in main before any thread started; wait for one here.
-  int received = wait_for_stop_signal();
+  // SIGINT/SIGTERM were blocked in main before any thread started; wait for one here, and
+  // keep the database lease between them.
+  int received = 0;
+  while ((received = wait_for_stop_signal(std::chrono::milliseconds{opts.lease_heartbeat_ms}))
+         == 0)
+    runtime->heartbeat();
   spdlog::info("received {}, shutting down", received == SIGINT ? "SIGINT" : "SIGTERM");
   auto exit_code = runtime->stop();
   runtime.reset();

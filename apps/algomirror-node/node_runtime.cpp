@@ -24,7 +24,7 @@
 #include "messages/type_ids.hpp"
 #include "key_check.hpp"
 #include "persistence/admin.hpp"
-#include "persistence/lease_keeper.hpp"
+#include "persistence/lease.hpp"
 #include "persistence/records.hpp"
 #include "persistence/loaders.hpp"
 #include "persistence/migrations.hpp"
@@ -185,7 +185,7 @@ struct node_runtime::impl {
   node_actor node;
   records_actor records;
   console_actor console;
-  lease_keeper_actor keeper;
+  bool lease_held = true;
   uint16_t console_port = 0;
   bool console_tls = false;
   bool stopped = false;
@@ -216,6 +216,19 @@ const std::vector<account_record>& node_runtime::accounts() const {
 
 const std::vector<strategy_definition>& node_runtime::strategies() const {
   return impl_->strategies;
+}
+
+void node_runtime::heartbeat() {
+  auto& p = *impl_;
+  if (p.stopped || !p.lease)
+    return;
+  bool held = p.lease->heartbeat(p.time->now());
+  if (held == p.lease_held)
+    return;
+  p.lease_held = held;
+  if (!held)
+    spdlog::error("lease: lost: {}", p.lease->problem());
+  caf::anon_send(p.node, lease_atom_v, held, p.lease->problem());
 }
 
 uint16_t node_runtime::console_port() const {
@@ -337,8 +350,6 @@ std::unique_ptr<node_runtime> node_runtime::start(const node_options& opts, std:
     std::clamp(static_cast<int>(250 / std::max(1.0, p->time->speed())), 5, 250)};
   auto run_defaults_strategies = ncfg.strategies;
   p->node = spawn_node(sys, std::move(ncfg));
-  p->keeper = spawn_lease_keeper(sys, p->lease, p->time.get(), p->node,
-                                 std::chrono::milliseconds{opts.lease_heartbeat_ms});
   if (opts.console_port != 0) {
     auto records_db = open_database(opts.db_url);
     if (!records_db) {
@@ -399,15 +410,13 @@ int node_runtime::stop() {
                  exit_code = 1;
                });
     console_transport::unpublish(p.console, p.console_port, p.console_tls);
-    for (auto& a : {caf::actor_cast<caf::actor>(p.console), caf::actor_cast<caf::actor>(p.records),
-                    caf::actor_cast<caf::actor>(p.keeper)})
+    for (auto& a : {caf::actor_cast<caf::actor>(p.console), caf::actor_cast<caf::actor>(p.records)})
       if (a)
         self->send_exit(a, caf::exit_reason::user_shutdown);
     self->send_exit(p.store, caf::exit_reason::user_shutdown);
   }
   p.console = nullptr;
   p.records = nullptr;
-  p.keeper = nullptr;
   p.node = nullptr;
   p.store = nullptr;
   p.sys.reset();

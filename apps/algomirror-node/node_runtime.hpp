@@ -32,6 +32,10 @@ public:
   const std::vector<strategy_definition>& strategies() const;
   uint16_t console_port() const; ///< the console endpoint's port (0 = none)
 
+  /// Refreshes the database lease (operating.md §1) and tells the node when it was lost or
+  /// is held again. The long-running node calls it every --lease-heartbeat-ms.
+  void heartbeat();
+
   /// Graceful stop: no new orders, in-flight orders settle, persistence flushed. 0 when all of
   /// it happened in time.
   int stop();
