@@ -1,4 +1,5 @@
 #include "actors/account.hpp"
+#include "actors/account_state.hpp"
 
 #include <deque>
 #include <map>
@@ -20,85 +21,13 @@
 
 namespace algomirror {
 
-namespace {
+namespace account_internal {
 
-using steady_time = std::chrono::steady_clock::time_point;
-
-/// Where a child order is in its life.
-enum class child_phase : uint8_t {
-  queued,  ///< waiting for a slot of the rate limit
-  sending, ///< request in flight
-  unknown, ///< the request's outcome is unknown: the orderbook will tell
-  open,    ///< the broker has it (an order id), not terminal yet
-  done,    ///< terminal (complete, cancelled, rejected) or refused
-};
-
-struct child_order {
-  int64_t quantity = 0;
-  child_phase phase = child_phase::queued;
-  std::string broker_order_id;
-  order_status status = order_status::unknown;
-  int64_t filled = 0;
-  double average_price = 0;
-  int resends = 0;
-  steady_time last_heard{};
-};
-
-struct intent_entry {
-  order_intent intent;
-  order_listener_actor listener;
-  std::vector<child_order> children;
-  caf::typed_response_promise<order_accepted> promise;
-  bool answered = false;
-  caf::error first_error;
-};
-
-/// (intent id, child index)
-using child_key = std::pair<std::string, size_t>;
-
-std::string position_key(const instrument& inst, product p) {
-  return inst.symbol + "|" + to_string(inst.exch) + "|" + to_string(p);
-}
-
-struct account_state {
-  account_config cfg;
-  account_status status;
-  std::optional<moving_window_limiter> limiter;
-  std::deque<child_key> send_queue;
-  std::set<instrument> placing; ///< symbols with a placement awaiting its answer (§5)
-  bool pump_armed = false;
-  std::map<std::string, intent_entry> intents;
-  std::unordered_map<std::string, child_key> by_broker_id;
-  /// Order updates for ids we do not know yet (the WebSocket can beat the REST reply).
-  std::unordered_map<std::string, order_update> early_updates;
-  std::map<std::string, broker_position> positions;
-  margin_ledger ledger;
-  market_data_link_actor order_link;
-  bool link_ready = false;
-  steady_time link_ready_since{}; ///< updates of orders heard of before may have been missed
-  bool poll_armed = false;
-  size_t poll_cursor = 0;
-  bool accepting = true;
-  std::string halted; ///< why no order may go out (the node lost its lease); empty = may
-  std::vector<caf::typed_response_promise<caf::ok_atom>> shutdown_waiters;
-  uint64_t external_updates = 0;
-  uint64_t fill_seq = 0; ///< moves with every fill applied to the snapshot
-  steady_time positions_read_at{};
-  bool positions_reading = false;
-  std::vector<caf::typed_response_promise<std::vector<broker_position>>> position_waiters;
-  uint64_t activity_seq = 0;
-  static inline const char* name = "account";
-};
-
-using account_pointer = account_actor::stateful_pointer<account_state>;
 
 utc_instant utc_now(account_pointer self) {
   return self->state.cfg.time->now();
 }
 
-const std::string& account_name(account_pointer self) {
-  return self->state.cfg.record.name;
-}
 
 errc errc_of(const caf::error& err) {
   if (err.category() == error_category)
@@ -506,141 +435,6 @@ void on_order_update(account_pointer self, const order_update& u) {
                account_name(self), u.broker_order_id);
 }
 
-using positions_promise = caf::typed_response_promise<std::vector<broker_position>>;
-
-std::vector<broker_position> snapshot(account_pointer self) {
-  std::vector<broker_position> out;
-  for (auto& [key, p] : self->state.positions)
-    out.push_back(p);
-  return out;
-}
-
-void read_positionbook(account_pointer self, int tries_left);
-
-/// Answers everyone waiting for the positions.
-void deliver_positions(account_pointer self, const caf::error& err) {
-  auto waiters = std::move(self->state.position_waiters);
-  self->state.position_waiters.clear();
-  for (auto& rp : waiters)
-    if (err)
-      rp.deliver(err);
-    else
-      rp.deliver(snapshot(self));
-}
-
-/// One positionbook read for every waiter, with the day's tradebook read beside it (§10 step 2:
-/// an OpenAlgo sandbox can lose a position update while its tradebook keeps every trade). A
-/// read taken while fills moved the snapshot is older than the snapshot: it is read again
-/// rather than allowed to undo those fills. MIS rows are cross-checked (an intraday position is
-/// the day's trades); NRML and CNC carry positions from earlier days that the day's tradebook
-/// does not show.
-void read_positionbook(account_pointer self, int tries_left) {
-  auto& st = self->state;
-  st.positions_reading = true;
-  struct reads {
-    std::optional<std::vector<broker_position>> book;
-    std::optional<std::vector<broker_trade>> trades;
-    caf::error book_error;
-    int pending = 2;
-  };
-  auto r = std::make_shared<reads>();
-  auto done = [self, seq = st.fill_seq, tries_left, r] {
-    if (--r->pending > 0)
-      return;
-    auto& st = self->state;
-    if (!r->book) {
-      spdlog::warn("account {}: positionbook unavailable: {}", account_name(self),
-                   self->system().render(r->book_error));
-      st.positions_reading = false;
-      deliver_positions(self, r->book_error);
-      return;
-    }
-    if (seq != st.fill_seq) {
-      if (tries_left > 1) {
-        read_positionbook(self, tries_left - 1);
-        return;
-      }
-      // Fills keep coming: our snapshot (moved by every fill) is the fresher one.
-      st.positions_reading = false;
-      deliver_positions(self, {});
-      return;
-    }
-    std::map<std::string, broker_position> traded; // the day's net per (symbol, product)
-    if (r->trades)
-      for (auto& t : *r->trades) {
-        if (t.order_product != product::mis)
-          continue;
-        auto& p = traded[position_key(t.inst, t.order_product)];
-        p.inst = t.inst;
-        p.order_product = t.order_product;
-        p.tradebook_net += t.action == side::buy ? t.quantity : -t.quantity;
-      }
-    st.positions.clear();
-    for (auto p : *r->book) {
-      auto key = position_key(p.inst, p.order_product);
-      if (r->trades && p.order_product == product::mis) {
-        p.cross_checked = true;
-        auto t = traded.find(key);
-        p.tradebook_net = t == traded.end() ? 0 : t->second.tradebook_net;
-      }
-      st.positions[key] = p;
-    }
-    for (auto& [key, t] : traded) // traded today, absent from the positionbook
-      if (t.tradebook_net != 0 && st.positions.count(key) == 0) {
-        t.cross_checked = true;
-        st.positions[key] = t;
-      }
-    for (auto& [key, p] : st.positions)
-      if (p.cross_checked && p.net_quantity != p.tradebook_net)
-        spdlog::error("account {}: ALERT: the positionbook shows {} of {} {} but the day's "
-                      "tradebook nets to {}: exits go by the smaller until they agree",
-                      account_name(self), p.net_quantity, p.inst.symbol,
-                      to_string(p.order_product), p.tradebook_net);
-    st.positions_read_at = self->clock().now();
-    st.positions_reading = false;
-    deliver_positions(self, {});
-  };
-  self->request(st.cfg.api, st.cfg.request_timeout, positions_atom_v)
-    .then(
-      [r, done](const std::vector<broker_position>& book) {
-        r->book = book;
-        done();
-      },
-      [r, done](const caf::error& err) {
-        r->book_error = err;
-        done();
-      });
-  self->request(st.cfg.api, st.cfg.request_timeout, trades_atom_v)
-    .then(
-      [r, done](const std::vector<broker_trade>& trades) {
-        r->trades = trades;
-        done();
-      },
-      [self, done](const caf::error& err) {
-        spdlog::warn("account {}: tradebook unavailable ({}); positions are not cross-checked",
-                     account_name(self), self->system().render(err));
-        done();
-      });
-}
-
-/// The broker's positions: the snapshot when a positionbook read is younger than the limit
-/// (fills keep it current), else a fresh read shared by every request meanwhile.
-void refresh_positions(account_pointer self, std::optional<positions_promise> rp) {
-  auto& st = self->state;
-  auto now = self->clock().now();
-  bool fresh = st.positions_read_at != steady_time{}
-               && now - st.positions_read_at < st.cfg.snapshot_max_age;
-  if (fresh && !st.positions_reading) {
-    if (rp)
-      rp->deliver(snapshot(self));
-    return;
-  }
-  if (rp)
-    st.position_waiters.push_back(*rp);
-  if (!st.positions_reading)
-    read_positionbook(self, 3);
-}
-
 // -- health ---------------------------------------------------------------------------------
 
 void ping(account_pointer self) {
@@ -836,10 +630,10 @@ account_actor::behavior_type account(account_pointer self, account_config cfg) {
   };
 }
 
-} // namespace
+} // namespace account_internal
 
 account_actor spawn_account(caf::actor_system& sys, account_config cfg) {
-  return sys.spawn(account, std::move(cfg));
+  return sys.spawn(account_internal::account, std::move(cfg));
 }
 
 } // namespace algomirror

@@ -6,6 +6,7 @@
 // errors in the endpoint's shape (A, B, D, E).
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,8 @@ struct http_reply {
   std::string content_type = "application/json";
 };
 
+struct api_call;
+
 class http_api {
 public:
   /// `keys`: API key → account name.
@@ -31,6 +34,12 @@ public:
                     std::string_view body);
 
 private:
+  // The endpoint groups (sim/http_api_orders.cpp, _books.cpp, _market.cpp): the reply of the
+  // endpoint they serve, or nothing.
+  std::optional<http_reply> orders(const api_call& c);
+  std::optional<http_reply> books(const api_call& c);
+  std::optional<http_reply> market(const api_call& c);
+
   broker& broker_;
   std::map<std::string, std::string> keys_;
   /// `analyzer/toggle` per account (the simulator is a sandbox either way: the flag is what

@@ -1,0 +1,108 @@
+#pragma once
+
+// Inside the account actor (actors/account*.cpp only): its state, and what its files share.
+// account.cpp: placement, the send queue, order tracking, health, the behaviour;
+// account_positions.cpp: the positionbook (with the day's tradebook) and its snapshot.
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/account.hpp"
+#include "domain/rate_limit.hpp"
+#include "domain/sizing.hpp"
+
+namespace algomirror::account_internal {
+
+using steady_time = std::chrono::steady_clock::time_point;
+
+/// Where a child order is in its life.
+enum class child_phase : uint8_t {
+  queued,  ///< waiting for a slot of the rate limit
+  sending, ///< request in flight
+  unknown, ///< the request's outcome is unknown: the orderbook will tell
+  open,    ///< the broker has it (an order id), not terminal yet
+  done,    ///< terminal (complete, cancelled, rejected) or refused
+};
+
+struct child_order {
+  int64_t quantity = 0;
+  child_phase phase = child_phase::queued;
+  std::string broker_order_id;
+  order_status status = order_status::unknown;
+  int64_t filled = 0;
+  double average_price = 0;
+  int resends = 0;
+  steady_time last_heard{};
+};
+
+struct intent_entry {
+  order_intent intent;
+  order_listener_actor listener;
+  std::vector<child_order> children;
+  caf::typed_response_promise<order_accepted> promise;
+  bool answered = false;
+  caf::error first_error;
+};
+
+/// (intent id, child index)
+using child_key = std::pair<std::string, size_t>;
+
+inline std::string position_key(const instrument& inst, product p) {
+  return inst.symbol + "|" + to_string(inst.exch) + "|" + to_string(p);
+}
+
+struct account_state {
+  account_config cfg;
+  account_status status;
+  std::optional<moving_window_limiter> limiter;
+  std::deque<child_key> send_queue;
+  std::set<instrument> placing; ///< symbols with a placement awaiting its answer (§5)
+  bool pump_armed = false;
+  std::map<std::string, intent_entry> intents;
+  std::unordered_map<std::string, child_key> by_broker_id;
+  /// Order updates for ids we do not know yet (the WebSocket can beat the REST reply).
+  std::unordered_map<std::string, order_update> early_updates;
+  std::map<std::string, broker_position> positions;
+  margin_ledger ledger;
+  market_data_link_actor order_link;
+  bool link_ready = false;
+  steady_time link_ready_since{}; ///< updates of orders heard of before may have been missed
+  bool poll_armed = false;
+  size_t poll_cursor = 0;
+  bool accepting = true;
+  std::string halted; ///< why no order may go out (the node lost its lease); empty = may
+  std::vector<caf::typed_response_promise<caf::ok_atom>> shutdown_waiters;
+  uint64_t external_updates = 0;
+  uint64_t fill_seq = 0; ///< moves with every fill applied to the snapshot
+  steady_time positions_read_at{};
+  bool positions_reading = false;
+  std::vector<caf::typed_response_promise<std::vector<broker_position>>> position_waiters;
+  uint64_t activity_seq = 0;
+  static inline const char* name = "account";
+};
+
+using account_pointer = account_actor::stateful_pointer<account_state>;
+
+using positions_promise = caf::typed_response_promise<std::vector<broker_position>>;
+
+inline const std::string& account_name(account_pointer self) {
+  return self->state.cfg.record.name;
+}
+
+/// The positions as the account knows them now (fills applied since the last read).
+std::vector<broker_position> snapshot(account_pointer self);
+
+/// The snapshot when a positionbook read is young enough, else a fresh read shared by every
+/// request meanwhile; `rp` (when given) is answered with it.
+void refresh_positions(account_pointer self, std::optional<positions_promise> rp);
+
+} // namespace algomirror::account_internal
