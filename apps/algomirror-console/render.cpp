@@ -198,10 +198,6 @@ void write(json_writer& w, const run_status& r) {
   w.EndObject();
 }
 
-std::string clock_line() {
-  return "";
-}
-
 } // namespace
 
 void print(std::ostream& out, const context& c, const console_status& x) {
@@ -549,7 +545,7 @@ void print(std::ostream& out, const context& c, const run_status& x) {
     emit(out, [&](json_writer& w) { write(w, x); });
     return;
   }
-  out << render_run(x, c.account_names, clock_line());
+  out << render_run(x, c.account_names, "");
 }
 
 void print(std::ostream& out, const context& c, const std::vector<risk_event>& x) {
@@ -714,7 +710,7 @@ void print_event(std::ostream& out, const context& c, const console_event& x) {
     return;
   }
   if (x.kind == "run") {
-    out << "\n" << render_run(x.run, c.account_names, clock_line());
+    out << "\n" << render_run(x.run, c.account_names, "");
   } else if (x.kind == "end") {
     out << "\n" << render_summary(x.run, c.account_names);
   } else if (x.kind == "risk_event") {
