@@ -590,6 +590,17 @@ account_actor::behavior_type account(account_pointer self, account_config cfg) {
     [=](trades_atom) {
       return self->delegate(self->state.cfg.api, trades_atom_v);
     },
+    [=](holdings_atom) {
+      return self->delegate(self->state.cfg.api, holdings_atom_v);
+    },
+    [=](caf::put_atom, const account_record& rec) {
+      // The node's record of the account changed (primary, active); its key and URLs are the
+      // ones the gateway was made with.
+      auto& st = self->state;
+      st.cfg.record.is_primary = rec.is_primary;
+      st.cfg.record.priority = rec.priority;
+      st.cfg.record.is_active = rec.is_active;
+    },
     [=](lease_atom, bool held, const std::string& problem) {
       self->state.halted = held ? std::string{} : "the node lost its database lease: " + problem;
       pump(self);

@@ -73,7 +73,10 @@ console_actor::behavior_type console(console_pointer self, console_config cfg) {
                                               "after " + format_ist(until) + " IST");
       }
       auto rp = self->make_response_promise<console_session_actor>();
-      self->request(st.cfg.records, std::chrono::seconds{10}, login_atom_v, username)
+      // No timeout: a request timeout is a clock entry holding this (detached) actor, and
+      // ~actor_system waits for a detached actor's last reference. The records actor always
+      // answers (a database failure is an error answer; a dead actor is one too).
+      self->request(st.cfg.records, caf::infinite, login_atom_v, username)
         .then(
           [=](const user_credentials& user) mutable {
             auto& st = self->state;

@@ -25,6 +25,8 @@ struct console_config {
   std::function<bool(const std::string& hash, const std::string& password)> verify_password;
   /// An Argon2id hash of a new password ("" when it cannot be made).
   std::function<std::string(const std::string& password)> hash_password;
+  /// A new account's API key sealed under the master key ("" when it cannot be).
+  std::function<std::string(const std::string& plain)> seal_secret;
   /// The node log's latest error-level lines (oldest first).
   std::function<std::vector<std::string>()> alerts;
   std::vector<account_record> accounts;        ///< the node's accounts (keys are never sent)

@@ -13,7 +13,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/console.hpp"
+#include "actors/console_session_state.hpp"
 #include "actors/json_text.hpp"
 #include "actors/store_writes.hpp"
 #include "domain/instruments.hpp"
@@ -21,31 +21,7 @@
 
 namespace algomirror {
 
-namespace {
-
-constexpr auto ask_timeout = std::chrono::seconds{15};
-
-/// A view streamed to a listener until the run ends or the listener goes.
-struct watcher {
-  int64_t run_id = 0; ///< 0 = every run of the user (risk events)
-  console_listener_actor listener;
-  enum class kind : uint8_t { run, risk } what = kind::run;
-  run_status last;
-  std::set<std::string> sent_events; ///< risk events already pushed (write ids)
-};
-
-struct session_state {
-  console_config cfg;
-  user_credentials user;
-  caf::actor_addr peer;
-  uint64_t idle_generation = 0;
-  uint64_t activity_seq = 0;
-  std::vector<watcher> watchers;
-  bool stream_armed = false;
-  static inline const char* name = "console_session";
-};
-
-using session_pointer = console_session_actor::stateful_pointer<session_state>;
+namespace console_internal {
 
 caf::error not_found(const std::string& what) {
   return make_error(errc::not_found, what);
@@ -65,7 +41,6 @@ bool owns_strategy(const session_state& st, int64_t strategy_id) {
   return false;
 }
 
-/// The user's accounts (all of them for the admin), primary first as the node keeps them.
 std::vector<account_record> my_accounts(const session_state& st) {
   std::vector<account_record> out;
   for (auto& a : st.cfg.accounts)
@@ -95,11 +70,24 @@ void record_activity(session_pointer self, const std::string& action, std::strin
   store_routine(self, st.cfg.store, std::move(entry), "console: activity '" + action + "'");
 }
 
-/// Every command restarts the idle timer.
 void touch(session_pointer self) {
   auto& st = self->state;
   self->delayed_send(self, st.cfg.idle_timeout, idle_atom_v, ++st.idle_generation);
 }
+
+void arm_stream(session_pointer self) {
+  auto& st = self->state;
+  if (!st.stream_armed) {
+    st.stream_armed = true;
+    self->delayed_send(self, st.cfg.stream_interval, caf::tick_atom_v);
+  }
+}
+
+} // namespace console_internal
+
+namespace {
+
+using namespace console_internal;
 
 /// The user's runs among the node's live and recent ones.
 std::vector<run_status> mine(const session_state& st, std::vector<run_status> all) {
@@ -127,26 +115,78 @@ void with_strategies(session_pointer self, Then then) {
       [then](const caf::error&) mutable { then(); });
 }
 
-/// Answers `rp` with one of the user's runs (by id), or "not found".
+/// The node's accounts (one added or changed by another session is known here from then on),
+/// then `then`; on a failure the accounts known already serve.
+template <class Then>
+void with_accounts(session_pointer self, Then then) {
+  self->request(self->state.cfg.node, ask_timeout, caf::get_atom_v, accounts_atom_v)
+    .then(
+      [self, then](std::vector<account_record>& all) mutable {
+        self->state.cfg.accounts = std::move(all);
+        then();
+      },
+      [then](const caf::error&) mutable { then(); });
+}
+
+/// The running actor of an account: the one asked before, or the node's (kept for next time;
+/// forgotten when the account changes).
+template <class Then, class Fail>
+void with_account_actor(session_pointer self, int64_t id, Then then, Fail fail) {
+  auto& st = self->state;
+  if (auto i = st.account_actors.find(id); i != st.account_actors.end()) {
+    then(i->second);
+    return;
+  }
+  self->request(st.cfg.node, ask_timeout, caf::get_atom_v, account_atom_v, id)
+    .then(
+      [self, id, then](const account_actor& a) mutable {
+        self->state.account_actors[id] = a;
+        self->monitor(a); // a restarted or removed account is asked of the node again
+        then(a);
+      },
+      fail);
+}
+
+/// Answers `then` with one of the user's runs (by id), or `fail` with "not found". The run is
+/// asked by id; the strategies are asked again only for a strategy this session does not know.
 template <class Then>
 void with_run(session_pointer self, int64_t run_id, Then then,
               std::function<void(caf::error)> fail) {
-  with_strategies(self, [self, run_id, then, fail]() mutable {
-  self->request(self->state.cfg.node, ask_timeout, caf::get_atom_v, run_atom_v)
+  auto missing = [run_id] {
+    return not_found("no run " + std::to_string(run_id) + " ('runs --all' lists yours)");
+  };
+  self->request(self->state.cfg.node, ask_timeout, caf::get_atom_v, run_atom_v, run_id)
     .then(
-      [self, run_id, then, fail](std::vector<run_status>& all) mutable {
-        for (auto& r : mine(self->state, std::move(all)))
-          if (r.run_id == run_id) {
+      [self, then, fail, missing](run_status& r) mutable {
+        auto known = [&] {
+          for (auto& s : self->state.cfg.strategies)
+            if (s.id == r.strategy_id)
+              return true;
+          return false;
+        };
+        if (known()) {
+          if (owns_strategy(self->state, r.strategy_id))
             then(r);
-            return;
-          }
-        fail(not_found("no run " + std::to_string(run_id) + " ('runs --all' lists yours)"));
+          else
+            fail(missing());
+          return;
+        }
+        with_strategies(self, [self, r, then, fail, missing]() mutable {
+          if (owns_strategy(self->state, r.strategy_id))
+            then(r);
+          else
+            fail(missing());
+        });
       },
-      [fail](const caf::error& err) mutable { fail(err); });
-  });
+      [fail, missing](const caf::error& err) mutable {
+        fail(err.category() == error_category
+                 && err.code() == static_cast<uint8_t>(errc::not_found)
+               ? missing()
+               : err);
+      });
 }
 
-enum class book_kind : uint8_t { funds, positions, orders, trades };
+enum class book_kind : uint8_t { funds, positions, orders, trades, holdings };
 
 /// One book of one account, or of every account of the user, gathered into `rp`.
 caf::result<std::vector<account_book>> books(session_pointer self, book_kind kind,
@@ -176,8 +216,8 @@ caf::result<std::vector<account_book>> books(session_pointer self, book_kind kin
       (*out)[i].error = self->system().render(err);
       done();
     };
-    self->request(st.cfg.node, ask_timeout, caf::get_atom_v, account_atom_v, targets[i].id)
-      .then(
+    with_account_actor(
+        self, targets[i].id,
         [self, kind, out, i, done, fail](const account_actor& a) mutable {
           switch (kind) {
             case book_kind::funds:
@@ -208,6 +248,14 @@ caf::result<std::vector<account_book>> books(session_pointer self, book_kind kin
               self->request(a, ask_timeout, trades_atom_v)
                 .then([out, i, done](std::vector<broker_trade>& t) mutable {
                         (*out)[i].trades = std::move(t);
+                        done();
+                      },
+                      fail);
+              break;
+            case book_kind::holdings:
+              self->request(a, ask_timeout, holdings_atom_v)
+                .then([out, i, done](std::vector<broker_position>& h) mutable {
+                        (*out)[i].holdings = std::move(h);
                         done();
                       },
                       fail);
@@ -284,6 +332,10 @@ void start_run(session_pointer self, const run_strategy& cmd,
 void stream(session_pointer self) {
   auto& st = self->state;
   st.stream_armed = false;
+  if (!st.chains.empty()) {
+    stream_chains(self);
+    arm_stream(self);
+  }
   if (st.watchers.empty())
     return;
   self->request(st.cfg.node, ask_timeout, caf::get_atom_v, run_atom_v)
@@ -319,28 +371,101 @@ void stream(session_pointer self) {
             kept.push_back(std::move(w));
         }
         st.watchers = std::move(kept);
-        if (!st.watchers.empty() && !st.stream_armed) {
-          st.stream_armed = true;
-          self->delayed_send(self, st.cfg.stream_interval, caf::tick_atom_v);
-        }
+        if (!st.watchers.empty())
+          arm_stream(self);
       },
-      [self](const caf::error&) {
-        auto& st = self->state;
-        if (!st.stream_armed) {
-          st.stream_armed = true;
-          self->delayed_send(self, st.cfg.stream_interval, caf::tick_atom_v);
-        }
-      });
+      [self](const caf::error&) { arm_stream(self); });
 }
 
 void add_watcher(session_pointer self, watcher w) {
   auto& st = self->state;
   self->monitor(w.listener);
   st.watchers.push_back(std::move(w));
-  if (!st.stream_armed) {
-    st.stream_armed = true;
-    self->delayed_send(self, st.cfg.stream_interval, caf::tick_atom_v);
-  }
+  arm_stream(self);
+}
+
+/// `status`: the node, its lease, feed, the user's accounts with their health, live runs as
+/// headlines. Every part is asked at once; the answer goes when the last is in. A part that
+/// fails leaves its defaults, except the node's own status, whose failure is the answer.
+void answer_status(session_pointer self, caf::typed_response_promise<console_status> rp) {
+  auto& st = self->state;
+  auto out = std::make_shared<console_status>();
+  out->user = st.user.username;
+  out->is_admin = st.user.is_admin;
+  for (auto& a : my_accounts(st))
+    out->accounts.push_back(view_of(a));
+  auto node = st.cfg.node;
+  auto pending = std::make_shared<size_t>(4 + out->accounts.size());
+  auto failed = std::make_shared<caf::error>();
+  auto done = [rp, out, pending, failed]() mutable {
+    if (--*pending != 0)
+      return;
+    if (*failed)
+      rp.deliver(*failed);
+    else
+      rp.deliver(*out);
+  };
+  auto ignore = [done](const caf::error&) mutable { done(); };
+  self->request(node, ask_timeout, caf::get_atom_v, status_atom_v)
+    .then([out, done](const node_status& ns) mutable {
+            out->node = ns;
+            done();
+          },
+          [failed, done](const caf::error& err) mutable {
+            *failed = err;
+            done();
+          });
+  self->request(node, ask_timeout, caf::get_atom_v, lease_atom_v)
+    .then([out, done](const lease_info& l) mutable {
+            out->lease = l;
+            done();
+          },
+          ignore);
+  self->request(node, ask_timeout, caf::get_atom_v, run_atom_v, caf::tick_atom_v)
+    .then(
+      [self, out, done](std::vector<run_status>& all) mutable {
+        // The runs' headlines (the node leaves their legs out: they are for `show`).
+        for (auto& r : mine(self->state, std::move(all)))
+          if (!finished(r))
+            out->runs.push_back(std::move(r));
+        done();
+      },
+      ignore);
+  self->request(node, ask_timeout, caf::get_atom_v, feed_atom_v)
+    .then(
+      [self, out, done, ignore](const price_feed_actor& feed) mutable {
+        self->request(feed, ask_timeout, caf::get_atom_v, status_atom_v)
+          .then([out, done](const feed_state& fs) mutable {
+                  out->feed = fs;
+                  done();
+                },
+                ignore);
+      },
+      ignore);
+  for (size_t i = 0; i < out->accounts.size(); ++i)
+    with_account_actor(
+      self, out->accounts[i].id,
+      [self, out, i, done, ignore](const account_actor& a) mutable {
+        self->request(a, ask_timeout, caf::get_atom_v, status_atom_v)
+          .then(
+            [out, i, done](const account_status& s) mutable {
+              out->accounts[i].health = s.health;
+              if (!s.broker.empty())
+                out->accounts[i].broker = s.broker;
+              done();
+            },
+            ignore);
+      },
+      ignore);
+}
+
+/// Every option chain of the session closes (the session ends).
+void close_chains(session_pointer self, const char* why) {
+  std::vector<std::string> ids;
+  for (auto& c : self->state.chains)
+    ids.push_back(c.session_id);
+  for (auto& id : ids)
+    close_chain(self, id, why);
 }
 
 console_session_actor::behavior_type
@@ -358,106 +483,61 @@ session(session_pointer self, console_config cfg, user_credentials user,
     auto& st = self->state;
     if (msg.source == st.peer) {
       spdlog::info("console: session of '{}' ended (the client went away)", st.user.username);
+      close_chains(self, "its console went away");
       self->quit();
       return;
     }
-    // A listener went away: its view stops, the session carries on.
+    for (auto i = st.account_actors.begin(); i != st.account_actors.end(); ++i)
+      if (i->second.address() == msg.source) {
+        st.account_actors.erase(i);
+        return;
+      }
+    // A listener went away: its view stops (a chain's session closes), the session carries on.
     std::vector<watcher> kept;
     for (auto& w : st.watchers)
       if (w.listener.address() != msg.source)
         kept.push_back(std::move(w));
     st.watchers = std::move(kept);
+    std::vector<std::string> gone;
+    for (auto& c : st.chains)
+      if (c.listener.address() == msg.source)
+        gone.push_back(c.session_id);
+    for (auto& id : gone)
+      close_chain(self, id, "its console went away");
   });
   touch(self);
   return {
     [=](status_atom) -> caf::result<console_status> {
       touch(self);
-      auto& st = self->state;
       auto rp = self->make_response_promise<console_status>();
-      auto out = std::make_shared<console_status>();
-      out->user = st.user.username;
-      out->is_admin = st.user.is_admin;
-      for (auto& a : my_accounts(st))
-        out->accounts.push_back(view_of(a));
-      auto node = st.cfg.node;
-      // Every part asked at once; the answer goes when the last is in. A part that fails
-      // leaves its defaults, except the node's own status, whose failure is the answer.
-      auto pending = std::make_shared<size_t>(4 + out->accounts.size());
-      auto failed = std::make_shared<caf::error>();
-      auto done = [rp, out, pending, failed]() mutable {
-        if (--*pending != 0)
-          return;
-        if (*failed)
-          rp.deliver(*failed);
-        else
-          rp.deliver(*out);
-      };
-      auto ignore = [done](const caf::error&) mutable { done(); };
-      self->request(node, ask_timeout, caf::get_atom_v, status_atom_v)
-        .then([out, done](const node_status& ns) mutable {
-                out->node = ns;
-                done();
-              },
-              [failed, done](const caf::error& err) mutable {
-                *failed = err;
-                done();
-              });
-      self->request(node, ask_timeout, caf::get_atom_v, lease_atom_v)
-        .then([out, done](const lease_info& l) mutable {
-                out->lease = l;
-                done();
-              },
-              ignore);
-      self->request(node, ask_timeout, caf::get_atom_v, run_atom_v)
-        .then(
-          [self, out, done](std::vector<run_status>& all) mutable {
-            // The runs' headlines: their legs are for `show`.
-            for (auto& r : mine(self->state, std::move(all)))
-              if (!finished(r)) {
-                r.risk_events.clear();
-                auto legs = r.executions.size();
-                r.executions.clear();
-                r.executions.resize(legs); // the count stays visible
-                out->runs.push_back(std::move(r));
-              }
-            done();
-          },
-          ignore);
-      self->request(node, ask_timeout, caf::get_atom_v, feed_atom_v)
-        .then(
-          [self, out, done, ignore](const price_feed_actor& feed) mutable {
-            self->request(feed, ask_timeout, caf::get_atom_v, status_atom_v)
-              .then([out, done](const feed_state& fs) mutable {
-                      out->feed = fs;
-                      done();
-                    },
-                    ignore);
-          },
-          ignore);
-      for (size_t i = 0; i < out->accounts.size(); ++i)
-        self->request(node, ask_timeout, caf::get_atom_v, account_atom_v, out->accounts[i].id)
-          .then(
-            [self, out, i, done, ignore](const account_actor& a) mutable {
-              self->request(a, ask_timeout, caf::get_atom_v, status_atom_v)
-                .then(
-                  [out, i, done](const account_status& s) mutable {
-                    out->accounts[i].health = s.health;
-                    if (!s.broker.empty())
-                      out->accounts[i].broker = s.broker;
-                    done();
-                  },
-                  ignore);
-            },
-            ignore);
+      with_accounts(self, [self, rp]() mutable { answer_status(self, rp); });
       return rp;
     },
-    [=](accounts_atom) {
+    [=](accounts_atom) -> caf::result<std::vector<account_view>> {
       touch(self);
-      std::vector<account_view> out;
-      for (auto& a : my_accounts(self->state))
-        out.push_back(view_of(a));
-      return out;
+      auto rp = self->make_response_promise<std::vector<account_view>>();
+      with_accounts(self, [self, rp]() mutable {
+        std::vector<account_view> out;
+        for (auto& a : my_accounts(self->state))
+          out.push_back(view_of(a));
+        rp.deliver(std::move(out));
+      });
+      return rp;
     },
+    [=](holdings_atom, const std::string& account) {
+      return books(self, book_kind::holdings, account);
+    },
+    [=](const account_change& c) { return change_account(self, c); },
+    [=](const strategy_change& c) { return change_strategy(self, c); },
+    [=](const chain_request& req, const console_listener_actor& listener) {
+      touch(self);
+      return open_chain(self, req, listener);
+    },
+    [=](heartbeat_atom, const std::string& id) {
+      touch(self);
+      heartbeat_chain(self, id);
+    },
+    [=](caf::close_atom, const std::string& id) { close_chain(self, id, "closed by the console"); },
     [=](funds_atom, const std::string& account) {
       return books(self, book_kind::funds, account);
     },
@@ -769,6 +849,7 @@ session(session_pointer self, console_config cfg, user_credentials user,
     },
     [=](logout_atom) {
       spdlog::info("console: '{}' logged out", self->state.user.username);
+      close_chains(self, "closed at logout");
       self->quit();
       return caf::ok_atom_v;
     },
@@ -778,6 +859,7 @@ session(session_pointer self, console_config cfg, user_credentials user,
       spdlog::info("console: session of '{}' ended after {} min idle", self->state.user.username,
                    std::chrono::duration_cast<std::chrono::minutes>(
                      self->state.cfg.idle_timeout).count());
+      close_chains(self, "closed: the session was idle");
       self->quit();
     },
     [=](caf::tick_atom) { stream(self); },

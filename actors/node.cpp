@@ -1,5 +1,6 @@
 #include "actors/node.hpp"
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <set>
@@ -44,6 +45,7 @@ struct node_state {
   struct live_run {
     int64_t strategy_id = 0;
     strategy_run_actor handle;
+    std::set<int64_t> account_ids; ///< the accounts it trades on
   };
   std::map<int64_t, live_run> runs;         ///< run id → the live run
   std::set<int64_t> starting;               ///< strategies whose run is being made
@@ -219,11 +221,14 @@ void adopt_run(node_pointer self, strategy_run_config cfg) {
   auto& st = self->state;
   auto run_id = cfg.run_id;
   auto strategy_id = cfg.strategy.id;
+  std::set<int64_t> account_ids;
+  for (auto& a : cfg.accounts)
+    account_ids.insert(a.record.id);
   auto hdl = spawn_strategy_run(self->system(), std::move(cfg));
   self->monitor(hdl);
   self->link_to(hdl);
   st.linked.insert(hdl.address());
-  st.runs[run_id] = {strategy_id, hdl};
+  st.runs[run_id] = {strategy_id, hdl, std::move(account_ids)};
 }
 
 /// Unfinished runs from before the restart: each reconciles its executions with the broker
@@ -313,7 +318,7 @@ caf::result<run_started> execute(node_pointer self, const execute_request& req) 
   auto ids = req.account_ids.empty() ? s.account_ids : req.account_ids;
   if (ids.empty()) // a strategy without accounts runs on every active account of its user
     for (auto& rec : st.cfg.accounts)
-      if (rec.user_id == s.user_id && st.accounts.count(rec.id) != 0)
+      if (rec.user_id == s.user_id && rec.is_active && st.accounts.count(rec.id) != 0)
         ids.push_back(rec.id);
   if (ids.empty())
     return make_error(errc::invalid_input, "strategy '" + s.name
@@ -327,8 +332,13 @@ caf::result<run_started> execute(node_pointer self, const execute_request& req) 
                                            + " is not running on this node (inactive, "
                                              "unknown, or its gateway failed)");
     for (auto& rec : st.cfg.accounts)
-      if (rec.id == id)
+      if (rec.id == id) {
+        if (!rec.is_active)
+          return make_error(errc::rejected, "account '" + rec.name
+                                              + "' is disabled: it takes no new entries "
+                                                "('account enable " + rec.name + "')");
         accounts.push_back({rec, a->second});
+      }
   }
   auto rp = self->make_response_promise<run_started>();
   st.starting.insert(s.id);
@@ -364,6 +374,139 @@ caf::result<run_started> execute(node_pointer self, const execute_request& req) 
         self->state.starting.erase(s.id);
         rp.deliver(make_error(errc::storage_down,
                               "the database did not answer: " + self->system().render(err)));
+      });
+  return rp;
+}
+
+/// The live and recent runs' statuses into `rp` (live ones first); as headlines (no legs or
+/// risk events, the leg count kept) when `headlines`.
+void gather_runs(node_pointer self, bool headlines,
+                 caf::typed_response_promise<std::vector<run_status>> rp) {
+  auto& st = self->state;
+  auto out = std::make_shared<std::vector<run_status>>();
+  auto add = [out, headlines](run_status x, bool front) {
+    if (headlines) {
+      x.leg_count = static_cast<int32_t>(x.executions.size());
+      x.executions.clear();
+      x.risk_events.clear();
+    }
+    if (front)
+      out->insert(out->begin(), std::move(x));
+    else
+      out->push_back(std::move(x));
+  };
+  for (auto& r : st.finished_runs)
+    add(r, false);
+  auto left = std::make_shared<size_t>(st.runs.size());
+  if (*left == 0) {
+    rp.deliver(std::move(*out));
+    return;
+  }
+  for (auto& [id, r] : st.runs)
+    self->request(r.handle, std::chrono::seconds{5}, caf::get_atom_v)
+      .then(
+        [out, left, rp, add](run_status& x) mutable {
+          add(std::move(x), true);
+          if (--*left == 0)
+            rp.deliver(std::move(*out));
+        },
+        [out, left, rp](const caf::error&) mutable {
+          if (--*left == 0)
+            rp.deliver(std::move(*out));
+        });
+}
+
+/// The first account gateway in failover order (primary first), or null.
+broker_api_actor first_gateway(const node_state& st) {
+  for (auto& rec : failover_order(st.cfg.accounts))
+    if (auto g = st.gateways.find(rec.id); g != st.gateways.end() && g->second)
+      return g->second;
+  return {};
+}
+
+/// An account added or changed live (console `account add/enable/disable/set-primary`).
+void adopt_account(node_pointer self, const account_record& rec) {
+  auto& st = self->state;
+  bool known = false;
+  for (auto& r : st.cfg.accounts)
+    if (r.id == rec.id) {
+      r.is_primary = rec.is_primary;
+      r.priority = rec.priority;
+      r.is_active = rec.is_active;
+      known = true;
+    }
+  if (!known)
+    st.cfg.accounts.push_back(rec);
+  if (auto a = st.accounts.find(rec.id); a != st.accounts.end()) {
+    self->send(a->second, caf::put_atom_v, rec);
+    return;
+  }
+  if (!rec.is_active)
+    return;
+  spawn_account_child(self, rec);
+  if (!st.feed && st.cfg.gateways.link)
+    spawn_feed_child(self);
+  spdlog::info("node: account {} started", rec.name);
+}
+
+/// An account removed live: its actor and gateway stop (refused while a run trades on it).
+caf::result<caf::ok_atom> retire_account(node_pointer self, int64_t id) {
+  auto& st = self->state;
+  for (auto& [run_id, r] : st.runs)
+    if (r.account_ids.count(id) != 0)
+      return make_error(errc::rejected, "run " + std::to_string(run_id)
+                                          + " trades on this account: exit it first");
+  std::string name = std::to_string(id);
+  std::vector<account_record> kept;
+  for (auto& r : st.cfg.accounts)
+    if (r.id == id)
+      name = r.name;
+    else
+      kept.push_back(r);
+  st.cfg.accounts = std::move(kept);
+  if (auto a = st.accounts.find(id); a != st.accounts.end()) {
+    st.children.erase(a->second.address()); // not a crash: no restart
+    st.linked.erase(a->second.address());
+    self->unlink_from(a->second);
+    self->send_exit(a->second, caf::exit_reason::user_shutdown);
+    st.accounts.erase(a);
+  }
+  if (auto g = st.gateways.find(id); g != st.gateways.end()) {
+    if (g->second) {
+      st.linked.erase(g->second.address());
+      self->unlink_from(g->second);
+      self->send_exit(g->second, caf::exit_reason::user_shutdown);
+    }
+    st.gateways.erase(g);
+  }
+  spdlog::info("node: account {} removed", name);
+  record_activity(self, "account_retired", json_object{}.add("account", name).str());
+  return caf::ok_atom_v;
+}
+
+/// Pings an account: through its running gateway, or a gateway made for this ping only.
+caf::result<std::string> ping_account(node_pointer self, const account_record& rec) {
+  auto& st = self->state;
+  if (rec.id != 0)
+    if (auto g = st.gateways.find(rec.id); g != st.gateways.end() && g->second)
+      return self->delegate(g->second, caf::ping_atom_v);
+  if (!st.cfg.gateways.broker_api)
+    return make_error(errc::unavailable, "this node makes no broker gateways");
+  auto api = st.cfg.gateways.broker_api(rec);
+  if (!api)
+    return make_error(errc::invalid_input, "account '" + rec.name
+                                             + "': its host_url or API key cannot be used "
+                                               "(the node log says which)");
+  auto rp = self->make_response_promise<std::string>();
+  self->request(api, std::chrono::seconds{15}, caf::ping_atom_v)
+    .then(
+      [self, api, rp](const std::string& broker) mutable {
+        self->send_exit(api, caf::exit_reason::user_shutdown);
+        rp.deliver(broker);
+      },
+      [self, api, rp](const caf::error& err) mutable {
+        self->send_exit(api, caf::exit_reason::user_shutdown);
+        rp.deliver(err);
       });
   return rp;
 }
@@ -421,28 +564,23 @@ node_actor::behavior_type node(node_pointer self, node_config cfg) {
   return {
     [=](execute_atom, const execute_request& req) { return execute(self, req); },
     [=](caf::get_atom, run_atom) -> caf::result<std::vector<run_status>> {
-      auto& st = self->state;
       auto rp = self->make_response_promise<std::vector<run_status>>();
-      auto out = std::make_shared<std::vector<run_status>>(st.finished_runs.begin(),
-                                                           st.finished_runs.end());
-      auto left = std::make_shared<size_t>(st.runs.size());
-      if (*left == 0) {
-        rp.deliver(*out);
-        return rp;
-      }
-      for (auto& [id, r] : st.runs)
-        self->request(r.handle, std::chrono::seconds{5}, caf::get_atom_v)
-          .then(
-            [out, left, rp](const run_status& x) mutable {
-              out->insert(out->begin(), x);
-              if (--*left == 0)
-                rp.deliver(*out);
-            },
-            [out, left, rp](const caf::error&) mutable {
-              if (--*left == 0)
-                rp.deliver(*out);
-            });
+      gather_runs(self, false, rp);
       return rp;
+    },
+    [=](caf::get_atom, run_atom, caf::tick_atom) -> caf::result<std::vector<run_status>> {
+      auto rp = self->make_response_promise<std::vector<run_status>>();
+      gather_runs(self, true, rp);
+      return rp;
+    },
+    [=](caf::get_atom, run_atom, int64_t id) -> caf::result<run_status> {
+      auto& st = self->state;
+      if (auto i = st.runs.find(id); i != st.runs.end())
+        return self->delegate(i->second.handle, caf::get_atom_v);
+      for (auto& r : st.finished_runs)
+        if (r.run_id == id)
+          return r;
+      return make_error(errc::not_found, "no run " + std::to_string(id) + " on this node");
     },
     [=](const manual_exit& m) -> caf::result<caf::ok_atom> {
       auto& st = self->state;
@@ -575,13 +713,36 @@ node_actor::behavior_type node(node_pointer self, node_config cfg) {
       return out;
     },
     [=](quotes_atom, const std::vector<instrument>& insts) -> caf::result<std::vector<quote>> {
-      auto& st = self->state;
-      // The accounts in their failover order (primary first, then by priority).
-      for (auto& rec : st.cfg.accounts)
-        if (auto g = st.gateways.find(rec.id); g != st.gateways.end() && g->second)
-          return self->delegate(g->second, quotes_atom_v, insts);
+      if (auto g = first_gateway(self->state))
+        return self->delegate(g, quotes_atom_v, insts);
       return make_error(errc::unavailable, "no account to read quotes through");
     },
+    [=](expiries_atom, const std::string& name, exchange ex,
+        const std::string& kind) -> caf::result<std::vector<std::string>> {
+      if (auto g = first_gateway(self->state))
+        return self->delegate(g, expiries_atom_v, name, ex, kind);
+      return make_error(errc::unavailable, "no account to read expiries through");
+    },
+    [=](caf::delete_atom, strategies_atom, int64_t id) {
+      auto& st = self->state;
+      if (st.strategies.erase(id) != 0)
+        self->send(st.clock, caf::delete_atom_v, id);
+    },
+    [=](caf::get_atom, accounts_atom) {
+      auto out = self->state.cfg.accounts; // disabled ones too: primary first, then priority
+      std::stable_sort(out.begin(), out.end(), [](const account_record& a, const account_record& b) {
+        if (a.is_primary != b.is_primary)
+          return a.is_primary;
+        return a.priority != b.priority ? a.priority < b.priority : a.id < b.id;
+      });
+      return out;
+    },
+    [=](caf::put_atom, const account_record& rec) -> caf::ok_atom {
+      adopt_account(self, rec);
+      return caf::ok_atom_v;
+    },
+    [=](caf::delete_atom, account_atom, int64_t id) { return retire_account(self, id); },
+    [=](caf::ping_atom, const account_record& rec) { return ping_account(self, rec); },
   };
 }
 

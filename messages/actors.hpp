@@ -80,6 +80,7 @@ using broker_api_actor = caf::typed_actor<
   caf::replies_to<positions_atom>::with<std::vector<broker_position>>,
   caf::replies_to<orders_atom>::with<std::vector<broker_order>>, // the orderbook
   caf::replies_to<trades_atom>::with<std::vector<broker_trade>>, // the tradebook
+  caf::replies_to<holdings_atom>::with<std::vector<broker_position>>, // delivery holdings
   caf::replies_to<caf::get_atom, instrument>::with<quote>,        // a REST quote
   caf::replies_to<quotes_atom, std::vector<instrument>>::with<std::vector<quote>>, // multiquotes
   // expiries of an underlying: (name, exchange, "options" | "futures") → DD-MMM-YY as sent
@@ -110,7 +111,9 @@ using account_actor = caf::typed_actor<
   caf::replies_to<caf::get_atom, positions_atom>::with<std::vector<broker_position>>, // cached
   caf::replies_to<orders_atom>::with<std::vector<broker_order>>,
   caf::replies_to<trades_atom>::with<std::vector<broker_trade>>,
+  caf::replies_to<holdings_atom>::with<std::vector<broker_position>>,
   caf::reacts_to<lease_atom, bool, std::string>, // the node's lease: false = send no order
+  caf::reacts_to<caf::put_atom, account_record>, // its record changed (primary, active)
   caf::replies_to<caf::put_atom, std::string, double>::with<bool>, // reserve margin under a key
   caf::reacts_to<caf::delete_atom, std::string>,                   // release it
   caf::replies_to<caf::get_atom, status_atom>::with<account_status>,
@@ -188,6 +191,9 @@ using market_clock_actor = caf::typed_actor<
 using node_actor = clock_listener_actor::extend<
   caf::replies_to<execute_atom, execute_request>::with<run_started>,
   caf::replies_to<caf::get_atom, run_atom>::with<std::vector<run_status>>, // live and recent
+  caf::replies_to<caf::get_atom, run_atom, int64_t>::with<run_status>,     // one, by id
+  // headlines of the live and recent runs: no legs or risk events, `leg_count` set
+  caf::replies_to<caf::get_atom, run_atom, caf::tick_atom>::with<std::vector<run_status>>,
   caf::replies_to<manual_exit>::with<caf::ok_atom>,
   caf::reacts_to<caf::put_atom, strategy_definition>, // a strategy added or changed
   caf::reacts_to<run_atom, run_status>,               // a run ended
@@ -201,12 +207,21 @@ using node_actor = clock_listener_actor::extend<
   caf::reacts_to<lease_atom, bool, std::string>,
   caf::replies_to<caf::get_atom, lease_atom>::with<lease_info>,
   caf::replies_to<caf::get_atom, strategies_atom>::with<std::vector<strategy_definition>>,
+  caf::reacts_to<caf::delete_atom, strategies_atom, int64_t>, // deleted or disabled
+  // every account the node knows (active or disabled), primary first
+  caf::replies_to<caf::get_atom, accounts_atom>::with<std::vector<account_record>>,
+  // an account added or changed: started when active and not running yet; a disabled one
+  // keeps its actor (exits still work) but takes no new run
+  caf::replies_to<caf::put_atom, account_record>::with<caf::ok_atom>,
+  // an account removed: refused while a live run trades on it; its actor stops
+  caf::replies_to<caf::delete_atom, account_atom, int64_t>::with<caf::ok_atom>,
+  // ping an account (its running gateway, or a gateway made for the ping): the broker's name
+  caf::replies_to<caf::ping_atom, account_record>::with<std::string>,
   // the first connected account's REST quotes (console `quote`)
-  caf::replies_to<quotes_atom, std::vector<instrument>>::with<std::vector<quote>>>;
-
-/// Keeps the node's database lease (operating.md §1): heartbeats it and tells the node when it
-/// is lost or held again. Detached (it talks to the database).
-using lease_keeper_actor = caf::typed_actor<caf::reacts_to<caf::tick_atom>>;
+  caf::replies_to<quotes_atom, std::vector<instrument>>::with<std::vector<quote>>,
+  // expiries through the first connected account (console `chain`)
+  caf::replies_to<expiries_atom, std::string, exchange, std::string>::with<
+    std::vector<std::string>>>;
 
 // -- the console (operating.md §2) ----------------------------------------------------------
 
@@ -220,6 +235,11 @@ using records_actor = caf::typed_actor<
   caf::replies_to<risk_atom, std::vector<int64_t>>::with<std::vector<risk_event>>, // of runs
   // a strategy saved for the user (id): answers it as stored (refused while it runs)
   caf::replies_to<strategy_upload, int64_t>::with<strategy_definition>,
+  // a strategy of the user (id) deleted, disabled or enabled: answers it as it was or is now
+  caf::replies_to<strategy_change, int64_t>::with<strategy_definition>,
+  // an account of the user (id) added (its key already sealed), set primary, enabled,
+  // disabled or removed: answers every account of that user afterwards
+  caf::replies_to<account_change, int64_t>::with<std::vector<account_record>>,
   // a user added, disabled, enabled or given a password (the new hash beside it); the answer
   // says what was done
   caf::replies_to<user_change, std::string>::with<std::string>>;
@@ -236,7 +256,10 @@ using console_session_actor = caf::typed_actor<
   caf::replies_to<positions_atom, std::string>::with<std::vector<account_book>>,
   caf::replies_to<orders_atom, std::string>::with<std::vector<account_book>>,
   caf::replies_to<trades_atom, std::string>::with<std::vector<account_book>>,
+  caf::replies_to<holdings_atom, std::string>::with<std::vector<account_book>>,
+  caf::replies_to<account_change>::with<std::string>, // account add/test/…/remove
   caf::replies_to<strategies_atom>::with<std::vector<strategy_definition>>,
+  caf::replies_to<strategy_change>::with<std::string>, // strategy delete/enable/disable
   caf::replies_to<run_strategy>::with<run_started>,
   caf::replies_to<run_atom, bool>::with<std::vector<run_status>>, // runs [--all]
   caf::replies_to<run_atom, int64_t>::with<run_status>,           // show RUN
@@ -250,6 +273,10 @@ using console_session_actor = caf::typed_actor<
   caf::replies_to<users_atom>::with<std::vector<user_view>>,
   caf::replies_to<strategy_upload>::with<std::string>, // strategy import
   caf::replies_to<user_change>::with<std::string>,     // user add/disable/enable/passwd
+  // `chain`: an option-chain session streamed to the listener while heartbeats come
+  caf::replies_to<chain_request, console_listener_actor>::with<chain_view>,
+  caf::reacts_to<heartbeat_atom, std::string>, // keep that chain session (id) open
+  caf::reacts_to<caf::close_atom, std::string>, // close it
   caf::replies_to<logout_atom>::with<caf::ok_atom>,
   caf::reacts_to<idle_atom, uint64_t>, // internal: the idle timer (generation)
   caf::reacts_to<caf::tick_atom>>;     // internal: push the streamed views

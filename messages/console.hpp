@@ -82,6 +82,7 @@ struct account_book {
   std::vector<broker_position> positions;
   std::vector<broker_order> orders;
   std::vector<broker_trade> trades;
+  std::vector<broker_position> holdings; ///< delivery holdings (product CNC)
   std::string error;
 
   friend bool operator==(const account_book&, const account_book&) = default;
@@ -89,7 +90,8 @@ struct account_book {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, account_book& x) {
-  return f(x.account_id, x.account, x.cash, x.positions, x.orders, x.trades, x.error);
+  return f(x.account_id, x.account, x.cash, x.positions, x.orders, x.trades, x.holdings,
+           x.error);
 }
 
 /// The node's lease as `status` shows it.
@@ -208,6 +210,73 @@ struct user_change {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, user_change& x) {
   return f(x.action, x.username, x.email, x.password);
+}
+
+/// `account add/test/set-primary/enable/disable/remove NAME` through the console. The API key
+/// only travels for `add` (sealed by the node before it is stored or used).
+struct account_change {
+  std::string action; ///< add | test | set-primary | enable | disable | remove
+  std::string name;
+  std::string host_url;      ///< add
+  std::string websocket_url; ///< add
+  std::string api_key;       ///< add
+  std::string broker;        ///< add --offline: the broker to record without a ping
+  bool offline = false;      ///< add without pinging first
+  bool primary = false;      ///< add as the user's primary
+
+  friend bool operator==(const account_change&, const account_change&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, account_change& x) {
+  return f(x.action, x.name, x.host_url, x.websocket_url, x.api_key, x.broker, x.offline,
+           x.primary);
+}
+
+/// `strategy delete/enable/disable NAME` through the console.
+struct strategy_change {
+  std::string action; ///< delete | enable | disable
+  std::string name;
+
+  friend bool operator==(const strategy_change&, const strategy_change&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, strategy_change& x) {
+  return f(x.action, x.name);
+}
+
+/// `chain UNDERLYING [--expiry DATE] [--strikes N]`: an option-chain session.
+struct chain_request {
+  std::string underlying; ///< NIFTY, BANKNIFTY, SENSEX
+  std::string expiry;     ///< YYYY-MM-DD; empty = the nearest
+  int32_t strikes = 5;    ///< strikes each side of ATM
+
+  friend bool operator==(const chain_request&, const chain_request&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, chain_request& x) {
+  return f(x.underlying, x.expiry, x.strikes);
+}
+
+/// The option-chain session opened for a `chain_request`: its `websocket_sessions` id, the
+/// spot and ATM it was centred on, and the contracts it streams (console events `chain`).
+struct chain_view {
+  std::string session_id;
+  std::string underlying;
+  std::string expiry; ///< YYYY-MM-DD
+  double spot = 0;
+  double atm = 0;
+  std::vector<instrument> instruments;
+  int32_t heartbeat_s = 10; ///< heartbeat the session at least this often
+
+  friend bool operator==(const chain_view&, const chain_view&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, chain_view& x) {
+  return f(x.session_id, x.underlying, x.expiry, x.spot, x.atm, x.instruments, x.heartbeat_s);
 }
 
 } // namespace algomirror

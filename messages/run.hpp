@@ -86,6 +86,7 @@ struct run_status {
   std::vector<risk_event> risk_events; ///< the rules that fired, in order
   std::vector<scope_status> scopes;
   std::string attention_reason; ///< why a person must look (phase needs_attention)
+  int32_t leg_count = 0; ///< in a headline (`executions` left out): how many legs it has
 
   friend bool operator==(const run_status&, const run_status&) = default;
 };
@@ -94,7 +95,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, run_status& x) {
   return f(x.run_id, x.strategy_id, x.phase, x.realized_pnl, x.unrealized_pnl,
            x.trailing_stop_level, x.trailing_stop_armed, x.executions, x.skipped,
-           x.strategy_name, x.end_reason, x.risk_events, x.scopes, x.attention_reason);
+           x.strategy_name, x.end_reason, x.risk_events, x.scopes, x.attention_reason,
+           x.leg_count);
 }
 
 /// execution → strategy_run: the entry filled.

@@ -118,6 +118,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(algomirror, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(algomirror, (std::vector<std::string>))
   CAF_ADD_TYPE_ID(algomirror, (algomirror::strategy_upload))
   CAF_ADD_TYPE_ID(algomirror, (algomirror::user_change))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::account_change))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::strategy_change))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::chain_request))
+  CAF_ADD_TYPE_ID(algomirror, (algomirror::chain_view))
 
   CAF_ADD_ATOM(algomirror, algomirror, place_atom, "place")
   CAF_ADD_ATOM(algomirror, algomirror, cancel_atom, "cancel")
@@ -156,6 +160,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(algomirror, caf::first_custom_type_id)
   CAF_ADD_ATOM(algomirror, algomirror, users_atom, "users")
   CAF_ADD_ATOM(algomirror, algomirror, lease_atom, "lease")
   CAF_ADD_ATOM(algomirror, algomirror, idle_atom, "idle")
+  CAF_ADD_ATOM(algomirror, algomirror, holdings_atom, "holdings")
 CAF_END_TYPE_ID_BLOCK(algomirror)
 
 namespace algomirror {

@@ -397,6 +397,34 @@ result<std::string> delete_strategy(database& db, const user_row& user, const st
   });
 }
 
+result<std::string> set_strategy_active(database& db, const user_row& user,
+                                        const std::string& name, bool active) {
+  using r = result<std::string>;
+  auto rows = db.query("SELECT id, is_active FROM strategies WHERE user_id = ? AND name = ?",
+                       {user.id, name});
+  if (rows.empty())
+    return r::failure("strategy '" + name + "' not found for user " + user.username);
+  auto id = std::stoll(rows[0][0].value_or("0"));
+  auto was = rows[0][1].value_or("0");
+  if ((was == "1" || was == "t" || was == "true") == active)
+    return std::string{"strategy '" + name + "' is " + (active ? "enabled" : "disabled")
+                       + " already"};
+  return in_transaction(db, [&]() -> r {
+    if (!active)
+      if (auto run = unfinished_run_of(db, id))
+        return r::failure("strategy '" + name + "' has run " + std::to_string(run)
+                          + ", which has not finished: it cannot be disabled while it runs; "
+                            "exit that run first (algomirror-console exit "
+                          + std::to_string(run) + ")");
+    db.execute("UPDATE strategies SET is_active = ? WHERE id = ?", {active, id});
+    log_activity(db, user.id, active ? "strategy_enabled" : "strategy_disabled",
+                 "{\"strategy\":" + quoted(name) + "}");
+    return std::string{"strategy '" + name + "' "
+                       + (active ? "enabled" : "disabled: it is not scheduled or run until "
+                                               "enabled")};
+  });
+}
+
 int64_t count_encrypted_accounts(database& db) {
   auto rows = db.query("SELECT COUNT(*) FROM trading_accounts WHERE api_key_encrypted IS NOT "
                        "NULL AND api_key_encrypted <> ''");

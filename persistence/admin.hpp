@@ -78,6 +78,10 @@ std::vector<strategy_definition> user_strategies(database& db, const user_row& u
 /// Deletes the strategy (and its legs); refused while one of its runs is unfinished.
 result<std::string> delete_strategy(database& db, const user_row& user, const std::string& name);
 
+/// Enables or disables a strategy (disabling is refused while one of its runs is unfinished).
+result<std::string> set_strategy_active(database& db, const user_row& user,
+                                        const std::string& name, bool active);
+
 /// How many accounts (of anyone) have an encrypted API key.
 int64_t count_encrypted_accounts(database& db);
 

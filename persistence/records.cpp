@@ -1,6 +1,7 @@
 #include "persistence/records.hpp"
 
 #include <cstdlib>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -60,6 +61,14 @@ auto guarded(records_pointer self, const char* what, F f) -> decltype(f()) {
     return make_error(errc::unavailable, std::string{what} + ": the database did not answer ("
                                            + e.what() + ")");
   }
+}
+
+/// The user with that id, as the admin functions take it.
+std::optional<user_row> user_of(database& d, int64_t user_id) {
+  auto rows = d.query("SELECT username, email, is_admin FROM users WHERE id = ?", {user_id});
+  if (rows.empty())
+    return std::nullopt;
+  return user_row{user_id, cell(rows[0], 0), cell(rows[0], 1), cell_bool(rows[0], 2)};
 }
 
 records_actor::behavior_type make_records(records_pointer self,
@@ -156,6 +165,69 @@ records_actor::behavior_type make_records(records_pointer self,
           return make_error(errc::unavailable, "strategy '" + up.definition.name
                                                  + "' was saved but cannot be read back");
         return stored.front();
+      });
+    },
+    [=, &d](const strategy_change& c, int64_t user_id) -> caf::result<strategy_definition> {
+      return guarded(self, "strategy", [&]() -> caf::result<strategy_definition> {
+        auto user = user_of(d, user_id);
+        if (!user)
+          return make_error(errc::not_found, "no such user");
+        auto before = user_strategies(d, *user, c.name);
+        result<std::string> done = result<std::string>::failure("unknown action");
+        if (c.action == "delete")
+          done = delete_strategy(d, *user, c.name);
+        else if (c.action == "enable" || c.action == "disable")
+          done = set_strategy_active(d, *user, c.name, c.action == "enable");
+        else
+          return make_error(errc::invalid_input, "strategy: '" + c.action
+                                                   + "' is not delete, enable or disable");
+        if (!done)
+          return make_error(done.error().find("not found") != std::string::npos
+                              ? errc::not_found
+                              : errc::rejected,
+                            done.error());
+        auto after = user_strategies(d, *user, c.name);
+        if (!after.empty())
+          return after.front();
+        if (!before.empty())
+          return before.front();
+        strategy_definition gone;
+        gone.name = c.name;
+        gone.user_id = user_id;
+        return gone;
+      });
+    },
+    [=, &d](const account_change& c,
+            int64_t user_id) -> caf::result<std::vector<account_record>> {
+      return guarded(self, "account", [&]() -> caf::result<std::vector<account_record>> {
+        auto user = user_of(d, user_id);
+        if (!user)
+          return make_error(errc::not_found, "no such user");
+        auto refused = [](const std::string& why) {
+          return make_error(why.find("not found") != std::string::npos ? errc::not_found
+                                                                         : errc::rejected,
+                            why);
+        };
+        if (c.action == "add") {
+          new_account a{c.name, c.broker, c.host_url, c.websocket_url, c.api_key, c.primary, 0};
+          auto added = add_account(d, *user, a);
+          if (!added)
+            return make_error(errc::invalid_input, added.error());
+        } else if (c.action == "remove") {
+          if (auto done = remove_account(d, *user, c.name); !done)
+            return refused(done.error());
+        } else if (c.action == "enable" || c.action == "disable") {
+          if (auto done = set_account_active(d, *user, c.name, c.action == "enable"); !done)
+            return refused(done.error());
+        } else if (c.action == "set-primary") {
+          if (auto done = set_primary(d, *user, c.name); !done)
+            return refused(done.error());
+        } else {
+          return make_error(errc::invalid_input, "account: '" + c.action
+                                                   + "' is not add, remove, enable, disable "
+                                                     "or set-primary");
+        }
+        return list_accounts(d, *user);
       });
     },
     [=, &d](const user_change& c, const std::string& hash) -> caf::result<std::string> {

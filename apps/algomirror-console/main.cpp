@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <set>
 #include <poll.h>
@@ -31,11 +32,15 @@
 #include "config/signals.hpp"
 #include "gateways/console/transport.hpp"
 #include "messages/type_ids.hpp"
+#include "commands.hpp"
 #include "render.hpp"
 
 namespace {
 
 using namespace algomirror;
+using console_app::command_args;
+using console_app::command_names;
+using console_app::add_commands;
 
 constexpr int exit_done = 0;
 constexpr int exit_refused = 1;
@@ -51,122 +56,6 @@ struct global_options {
   int timeout_s = 30;
 };
 
-/// One command as parsed: its name and every argument any command takes.
-struct command_args {
-  std::string name;
-  std::string account;
-  std::vector<std::string> accounts;
-  std::string strategy;
-  std::string file;
-  std::string username;
-  std::string email;
-  std::vector<std::string> symbols;
-  int64_t run = 0;
-  int64_t leg = 0;
-  bool all = false;
-  bool force = false;
-  bool follow = false;
-  bool json = false;
-  int limit_s = 0; ///< streams: stop after this long (0 = until it ends or Ctrl-C)
-};
-
-const std::vector<std::string>& command_names() {
-  static const std::vector<std::string> names = {
-    "status", "alerts", "failovers", "accounts", "funds", "positions", "orders", "trades",
-    "strategies", "strategy", "user", "run", "runs", "show", "watch", "exit", "risk-events", "quote",
-    "users", "logout", "help", "quit"};
-  return names;
-}
-
-/// The commands (and their --help) on `app`; what was given lands in `a`.
-void add_commands(CLI::App& app, command_args& a) {
-  auto sub = [&](const char* name, const char* what) {
-    auto* c = app.add_subcommand(name, what);
-    c->callback([&a, name] { a.name = name; });
-    c->add_flag("--json", a.json, "One JSON document per answer, one JSON line per event");
-    return c;
-  };
-  sub("status", "The node, its lease and feed, your accounts' health, your live runs");
-  auto* alerts = sub("alerts", "The node's latest error-level events");
-  alerts->add_flag("--follow", a.follow, "Keep showing new ones (Ctrl-C stops)");
-  alerts->add_option("--limit", a.limit_s, "With --follow: stop after this many seconds")
-    ->check(CLI::Range(1, 86'400));
-  sub("failovers", "Market-data failovers between your accounts");
-  sub("accounts", "Your accounts with their health");
-  for (auto* book : {"funds", "positions", "orders", "trades"}) {
-    auto* c = sub(book, (std::string{"The broker's "} + book
-                         + " of one account or of all yours, with totals")
-                          .c_str());
-    c->add_option("--account", a.account, "One account by name (default: all yours)");
-  }
-  sub("strategies", "Your strategies");
-  auto* strategy = app.add_subcommand("strategy", "One strategy");
-  auto* show_strategy = strategy->add_subcommand("show", "A strategy with its legs");
-  show_strategy->callback([&a] { a.name = "strategy show"; });
-  show_strategy->add_option("name", a.strategy, "The strategy's name")->required();
-  show_strategy->add_flag("--json", a.json, "JSON");
-  auto* import = strategy->add_subcommand("import", "Save the strategies of a JSON file for you "
-                                                    "(refused while one of them runs)");
-  import->callback([&a] { a.name = "strategy import"; });
-  import->add_option("file", a.file, "JSON file (etc/strategies/ has examples)")->required();
-  import->add_flag("--json", a.json, "JSON");
-  strategy->require_subcommand(1);
-  auto* user = app.add_subcommand("user", "Manage users (admin); a new password comes from the "
-                                          "terminal or ALGOMIRROR_NEW_PASSWORD");
-  auto* user_add = user->add_subcommand("add", "Add a user");
-  user_add->callback([&a] { a.name = "user add"; });
-  user_add->add_option("--username", a.username, "Login name (3-80 characters)")->required();
-  user_add->add_option("--email", a.email, "E-mail address")->required();
-  user_add->add_flag("--json", a.json, "JSON");
-  struct user_action {
-    const char* name;
-    const char* what;
-  };
-  for (auto act : {user_action{"disable", "Stop a user from logging in"},
-                   user_action{"enable", "Let a disabled user log in again"},
-                   user_action{"passwd", "Give a user a new password"}}) {
-    auto* c = user->add_subcommand(act.name, act.what);
-    c->callback([&a, name = std::string{act.name}] { a.name = "user " + name; });
-    c->add_option("username", a.username, "The user's login name")->required();
-    c->add_flag("--json", a.json, "JSON");
-  }
-  user->require_subcommand(1);
-  auto* run = sub("run", "Run a strategy now on its accounts (or the ones given)");
-  run->add_option("strategy", a.strategy, "The strategy's name")->required();
-  run->add_option("--account", a.accounts, "Run on this account (repeat for several)");
-  run->add_flag("--force", a.force, "Outside market hours");
-  sub("runs", "Your live runs")->add_flag("--all", a.all, "Finished ones too (this node's)");
-  sub("show", "One run: every leg per account with its execution id, entry, LTP, P&L")
-    ->add_option("run", a.run, "The run's id")
-    ->required()
-    ->check(CLI::Range(int64_t{1}, int64_t{1} << 53));
-  auto* watch = sub("watch", "The live view of a run, streamed until it ends (Ctrl-C stops)");
-  watch->add_option("run", a.run, "The run's id")
-    ->required()
-    ->check(CLI::Range(int64_t{1}, int64_t{1} << 53));
-  watch->add_option("--limit", a.limit_s, "Stop watching after this many seconds")
-    ->check(CLI::Range(1, 86'400));
-  auto* exit = sub("exit", "Exit a run: all of it, one account, or one leg");
-  exit->add_option("run", a.run, "The run's id")
-    ->required()
-    ->check(CLI::Range(int64_t{1}, int64_t{1} << 53));
-  auto* by_account =
-    exit->add_option("--account", a.account, "Only this account's legs of the run");
-  exit->add_option("--leg", a.leg, "Only this leg (its execution id, as 'show' lists it)")
-    ->check(CLI::Range(int64_t{1}, int64_t{1} << 53))
-    ->excludes(by_account);
-  auto* risk = sub("risk-events", "The rules that fired");
-  risk->add_option("--run", a.run, "One run (default: all yours)")
-    ->check(CLI::Range(int64_t{1}, int64_t{1} << 53));
-  risk->add_flag("--follow", a.follow, "Keep showing new ones (Ctrl-C stops)");
-  risk->add_option("--limit", a.limit_s, "With --follow: stop after this many seconds")
-    ->check(CLI::Range(1, 86'400));
-  sub("quote", "REST quotes through your accounts: SYMBOL or EXCHANGE:SYMBOL")
-    ->add_option("symbol", a.symbols, "Symbols")
-    ->required();
-  sub("users", "Every user (admin only)");
-  sub("logout", "End the session");
-}
 
 void add_global_options(CLI::App& app, global_options& g) {
   app.add_option("--node", g.node, "The node's console endpoint HOST:PORT")
@@ -316,11 +205,22 @@ public:
           ended = e.kind == "end";
         },
         caf::after(std::chrono::milliseconds{200}) >> [] {});
+      if (on_wait_)
+        on_wait_();
       if (signalled(signals_) || (limit_s > 0 && std::chrono::steady_clock::now() >= deadline))
         ended = true;
     }
     caf::anon_send_exit(listener, caf::exit_reason::user_shutdown);
     return code;
+  }
+
+  /// Called between a stream's events (a chain's heartbeat); empty = nothing.
+  void on_wait(std::function<void()> f) { on_wait_ = std::move(f); }
+
+  /// Sends to the session without waiting for an answer.
+  template <class... Ts>
+  void tell(Ts&&... xs) {
+    self_->send(session_, std::forward<Ts>(xs)...);
   }
 
   /// Waits `d`; true when Ctrl-C came meanwhile.
@@ -341,7 +241,21 @@ private:
   console_session_actor session_;
   int timeout_;
   int signals_;
+  std::function<void()> on_wait_;
 };
+
+/// An API key as given: `-` reads a line of standard input; none = ALGOMIRROR_API_KEY.
+std::string api_key_of(const command_args& a) {
+  if (a.api_key == "-") {
+    std::string line;
+    std::getline(std::cin, line);
+    return line;
+  }
+  if (!a.api_key.empty())
+    return a.api_key;
+  const char* v = std::getenv("ALGOMIRROR_API_KEY");
+  return v != nullptr ? v : "";
+}
 
 int execute(client& c, const command_args& a, console_view::context ctx, std::ostream& out,
             std::ostream& err) {
@@ -353,7 +267,7 @@ int execute(client& c, const command_args& a, console_view::context ctx, std::os
   if (n == "accounts")
     return c.ask<std::vector<account_view>>(
       out, err, [&](auto& x) { console_view::print(out, ctx, x); }, accounts_atom_v);
-  if (n == "funds" || n == "positions" || n == "orders" || n == "trades") {
+  if (n == "funds" || n == "positions" || n == "orders" || n == "trades" || n == "holdings") {
     auto print = [&](const std::vector<account_book>& x) { console_view::print(out, ctx, n, x); };
     if (n == "funds")
       return c.ask<std::vector<account_book>>(out, err, print, funds_atom_v, a.account);
@@ -361,6 +275,8 @@ int execute(client& c, const command_args& a, console_view::context ctx, std::os
       return c.ask<std::vector<account_book>>(out, err, print, positions_atom_v, a.account);
     if (n == "orders")
       return c.ask<std::vector<account_book>>(out, err, print, orders_atom_v, a.account);
+    if (n == "holdings")
+      return c.ask<std::vector<account_book>>(out, err, print, holdings_atom_v, a.account);
     return c.ask<std::vector<account_book>>(out, err, print, trades_atom_v, a.account);
   }
   if (n == "strategies" || n == "strategy show") {
@@ -386,6 +302,96 @@ int execute(client& c, const command_args& a, console_view::context ctx, std::os
       },
       strategies_atom_v);
     return rc != exit_done ? rc : code;
+  }
+  auto done = [&](const std::string& text) { console_view::print_done(out, ctx, text); };
+  if (n.rfind("account ", 0) == 0) {
+    account_change change{n.substr(8), a.account, {}, {}, {}, {}, false, false};
+    if (change.action == "add") {
+      change.host_url = a.host_url;
+      change.websocket_url = a.ws_url;
+      change.broker = a.broker;
+      change.offline = a.offline;
+      change.primary = a.primary;
+      change.api_key = api_key_of(a);
+      if (change.api_key.empty()) {
+        err << "algomirror-console: account add: no API key (give --api-key, '-' for standard "
+               "input, or set ALGOMIRROR_API_KEY)\n";
+        return exit_usage;
+      }
+    }
+    auto rc = c.ask<std::string>(out, err, done, change);
+    change.api_key.assign(change.api_key.size(), '\0');
+    return rc;
+  }
+  if (n == "strategy delete" || n == "strategy enable" || n == "strategy disable")
+    return c.ask<std::string>(out, err, done, strategy_change{n.substr(9), a.strategy});
+  if (n == "strategy export") {
+    std::vector<strategy_definition> chosen;
+    std::map<int64_t, std::string> names;
+    auto rc = c.ask<std::vector<account_view>>(
+      out, err,
+      [&](const std::vector<account_view>& accounts) {
+        for (auto& v : accounts)
+          names[v.id] = v.name;
+      },
+      accounts_atom_v);
+    if (rc != exit_done)
+      return rc;
+    rc = c.ask<std::vector<strategy_definition>>(
+      out, err,
+      [&](const std::vector<strategy_definition>& all) {
+        for (auto& s : all)
+          if (a.strategy.empty() || s.name == a.strategy)
+            chosen.push_back(s);
+      },
+      strategies_atom_v);
+    if (rc != exit_done)
+      return rc;
+    if (chosen.empty()) {
+      err << "algomirror-console: "
+          << (a.strategy.empty() ? std::string{"you have no strategies"}
+                                 : "no strategy named '" + a.strategy + "' ('strategies' lists yours)")
+          << "\n";
+      return exit_refused;
+    }
+    auto text = write_strategy_file(chosen, names);
+    if (a.out_file.empty()) {
+      out << text;
+      return exit_done;
+    }
+    std::ofstream file{a.out_file};
+    file << text;
+    if (!file) {
+      err << "algomirror-console: strategy export: cannot write '" << a.out_file << "'\n";
+      return exit_usage;
+    }
+    done("wrote " + std::to_string(chosen.size()) + " strateg"
+         + (chosen.size() == 1 ? "y" : "ies") + " to " + a.out_file);
+    return exit_done;
+  }
+  if (n == "chain") {
+    std::string session_id;
+    auto last = std::chrono::steady_clock::now();
+    int heartbeat_s = 10;
+    c.on_wait([&] {
+      auto now = std::chrono::steady_clock::now();
+      if (!session_id.empty() && now - last >= std::chrono::seconds{heartbeat_s} / 2) {
+        c.tell(heartbeat_atom_v, session_id);
+        last = now;
+      }
+    });
+    auto rc = c.stream<chain_view>(
+      out, err, ctx, a.limit_s,
+      [&](const chain_view& v) {
+        session_id = v.session_id;
+        heartbeat_s = std::max(2, static_cast<int>(v.heartbeat_s));
+        console_view::print(out, ctx, v);
+      },
+      chain_request{a.underlying, a.expiry, static_cast<int32_t>(a.strikes)});
+    c.on_wait({});
+    if (!session_id.empty())
+      c.tell(caf::close_atom_v, session_id);
+    return rc;
   }
   if (n == "strategy import") {
     std::ifstream in{a.file};

@@ -1,4 +1,5 @@
 #include "render.hpp"
+#include "render_detail.hpp"
 
 #include <cstdio>
 #include <ostream>
@@ -12,93 +13,11 @@
 
 namespace algomirror::console_view {
 
+using namespace detail;
+
 namespace {
 
-using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-std::string rupees(double x) {
-  char buf[48];
-  std::snprintf(buf, sizeof(buf), "%.2f", x);
-  return buf;
-}
-
-std::string ist(utc_instant t) {
-  return t == utc_instant{} ? std::string{"-"} : format_ist(t);
-}
-
-void key(json_writer& w, const char* k) {
-  w.Key(k);
-}
-
-void field(json_writer& w, const char* k, const std::string& v) {
-  w.Key(k);
-  w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
-}
-
-void field(json_writer& w, const char* k, int64_t v) {
-  w.Key(k);
-  w.Int64(v);
-}
-
-void field(json_writer& w, const char* k, int32_t v) {
-  field(w, k, int64_t{v});
-}
-
-void field(json_writer& w, const char* k, double v) {
-  w.Key(k);
-  w.Double(v);
-}
-
-void field(json_writer& w, const char* k, bool v) {
-  w.Key(k);
-  w.Bool(v);
-}
-
-void field(json_writer& w, const char* k, utc_instant t) {
-  field(w, k, t == utc_instant{} ? std::string{} : format_utc(t));
-}
-
-/// A table: columns padded to their widest cell.
-class table {
-public:
-  explicit table(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
-  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
-  bool empty() const { return rows_.size() == 1; }
-  void print(std::ostream& out) const {
-    std::vector<size_t> widths;
-    for (auto& r : rows_)
-      for (size_t i = 0; i < r.size(); ++i) {
-        if (widths.size() <= i)
-          widths.push_back(0);
-        widths[i] = std::max(widths[i], r[i].size());
-      }
-    for (auto& r : rows_) {
-      std::string line;
-      for (size_t i = 0; i < r.size(); ++i) {
-        line += r[i];
-        if (i + 1 < r.size())
-          line.append(widths[i] - r[i].size() + 2, ' ');
-      }
-      out << line << "\n";
-    }
-  }
-
-private:
-  std::vector<std::vector<std::string>> rows_;
-};
-
-template <class F>
-void emit(std::ostream& out, F f) {
-  rapidjson::StringBuffer buf;
-  json_writer w{buf};
-  f(w);
-  out << buf.GetString() << "\n";
-}
-
-void write(json_writer& w, const instrument& i) {
-  field(w, "symbol", i.symbol);
-  field(w, "exchange", to_string(i.exch));
-}
+using detail::write; // beside this file's own overloads
 
 void write(json_writer& w, const account_view& a) {
   w.StartObject();
@@ -151,6 +70,11 @@ void write(json_writer& w, const risk_event& e) {
   w.EndObject();
 }
 
+/// How many legs a run has: its legs, or a headline's count of them.
+int64_t legs_of(const run_status& r) {
+  return r.executions.empty() ? int64_t{r.leg_count} : static_cast<int64_t>(r.executions.size());
+}
+
 void write(json_writer& w, const run_status& r) {
   w.StartObject();
   field(w, "run_id", r.run_id);
@@ -163,6 +87,7 @@ void write(json_writer& w, const run_status& r) {
   field(w, "trailing_stop", r.trailing_stop_level);
   field(w, "end_reason", r.end_reason);
   field(w, "attention_reason", r.attention_reason);
+  field(w, "leg_count", legs_of(r));
   key(w, "legs");
   w.StartArray();
   for (auto& e : r.executions)
@@ -283,166 +208,6 @@ void print(std::ostream& out, const context& c, const std::vector<account_view>&
   t.print(out);
 }
 
-void print(std::ostream& out, const context& c, const std::string& what,
-           const std::vector<account_book>& x) {
-  if (c.json) {
-    emit(out, [&](json_writer& w) {
-      w.StartObject();
-      key(w, "accounts");
-      w.StartArray();
-      double cash = 0, pnl = 0, realized = 0;
-      for (auto& b : x) {
-        w.StartObject();
-        field(w, "account_id", b.account_id);
-        field(w, "account", b.account);
-        field(w, "error", b.error);
-        if (what == "funds") {
-          field(w, "available_cash", b.cash.available_cash);
-          field(w, "collateral", b.cash.collateral);
-          field(w, "utilised_debits", b.cash.utilised_debits);
-          field(w, "m2m_realized", b.cash.m2m_realized);
-          field(w, "m2m_unrealized", b.cash.m2m_unrealized);
-          cash += b.cash.available_cash;
-          realized += b.cash.m2m_realized;
-          pnl += b.cash.m2m_unrealized;
-        } else if (what == "positions") {
-          key(w, "positions");
-          w.StartArray();
-          for (auto& p : b.positions) {
-            w.StartObject();
-            write(w, p.inst);
-            field(w, "product", to_string(p.order_product));
-            field(w, "quantity", p.net_quantity);
-            field(w, "average_price", p.average_price);
-            field(w, "ltp", p.ltp);
-            field(w, "pnl", p.pnl);
-            pnl += p.pnl;
-            w.EndObject();
-          }
-          w.EndArray();
-        } else if (what == "orders") {
-          key(w, "orders");
-          w.StartArray();
-          for (auto& o : b.orders) {
-            w.StartObject();
-            field(w, "order_id", o.broker_order_id);
-            write(w, o.inst);
-            field(w, "action", to_string(o.action));
-            field(w, "product", to_string(o.order_product));
-            field(w, "price_type", to_string(o.kind));
-            field(w, "quantity", o.quantity);
-            field(w, "filled_quantity", o.filled_quantity);
-            field(w, "average_price", o.average_price);
-            field(w, "status", to_string(o.status));
-            field(w, "timestamp", o.timestamp);
-            w.EndObject();
-          }
-          w.EndArray();
-        } else {
-          key(w, "trades");
-          w.StartArray();
-          for (auto& t : b.trades) {
-            w.StartObject();
-            field(w, "order_id", t.broker_order_id);
-            field(w, "trade_id", t.trade_id);
-            write(w, t.inst);
-            field(w, "action", to_string(t.action));
-            field(w, "product", to_string(t.order_product));
-            field(w, "quantity", t.quantity);
-            field(w, "average_price", t.average_price);
-            field(w, "timestamp", t.timestamp);
-            w.EndObject();
-          }
-          w.EndArray();
-        }
-        w.EndObject();
-      }
-      w.EndArray();
-      key(w, "totals");
-      w.StartObject();
-      if (what == "funds") {
-        field(w, "available_cash", cash);
-        field(w, "m2m_realized", realized);
-        field(w, "m2m_unrealized", pnl);
-      } else if (what == "positions") {
-        field(w, "pnl", pnl);
-      }
-      w.EndObject();
-      w.EndObject();
-    });
-    return;
-  }
-  if (what == "funds") {
-    table t{{"account", "available ₹", "collateral ₹", "used ₹", "realized ₹", "unrealized ₹"}};
-    double cash = 0, realized = 0, unrealized = 0;
-    for (auto& b : x) {
-      if (!b.error.empty()) {
-        t.add({b.account, "error: " + b.error, "", "", "", ""});
-        continue;
-      }
-      t.add({b.account, rupees(b.cash.available_cash), rupees(b.cash.collateral),
-             rupees(b.cash.utilised_debits), rupees(b.cash.m2m_realized),
-             rupees(b.cash.m2m_unrealized)});
-      cash += b.cash.available_cash;
-      realized += b.cash.m2m_realized;
-      unrealized += b.cash.m2m_unrealized;
-    }
-    if (x.size() > 1)
-      t.add({"total", rupees(cash), "", "", rupees(realized), rupees(unrealized)});
-    t.print(out);
-    return;
-  }
-  if (what == "positions") {
-    table t{{"account", "symbol", "exchange", "product", "qty", "avg ₹", "ltp ₹", "p&l ₹"}};
-    double pnl = 0;
-    for (auto& b : x) {
-      if (!b.error.empty())
-        t.add({b.account, "error: " + b.error, "", "", "", "", "", ""});
-      for (auto& p : b.positions) {
-        t.add({b.account, p.inst.symbol, to_string(p.inst.exch), to_string(p.order_product),
-               std::to_string(p.net_quantity), rupees(p.average_price), rupees(p.ltp),
-               rupees(p.pnl)});
-        pnl += p.pnl;
-      }
-    }
-    if (t.empty()) {
-      out << "no positions\n";
-      return;
-    }
-    t.add({"total", "", "", "", "", "", "", rupees(pnl)});
-    t.print(out);
-    return;
-  }
-  if (what == "orders") {
-    table t{{"account", "order", "symbol", "side", "type", "qty", "filled", "avg ₹", "status",
-             "time"}};
-    for (auto& b : x) {
-      if (!b.error.empty())
-        t.add({b.account, "error: " + b.error, "", "", "", "", "", "", "", ""});
-      for (auto& o : b.orders)
-        t.add({b.account, o.broker_order_id, o.inst.symbol, to_string(o.action), to_string(o.kind),
-               std::to_string(o.quantity), std::to_string(o.filled_quantity),
-               rupees(o.average_price), to_string(o.status), o.timestamp});
-    }
-    if (t.empty())
-      out << "no orders\n";
-    else
-      t.print(out);
-    return;
-  }
-  table t{{"account", "trade", "order", "symbol", "side", "qty", "price ₹", "time"}};
-  for (auto& b : x) {
-    if (!b.error.empty())
-      t.add({b.account, "error: " + b.error, "", "", "", "", "", ""});
-    for (auto& tr : b.trades)
-      t.add({b.account, tr.trade_id, tr.broker_order_id, tr.inst.symbol, to_string(tr.action),
-             std::to_string(tr.quantity), rupees(tr.average_price), tr.timestamp});
-  }
-  if (t.empty())
-    out << "no trades\n";
-  else
-    t.print(out);
-}
 
 void print(std::ostream& out, const context& c, const std::vector<strategy_definition>& x,
            bool detailed) {
@@ -535,7 +300,7 @@ void print(std::ostream& out, const context& c, const std::vector<run_status>& x
   table t{{"run", "strategy", "phase", "legs", "realized ₹", "unrealized ₹", "ended by"}};
   for (auto& r : x)
     t.add({std::to_string(r.run_id), r.strategy_name, to_string(r.phase),
-           std::to_string(r.executions.size()), rupees(r.realized_pnl),
+           std::to_string(legs_of(r)), rupees(r.realized_pnl),
            rupees(r.unrealized_pnl), r.end_reason.empty() ? "-" : r.end_reason});
   t.print(out);
 }
@@ -689,6 +454,10 @@ void print(std::ostream& out, const context& c, const std::vector<user_view>& x)
 }
 
 void print_event(std::ostream& out, const context& c, const console_event& x) {
+  if (c.json && x.kind == "chain") {
+    print_chain(out, c, x);
+    return;
+  }
   if (c.json) {
     emit(out, [&](json_writer& w) {
       w.StartObject();
@@ -715,6 +484,9 @@ void print_event(std::ostream& out, const context& c, const console_event& x) {
     out << "\n" << render_summary(x.run, c.account_names);
   } else if (x.kind == "risk_event") {
     print(out, c, x.events);
+  } else if (x.kind == "chain") {
+    print_chain(out, c, x);
+    return;
   } else {
     out << x.kind << ": " << x.text << "\n";
   }

@@ -33,6 +33,9 @@ void print(std::ostream& out, const context& c, const std::vector<alert_line>& x
 void print(std::ostream& out, const context& c, const std::vector<failover_event>& x);
 void print(std::ostream& out, const context& c, const std::vector<quote>& x);
 void print(std::ostream& out, const context& c, const std::vector<user_view>& x);
+void print(std::ostream& out, const context& c, const chain_view& x);
+/// A `chain` event: the contracts whose prices changed.
+void print_chain(std::ostream& out, const context& c, const console_event& x);
 void print_event(std::ostream& out, const context& c, const console_event& x);
 /// A plain acknowledgement ("exit of run 3 sent").
 void print_done(std::ostream& out, const context& c, const std::string& text);

@@ -284,13 +284,15 @@ std::unique_ptr<node_runtime> node_runtime::start(const node_options& opts, std:
   for (auto& problem : problems)
     spdlog::warn("row left out at start-up: {}", problem);
   std::shared_ptr<const master_key> key;
-  if (count_encrypted_accounts(**db) > 0) {
-    auto loaded = master_key::load(opts.master_key_file);
+  auto loaded = master_key::load(opts.master_key_file);
+  if (count_encrypted_accounts(**db) > 0 && !loaded) {
     exit_code = 2;
-    if (!loaded) {
-      error = "the database holds encrypted API keys, but " + loaded.error();
-      return nullptr;
-    }
+    error = "the database holds encrypted API keys, but " + loaded.error();
+    return nullptr;
+  }
+  // Without encrypted accounts a key is optional: with one, the console can add accounts.
+  if (loaded) {
+    exit_code = 2;
     key = std::make_shared<const master_key>(std::move(*loaded));
     auto source = opts.master_key_file.empty() ? std::string{"ALGOMIRROR_MASTER_KEY"}
                                                : "--master-key-file " + opts.master_key_file;
@@ -368,6 +370,9 @@ std::unique_ptr<node_runtime> node_runtime::start(const node_options& opts, std:
     ccfg.hash_password = [](const std::string& password) {
       auto hash = algomirror::hash_password(password);
       return hash ? *hash : std::string{};
+    };
+    ccfg.seal_secret = [key](const std::string& plain) {
+      return key ? encrypt_secret(*key, plain) : std::string{};
     };
     ccfg.alerts = add_alert_buffer(500);
     ccfg.accounts = p->accounts;

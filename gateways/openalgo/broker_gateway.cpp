@@ -154,6 +154,10 @@ gateway_actor::behavior_type gateway(gateway_pointer self, boost::asio::io_conte
       return call<std::vector<broker_trade>>(self, "tradebook", key_only_body(key()),
                                              decode_tradebook);
     },
+    [=](holdings_atom) {
+      return call<std::vector<broker_position>>(self, "holdings", key_only_body(key()),
+                                                decode_holdings);
+    },
     [=](caf::get_atom, const instrument& inst) {
       return call<quote>(self, "quotes", quotes_body(key(), inst),
                          [inst](int status, std::string_view body) {

@@ -31,6 +31,7 @@ struct fake_broker_state {
   std::map<std::string, order_update> statuses;
   std::vector<broker_order> book;
   std::vector<broker_position> positions;
+  std::vector<broker_position> holdings;
   /// The tradebook: by default one trade per position of its net (the two agree); set to
   /// answer these trades instead (a sandbox that lost a position update).
   std::optional<std::vector<broker_trade>> trades;
@@ -101,6 +102,7 @@ inline broker_api_actor::behavior_type fake_broker(fake_broker_pointer self) {
       ++self->state.orderbook_calls;
       return self->state.book;
     },
+    [=](holdings_atom) { return self->state.holdings; },
     [=](trades_atom) {
       auto& st = self->state;
       ++st.tradebook_calls;

@@ -19,7 +19,7 @@ algomirror-node on openalgo-sim's three accounts and algomirror-console, non-int
              key readable by others and a non-loopback bind without certificates are refused
   secrets    no password, API key or master key in any output or log
 usage: console_e2e.py ALGOMIRROR_NODE ALGOMIRROR_CONSOLE OPENALGO_SIM [DB_URL]"""
-import datetime, json, os, re, signal, sqlite3, subprocess, sys, tempfile, time
+import datetime, json, os, re, shutil, signal, sqlite3, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import followed, free_port, fresh_pg_database, post, results, start_sim
@@ -130,6 +130,11 @@ class node_process(followed):
         try:
             rc = self.proc.wait(30)
         except subprocess.TimeoutExpired:
+            # A hung stop: every thread's stack, for the failure's report.
+            if shutil.which("gdb"):
+                bt = subprocess.run(["gdb", "-p", str(self.proc.pid), "-batch", "-ex",
+                                     "thread apply all bt"], capture_output=True, text=True)
+                print("the node did not stop; its threads:\n" + bt.stdout[-6000:], file=sys.stderr)
             self.proc.kill()
             rc = -1
         outputs.append(self.output(len(self.lines)))
@@ -528,7 +533,8 @@ for i in range(5):
 rc, _, err = con("other", "status", expect=3, label="lockout: the right password is refused now")
 said("too many failed logins", err, "lockout: says why")
 
-check("node: stops on SIGTERM", p.stop() == 0)
+rc = p.stop()
+check("node: stops on SIGTERM", rc == 0, rc)
 
 # -- guards at rest: a strategy with an unfinished run, an account with open positions -------
 execute_sql(f"UPDATE strategy_runs SET status = 'live' WHERE id = {run}")
