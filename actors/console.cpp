@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include <memory>
+
 #include <spdlog/spdlog.h>
 
 #include <caf/actor_system.hpp>
@@ -99,10 +101,28 @@ console_actor::behavior_type console(console_pointer self, console_config cfg) {
             record_login(self, user.id, username, "ok");
             self->send(st.cfg.records, login_atom_v, user.id, st.cfg.time->now());
             spdlog::info("console: '{}' logged in{}", username, user.is_admin ? " (admin)" : "");
-            auto session = spawn_console_session(self->system(), st.cfg, user, peer);
-            self->link_to(session);
-            st.sessions.insert(session.address());
-            rp.deliver(session);
+            // The session starts from the node's accounts and strategies as they are now
+            // (changed by other sessions since the start). No timeouts: see above.
+            auto cfg = std::make_shared<console_config>(st.cfg);
+            auto start = [=]() mutable {
+              auto session = spawn_console_session(self->system(), *cfg, user, peer);
+              self->link_to(session);
+              self->state.sessions.insert(session.address());
+              rp.deliver(session);
+            };
+            self->request(st.cfg.node, caf::infinite, caf::get_atom_v, accounts_atom_v)
+              .then(
+                [=](std::vector<account_record>& accounts) mutable {
+                  cfg->accounts = std::move(accounts);
+                  self->request(cfg->node, caf::infinite, caf::get_atom_v, strategies_atom_v)
+                    .then(
+                      [=](std::vector<strategy_definition>& strategies) mutable {
+                        cfg->strategies = std::move(strategies);
+                        start();
+                      },
+                      [=](const caf::error&) mutable { start(); });
+                },
+                [=](const caf::error&) mutable { start(); });
           },
           [=](const caf::error& err) mutable {
             if (err.category() == error_category

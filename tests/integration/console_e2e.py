@@ -50,9 +50,10 @@ def market_now():
 
 # -- the simulator ---------------------------------------------------------------------------
 names = ["alpha", "beta", "gamma"]
-keys = {n: (n[0] * 32 + "Key" + n[1] * 29) for n in names}
+# epsilon: an account the console adds to the running node
+keys = {n: (n[0] * 32 + "Key" + n[1] * 29) for n in names + ["epsilon"]}
 sim_proc, ports = start_sim(sim, work, keys, CLOCK_START)
-http = {n: ports[n][0] for n in names}
+http = {n: ports[n][0] for n in keys}
 
 
 def spot(value):
@@ -375,6 +376,18 @@ rc, runs, _ = con("trader", "runs")
 check("runs: the live run", runs and [r["run_id"] for r in runs] == [run], runs)
 rc, out, _ = con("trader", "watch", str(run), "--limit", "2", json_out=False)
 check("watch: the live view", "console straddle" in out or "alpha" in out, out)
+rc, st, _ = con("trader", "status")
+check("status: the live run as a headline with its leg count",
+      st and [(r["run_id"], r["leg_count"], r["legs"]) for r in st["runs"]] == [(run, 8, [])], st)
+# §3 through the console while the run is live: refused, nothing changed
+before = snapshot()
+for args, why in [(["strategy", "delete", "console straddle"], f"run {run}"),
+                  (["strategy", "disable", "console straddle"], f"run {run}"),
+                  (["account", "remove", "alpha"], "open position")]:
+    rc, _, err = con("trader", *args, expect=1, json_out=False,
+                     label=f"console {' '.join(args)}: refused while the run is live")
+    said(why, err, f"console {' '.join(args)}: says why")
+check("live guards (console): nothing changed", snapshot() == before)
 
 # -- the other user --------------------------------------------------------------------------
 rc, accs2, _ = con("other", "accounts")
@@ -466,6 +479,131 @@ logins = query("SELECT action, COUNT(*) FROM activity_logs WHERE action LIKE 'co
 counts = {a: int(c) for a, c in logins}
 check("activity_logs: logins and failed logins", counts.get("console_login", 0) >= 10 and
       counts.get("console_login_failed", 0) >= 3, counts)
+
+# -- changes through the console: holdings, accounts, strategies, chains ---------------------
+rc, books, _ = con("trader", "holdings")
+check("holdings: both accounts, as the simulator keeps them (none)",
+      books and sorted(b["account"] for b in books["accounts"]) == ["alpha", "beta"] and
+      all(b["holdings"] == post(http[b["account"]], "/api/v1/holdings",
+                                {"apikey": keys[b["account"]]})["data"]["holdings"] and
+          b["error"] == "" for b in books["accounts"]) and books["totals"]["pnl"] == 0, books)
+before = snapshot()
+rc, _, err = con("trader", "account", "add", "--name", "epsilon", "--host", "http://127.0.0.1:1",
+                 "--ws-url", "ws://127.0.0.1:1", "--api-key", keys["epsilon"], expect=1,
+                 json_out=False, label="account add (console): an unreachable account is refused")
+said("nothing was stored", err, "account add (console): unreachable: says nothing was stored")
+rc, _, err = con("trader", "account", "add", "--name", "alpha", "--host",
+                 f"http://127.0.0.1:{http['epsilon']}", "--ws-url",
+                 f"ws://127.0.0.1:{ports['epsilon'][1]}", "--api-key", keys["epsilon"], expect=1,
+                 json_out=False, label="account add (console): a name in use is refused")
+rc, _, err = con("trader", "account", "add", "--name", "epsilon", "--host", "ftp://x",
+                 "--ws-url", "ws://127.0.0.1:1", "--api-key", "k", expect=2, json_out=False,
+                 label="account add (console): a bad URL is a usage error")
+check("account add refusals (console): nothing changed", snapshot() == before)
+rc, out, _ = con("trader", "account", "add", "--name", "epsilon", "--host",
+                 f"http://127.0.0.1:{http['epsilon']}", "--ws-url",
+                 f"ws://127.0.0.1:{ports['epsilon'][1]}", "--api-key", keys["epsilon"],
+                 json_out=False)
+check("account add (console): added with the broker its ping reports",
+      "added (broker sandbox" in out, out)
+row = query("SELECT broker, api_key_encrypted, is_active FROM trading_accounts "
+            "WHERE account_name = 'epsilon'")
+check("account add (console): stored with its key sealed",
+      row and row[0][0] == "sandbox" and row[0][1].startswith("v1:") and
+      keys["epsilon"] not in row[0][1], row)
+rc, books, _ = con("trader", "funds", "--account", "epsilon")
+check("account add (console): the node started it (funds answered by its OpenAlgo)",
+      books and books["accounts"][0]["error"] == "" and
+      books["accounts"][0]["available_cash"] > 0, books)
+rc, out, _ = con("trader", "account", "test", "epsilon", json_out=False)
+check("account test (console): the broker", "broker sandbox" in out, out)
+rc, _, err = con("other", "account", "test", "epsilon", expect=1, json_out=False,
+                 label="account test: another user's account is not found")
+rc, out, _ = con("trader", "account", "disable", "epsilon", json_out=False)
+check("account disable (console): stored", query(
+    "SELECT is_active FROM trading_accounts WHERE account_name = 'epsilon'")[0][0] in ("0", "f", "False"))
+runs_before = query("SELECT COUNT(*) FROM strategy_runs")
+rc, _, err = con("trader", "run", "console spread", "--account", "epsilon", expect=1,
+                 label="a disabled account takes no new run")
+said("disabled", err, "a disabled account: says so")
+check("a disabled account: no run row", query("SELECT COUNT(*) FROM strategy_runs") == runs_before)
+rc, out, _ = con("trader", "account", "enable", "epsilon", json_out=False)
+check("account enable (console): stored", query(
+    "SELECT is_active FROM trading_accounts WHERE account_name = 'epsilon'")[0][0] in ("1", "t", "True"))
+rc, out, _ = con("trader", "account", "set-primary", "epsilon", json_out=False)
+primary = lambda: [r[0] for r in query("SELECT account_name FROM trading_accounts WHERE "
+                                       "is_primary = TRUE AND user_id = (SELECT id FROM users "
+                                       "WHERE username = 'trader')")]
+check("account set-primary (console): the only primary", primary() == ["epsilon"], primary())
+rc, accs, _ = con("trader", "accounts")
+check("accounts: epsilon is the primary", accs and [a["name"] for a in accs if a["primary"]] ==
+      ["epsilon"], accs)
+rc, out, _ = con("trader", "account", "set-primary", "alpha", json_out=False)
+rc, out, _ = con("trader", "account", "remove", "epsilon", json_out=False)
+check("account remove (console): removed", "removed" in out and not query(
+    "SELECT id FROM trading_accounts WHERE account_name = 'epsilon'"), out)
+rc, _, _ = con("trader", "funds", "--account", "epsilon", expect=1,
+               label="account remove (console): the node knows it no more")
+# strategies
+rc, out, _ = con("trader", "strategy", "export", json_out=False)
+try:
+    exported = json.loads(out)
+    exported = exported if isinstance(exported, list) else exported.get("strategies", [exported])
+except json.JSONDecodeError:
+    exported = []
+check("strategy export (console): trader's strategies with their accounts",
+      sorted(d.get("name") for d in exported) == ["console spread", "console straddle"] and
+      all(d.get("accounts") for d in exported), out[:600])
+again = f"{work}/exported.json"
+rc, out, _ = con("trader", "strategy", "export", "console spread", "--out", again, json_out=False)
+rc, out, _ = con("trader", "strategy", "import", again, json_out=False)
+check("strategy export then import: the same strategy replaced", "replaced" in out, out)
+rc, out, _ = con("trader", "strategy", "disable", "console spread", json_out=False)
+rc, strategies, _ = con("trader", "strategies")
+check("strategy disable (console): not listed, inactive in the database",
+      [s["name"] for s in strategies or []] == ["console straddle"] and query(
+          "SELECT is_active FROM strategies WHERE name = 'console spread'")[0][0] in ("0", "f", "False"),
+      strategies)
+rc, _, _ = con("trader", "run", "console spread", expect=1,
+               label="a disabled strategy does not run")
+rc, out, _ = con("trader", "strategy", "enable", "console spread", json_out=False)
+rc, strategies, _ = con("trader", "strategies")
+check("strategy enable (console): listed again", sorted(s["name"] for s in strategies or []) ==
+      ["console spread", "console straddle"], strategies)
+rc, _, _ = con("other", "strategy", "delete", "console spread", expect=1, json_out=False,
+               label="strategy delete: another user's strategy is not found")
+rc, out, _ = con("trader", "strategy", "delete", "console spread", json_out=False)
+check("strategy delete (console): gone", "deleted" in out and not query(
+    "SELECT id FROM strategies WHERE name = 'console spread'"), out)
+# an option chain
+rc, out, err = con("trader", "chain", "NIFTY", "--strikes", "2", "--limit", "3", "--json",
+                   json_out=False)
+docs = [json.loads(line) for line in out.splitlines() if line.strip().startswith("{")]
+view = docs[0] if docs else {}
+chain_events = [d for d in docs[1:] if d.get("event") == "chain"]
+check("chain: 5 strikes around ATM, calls and puts",
+      len(view.get("instruments", [])) == 10 and view.get("atm", 0) > 0 and
+      all(i["symbol"].startswith("NIFTY") for i in view.get("instruments", [])), (out[:500], err))
+check("chain: prices streamed", chain_events and all(t["ltp"] > 0 for e in chain_events
+                                                     for t in e["ticks"]), docs[:3])
+
+
+def chain_row():
+    rows = query("SELECT session_type, instrument, symbol_count, is_active FROM websocket_sessions "
+                 f"WHERE session_id = '{view.get('session_id', '')}'")
+    return rows[0] if rows else None
+
+
+deadline = time.time() + 10
+while time.time() < deadline and not (chain_row() and chain_row()[3] in ("0", "f", "False")):
+    time.sleep(0.3)  # the store writes the closed row within its flush interval
+row = chain_row()
+check("chain: its websocket_sessions row, closed when the console ended it",
+      row and row[0] == "option_chain" and row[1] == "NIFTY" and row[2] == "10" and
+      row[3] in ("0", "f", "False"), row)
+for args in [["chain", "FOO"], ["chain", "NIFTY", "--expiry", "2020-01-01"],
+             ["chain", "NIFTY", "--expiry", "tomorrow"], ["chain", "NIFTY", "--strikes", "99"]]:
+    con("trader", *args, expect=2, json_out=False, label=f"console {' '.join(args)}: usage error")
 
 # -- bad input -------------------------------------------------------------------------------
 before = snapshot()
