@@ -437,6 +437,34 @@ void on_order_update(account_pointer self, const order_update& u) {
 
 // -- health ---------------------------------------------------------------------------------
 
+/// OpenAlgo's analyzer mode (operating.md §2: a sandbox account is never taken for a live
+/// one): read after every answered ping; a change is logged and published like the health.
+void read_mode(account_pointer self) {
+  auto& st = self->state;
+  self->request(st.cfg.api, st.cfg.request_timeout, analyzer_atom_v)
+    .then(
+      [self](const std::string& mode) {
+        auto& st = self->state;
+        if (mode == st.status.mode)
+          return;
+        auto was = st.status.mode;
+        st.status.mode = mode;
+        if (mode == "analyze")
+          spdlog::warn("account {}: OpenAlgo is in analyze (sandbox) mode: its orders are "
+                       "simulated",
+                       account_name(self));
+        else
+          spdlog::info("account {}: OpenAlgo is in {} mode{}", account_name(self), mode,
+                       was.empty() ? "" : " (was " + was + ")");
+        if (st.cfg.status_listener)
+          self->send(st.cfg.status_listener, st.status);
+      },
+      [self](const caf::error& err) {
+        spdlog::debug("account {}: analyzer mode not read: {}", account_name(self),
+                      self->system().render(err));
+      });
+}
+
 void ping(account_pointer self) {
   auto& st = self->state;
   self->request(st.cfg.api, st.cfg.request_timeout, caf::ping_atom_v)
@@ -447,6 +475,7 @@ void ping(account_pointer self) {
         if (!broker.empty())
           st.status.broker = broker;
         set_health(self, connection_health::connected, "ping answered by " + broker);
+        read_mode(self);
       },
       [self](const caf::error& err) {
         auto& st = self->state;

@@ -384,6 +384,40 @@ void add_watcher(session_pointer self, watcher w) {
   arm_stream(self);
 }
 
+/// The accounts' health, broker and OpenAlgo mode as their actors know them now, then `then`
+/// (an account that does not answer keeps its stored health).
+template <class Then>
+void with_health(session_pointer self, std::vector<account_view> views, Then then) {
+  auto out = std::make_shared<std::vector<account_view>>(std::move(views));
+  auto pending = std::make_shared<size_t>(out->size());
+  if (out->empty()) {
+    then(std::move(*out));
+    return;
+  }
+  auto done = [out, pending, then]() mutable {
+    if (--*pending == 0)
+      then(std::move(*out));
+  };
+  auto ignore = [done](const caf::error&) mutable { done(); };
+  for (size_t i = 0; i < out->size(); ++i)
+    with_account_actor(
+      self, (*out)[i].id,
+      [self, out, i, done, ignore](const account_actor& a) mutable {
+        self->request(a, ask_timeout, caf::get_atom_v, status_atom_v)
+          .then(
+            [out, i, done](const account_status& s) mutable {
+              auto& v = (*out)[i];
+              v.health = s.health;
+              v.mode = s.mode;
+              if (!s.broker.empty())
+                v.broker = s.broker;
+              done();
+            },
+            ignore);
+      },
+      ignore);
+}
+
 /// `status`: the node, its lease, feed, the user's accounts with their health, live runs as
 /// headlines. Every part is asked at once; the answer goes when the last is in. A part that
 /// fails leaves its defaults, except the node's own status, whose failure is the answer.
@@ -395,7 +429,7 @@ void answer_status(session_pointer self, caf::typed_response_promise<console_sta
   for (auto& a : my_accounts(st))
     out->accounts.push_back(view_of(a));
   auto node = st.cfg.node;
-  auto pending = std::make_shared<size_t>(4 + out->accounts.size());
+  auto pending = std::make_shared<size_t>(5);
   auto failed = std::make_shared<caf::error>();
   auto done = [rp, out, pending, failed]() mutable {
     if (--*pending != 0)
@@ -442,21 +476,10 @@ void answer_status(session_pointer self, caf::typed_response_promise<console_sta
                 ignore);
       },
       ignore);
-  for (size_t i = 0; i < out->accounts.size(); ++i)
-    with_account_actor(
-      self, out->accounts[i].id,
-      [self, out, i, done, ignore](const account_actor& a) mutable {
-        self->request(a, ask_timeout, caf::get_atom_v, status_atom_v)
-          .then(
-            [out, i, done](const account_status& s) mutable {
-              out->accounts[i].health = s.health;
-              if (!s.broker.empty())
-                out->accounts[i].broker = s.broker;
-              done();
-            },
-            ignore);
-      },
-      ignore);
+  with_health(self, out->accounts, [out, done](std::vector<account_view> views) mutable {
+    out->accounts = std::move(views);
+    done();
+  });
 }
 
 /// Every option chain of the session closes (the session ends).
@@ -517,10 +540,11 @@ session(session_pointer self, console_config cfg, user_credentials user,
       touch(self);
       auto rp = self->make_response_promise<std::vector<account_view>>();
       with_accounts(self, [self, rp]() mutable {
-        std::vector<account_view> out;
+        std::vector<account_view> views;
         for (auto& a : my_accounts(self->state))
-          out.push_back(view_of(a));
-        rp.deliver(std::move(out));
+          views.push_back(view_of(a));
+        with_health(self, std::move(views),
+                    [rp](std::vector<account_view> out) mutable { rp.deliver(std::move(out)); });
       });
       return rp;
     },

@@ -17,13 +17,15 @@ struct account_status {
   connection_health health = connection_health::unknown;
   int32_t consecutive_ping_failures = 0;
   utc_instant changed_at;
+  std::string mode; ///< OpenAlgo's analyzer: "live", "analyze" (sandbox), "" = not known yet
 
   friend bool operator==(const account_status&, const account_status&) = default;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, account_status& x) {
-  return f(x.account_id, x.name, x.broker, x.health, x.consecutive_ping_failures, x.changed_at);
+  return f(x.account_id, x.name, x.broker, x.health, x.consecutive_ping_failures, x.changed_at,
+           x.mode);
 }
 
 } // namespace algomirror

@@ -81,6 +81,7 @@ using broker_api_actor = caf::typed_actor<
   caf::replies_to<orders_atom>::with<std::vector<broker_order>>, // the orderbook
   caf::replies_to<trades_atom>::with<std::vector<broker_trade>>, // the tradebook
   caf::replies_to<holdings_atom>::with<std::vector<broker_position>>, // delivery holdings
+  caf::replies_to<analyzer_atom>::with<std::string>, // OpenAlgo's mode: "live" or "analyze"
   caf::replies_to<caf::get_atom, instrument>::with<quote>,        // a REST quote
   caf::replies_to<quotes_atom, std::vector<instrument>>::with<std::vector<quote>>, // multiquotes
   // expiries of an underlying: (name, exchange, "options" | "futures") → DD-MMM-YY as sent

@@ -161,6 +161,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(algomirror, caf::first_custom_type_id)
   CAF_ADD_ATOM(algomirror, algomirror, lease_atom, "lease")
   CAF_ADD_ATOM(algomirror, algomirror, idle_atom, "idle")
   CAF_ADD_ATOM(algomirror, algomirror, holdings_atom, "holdings")
+  CAF_ADD_ATOM(algomirror, algomirror, analyzer_atom, "analyzer")
 CAF_END_TYPE_ID_BLOCK(algomirror)
 
 namespace algomirror {

@@ -201,10 +201,12 @@ void print(std::ostream& out, const context& c, const std::vector<account_view>&
     out << "no accounts\n";
     return;
   }
-  table t{{"account", "broker", "health", "primary", "priority", "active", "openalgo"}};
+  table t{{"account", "broker", "health", "mode", "primary", "priority", "active", "openalgo"}};
   for (auto& a : x)
-    t.add({a.name, a.broker, to_string(a.health), a.is_primary ? "yes" : "no",
-           std::to_string(a.priority), a.is_active ? "yes" : "no", a.host_url});
+    t.add({a.name, a.broker, to_string(a.health),
+           a.mode == "analyze" ? "analyze (sandbox)" : a.mode.empty() ? "?" : a.mode,
+           a.is_primary ? "yes" : "no", std::to_string(a.priority), a.is_active ? "yes" : "no",
+           a.host_url});
   t.print(out);
 }
 

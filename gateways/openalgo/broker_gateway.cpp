@@ -154,6 +154,9 @@ gateway_actor::behavior_type gateway(gateway_pointer self, boost::asio::io_conte
       return call<std::vector<broker_trade>>(self, "tradebook", key_only_body(key()),
                                              decode_tradebook);
     },
+    [=](analyzer_atom) {
+      return call<std::string>(self, "analyzer", key_only_body(key()), decode_analyzer);
+    },
     [=](holdings_atom) {
       return call<std::vector<broker_position>>(self, "holdings", key_only_body(key()),
                                                 decode_holdings);

@@ -212,6 +212,18 @@ decoded<std::string> decode_ping(int http_status, std::string_view body) {
   });
 }
 
+decoded<std::string> decode_analyzer(int http_status, std::string_view body) {
+  return decode<std::string>(http_status, body, [](const Value& doc, std::string& problem) {
+    auto* data = member(doc, "data");
+    auto* flag = data != nullptr && data->IsObject() ? member(*data, "analyze_mode") : nullptr;
+    if (flag == nullptr || !flag->IsBool()) {
+      problem = "analyzer reply without a true/false data.analyze_mode";
+      return std::string{};
+    }
+    return std::string{flag->GetBool() ? "analyze" : "live"};
+  });
+}
+
 decoded<std::vector<std::string>> decode_order_ids(int http_status, std::string_view body) {
   parsed p;
   parse(body, p);

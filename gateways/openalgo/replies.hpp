@@ -82,6 +82,9 @@ decoded<quote> decode_quote(int http_status, std::string_view body, const instru
 /// depth → the quote with the best bid and ask from the book's first levels.
 decoded<quote> decode_depth(int http_status, std::string_view body, const instrument& inst);
 
+/// analyzer → "analyze" (sandbox) or "live", from data.analyze_mode.
+decoded<std::string> decode_analyzer(int http_status, std::string_view body);
+
 /// holdings → one row per holding (product CNC).
 decoded<std::vector<broker_position>> decode_holdings(int http_status, std::string_view body);
 

@@ -32,6 +32,7 @@ struct fake_broker_state {
   std::vector<broker_order> book;
   std::vector<broker_position> positions;
   std::vector<broker_position> holdings;
+  std::string mode = "analyze"; ///< what the analyzer endpoint answers
   /// The tradebook: by default one trade per position of its net (the two agree); set to
   /// answer these trades instead (a sandbox that lost a position update).
   std::optional<std::vector<broker_trade>> trades;
@@ -103,6 +104,7 @@ inline broker_api_actor::behavior_type fake_broker(fake_broker_pointer self) {
       return self->state.book;
     },
     [=](holdings_atom) { return self->state.holdings; },
+    [=](analyzer_atom) { return self->state.mode; },
     [=](trades_atom) {
       auto& st = self->state;
       ++st.tradebook_calls;

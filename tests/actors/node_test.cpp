@@ -274,6 +274,19 @@ struct run_node_fixture : scripted_node {
     return out;
   }
 
+  /// The error text of a request expected to be refused ("" when it was answered).
+  template <class T, class Handle>
+  std::string error_of(Handle answer) {
+    sched.run();
+    std::string text;
+    answer.receive([](T&) {}, [&](caf::error& e) { text = sys.render(e); });
+    return text;
+  }
+
+  int32_t status_accounts() {
+    return ask<node_status>(node, caf::get_atom_v, status_atom_v).accounts;
+  }
+
   testing::fake_broker_state& broker(size_t k) {
     return deref<broker_api_actor::stateful_base<testing::fake_broker_state>>(brokers[k]).state;
   }
@@ -353,6 +366,73 @@ CAF_TEST(the entry time of a strategy starts its run) {
   self->send(node, timer_due{strategy.id, strategy_timer::entry, time.now()}); // not twice
   sched.run();
   CAF_CHECK_EQUAL(broker(0).placed.size(), 1u);
+}
+
+CAF_TEST(one run is answered by id and headlines leave the legs out with their count) {
+  auto started = execute({strategy.id, {}, false});
+  CAF_REQUIRE(std::holds_alternative<run_started>(started));
+  auto id = std::get<run_started>(started).run_id;
+  auto one = ask<run_status>(node, caf::get_atom_v, run_atom_v, id);
+  CAF_CHECK_EQUAL(one.run_id, id);
+  CAF_CHECK_EQUAL(one.executions.size(), 2u);
+  auto heads = ask<std::vector<run_status>>(node, caf::get_atom_v, run_atom_v, caf::tick_atom_v);
+  CAF_REQUIRE_EQUAL(heads.size(), 1u);
+  CAF_CHECK_EQUAL(heads[0].leg_count, 2);
+  CAF_CHECK(heads[0].executions.empty());
+  CAF_CHECK(error_of<run_status>(self->request(node, caf::infinite, caf::get_atom_v, run_atom_v,
+                                               int64_t{999}))
+              .find("no run 999") != std::string::npos);
+}
+
+CAF_TEST(an account added live is started and a disabled one takes no new run) {
+  auto accounts = ask<std::vector<account_record>>(node, caf::get_atom_v, accounts_atom_v);
+  CAF_REQUIRE_EQUAL(accounts.size(), 2u);
+  auto gamma = accounts[0];
+  gamma.id = 50;
+  gamma.name = "gamma";
+  gamma.is_primary = false;
+  ask<caf::ok_atom>(node, caf::put_atom_v, gamma);
+  CAF_CHECK_EQUAL(brokers.size(), 3u); // its own gateway
+  CAF_CHECK(ask<account_actor>(node, caf::get_atom_v, account_atom_v, int64_t{50}) != nullptr);
+  CAF_CHECK_EQUAL(ask<std::vector<account_record>>(node, caf::get_atom_v, accounts_atom_v).size(),
+                  3u);
+  gamma.is_active = false;
+  ask<caf::ok_atom>(node, caf::put_atom_v, gamma);
+  auto refused = execute({strategy.id, {50}, false});
+  CAF_REQUIRE(std::holds_alternative<std::string>(refused));
+  CAF_CHECK(std::get<std::string>(refused).find("'gamma' is disabled") != std::string::npos);
+  // the disabled account keeps its actor (exits of its positions still work)
+  CAF_CHECK(ask<account_actor>(node, caf::get_atom_v, account_atom_v, int64_t{50}) != nullptr);
+}
+
+CAF_TEST(an account in a live run is not removed and a free one is) {
+  auto started = execute({strategy.id, {}, false});
+  CAF_REQUIRE(std::holds_alternative<run_started>(started));
+  auto alpha = strategy.account_ids[0];
+  CAF_CHECK(error_of<caf::ok_atom>(self->request(node, caf::infinite, caf::delete_atom_v,
+                                                 account_atom_v, alpha))
+              .find("trades on this account") != std::string::npos);
+  CAF_CHECK(ask<account_actor>(node, caf::get_atom_v, account_atom_v, alpha) != nullptr);
+  auto gamma = ask<std::vector<account_record>>(node, caf::get_atom_v, accounts_atom_v)[0];
+  gamma.id = 60;
+  gamma.name = "gamma";
+  gamma.is_primary = false;
+  ask<caf::ok_atom>(node, caf::put_atom_v, gamma);
+  ask<caf::ok_atom>(node, caf::delete_atom_v, account_atom_v, int64_t{60});
+  CAF_CHECK_EQUAL(status_accounts(), 2);
+  CAF_CHECK(error_of<account_actor>(self->request(node, caf::infinite, caf::get_atom_v,
+                                                  account_atom_v, int64_t{60}))
+              .find("no running account") != std::string::npos);
+}
+
+CAF_TEST(a deleted or disabled strategy is not run) {
+  self->send(node, caf::delete_atom_v, strategies_atom_v, strategy.id);
+  sched.run();
+  auto refused = execute({strategy.id, {}, false});
+  CAF_REQUIRE(std::holds_alternative<std::string>(refused));
+  CAF_CHECK(std::get<std::string>(refused).find("no active strategy") != std::string::npos);
+  CAF_CHECK(ask<std::vector<strategy_definition>>(node, caf::get_atom_v, strategies_atom_v)
+              .empty());
 }
 
 CAF_TEST(a manual exit of an unknown run is refused) {

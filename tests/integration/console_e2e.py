@@ -276,6 +276,10 @@ if st:
 rc, accs, _ = con("trader", "accounts")
 acc_id = {a["name"]: a["id"] for a in (accs or [])}
 check("accounts: alpha and beta", sorted(acc_id) == ["alpha", "beta"], accs)
+check("accounts: each with its health and OpenAlgo mode (the simulator is a sandbox)",
+      accs and all(a["mode"] == "analyze" and a["health"] == "connected" for a in accs), accs)
+rc, out, _ = con("trader", "accounts", json_out=False)
+check("accounts (table): a sandbox account says so", "analyze (sandbox)" in out, out)
 rc, strategies, _ = con("trader", "strategies")
 check("strategies: trader's only", [s["name"] for s in strategies or []] == ["console straddle"],
       strategies)

@@ -267,6 +267,8 @@ CAF_TEST(split and smart orders) {
   CAF_CHECK(depth.ask > depth.bid && depth.bid > 0);
   r = post("holdings", key_only_body(key));
   CAF_CHECK(ok(decode_holdings(r.status, r.body)).empty());
+  r = post("analyzer", key_only_body(key));
+  CAF_CHECK_EQUAL(ok(decode_analyzer(r.status, r.body)), "analyze");
 }
 
 CAF_TEST(the option chain around ATM) {

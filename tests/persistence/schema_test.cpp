@@ -441,7 +441,7 @@ CAF_TEST(what the store writes the loaders read back) {
                    at_utc("2026-11-25T10:00:00+05:30"), {}};
   apply_write(*db, prepare_write(claim));
   account_status status{primary, "main", "zerodha", connection_health::connected, 0,
-                        at_utc("2026-11-25T09:00:00+05:30")};
+                        at_utc("2026-11-25T09:00:00+05:30"), "live"};
   apply_write(*db, prepare_write(status));
 
   load_problems problems;

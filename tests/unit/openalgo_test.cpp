@@ -146,6 +146,13 @@ CAF_TEST(recorded success replies decode into typed values) {
   auto& dp = rest.at("depth");
   auto depth = value(decode_depth(dp.status, dp.body, {"RELIANCE", exchange::nse}));
   CAF_CHECK(depth.ask > 0 && depth.bid > 0 && depth.ask >= depth.bid);
+  auto& an = rest.at("analyzer");
+  CAF_CHECK_EQUAL(value(decode_analyzer(an.status, an.body)), "analyze");
+  CAF_CHECK(std::holds_alternative<reply_error>(
+    decode_analyzer(200, R"({"data":{"mode":"analyze"},"status":"success"})")));
+  CAF_CHECK_EQUAL(value(decode_analyzer(200, R"({"data":{"analyze_mode":false,"mode":"live"},)"
+                                             R"("status":"success"})")),
+                  "live");
   auto& hold = rest.at("holdings");
   CAF_CHECK(std::holds_alternative<std::vector<broker_position>>(
     decode_holdings(hold.status, hold.body)));
