@@ -129,7 +129,7 @@ caf::result<std::string> add_account(session_pointer self, account_change c) {
         rp.deliver(make_error(errc::unavailable,
                               "account add: '" + name + "' did not answer a ping ("
                                 + self->system().render(err)
-                                + "); nothing was stored. Check --host-url and the API key, "
+                                + "); nothing was stored. Check --host and the API key, "
                                   "or add it with --offline --broker NAME"));
       });
   return rp;
@@ -310,7 +310,7 @@ void start_chain(session_pointer self, const underlying_spec& spec, date expiry,
   cfg.ttl = chain_ttl;
   auto session = spawn_ws_session(self->system(), std::move(cfg));
   self->monitor(listener);
-  st.chains.push_back({view.session_id, session, listener, {}});
+  st.chains.push_back({view.session_id, session, listener, {}, {}});
   arm_stream(self);
   record_activity(self, "console_chain",
                   json_object{}
@@ -435,16 +435,17 @@ void stream_chains(session_pointer self) {
           for (auto& c : self->state.chains) {
             if (c.session_id != id)
               continue;
-            std::vector<tick> fresh;
-            for (auto& t : ticks) {
-              auto& last = c.sent[t.inst.symbol];
-              if (last != t.ltp) {
-                last = t.ltp;
-                fresh.push_back(t);
-              }
-            }
-            if (!fresh.empty())
-              self->send(c.listener, console_event{"chain", {}, {}, std::move(fresh), id});
+            // The whole board when a price moved, at most once a second (a person reads it).
+            bool moved = false;
+            for (auto& t : ticks)
+              moved = moved || c.sent[t.inst.symbol] != t.ltp;
+            auto now = self->clock().now();
+            if (!moved || now - c.pushed_at < std::chrono::seconds{1})
+              continue;
+            c.pushed_at = now;
+            for (auto& t : ticks)
+              c.sent[t.inst.symbol] = t.ltp;
+            self->send(c.listener, console_event{"chain", {}, {}, ticks, id});
           }
         },
         [self, id = c.session_id](const caf::error&) {

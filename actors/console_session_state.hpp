@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include <caf/actor_clock.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -34,7 +35,8 @@ struct chain_watch {
   std::string session_id;
   ws_session_actor session;
   console_listener_actor listener;
-  std::map<std::string, double> sent; ///< the LTP last pushed per symbol
+  std::map<std::string, double> sent; ///< the LTP last seen per symbol
+  caf::actor_clock::time_point pushed_at; ///< when the board was last pushed
 };
 
 struct session_state {

@@ -220,9 +220,27 @@ void print_chain(std::ostream& out, const context& c, const console_event& x) {
     });
     return;
   }
-  table t{{"symbol", "ltp ₹", "bid ₹", "ask ₹"}};
-  for (auto& tk : x.ticks)
-    t.add({tk.inst.symbol, rupees(tk.ltp), rupees(tk.bid), rupees(tk.ask)});
+  // The board: one row per strike, calls left, puts right.
+  struct row {
+    const tick* call = nullptr;
+    const tick* put = nullptr;
+  };
+  std::map<double, row> board;
+  auto table_of = default_instruments();
+  for (auto& tk : x.ticks) {
+    auto d = parse_derivative_symbol(tk.inst.symbol, table_of);
+    if (!d || d->kind != instrument_kind::option)
+      continue;
+    (d->option == option_type::ce ? board[d->strike].call : board[d->strike].put) = &tk;
+  }
+  auto cell = [](const tick* t, double tick::*field) {
+    return t == nullptr ? std::string{"-"} : rupees(t->*field);
+  };
+  table t{{"call bid", "call ask", "call ltp ₹", "strike", "put ltp ₹", "put bid", "put ask"}};
+  for (auto& [strike, r] : board)
+    t.add({cell(r.call, &tick::bid), cell(r.call, &tick::ask), cell(r.call, &tick::ltp),
+           format_number(strike), cell(r.put, &tick::ltp), cell(r.put, &tick::bid),
+           cell(r.put, &tick::ask)});
   out << "\n";
   t.print(out);
   out.flush();
