@@ -57,13 +57,23 @@ const clock& system_time() {
 }
 
 scaled_clock::scaled_clock(utc_instant start, double speed)
-  : system_(false), start_(start), anchor_(steady_clock::now()), speed_(speed) {
+  : scaled_clock(start, speed, steady_clock::now()) {
+}
+
+scaled_clock::scaled_clock(utc_instant start, double speed, steady_clock::time_point anchor)
+  : system_(false), start_(start), anchor_(anchor), speed_(speed) {
 }
 
 utc_instant scaled_clock::now() const {
   if (system_)
     return time_point_cast<microseconds>(system_clock::now());
-  auto elapsed = duration<double, std::micro>(steady_clock::now() - anchor_) * speed_;
+  return at(steady_clock::now());
+}
+
+utc_instant scaled_clock::at(steady_clock::time_point real) const {
+  if (system_)
+    return time_point_cast<microseconds>(system_clock::now());
+  auto elapsed = duration<double, std::micro>(real - anchor_) * speed_;
   return start_ + duration_cast<microseconds>(elapsed);
 }
 

@@ -19,10 +19,16 @@ public:
   /// The system clock.
   scaled_clock();
 
-  /// Starts at `start`, runs at `speed` (> 0).
+  /// Starts at `start`, runs at `speed` (> 0), from now on.
   scaled_clock(utc_instant start, double speed);
 
+  /// The same, from the real instant `anchor` (tests give both ends of the scaling).
+  scaled_clock(utc_instant start, double speed, std::chrono::steady_clock::time_point anchor);
+
   utc_instant now() const override;
+
+  /// The market time at the real instant `real` (a scaled clock; the system clock ignores it).
+  utc_instant at(std::chrono::steady_clock::time_point real) const;
 
   double speed() const noexcept { return speed_; }
 

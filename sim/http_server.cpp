@@ -238,13 +238,19 @@ http_reply http_server::control(const std::string& target, const std::string& bo
       auto it = doc.FindMember(k);
       return it != doc.MemberEnd() && it->value.IsBool() ? it->value.GetBool() : fallback;
     };
+    // The reply says how many injected ticks of the previous call were still to be sent
+    // (a test sees that its faults went out).
+    auto zero_left = f.zero_ticks;
+    auto garbage_left = f.garbage_ticks;
     f.stall = get_bool("stall", f.stall);
     f.refuse_auth = get_int("refuse_auth");
     f.zero_ticks = get_int("zero_ticks");
     f.garbage_ticks = get_int("garbage_ticks");
     if (get_bool("disconnect", false))
       ws_->disconnect_all();
-    return {200, "{\"status\":\"success\"}\n"};
+    return {200, "{\"garbage_ticks_left\":" + std::to_string(garbage_left)
+                   + ",\"status\":\"success\",\"zero_ticks_left\":" + std::to_string(zero_left)
+                   + "}\n"};
   }
   if (target == "/control/order_faults") {
     if (!doc.IsObject())

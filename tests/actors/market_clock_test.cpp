@@ -120,9 +120,17 @@ CAF_TEST(a forgotten strategy fires no more and a gone listener is dropped) {
   sched.run();
   pass(std::chrono::minutes{15}); // 09:25
   CAF_CHECK_EQUAL(heard(), (std::vector<std::string>{"open NFO 09:15"}));
+  // A second listener; the first goes away: the clock drops it and carries on for the other.
+  auto second = sys.spawn(clock_recorder);
+  self->send(clock, caf::subscribe_atom_v, second);
+  sched.run();
   caf::anon_send_exit(listener, caf::exit_reason::kill);
   sched.run();
-  pass(std::chrono::minutes{400}); // past the close: nobody to tell, nothing breaks
+  pass(std::chrono::minutes{400}); // past the close
+  auto& second_heard = deref<clock_listener_actor::stateful_base<heard_state>>(second).state.events;
+  CAF_CHECK_EQUAL(second_heard, (std::vector<std::string>{"close NFO 15:30"})); // no square-off 7
+  caf::anon_send_exit(second, caf::exit_reason::kill);
+  sched.run();
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

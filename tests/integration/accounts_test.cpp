@@ -586,6 +586,12 @@ CAF_TEST(zero and garbage ticks never reach subscribers) {
     before = seen->ticks.size();
   }
   CAF_REQUIRE(seen->wait([&](observed& o) { return o.ticks.size() >= before + 25; }));
+  // Every injected tick went out (the simulator counts them down) ...
+  auto left = control("alpha", "/control/ws_faults", "{}");
+  CAF_MESSAGE("faults left to send: " << left);
+  CAF_CHECK(left.find("\"garbage_ticks_left\":0,") != std::string::npos
+            && left.find("\"zero_ticks_left\":0}") != std::string::npos);
+  // ... and none reached the subscriber.
   std::lock_guard<std::mutex> guard{seen->mutex};
   for (auto& t : seen->ticks)
     CAF_CHECK(t.ltp > 0);

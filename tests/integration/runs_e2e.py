@@ -391,7 +391,9 @@ def crash(label, kill_when, before_kill=None):
         post(http[n], "/control/order_faults", {"delay_fill_ms": 0})
     run = run_id_of(doc["name"])
     restarted = node_process()  # the long-running node: it reconciles unfinished runs
-    check(f"{label}: restarted node reconciles", restarted.wait_for(r"node: running", 30) or True)
+    check(f"{label}: restarted node reconciles the unfinished run",
+          restarted.wait_for(rf"run {run} of '.*' was unfinished: reconciling", 30),
+          restarted.output())
     rows = wait_db(f"SELECT status FROM strategy_runs WHERE id = {run}",
                    lambda r: r and r[0][0] in ("live", "exiting", "finished", "needs_attention"), 30)
     # Entries still in flight at the kill are followed until they settle; then the price moves

@@ -43,11 +43,17 @@ CAF_TEST(format in IST) {
 
 CAF_TEST(scaled clock starts where told and runs faster) {
   auto start = *parse_iso8601("2026-11-25T09:15:00+05:30");
-  scaled_clock fast{start, 3600.0};
-  auto t0 = fast.now();
-  CAF_CHECK(t0 >= start);
-  CAF_CHECK(t0 - start < minutes{10}); // the clock was made moments ago
+  // Both ends of the scaling given: no wall-clock race on a busy machine.
+  auto anchor = steady_clock::time_point{} + hours{100};
+  scaled_clock fast{start, 3600.0, anchor};
+  CAF_CHECK(fast.at(anchor) == start);
+  CAF_CHECK(fast.at(anchor + seconds{1}) == start + hours{1});
+  CAF_CHECK(fast.at(anchor + milliseconds{250}) == start + minutes{15});
+  CAF_CHECK(fast.at(anchor + seconds{10}) == start + hours{10}); // 10 real s = 10 market h
+  scaled_clock minute{start, 60.0, anchor};
+  CAF_CHECK(minute.at(anchor + seconds{10}) == start + minutes{10});
   CAF_CHECK_EQUAL(fast.real_delay(hours{1}), seconds{1});
+  CAF_CHECK(scaled_clock{start, 3600.0}.now() >= start); // from now on: never before its start
   scaled_clock real;
   auto diff = real.now() - time_point_cast<microseconds>(system_clock::now());
   CAF_CHECK(diff < seconds{1} && diff > -seconds{1});
