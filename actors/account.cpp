@@ -95,6 +95,14 @@ void check_settled(account_pointer self, intent_entry& entry) {
       ids.push_back(c.broker_order_id);
   }
   entry.answered = true;
+  size_t placed = ids.size();
+  order_intent_outcome outcome{entry.intent.intent_id,
+                               placed == 0                        ? "rejected"
+                               : placed == entry.children.size() ? "sent"
+                                                                  : "partial",
+                               ids};
+  store_routine(self, self->state.cfg.store, std::move(outcome),
+                "account " + account_name(self) + ": intent " + entry.intent.intent_id);
   if (ids.empty())
     entry.promise.deliver(entry.first_error ? entry.first_error
                                             : make_error(errc::rejected, "no child accepted"));
@@ -550,11 +558,35 @@ account_actor::behavior_type account(account_pointer self, account_config cfg) {
         entry.children.push_back(std::move(c));
       }
       auto n = entry.children.size();
+      if (entry.intent.account_id == 0)
+        entry.intent.account_id = st.cfg.record.id;
+      if (entry.intent.created_at == utc_instant{})
+        entry.intent.created_at = utc_now(self);
+      auto row = entry.intent;
       st.intents.emplace(id, std::move(entry));
-      for (size_t i = 0; i < n; ++i)
-        st.send_queue.emplace_back(id, i);
-      pump(self);
-      arm_poll(self);
+      auto send = [self, id, n] {
+        auto& st = self->state;
+        if (st.intents.count(id) == 0)
+          return;
+        for (size_t i = 0; i < n; ++i)
+          st.send_queue.emplace_back(id, i);
+        pump(self);
+        arm_poll(self);
+      };
+      if (!st.cfg.store) {
+        send();
+        return rp;
+      }
+      // The intent is on record before its first request goes out (architecture.md): after a
+      // crash, recovery knows what may have reached the broker. An exit is never held back by
+      // the database: a failed write is logged and the order goes anyway.
+      self->request(st.cfg.store, caf::infinite, durable_atom_v, std::move(row))
+        .then([send](uint64_t) mutable { send(); },
+              [self, send, id](const caf::error& err) mutable {
+                spdlog::warn("account {}: intent {} not on record before sending: {}",
+                             account_name(self), id, self->system().render(err));
+                send();
+              });
       return rp;
     },
     [=](cancel_atom, const std::string& intent_id) -> caf::result<caf::ok_atom> {

@@ -12,6 +12,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/json_text.hpp"
+#include "actors/market_data.hpp"
 #include "domain/calendar.hpp"
 #include "domain/strategy_rules.hpp"
 #include "actors/store_writes.hpp"
@@ -34,6 +35,7 @@ struct node_state {
   std::map<int64_t, account_actor> accounts;
   std::map<int64_t, broker_api_actor> gateways;
   price_feed_actor feed;
+  market_data_actor market_data; ///< runs' prices, expiries and bars, with failover
   market_clock_actor clock;
   std::map<caf::actor_addr, child_info> children;
   std::set<caf::actor_addr> linked; ///< every actor linked to the node (children, gateways)
@@ -169,6 +171,8 @@ void finish_shutdown(node_pointer self) {
     self->send_exit(g, caf::exit_reason::user_shutdown);
   if (st.clock)
     self->send_exit(st.clock, caf::exit_reason::user_shutdown);
+  if (st.market_data)
+    self->send_exit(st.market_data, caf::exit_reason::user_shutdown);
   record_activity(self, "node_stopped");
   self->request(st.cfg.store, st.cfg.shutdown_timeout, caf::flush_atom_v)
     .then(
@@ -209,11 +213,7 @@ strategy_run_config run_config(node_pointer self, const strategy_definition& s,
   cfg.time = st.cfg.time;
   cfg.calendar = st.cfg.calendar;
   cfg.listener = run_listener_actor{self};
-  for (auto& rec : failover_order(st.cfg.accounts))
-    if (auto g = st.gateways.find(rec.id); g != st.gateways.end() && g->second) {
-      cfg.market_api = g->second;
-      break;
-    }
+  cfg.market_api = st.market_data;
   return cfg;
 }
 
@@ -416,12 +416,18 @@ void gather_runs(node_pointer self, bool headlines,
         });
 }
 
-/// The first account gateway in failover order (primary first), or null.
-broker_api_actor first_gateway(const node_state& st) {
+/// The accounts' gateways in failover order (primary first).
+std::vector<broker_api_actor> gateways_in_order(const node_state& st) {
+  std::vector<broker_api_actor> out;
   for (auto& rec : failover_order(st.cfg.accounts))
     if (auto g = st.gateways.find(rec.id); g != st.gateways.end() && g->second)
-      return g->second;
-  return {};
+      out.push_back(g->second);
+  return out;
+}
+
+/// The market data actor follows the accounts (added, removed, enabled, made primary).
+void update_market_data(node_pointer self) {
+  self->send(self->state.market_data, caf::put_atom_v, gateways_in_order(self->state));
 }
 
 /// An account added or changed live (console `account add/enable/disable/set-primary`).
@@ -439,11 +445,13 @@ void adopt_account(node_pointer self, const account_record& rec) {
     st.cfg.accounts.push_back(rec);
   if (auto a = st.accounts.find(rec.id); a != st.accounts.end()) {
     self->send(a->second, caf::put_atom_v, rec);
+    update_market_data(self);
     return;
   }
   if (!rec.is_active)
     return;
   spawn_account_child(self, rec);
+  update_market_data(self);
   if (!st.feed && st.cfg.gateways.link)
     spawn_feed_child(self);
   spdlog::info("node: account {} started", rec.name);
@@ -479,6 +487,7 @@ caf::result<caf::ok_atom> retire_account(node_pointer self, int64_t id) {
     }
     st.gateways.erase(g);
   }
+  update_market_data(self);
   spdlog::info("node: account {} removed", name);
   record_activity(self, "account_retired", json_object{}.add("account", name).str());
   return caf::ok_atom_v;
@@ -554,6 +563,14 @@ node_actor::behavior_type node(node_pointer self, node_config cfg) {
   }
   for (auto& rec : st.cfg.accounts)
     spawn_account_child(self, rec);
+  market_data_config md;
+  md.sources = gateways_in_order(st);
+  // Each account gets part of a run's patience, so that the next one is asked within it.
+  md.timeout = std::min(std::chrono::milliseconds{st.cfg.run_defaults.request_timeout / 2},
+                        std::chrono::milliseconds{5000});
+  st.market_data = spawn_market_data(self->system(), std::move(md));
+  self->link_to(st.market_data);
+  st.linked.insert(st.market_data.address());
   if (!st.cfg.accounts.empty() && st.cfg.gateways.link)
     spawn_feed_child(self);
   st.phase = node_phase::running;
@@ -712,16 +729,11 @@ node_actor::behavior_type node(node_pointer self, node_config cfg) {
         out.push_back(s);
       return out;
     },
-    [=](quotes_atom, const std::vector<instrument>& insts) -> caf::result<std::vector<quote>> {
-      if (auto g = first_gateway(self->state))
-        return self->delegate(g, quotes_atom_v, insts);
-      return make_error(errc::unavailable, "no account to read quotes through");
+    [=](quotes_atom, const std::vector<instrument>& insts) {
+      return self->delegate(self->state.market_data, quotes_atom_v, insts);
     },
-    [=](expiries_atom, const std::string& name, exchange ex,
-        const std::string& kind) -> caf::result<std::vector<std::string>> {
-      if (auto g = first_gateway(self->state))
-        return self->delegate(g, expiries_atom_v, name, ex, kind);
-      return make_error(errc::unavailable, "no account to read expiries through");
+    [=](expiries_atom, const std::string& name, exchange ex, const std::string& kind) {
+      return self->delegate(self->state.market_data, expiries_atom_v, name, ex, kind);
     },
     [=](caf::delete_atom, strategies_atom, int64_t id) {
       auto& st = self->state;

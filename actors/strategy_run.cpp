@@ -1,6 +1,7 @@
 // strategy_run: the common steps (persisting, phases, the end), the status and the actor's
 // behaviour. Its phases are in strategy_run_*.cpp.
 #include "actors/strategy_run_state.hpp"
+#include "actors/store_writes.hpp"
 
 namespace algomirror {
 
@@ -16,6 +17,50 @@ utc_instant now(run_pointer self) {
 }
 
 std::string row_text(const std::string& text);
+
+void persist_record_soon(run_pointer self) {
+  auto& st = self->state;
+  if (!st.cfg.store || st.record.id == 0)
+    return;
+  auto row = st.record;
+  row.end_reason = row_text(row.end_reason);
+  store_routine(self, st.cfg.store, std::move(row), label(self) + ": run row");
+}
+
+void remember_trailing(run_pointer self, int64_t key) {
+  auto& st = self->state;
+  auto& t = st.scopes[key].trailing;
+  scope_trailing now{key, t.armed, t.distance, t.initial, t.peak, t.stop};
+  for (auto& s : st.record.trailing)
+    if (s.scope == key) {
+      if (s == now)
+        return;
+      s = now;
+      persist_record_soon(self);
+      return;
+    }
+  st.record.trailing.push_back(now);
+  persist_record_soon(self);
+}
+
+void restore_trailing(run_pointer self) {
+  auto& st = self->state;
+  for (auto& s : st.record.trailing) {
+    auto i = st.scopes.find(s.scope);
+    if (i == st.scopes.end())
+      continue;
+    auto& t = i->second.trailing;
+    t.armed = s.armed;
+    t.distance = s.distance;
+    t.initial = s.initial;
+    t.peak = s.peak;
+    t.stop = s.stop;
+    if (s.armed)
+      spdlog::info("{}: trailing stop of scope {} restored: peak {:.2f}, stop {:.2f}", label(self),
+                   s.scope == 0 ? std::string{"run"} : "account " + std::to_string(s.scope),
+                   s.peak, s.stop);
+  }
+}
 
 void persist_record(run_pointer self) {
   auto& st = self->state;

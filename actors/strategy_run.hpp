@@ -36,7 +36,7 @@ struct strategy_run_config {
   int64_t run_id = 0; ///< the `strategy_runs` row (0: the run creates it)
   strategy_definition strategy;
   std::vector<run_account> accounts;
-  broker_api_actor market_api; ///< spot quotes, expiries, premium quotes, history
+  market_data_actor market_api; ///< spot quotes, expiries, premium quotes, history (failover)
   price_feed_actor feed;       ///< may be null (no live prices)
   store_actor store;           ///< may be null (tests)
   run_listener_actor listener; ///< may be null: told the final status when the run ends

@@ -207,6 +207,7 @@ void recover(run_pointer self) {
                      st.record.exit_time_fired,  st.record.square_off_fired};
   for (auto& [key, scope] : st.scopes)
     scope.latches = fired; // a rule that fired before the restart does not fire again
+  restore_trailing(self); // the ratchet goes on from where it stood
   auto resume = [self] {
     auto& st = self->state;
     if (st.record.phase != run_phase::needs_attention)

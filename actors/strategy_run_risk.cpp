@@ -214,9 +214,12 @@ void evaluate(run_pointer self, int64_t key, bool timed_out) {
   auto snap = snapshot_of(self, key);
   auto limits = strategy_risk_limits::of(st.cfg.strategy);
   auto [newest, oldest] = price_span(self);
-  if (snap.prices_fresh)
+  if (snap.prices_fresh) {
     advance_trailing(limits, snap, scope.trailing,
                      coherent_peak_sample(scope.peak, snap.pnl, newest, oldest));
+    if (limits.trailing.kind != threshold_kind::off)
+      remember_trailing(self, key);
+  }
   auto d = crossed_rule(limits, snap, scope.latches, scope.trailing);
   if (d && pnl_rule(d->rule)) {
     // A rule that sums no prices (Supertrend, times) never waits for a P&L confirmation.

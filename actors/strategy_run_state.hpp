@@ -127,6 +127,12 @@ inline constexpr int64_t bar_confirmation_key = -1;
 std::string label(run_pointer self);
 utc_instant now(run_pointer self);
 void persist_record(run_pointer self);
+/// The run row through the store's routine (coalesced) writes: for state that moves often.
+void persist_record_soon(run_pointer self);
+/// The scope's trailing stop into the run row when it moved (restored after a restart).
+void remember_trailing(run_pointer self, int64_t key);
+/// After a restart: each scope's trailing stop as the run row kept it.
+void restore_trailing(run_pointer self);
 void record_skips(run_pointer self);
 void set_phase(run_pointer self, run_phase phase);
 void finish(run_pointer self);

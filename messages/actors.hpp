@@ -61,6 +61,7 @@ using store_actor = caf::typed_actor<
   caf::replies_to<write_atom, ws_connection_record>::with<caf::ok_atom>, // per connection id
   caf::replies_to<write_atom, ws_session_record>::with<caf::ok_atom>,    // per session id
   caf::replies_to<durable_atom, order_intent>::with<uint64_t>,      // answers the sequence
+  caf::replies_to<write_atom, order_intent_outcome>::with<caf::ok_atom>, // status, broker ids
   caf::replies_to<durable_atom, risk_event>::with<uint64_t>,
   caf::replies_to<durable_atom, exit_claim>::with<uint64_t>,
   caf::replies_to<durable_atom, run_record>::with<int64_t>,      // creates (id 0) or updates
@@ -90,6 +91,17 @@ using broker_api_actor = caf::typed_actor<
   // bars: (instrument, interval such as 5m, start YYYY-MM-DD, end YYYY-MM-DD)
   caf::replies_to<history_atom, instrument, std::string, std::string, std::string>::with<
     std::vector<bar>>>;
+
+/// The market data of runs (actors/market_data): the broker_api calls a run makes for prices,
+/// expiries and bars, answered through the accounts in failover order.
+using market_data_actor = caf::typed_actor<
+  caf::replies_to<caf::get_atom, instrument>::with<quote>,
+  caf::replies_to<quotes_atom, std::vector<instrument>>::with<std::vector<quote>>,
+  caf::replies_to<expiries_atom, std::string, exchange, std::string>::with<
+    std::vector<std::string>>,
+  caf::replies_to<history_atom, instrument, std::string, std::string, std::string>::with<
+    std::vector<bar>>,
+  caf::reacts_to<caf::put_atom, std::vector<broker_api_actor>>>; // the accounts, in order
 
 /// One OpenAlgo WebSocket: prices for the feed, order updates for the account.
 using market_data_link_actor = caf::typed_actor<
@@ -298,6 +310,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(algomirror_handles, caf::id_block::algomirror::end)
   CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::status_listener_actor))
   CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::execution_listener_actor))
   CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::account_actor))
+  CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::broker_api_actor))
+  CAF_ADD_TYPE_ID(algomirror_handles, (std::vector<algomirror::broker_api_actor>))
+  CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::market_data_actor))
   CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::price_feed_actor))
   CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::strategy_run_actor))
   CAF_ADD_TYPE_ID(algomirror_handles, (algomirror::run_listener_actor))

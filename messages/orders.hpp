@@ -46,6 +46,22 @@ typename Inspector::result_type inspect(Inspector& f, order_intent& x) {
            x.order_product, x.kind, x.quantity, x.price, x.trigger_price, x.tag, x.created_at);
 }
 
+/// What became of an intent (`order_intents.status`, `broker_order_ids`): `sent` (accepted,
+/// every child with its id), `rejected` (refused before any child was placed), `partial` (some
+/// children placed, then a refusal), `unknown` (no definitive answer).
+struct order_intent_outcome {
+  std::string intent_id;
+  std::string status;
+  std::vector<std::string> broker_order_ids;
+
+  friend bool operator==(const order_intent_outcome&, const order_intent_outcome&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, order_intent_outcome& x) {
+  return f(x.intent_id, x.status, x.broker_order_ids);
+}
+
 /// The broker accepted an intent: one order id per freeze-split child.
 struct order_accepted {
   std::string intent_id;

@@ -41,6 +41,24 @@ typename Inspector::result_type inspect(Inspector& f, account_record& x) {
            x.is_primary, x.priority, x.is_active, x.health);
 }
 
+/// One risk scope's trailing stop as it stood (`strategy_runs.trailing_state`), restored after
+/// a restart so the stop does not re-arm from its initial distance.
+struct scope_trailing {
+  int64_t scope = 0; ///< 0 = the run, else the account id
+  bool armed = false;
+  double distance = 0;
+  double initial = 0;
+  double peak = 0;
+  double stop = 0;
+
+  friend bool operator==(const scope_trailing&, const scope_trailing&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, scope_trailing& x) {
+  return f(x.scope, x.armed, x.distance, x.initial, x.peak, x.stop);
+}
+
 /// A `strategy_runs` row: the run's status, latches and trailing-stop state.
 struct run_record {
   int64_t id = 0; ///< 0 = create
@@ -58,10 +76,11 @@ struct run_record {
   bool supertrend_fired = false;
   bool exit_time_fired = false;
   bool square_off_fired = false;
-  std::string trailing_state_json;
+  std::string trailing_state_json; ///< as read; written from `trailing` when that is set
   std::string skipped_accounts_json;
   bool needs_attention = false;
   std::string attention_reason;
+  std::vector<scope_trailing> trailing; ///< every scope's trailing stop
 
   friend bool operator==(const run_record&, const run_record&) = default;
 };
@@ -72,7 +91,7 @@ typename Inspector::result_type inspect(Inspector& f, run_record& x) {
            x.end_reason, x.spot_snapshot_json, x.max_loss_fired, x.max_profit_fired,
            x.trailing_stop_fired, x.supertrend_fired, x.exit_time_fired, x.square_off_fired,
            x.trailing_state_json, x.skipped_accounts_json, x.needs_attention,
-           x.attention_reason);
+           x.attention_reason, x.trailing);
 }
 
 /// The claim of §10 step 1: state `exit_pending`, reason, attempt, claim time, persisted before

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "messages/names.hpp"
+#include "persistence/trailing_json.hpp"
 
 namespace algomirror {
 
@@ -248,6 +249,11 @@ std::vector<run_record> load_unfinished_runs(database& db, load_problems& proble
     x.exit_time_fired = r.boolean(13);
     x.square_off_fired = r.boolean(14);
     x.trailing_state_json = r.text(15);
+    std::string trailing_problem;
+    x.trailing = trailing_from_json(x.trailing_state_json, trailing_problem);
+    if (!trailing_problem.empty())
+      problems.push_back("strategy_runs " + std::to_string(x.id) + ": " + trailing_problem
+                         + " (its trailing stops re-arm from their initial distance)");
     x.skipped_accounts_json = r.text(16);
     x.needs_attention = r.boolean(17);
     x.attention_reason = r.text(18);

@@ -447,6 +447,11 @@ store_actor::behavior_type store(store_pointer self, std::shared_ptr<database> d
                      ok_reply(rp));
       return rp;
     },
+    [=](write_atom, const order_intent_outcome& x) {
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      logic->enqueue("intent:" + x.intent_id, prepare_write(x), false, false, ok_reply(rp));
+      return rp;
+    },
     [=](durable_atom, const order_intent& x) {
       auto rp = self->make_response_promise<uint64_t>();
       logic->enqueue({}, prepare_write(x), true, false, sequence_reply(self, rp));

@@ -5,6 +5,7 @@
 
 #include "messages/names.hpp"
 #include "persistence/schema.hpp"
+#include "persistence/trailing_json.hpp"
 
 namespace algomirror {
 
@@ -205,6 +206,29 @@ prepared_write prepare_write(const order_intent& x) {
   return w;
 }
 
+prepared_write prepare_write(const order_intent_outcome& x) {
+  static const auto shape = [] {
+    statement_shape s{"order_intents", {"status", "broker_order_ids"}};
+    s.sql = "UPDATE order_intents SET status = ?, broker_order_ids = ? WHERE intent_id = ?";
+    s.batchable = false;
+    return s;
+  }();
+  prepared_write w;
+  if (x.intent_id.empty())
+    w.error = "order_intents.intent_id: an outcome needs the intent's id";
+  std::string ids = "[";
+  for (auto& id : x.broker_order_ids) {
+    ids += ids.size() > 1 ? ",\"" : "\"";
+    for (char c : id)
+      if (c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20)
+        ids += c; // broker order ids are digits and letters
+    ids += "\"";
+  }
+  ids += "]";
+  add_statement(w, shape, {x.status, ids, x.intent_id});
+  return w;
+}
+
 prepared_write prepare_write(const exit_claim& x) {
   static const auto shape = update_shape(
     "strategy_executions",
@@ -372,7 +396,7 @@ std::vector<sql_value> run_values(const run_record& x) {
           x.supertrend_fired,
           x.exit_time_fired,
           x.square_off_fired,
-          text_or_null(x.trailing_state_json),
+          text_or_null(x.trailing.empty() ? x.trailing_state_json : trailing_to_json(x.trailing)),
           text_or_null(x.skipped_accounts_json),
           x.needs_attention,
           text_or_null(x.attention_reason)};

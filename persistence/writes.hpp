@@ -40,6 +40,7 @@ struct prepared_write {
 prepared_write prepare_write(const activity_entry& x);
 prepared_write prepare_write(const risk_event& x);
 prepared_write prepare_write(const order_intent& x);
+prepared_write prepare_write(const order_intent_outcome& x);
 prepared_write prepare_write(const exit_claim& x);
 prepared_write prepare_write(const account_status& x);
 prepared_write prepare_write(const failover_event& x);

@@ -22,8 +22,12 @@ check "$value_headers" '#include *[<"](caf/|boost/|sqlite3|pqxx|rapidjson/|(doma
   "a value-type header of messages/ includes CAF or a higher layer"
 check "actors/*.hpp actors/*.cpp" '#include *[<"](sqlite3|pqxx|rapidjson/|boost/beast|boost/asio|(persistence|gateways|sim|apps)/)' \
   "actors/ includes SQL, JSON, Beast or a gateway"
-check "persistence/*.hpp persistence/*.cpp" '#include *[<"](boost/beast|boost/asio|rapidjson/|(actors|gateways|sim|apps)/)' \
-  "persistence/ includes Beast, JSON or a higher layer"
+check "persistence/*.hpp persistence/*.cpp" '#include *[<"](boost/beast|boost/asio|(actors|gateways|sim|apps)/)' \
+  "persistence/ includes Beast or a higher layer"
+# The one exception: the codec of a JSON column whose typed form the loaders hand on
+# (strategy_runs.trailing_state), in its own file.
+check "$(ls persistence/*.hpp persistence/*.cpp | grep -v -e persistence/trailing_json.cpp)" \
+  '#include *[<"]rapidjson/' "persistence/ parses JSON outside its column codec"
 check "gateways/*/*.hpp gateways/*/*.cpp" '#include *[<"](sqlite3|pqxx|(domain|actors|persistence|sim|apps)/)' \
   "gateways/ decides nothing: it includes no rules, actors, SQL or higher layers"
 if [ "$status" = 0 ]; then echo "layering: ok"; fi

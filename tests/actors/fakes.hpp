@@ -236,6 +236,7 @@ inline placer_actor::behavior_type placer(placer_actor::stateful_pointer<placer_
 /// A price feed that only keeps subscriptions: tests push ticks to the subscribers of a symbol.
 struct fake_feed_state {
   std::map<instrument, std::vector<tick_subscriber_actor>> subscribers;
+  std::map<std::string, tick> last; ///< the last valid price by symbol (none: not found)
   int unsubscribes = 0;
   static inline const char* name = "fake_feed";
 };
@@ -259,6 +260,8 @@ inline price_feed_actor::behavior_type fake_feed(fake_feed_pointer self) {
       v.erase(std::remove(v.begin(), v.end(), s), v.end());
     },
     [=](caf::get_atom, const instrument& inst) -> caf::result<tick> {
+      if (auto i = self->state.last.find(inst.symbol); i != self->state.last.end())
+        return i->second;
       return make_error(errc::not_found, "no price of " + inst.symbol);
     },
     [=](caf::get_atom, status_atom) { return feed_state{1, feed_condition::connected, {}}; },

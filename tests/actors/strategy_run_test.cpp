@@ -1,7 +1,10 @@
 #define CAF_SUITE actors.strategy_run
 #include "tests/actors/fixture.hpp"
 
+#include <optional>
+
 #include "actors/account.hpp"
+#include "actors/market_data.hpp"
 #include "actors/strategy_run.hpp"
 #include "domain/calendar.hpp"
 #include "tests/actors/fakes.hpp"
@@ -58,6 +61,7 @@ struct run_fixture : testing::fixture {
   price_feed_actor feed;
   std::vector<account_under_test> accounts;
   strategy_run_actor run;
+  market_data_actor mdata;
 
   run_fixture() {
     feed = sys.spawn(fake_feed);
@@ -80,7 +84,8 @@ struct run_fixture : testing::fixture {
 
   ~run_fixture() {
     std::vector<caf::actor> all{caf::actor_cast<caf::actor>(run),
-                                caf::actor_cast<caf::actor>(feed)};
+                                caf::actor_cast<caf::actor>(feed),
+                                caf::actor_cast<caf::actor>(mdata)};
     for (auto& a : accounts) {
       all.push_back(caf::actor_cast<caf::actor>(a.account));
       all.push_back(caf::actor_cast<caf::actor>(a.broker));
@@ -112,7 +117,7 @@ struct run_fixture : testing::fixture {
       ra.handle = accounts[k].account;
       cfg.accounts.push_back(ra);
     }
-    cfg.market_api = accounts[0].broker;
+    cfg.market_api = market_data();
     cfg.feed = feed;
     cfg.time = &time;
     cfg.calendar = default_calendar_data();
@@ -125,20 +130,30 @@ struct run_fixture : testing::fixture {
 
   run_status status() { return ask<run_status>(run, caf::get_atom_v); }
 
+  /// The runs' market data through account 0's broker (then account 1's), as the node wires it.
+  market_data_actor market_data() {
+    market_data_config cfg;
+    for (auto& a : accounts)
+      cfg.sources.push_back(a.broker);
+    mdata = spawn_market_data(sys, cfg);
+    return mdata;
+  }
+
   /// After a restart: the run's row and its unfinished executions, reconciled with account
   /// 0's broker (account 1's handle missing when `reachable` is false).
   void recover(run_record record, std::vector<execution_state> executions,
-               bool reachable = true) {
+               bool reachable = true,
+               std::optional<strategy_definition> strategy = std::nullopt) {
     strategy_run_config cfg;
     cfg.run_id = record.id;
-    cfg.strategy = hedged_straddle(risk_scope::account);
+    cfg.strategy = strategy ? *strategy : hedged_straddle(risk_scope::account);
     run_account ra;
     ra.record.id = 1;
     ra.record.name = "alpha";
     if (reachable)
       ra.handle = accounts[0].account;
     cfg.accounts = {ra};
-    cfg.market_api = accounts[0].broker;
+    cfg.market_api = market_data();
     cfg.feed = feed;
     cfg.time = &time;
     cfg.calendar = default_calendar_data();
@@ -214,7 +229,8 @@ struct run_fixture : testing::fixture {
   /// every leg at one instant; `hold_quotes`: multiquotes never answer.
   void enter_and_price(strategy_definition s, size_t n, bool hold_quotes) {
     start(std::move(s), n);
-    broker(0).hold_multiquotes = hold_quotes;
+    for (size_t k = 0; k < accounts.size(); ++k) // no account answers (market data fails over)
+      broker(k).hold_multiquotes = hold_quotes;
     for (size_t k = 0; k < n; ++k)
       enter(k, 100);
     for (auto& sym : {wing_ce, wing_pe, short_pe, short_ce})
@@ -665,6 +681,85 @@ CAF_TEST(recovery applies what the broker did while the node was down) {
   fill_next(0, 95);
   CAF_CHECK(leg_of(status(), 1, short_pe)->status == es::exited);
   CAF_CHECK(leg_of(status(), 1, short_pe)->reason == exit_reason::stop_loss);
+}
+
+CAF_TEST(a restart keeps the trailing stop where it stood and the ratchet goes on) {
+  run_record record;
+  record.id = 42;
+  record.strategy_id = 9;
+  record.phase = run_phase::live;
+  // Before the crash: armed at 500 below, the peak +1300 lifted the stop to +800.
+  record.trailing = {{1, true, 500, -500, 1300, 800}};
+  using es = execution_status;
+  broker_holds(0, wing_ce, 65);
+  broker_holds(0, wing_pe, 65);
+  broker_holds(0, short_ce, -65);
+  broker_holds(0, short_pe, -65);
+  auto s = hedged_straddle(risk_scope::account);
+  s.trailing_stop = {threshold_kind::amount, 500};
+  recover(record,
+          {recorded(1, wing_ce, side::buy, es::entered, 65, 10),
+           recorded(2, wing_pe, side::buy, es::entered, 65, 12),
+           recorded(3, short_ce, side::sell, es::entered, 65, 100),
+           recorded(4, short_pe, side::sell, es::entered, 65, 100)},
+          true, s);
+  price(wing_ce, 10);
+  price(wing_pe, 12);
+  price(short_pe, 100);
+  price(short_ce, 95); // P&L +325: a stop re-armed from −500 would be at −175; it is at +800
+  auto st = status();
+  CAF_REQUIRE_EQUAL(st.scopes.size(), 1u);
+  CAF_CHECK(st.scopes[0].trailing_armed);
+  CAF_CHECK_EQUAL(st.scopes[0].trailing_stop, 800);
+  CAF_CHECK_EQUAL(st.scopes[0].peak, 1300);
+  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
+  CAF_CHECK(st.risk_events[0].rule == exit_reason::trailing_stop);
+  CAF_CHECK_EQUAL(st.risk_events[0].threshold_value, 800);
+}
+
+CAF_TEST(a spot stamped long ago on the node clock is quoted again and a fresh one is used) {
+  // The feed's NIFTY is 10 market minutes old: a tick of 10 real seconds at --clock-speed 60
+  // (the gateways stamp with the node's clock). The spot comes from a REST quote (26,010).
+  instrument nifty{"NIFTY", exchange::nse_index};
+  feed_state().last["NIFTY"] = tick{nifty, 26500, 0, 0, 0, {}, time.now() - std::chrono::minutes{10}};
+  start(hedged_straddle(risk_scope::account), 1);
+  auto placed = orders(0);
+  CAF_REQUIRE(!placed.empty());
+  bool at_26000 = false;
+  for (auto& [action, symbol] : placed) {
+    CAF_CHECK(symbol.find("26500") == std::string::npos);
+    at_26000 = at_26000 || symbol == wing_ce;
+  }
+  CAF_CHECK(at_26000); // the wing 200 above the REST spot's ATM
+}
+
+CAF_TEST(a spot ticked a second ago on the node clock is taken from the feed) {
+  instrument nifty{"NIFTY", exchange::nse_index};
+  feed_state().last["NIFTY"] = tick{nifty, 26500, 0, 0, 0, {}, time.now() - std::chrono::seconds{1}};
+  start(hedged_straddle(risk_scope::account), 1);
+  auto placed = orders(0);
+  CAF_REQUIRE(!placed.empty());
+  bool at_26500 = false;
+  for (auto& [action, symbol] : placed)
+    at_26500 = at_26500 || symbol == "NIFTY01DEC2626700CE"; // the wing above ATM 26,500
+  CAF_CHECK(at_26500);
+}
+
+CAF_TEST(market data fails over to the next account and a refusal of the request does not) {
+  auto md = market_data();
+  instrument nifty{"NIFTY", exchange::nse_index};
+  broker(1).quotes["NIFTY"] = 26050;
+  caf::anon_send_exit(accounts[0].broker, caf::exit_reason::kill); // the primary's REST is gone
+  sched.run();
+  auto q = ask<quote>(md, caf::get_atom_v, nifty);
+  CAF_CHECK_EQUAL(q.ltp, 26050); // from the second account
+  auto again = ask<quote>(md, caf::get_atom_v, nifty); // asked first now: no timeout to wait
+  CAF_CHECK_EQUAL(again.ltp, 26050);
+  CAF_CHECK(!account_failure(make_error(errc::not_found, "no such symbol")));
+  CAF_CHECK(!account_failure(make_error(errc::invalid_input, "bad")));
+  CAF_CHECK(account_failure(make_error(errc::outcome_unknown, "timeout")));
+  CAF_CHECK(account_failure(make_error(errc::unauthorized, "key")));
+  CAF_CHECK(account_failure(caf::make_error(caf::sec::request_timeout)));
 }
 
 CAF_TEST(an exit order still open at a restart is followed and never sent again) {

@@ -574,6 +574,30 @@ rc, out, _ = con("trader", "strategy", "enable", "console spread", json_out=Fals
 rc, strategies, _ = con("trader", "strategies")
 check("strategy enable (console): listed again", sorted(s["name"] for s in strategies or []) ==
       ["console spread", "console straddle"], strategies)
+# market data with failover: the primary's REST API is down; a run on beta still starts
+post(http["alpha"], "/control/faults", {"drop": 1000000})
+rc, started2, err = con("trader", "run", "console spread", timeout=120,
+                        label="a run starts while the primary's REST API is down")
+run2 = started2["run_id"] if started2 else 0
+deadline = time.time() + 90
+live2 = None
+while run2 and time.time() < deadline:
+    body = show(run_id=run2)
+    if body and body["phase"] == "live" and body["legs"] and \
+            all(l["status"] == "entered" for l in body["legs"]):
+        live2 = body
+        break
+    time.sleep(0.5)  # another process's run
+check("the run on beta went live with prices through beta", live2 is not None, show(run_id=run2))
+check("the node says its market data failed over",
+      p.wait_for(r"market data: source 1 failed", 5) is not None, p.output())
+post(http["alpha"], "/control/faults", {})
+if run2:
+    con("trader", "exit", str(run2), expect=None)
+    deadline = time.time() + 60
+    while time.time() < deadline and (show(run_id=run2) or {}).get("phase") != "finished":
+        time.sleep(0.5)
+    check("the failover run exited", (show(run_id=run2) or {}).get("phase") == "finished")
 rc, _, _ = con("other", "strategy", "delete", "console spread", expect=1, json_out=False,
                label="strategy delete: another user's strategy is not found")
 rc, out, _ = con("trader", "strategy", "delete", "console spread", json_out=False)

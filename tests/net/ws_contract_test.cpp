@@ -32,6 +32,7 @@ struct observed {
   std::mutex mutex;
   std::condition_variable changed;
   int ticks = 0;
+  utc_instant last_received; ///< the receive stamp of the last tick
   int zero_ticks = 0;
   int garbage = 0;
   int ready = 0;
@@ -93,8 +94,10 @@ struct ws_fixture {
 
   void on_frame(const frame& f) {
     std::lock_guard<std::mutex> lock{seen.mutex};
-    if (f.kind == frame_kind::market_data)
+    if (f.kind == frame_kind::market_data) {
       (f.price.ltp > 0 ? seen.ticks : seen.zero_ticks)++;
+      seen.last_received = f.price.received_at;
+    }
     else if (f.kind == frame_kind::garbage)
       ++seen.garbage;
     else if (f.kind == frame_kind::order_update)
@@ -137,6 +140,20 @@ CAF_TEST(authenticate subscribe and receive ticks) {
   client->start();
   CAF_REQUIRE(seen.wait([](observed& o) { return o.ready == 1 && o.ticks >= 3; }));
   CAF_CHECK(seen.disconnects.empty());
+}
+
+CAF_TEST(ticks are stamped with the node clock not the system clock) {
+  // The fixture's clock started at 2026-11-25 10:00 IST, days before the machine's today.
+  client->subscribe({call_symbol, exchange::nfo}, feed_mode::ltp);
+  client->start();
+  CAF_REQUIRE(seen.wait([](observed& o) { return o.ticks >= 2; }));
+  std::lock_guard<std::mutex> lock{seen.mutex};
+  auto start = *parse_iso8601("2026-11-25T10:00:00+05:30");
+  CAF_CHECK(seen.last_received >= start);
+  CAF_CHECK(seen.last_received <= time.now());
+  auto wall = system_time().now();
+  CAF_CHECK(wall - seen.last_received > std::chrono::hours{24}
+            || wall - start < std::chrono::hours{24}); // (unless this machine's date is the 25th)
 }
 
 CAF_TEST(a stall is detected and the client reconnects and resubscribes) {

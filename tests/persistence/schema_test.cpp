@@ -8,6 +8,7 @@
 #endif
 #include "tests/test.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -21,6 +22,7 @@
 #include "persistence/admin.hpp"
 #include "persistence/lease.hpp"
 #include "persistence/migrations.hpp"
+#include "persistence/trailing_json.hpp"
 #include "persistence/writes.hpp"
 
 using namespace algomirror;
@@ -419,6 +421,9 @@ CAF_TEST(what the store writes the loaders read back) {
   auto run_id = apply_write(*db, prepare_write(run));
   CAF_CHECK(run_id > 0);
   CAF_CHECK_EQUAL(apply_write(*db, prepare_write(run)), run_id); // replayed creation
+  run.id = run_id; // the trailing stops as they moved: restored after a restart
+  run.trailing = {{0, true, 860, -860, 1240.5, 380.5}, {7, false, 0, 0, 15, 0}};
+  apply_write(*db, prepare_write(run));
 
   execution_state x;
   x.write_id = "exec-create-1";
@@ -437,6 +442,28 @@ CAF_TEST(what the store writes the loaders read back) {
   x.underlying = "NIFTY";
   x.execution_id = apply_write(*db, prepare_write(x));
   CAF_REQUIRE(x.execution_id > 0);
+  // An intent on record before it is sent, then what became of it.
+  order_intent intent;
+  intent.intent_id = "AM:1:1:0";
+  intent.account_id = primary;
+  intent.run_id = run_id;
+  intent.execution_id = x.execution_id;
+  intent.inst = x.inst;
+  intent.action = side::sell;
+  intent.order_product = product::nrml;
+  intent.quantity = 130;
+  intent.created_at = at_utc("2026-11-25T09:20:00.5+05:30");
+  apply_write(*db, prepare_write(intent));
+  auto intended = db->query("SELECT status, broker_order_ids FROM order_intents");
+  CAF_REQUIRE_EQUAL(intended.size(), 1u);
+  CAF_CHECK_EQUAL(intended[0][0].value_or(""), "intended");
+  apply_write(*db, prepare_write(order_intent_outcome{"AM:1:1:0", "sent",
+                                                      {"26112500000001", "26112500000002"}}));
+  auto sent = db->query("SELECT status, broker_order_ids FROM order_intents");
+  CAF_CHECK_EQUAL(sent[0][0].value_or(""), "sent");
+  auto ids = sent[0][1].value_or("");
+  ids.erase(std::remove(ids.begin(), ids.end(), ' '), ids.end()); // PostgreSQL's jsonb spaces it
+  CAF_CHECK_EQUAL(ids, R"(["26112500000001","26112500000002"])");
   exit_claim claim{"claim-1", x.execution_id, exit_reason::trailing_stop, 2,
                    at_utc("2026-11-25T10:00:00+05:30"), {}};
   apply_write(*db, prepare_write(claim));
@@ -477,6 +504,7 @@ CAF_TEST(what the store writes the loaders read back) {
   CAF_CHECK(runs[0].phase == run_phase::live);
   CAF_CHECK(runs[0].max_loss_fired && !runs[0].trailing_stop_fired);
   CAF_CHECK(runs[0].started_at == run.started_at);
+  CAF_CHECK(runs[0].trailing == run.trailing);
 
   auto executions = load_open_executions(*db, problems);
   CAF_REQUIRE_EQUAL(executions.size(), 1u);
@@ -503,6 +531,21 @@ CAF_TEST(what the store writes the loaders read back) {
   CAF_REQUIRE_EQUAL(problems.size(), 1u);
   CAF_CHECK(problems[0].find("strategy_runs") != std::string::npos
             && problems[0].find("'odd'") != std::string::npos);
+}
+
+CAF_TEST(the trailing state reads back and a damaged one is named not guessed) {
+  std::vector<scope_trailing> scopes{{3, true, 500, -500, 912.25, 412.25}};
+  std::string problem;
+  CAF_CHECK(trailing_from_json(trailing_to_json(scopes), problem) == scopes);
+  CAF_CHECK(problem.empty());
+  CAF_CHECK(trailing_from_json(R"({"initial":-860,"stop":-760})", problem).empty()); // older
+  CAF_CHECK(problem.empty());
+  CAF_CHECK(trailing_from_json("{not json", problem).empty());
+  CAF_CHECK_EQUAL(problem, "trailing_state: not a JSON object");
+  problem.clear();
+  CAF_CHECK(trailing_from_json(R"({"scopes":[{"scope":1,"armed":true,"peak":"high"}]})", problem)
+              .empty());
+  CAF_CHECK(problem.find("trailing_state.scopes") == 0);
 }
 
 CAF_TEST(many rows of one form go out together and land as one by one would) {

@@ -1,0 +1,81 @@
+#include "persistence/trailing_json.hpp"
+
+#include <cmath>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace algomirror {
+
+std::string trailing_to_json(const std::vector<scope_trailing>& scopes) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+  w.StartObject();
+  w.Key("scopes");
+  w.StartArray();
+  auto number = [&](const char* k, double v) {
+    w.Key(k);
+    w.Double(std::isfinite(v) ? v : 0.0);
+  };
+  for (auto& s : scopes) {
+    w.StartObject();
+    w.Key("scope");
+    w.Int64(s.scope);
+    w.Key("armed");
+    w.Bool(s.armed);
+    number("distance", s.distance);
+    number("initial", s.initial);
+    number("peak", s.peak);
+    number("stop", s.stop);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return buf.GetString();
+}
+
+std::vector<scope_trailing> trailing_from_json(std::string_view text, std::string& problem) {
+  std::vector<scope_trailing> out;
+  if (text.empty())
+    return out;
+  rapidjson::Document doc;
+  doc.Parse(text.data(), text.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    problem = "trailing_state: not a JSON object";
+    return out;
+  }
+  auto scopes = doc.FindMember("scopes");
+  if (scopes == doc.MemberEnd())
+    return out; // an older row: the state of the scope that fired, nothing to restore
+  if (!scopes->value.IsArray()) {
+    problem = "trailing_state.scopes: not an array";
+    return out;
+  }
+  for (auto& v : scopes->value.GetArray()) {
+    auto num = [&](const char* k, double& into) {
+      auto m = v.FindMember(k);
+      if (m == v.MemberEnd() || !m->value.IsNumber())
+        return false;
+      into = m->value.GetDouble();
+      return std::isfinite(into);
+    };
+    scope_trailing s;
+    auto scope = v.IsObject() ? v.FindMember("scope") : v.MemberEnd();
+    auto armed = v.IsObject() ? v.FindMember("armed") : v.MemberEnd();
+    if (!v.IsObject() || scope == v.MemberEnd() || !scope->value.IsInt64()
+        || armed == v.MemberEnd() || !armed->value.IsBool() || !num("distance", s.distance)
+        || !num("initial", s.initial) || !num("peak", s.peak) || !num("stop", s.stop)) {
+      problem = "trailing_state.scopes: an entry without scope, armed, distance, initial, peak "
+                "and stop";
+      out.clear();
+      return out;
+    }
+    s.scope = scope->value.GetInt64();
+    s.armed = armed->value.GetBool();
+    out.push_back(s);
+  }
+  return out;
+}
+
+} // namespace algomirror

@@ -1,0 +1,20 @@
+#pragma once
+
+// `strategy_runs.trailing_state`: every risk scope's trailing stop as JSON,
+// {"scopes":[{"scope":0,"armed":true,"distance":500,"initial":-500,"peak":320,"stop":-180}]}.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "messages/storage.hpp"
+
+namespace algomirror {
+
+std::string trailing_to_json(const std::vector<scope_trailing>& scopes);
+
+/// The scopes of a stored `trailing_state`; `problem` says what was wrong with a text that is
+/// not of that form (an older row without "scopes" reads as none, without a problem).
+std::vector<scope_trailing> trailing_from_json(std::string_view text, std::string& problem);
+
+} // namespace algomirror
