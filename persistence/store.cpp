@@ -42,6 +42,7 @@ struct store_state {
   std::unordered_map<std::string, clock_time> last_written;
   std::vector<caf::typed_response_promise<store_stats>> flush_waiters;
   bool timer_armed = false;
+  bool flush_soon = false; ///< a durable write waits for the mailbox's others (group commit)
   bool retry_armed = false;
   std::chrono::milliseconds backoff{0};
   clock_time down_since{};
@@ -134,14 +135,24 @@ public:
         answer_not_durable(*item);
       return; // the retry timer writes it when the database is back
     }
-    if (item->durable || st_.queue.size() >= st_.cfg.batch_rows)
+    if (st_.queue.size() >= st_.cfg.batch_rows) {
       flush(false);
-    else
+    } else if (item->durable) {
+      // Group commit: the flush comes after the writes already in the mailbox, so 400 exit
+      // intents arriving together are one transaction, not 400 (each is still committed
+      // before it is answered).
+      if (!st_.flush_soon) {
+        st_.flush_soon = true;
+        self_->send(self_, caf::tick_atom_v);
+      }
+    } else {
       arm_timer();
+    }
   }
 
   void on_timer() {
     st_.timer_armed = false;
+    st_.flush_soon = false;
     if (st_.stats.database_up)
       flush(false);
   }

@@ -354,6 +354,7 @@ broker_result broker::place(const place_request& r) {
   a.exchanges[r.inst.symbol] = r.inst.exch;
   auto id = b.broker_order_id;
   auto& stored = a.orders[id] = std::move(o);
+  a.working.insert(id);
   notify(stored);
   ledger_.push_back(
     {time_.now(), r.account, id, r.inst, r.action, r.quantity, r.strategy, "accepted"});
@@ -680,8 +681,9 @@ funds broker::funds_of(const std::string& account) {
     used += static_cast<double>(std::llabs(p.net_quantity)) * p.average_price
             / leverage(inst, key.second, is_future);
   }
-  for (auto& [id, o] : a.orders)
-    used += o.margin_blocked;
+  for (auto& id : a.working) // only orders that may still fill block margin
+    if (auto o = a.orders.find(id); o != a.orders.end())
+      used += o->second.margin_blocked;
   f.available_cash = a.capital + realized - used;
   f.utilised_debits = used;
   f.m2m_realized = realized;
@@ -708,11 +710,30 @@ void broker::auto_square_off(const std::string& name, account_state& a) {
 void broker::match() {
   for (auto& [name, a] : accounts_)
     auto_square_off(name, a);
+  auto working = [](const broker_order& b) {
+    return b.status == order_status::open || b.status == order_status::trigger_pending;
+  };
   for (auto& [name, a] : accounts_) {
-    for (auto& [id, o] : a.orders) {
-      auto& b = o.order;
-      if (b.status != order_status::open && b.status != order_status::trigger_pending)
+    if (a.working.empty())
+      continue;
+    std::vector<std::string> ids(a.working.begin(), a.working.end());
+    for (auto& id : ids) {
+      auto it = a.orders.find(id);
+      if (it == a.orders.end() || !working(it->second.order)) {
+        a.working.erase(id); // filled, cancelled or rejected since
         continue;
+      }
+      auto& o = it->second;
+      auto& b = o.order;
+      struct leave_if_done { // whatever happens below, a finished order leaves the working set
+        account_state& acct;
+        const std::string& id;
+        const broker_order& order;
+        ~leave_if_done() {
+          if (order.status != order_status::open && order.status != order_status::trigger_pending)
+            acct.working.erase(id);
+        }
+      } done_check{a, id, b};
       auto q = quote_of(b.inst);
       if (!q || !(q->ltp > 0) || q->ltp < q->low || q->ltp > q->high)
         continue; // the stale-quote guard

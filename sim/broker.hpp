@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <optional>
 #include <random>
 #include <string>
@@ -172,6 +173,9 @@ private:
     double capital = 0;
     double used_margin = 0;
     std::map<std::string, sim_order> orders; ///< by broker order id
+    /// The orders that may still fill (open or trigger pending): the matcher looks at these
+    /// only, so a day's finished orders do not slow every request down.
+    std::set<std::string> working;
     std::vector<broker_trade> trades;
     std::map<std::pair<std::string, product>, sim_position> positions; ///< by (symbol, product)
     std::map<std::string, exchange> exchanges;                         ///< symbol → exchange

@@ -16,6 +16,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cmath>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -470,17 +471,31 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
   }
   bool pass = true;
+  // performance.md: p50 within 1.3x and p99 within 1.5x of the floor measured beside it.
   auto report = [&](const char* name, const std::vector<double>& ours, const std::vector<double>& fl) {
     for (double p : {50.0, 99.0}) {
       double a = percentile(ours, p), b = percentile(fl, p);
       std::printf("%s p%.0f  %.1f ms  floor %.1f ms  ratio %.2f\n", name, p, a, b, b > 0 ? a / b : 0);
-      if (p == 50.0 && a > 2 * b)
+      if (a > (p == 50.0 ? 1.3 : 1.5) * b)
         pass = false;
     }
   };
   report("exit_latency", our_exit, floor_exit);
   report("entry_fanout", our_entry, floor_entry);
-  std::printf("%s (target: p50 within 2x the floor, both)\n", pass ? "PASS" : "BELOW TARGET");
+  // The floor must stay where it was: a simulator that slows down trial after trial measures
+  // itself, not us.
+  bool steady = true;
+  if (!floor_entry.empty()) {
+    double first = floor_entry.front() + floor_exit.front();
+    double last = floor_entry.back() + floor_exit.back();
+    double drift = first > 0 ? (last - first) / first : 0;
+    steady = std::fabs(drift) <= 0.20;
+    std::printf("floor (entry + exit): first trial %.1f ms, last trial %.1f ms (%+.0f%%): %s\n",
+                first, last, drift * 100, steady ? "steady" : "NOT STEADY (over 20%)");
+  }
+  std::printf("%s (targets: p50 within 1.3x and p99 within 1.5x of the floor, both; a steady "
+              "floor)\n",
+              pass && steady ? "PASS" : "BELOW TARGET");
   std::fflush(stdout);
   self_ptr.reset();
   node->stop();
