@@ -231,11 +231,12 @@ void adopt_run(node_pointer self, strategy_run_config cfg) {
   st.runs[run_id] = {strategy_id, hdl, std::move(account_ids)};
 }
 
-/// Unfinished runs from before the restart: each reconciles its executions with the broker
-/// and resumes monitoring (or flags what it cannot reconcile).
-void recover_runs(node_pointer self) {
+/// One unfinished run from its durable state: it reconciles its executions with the broker and
+/// resumes monitoring (or flags what it cannot reconcile). At start-up, and for a run actor
+/// that died (crash-only: the same path).
+void recover_one(node_pointer self, const unfinished_run& u) {
   auto& st = self->state;
-  for (auto& u : st.cfg.unfinished) {
+  {
     strategy_definition s;
     if (auto i = st.strategies.find(u.record.strategy_id); i != st.strategies.end()) {
       s = i->second;
@@ -269,6 +270,48 @@ void recover_runs(node_pointer self) {
     record_activity(self, "run_recovering", details.str());
     adopt_run(self, std::move(cfg));
   }
+}
+
+/// Unfinished runs from before the restart.
+void recover_runs(node_pointer self) {
+  for (auto& u : self->state.cfg.unfinished)
+    recover_one(self, u);
+}
+
+/// A run actor died while the node runs: it is made again from its durable state, reconciled
+/// with the brokers, like a run found at start-up — unless it died too often in the window.
+void readopt_run(node_pointer self, int64_t run_id, const std::string& reason) {
+  auto& st = self->state;
+  auto label = "run " + std::to_string(run_id);
+  spdlog::error("node: {} stopped: {}; making it again from the database", label, reason);
+  auto now = self->clock().now();
+  auto& times = st.restarts_by_child[label];
+  while (!times.empty() && now - times.front() > st.cfg.restart_window)
+    times.pop_front();
+  json_object details;
+  details.add("child", label).add("reason", reason);
+  if (static_cast<int>(times.size()) >= st.cfg.max_restarts) {
+    ++st.alerts;
+    spdlog::critical("node: ALERT: {} crashed {} times within {} s; not made again (its "
+                     "positions stay in the database for the next start)",
+                     label, times.size() + 1, st.cfg.restart_window.count());
+    record_activity(self, "actor_restarts_exhausted", details.str());
+    return;
+  }
+  times.push_back(now);
+  ++st.restarts;
+  record_activity(self, "actor_restarted", details.str());
+  self->request(st.cfg.store, std::chrono::seconds{30}, caf::get_atom_v, run_atom_v, run_id)
+    .then(
+      [self, run_id](const run_recovery& u) {
+        if (self->state.phase != node_phase::running || self->state.runs.count(run_id) != 0)
+          return;
+        recover_one(self, u);
+      },
+      [self, label](const caf::error& err) {
+        spdlog::error("node: {} not made again: {}; it is recovered at the next start", label,
+                      self->system().render(err));
+      });
 }
 
 /// Spawns the run once its row exists; the caller gets its id.
@@ -540,11 +583,10 @@ node_actor::behavior_type node(node_pointer self, node_config cfg) {
     }
     for (auto i = self->state.runs.begin(); i != self->state.runs.end(); ++i)
       if (i->second.handle.address() == msg.source) {
+        auto run_id = i->first;
+        self->state.runs.erase(i); // (its link's exit message is expected by the exit handler)
         if (self->state.phase == node_phase::running)
-          spdlog::error("node: run {} stopped: {}; its positions stay in the database for "
-                        "recovery",
-                        i->first, self->system().render(msg.reason));
-        self->state.runs.erase(i);
+          readopt_run(self, run_id, self->system().render(msg.reason));
         return;
       }
     on_child_down(self, msg);
@@ -589,6 +631,11 @@ node_actor::behavior_type node(node_pointer self, node_config cfg) {
       auto rp = self->make_response_promise<std::vector<run_status>>();
       gather_runs(self, true, rp);
       return rp;
+    },
+    [=](caf::get_atom, run_atom, int64_t id, caf::ok_atom) -> caf::result<strategy_run_actor> {
+      if (auto i = self->state.runs.find(id); i != self->state.runs.end())
+        return i->second.handle;
+      return make_error(errc::not_found, "no live run " + std::to_string(id));
     },
     [=](caf::get_atom, run_atom, int64_t id) -> caf::result<run_status> {
       auto& st = self->state;

@@ -24,10 +24,7 @@ struct gateway_factory {
 };
 
 /// A run that had not finished when the node stopped, with its unfinished executions.
-struct unfinished_run {
-  run_record record;
-  std::vector<execution_state> executions;
-};
+using unfinished_run = run_recovery;
 
 /// What the node actor is given at start: the gateways apps/ made, and the clock.
 struct node_config {

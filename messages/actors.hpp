@@ -67,6 +67,8 @@ using store_actor = caf::typed_actor<
   caf::replies_to<durable_atom, run_record>::with<int64_t>,      // creates (id 0) or updates
   caf::replies_to<durable_atom, execution_state>::with<int64_t>, // creates (id 0) or updates
   caf::replies_to<caf::flush_atom>::with<store_stats>, // everything written, then the stats
+  // a run's durable state (everything queued written first): the crash-only restart of a run
+  caf::replies_to<caf::get_atom, run_atom, int64_t>::with<run_recovery>,
   caf::replies_to<caf::get_atom, stats_atom>::with<store_stats>,
   caf::reacts_to<caf::tick_atom>, // internal: the flush timer
   caf::reacts_to<retry_atom>>;    // internal: the retry timer while the database is down
@@ -205,6 +207,8 @@ using node_actor = clock_listener_actor::extend<
   caf::replies_to<execute_atom, execute_request>::with<run_started>,
   caf::replies_to<caf::get_atom, run_atom>::with<std::vector<run_status>>, // live and recent
   caf::replies_to<caf::get_atom, run_atom, int64_t>::with<run_status>,     // one, by id
+  // a live run's actor (supervision: the crash-only tests kill it)
+  caf::replies_to<caf::get_atom, run_atom, int64_t, caf::ok_atom>::with<strategy_run_actor>,
   // headlines of the live and recent runs: no legs or risk events, `leg_count` set
   caf::replies_to<caf::get_atom, run_atom, caf::tick_atom>::with<std::vector<run_status>>,
   caf::replies_to<manual_exit>::with<caf::ok_atom>,

@@ -94,6 +94,20 @@ typename Inspector::result_type inspect(Inspector& f, run_record& x) {
            x.attention_reason, x.trailing);
 }
 
+/// A run's durable state as recovery starts from it: its row and its unfinished executions
+/// (at start-up, and when a run actor that died is made again).
+struct run_recovery {
+  run_record record;
+  std::vector<execution_state> executions;
+
+  friend bool operator==(const run_recovery&, const run_recovery&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, run_recovery& x) {
+  return f(x.record, x.executions);
+}
+
 /// The claim of §10 step 1: state `exit_pending`, reason, attempt, claim time, persisted before
 /// the exit order is sent.
 struct exit_claim {

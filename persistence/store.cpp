@@ -6,9 +6,12 @@
 #include <unordered_map>
 
 #include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "persistence/loaders.hpp"
 #include "persistence/writes.hpp"
 
 namespace algomirror {
@@ -36,6 +39,10 @@ using write_ptr = std::shared_ptr<queued_write>;
 
 struct store_state {
   std::shared_ptr<database> db;
+  /// The store's timers live in a linked helper: a pending delayed message to a detached actor
+  /// holds it, and ~actor_system waits for a detached actor's last reference (caf-0.17-notes):
+  /// the helper's own pending messages hold only the helper.
+  caf::actor timers;
   store_config cfg;
   std::deque<write_ptr> queue;
   std::unordered_map<std::string, write_ptr> by_key;
@@ -162,6 +169,14 @@ public:
     flush(!st_.flush_waiters.empty());
   }
 
+  /// Writes everything queued now; false while the database is down.
+  bool flush_now() {
+    if (!st_.stats.database_up)
+      return false;
+    flush(true);
+    return st_.stats.database_up;
+  }
+
   void flush_all(caf::typed_response_promise<store_stats> rp) {
     st_.flush_waiters.push_back(std::move(rp));
     if (st_.stats.database_up)
@@ -186,7 +201,7 @@ private:
     if (!any_ready && first_due > now)
       delay = std::max(delay, std::chrono::duration_cast<std::chrono::milliseconds>(
                                 first_due - now + std::chrono::milliseconds{1}));
-    self_->delayed_send(self_, delay, caf::tick_atom_v);
+    caf::anon_send(st_.timers, caf::tick_atom_v, static_cast<int64_t>(delay.count()));
   }
 
   /// An exit is never blocked by the database: its claim is answered at once (not durable
@@ -361,7 +376,7 @@ private:
                                             : std::min(st_.backoff * 2, st_.cfg.retry_max);
     if (!st_.retry_armed) {
       st_.retry_armed = true;
-      self_->delayed_send(self_, st_.backoff, retry_atom_v);
+      caf::anon_send(st_.timers, retry_atom_v, static_cast<int64_t>(st_.backoff.count()));
     }
   }
 
@@ -406,6 +421,16 @@ store_actor::behavior_type store(store_pointer self, std::shared_ptr<database> d
   spdlog::info("store: {} database {} open", self->state.db->backend(),
                self->state.db->display_url());
   auto logic = std::make_shared<store_logic>(self);
+  store_actor me = self;
+  self->state.timers = self->spawn<caf::linked>([me](caf::event_based_actor* t) -> caf::behavior {
+    using ms = std::chrono::milliseconds;
+    return {
+      [=](caf::tick_atom, int64_t delay) { t->delayed_send(t, ms{delay}, caf::tick_atom_v); },
+      [=](caf::tick_atom) { t->send(me, caf::tick_atom_v); },
+      [=](retry_atom, int64_t delay) { t->delayed_send(t, ms{delay}, retry_atom_v); },
+      [=](retry_atom) { t->send(me, retry_atom_v); },
+    };
+  });
   return {
     [=](write_atom, const activity_entry& x) {
       auto rp = self->make_response_promise<caf::ok_atom>();
@@ -498,6 +523,38 @@ store_actor::behavior_type store(store_pointer self, std::shared_ptr<database> d
       return rp;
     },
     [=](caf::get_atom, stats_atom) { return self->state.stats; },
+    [=](caf::get_atom, run_atom, int64_t run_id) -> caf::result<run_recovery> {
+      // What recovery starts from is what is on disk: everything queued goes first.
+      if (!logic->flush_now())
+        return make_error(errc::storage_down, "run " + std::to_string(run_id)
+                                                + ": the database is down; its state is "
+                                                  "read when it is back");
+      try {
+        load_problems problems;
+        run_recovery out;
+        for (auto& r : load_unfinished_runs(*self->state.db, problems))
+          if (r.id == run_id)
+            out.record = r;
+        if (out.record.id == 0) {
+          std::string why;
+          for (auto& p : problems)
+            if (p.find("strategy_runs " + std::to_string(run_id) + ":") == 0)
+              why = " (" + p + ")";
+          return make_error(errc::not_found, "run " + std::to_string(run_id)
+                                               + " is finished or unknown" + why);
+        }
+        for (auto& e : load_open_executions(*self->state.db, problems))
+          if (e.run_id == run_id)
+            out.executions.push_back(std::move(e));
+        for (auto& p : problems)
+          spdlog::warn("store: run {}: row left out: {}", run_id, p);
+        return out;
+      } catch (const std::exception& e) {
+        return make_error(errc::storage_down, "run " + std::to_string(run_id)
+                                                + ": its state cannot be read (" + e.what()
+                                                + ")");
+      }
+    },
     [=](caf::tick_atom) { logic->on_timer(); },
     [=](retry_atom) { logic->on_retry(); },
   };

@@ -283,6 +283,30 @@ struct run_node_fixture : scripted_node {
     return text;
   }
 
+  /// Both accounts' entries filled at the brokers: the fakes hold the positions and the
+  /// orderbook rows the orders made (what recovery reconciles with).
+  void fill_entries() {
+    for (size_t k = 0; k < 2; ++k) {
+      auto& placed = broker(k).placed[0];
+      broker_position held;
+      held.inst = placed.inst;
+      held.order_product = placed.order_product;
+      held.net_quantity = placed.quantity;
+      held.average_price = held.ltp = 100;
+      broker(k).positions = {held};
+      broker_order filled;
+      filled.broker_order_id = "F" + std::to_string(k);
+      filled.inst = placed.inst;
+      filled.action = placed.action;
+      filled.order_product = placed.order_product;
+      filled.quantity = filled.filled_quantity = placed.quantity;
+      filled.average_price = 100;
+      filled.status = order_status::complete;
+      filled.strategy_tag = placed.tag;
+      broker(k).book = {filled};
+    }
+  }
+
   int32_t status_accounts() {
     return ask<node_status>(node, caf::get_atom_v, status_atom_v).accounts;
   }
@@ -423,6 +447,29 @@ CAF_TEST(an account in a live run is not removed and a free one is) {
   CAF_CHECK(error_of<account_actor>(self->request(node, caf::infinite, caf::get_atom_v,
                                                   account_atom_v, int64_t{60}))
               .find("no running account") != std::string::npos);
+}
+
+CAF_TEST(a run that dies is made again from the database and sends nothing twice) {
+  auto started = execute({strategy.id, {}, false});
+  CAF_REQUIRE(std::holds_alternative<run_started>(started));
+  auto id = std::get<run_started>(started).run_id;
+  CAF_REQUIRE_EQUAL(broker(0).placed.size(), 1u);
+  CAF_REQUIRE_EQUAL(broker(1).placed.size(), 1u);
+  fill_entries();
+  auto first = ask<strategy_run_actor>(node, caf::get_atom_v, run_atom_v, id, caf::ok_atom_v);
+  self->send_exit(first, caf::make_error(caf::sec::runtime_error, "injected crash"));
+  sched.run();
+  // The node made it again through start-up recovery's path: a live run with the same id.
+  auto second = ask<strategy_run_actor>(node, caf::get_atom_v, run_atom_v, id, caf::ok_atom_v);
+  CAF_CHECK(second != first);
+  CAF_CHECK_EQUAL(status_accounts(), 2);
+  CAF_CHECK_EQUAL(ask<node_status>(node, caf::get_atom_v, status_atom_v).restarts, 1);
+  CAF_CHECK_EQUAL(ask<node_status>(node, caf::get_atom_v, status_atom_v).live_runs, 1);
+  auto run = ask<run_status>(node, caf::get_atom_v, run_atom_v, id);
+  CAF_CHECK_EQUAL(run.executions.size(), 2u); // both legs, from their rows
+  // Recovery reconciles with the brokers; the entries are never sent again.
+  CAF_CHECK_EQUAL(broker(0).placed.size(), 1u);
+  CAF_CHECK_EQUAL(broker(1).placed.size(), 1u);
 }
 
 CAF_TEST(a deleted or disabled strategy is not run) {
