@@ -18,13 +18,20 @@ utc_instant now(run_pointer self) {
 
 std::string row_text(const std::string& text);
 
-void persist_record_soon(run_pointer self) {
+/// The run row as it is stored (its end reason cut to the column), or none without a store
+/// or before the row exists.
+std::optional<run_record> stored_row(run_pointer self) {
   auto& st = self->state;
   if (!st.cfg.store || st.record.id == 0)
-    return;
+    return std::nullopt;
   auto row = st.record;
   row.end_reason = row_text(row.end_reason);
-  store_routine(self, st.cfg.store, std::move(row), label(self) + ": run row");
+  return row;
+}
+
+void persist_record_soon(run_pointer self) {
+  if (auto row = stored_row(self))
+    store_routine(self, self->state.cfg.store, std::move(*row), label(self) + ": run row");
 }
 
 void remember_trailing(run_pointer self, int64_t key) {
@@ -63,12 +70,10 @@ void restore_trailing(run_pointer self) {
 }
 
 void persist_record(run_pointer self) {
-  auto& st = self->state;
-  if (!st.cfg.store || st.record.id == 0)
+  auto row = stored_row(self);
+  if (!row)
     return;
-  auto row = st.record;
-  row.end_reason = row_text(row.end_reason);
-  self->request(st.cfg.store, caf::infinite, durable_atom_v, std::move(row))
+  self->request(self->state.cfg.store, caf::infinite, durable_atom_v, std::move(*row))
     .then([](int64_t) {},
           [self](const caf::error& err) {
             spdlog::warn("{}: run row not stored yet: {}", label(self), self->system().render(err));

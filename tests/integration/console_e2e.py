@@ -765,7 +765,7 @@ check("node (TLS): stops on SIGTERM", p.stop() == 0)
 with open(f"{work}/node.log", errors="replace") as f:
     outputs.append(f.read())
 everything = "\n".join(outputs)
-for label, secret in [("master key", master_hex)] + [(f"API key of {n}", keys[n]) for n in names] + \
+for label, secret in [("master key", master_hex)] + [(f"API key of {n}", keys[n]) for n in keys] + \
                      [(f"password of {u}", pw) for u, pw in password.items()]:
     check(f"secrets: the {label} is in no output or log", secret not in everything)
 
