@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -75,54 +76,68 @@ console_actor::behavior_type console(console_pointer self, console_config cfg) {
                                               "after " + format_ist(until) + " IST");
       }
       auto rp = self->make_response_promise<console_session_actor>();
-      // No timeout: a request timeout is a clock entry holding this (detached) actor, and
-      // ~actor_system waits for a detached actor's last reference. The records actor always
-      // answers (a database failure is an error answer; a dead actor is one too).
+      // No timeouts: the records actor and the node always answer (a database failure is an
+      // error answer; a dead actor is one too).
+      auto logged_in = [=](const user_credentials& user, bool ok) mutable {
+        auto& st = self->state;
+        if (!ok) {
+          spdlog::warn("console: failed login of '{}' (wrong password)", username);
+          refuse(user.id, "wrong_password");
+          rp.deliver(make_error(errc::unauthorized, "login failed: wrong username or "
+                                                    "password"));
+          return;
+        }
+        if (!user.is_active) {
+          spdlog::warn("console: login of disabled user '{}' refused", username);
+          refuse(user.id, "disabled");
+          rp.deliver(make_error(errc::unauthorized, "login refused: user '" + username
+                                                      + "' is disabled (an admin can "
+                                                        "enable it)"));
+          return;
+        }
+        st.guard.succeeded(username);
+        record_login(self, user.id, username, "ok");
+        self->send(st.cfg.records, login_atom_v, user.id, st.cfg.time->now());
+        spdlog::info("console: '{}' logged in{}", username, user.is_admin ? " (admin)" : "");
+        // The session starts from the node's accounts and strategies as they are now
+        // (changed by other sessions since the start). No timeouts: see above.
+        auto cfg = std::make_shared<console_config>(st.cfg);
+        auto start = [=]() mutable {
+          auto session = spawn_console_session(self->system(), *cfg, user, peer);
+          self->link_to(session);
+          self->state.sessions.insert(session.address());
+          rp.deliver(session);
+        };
+        self->request(st.cfg.node, caf::infinite, caf::get_atom_v, accounts_atom_v)
+          .then(
+            [=](std::vector<account_record>& accounts) mutable {
+              cfg->accounts = std::move(accounts);
+              self->request(cfg->node, caf::infinite, caf::get_atom_v, strategies_atom_v)
+                .then(
+                  [=](std::vector<strategy_definition>& strategies) mutable {
+                    cfg->strategies = std::move(strategies);
+                    start();
+                  },
+                  [=](const caf::error&) mutable { start(); });
+            },
+            [=](const caf::error&) mutable { start(); });
+      };
       self->request(st.cfg.records, caf::infinite, login_atom_v, username)
         .then(
           [=](const user_credentials& user) mutable {
-            auto& st = self->state;
-            if (!st.cfg.verify_password || !st.cfg.verify_password(user.password_hash, password)) {
-              spdlog::warn("console: failed login of '{}' (wrong password)", username);
-              refuse(user.id, "wrong_password");
-              rp.deliver(make_error(errc::unauthorized, "login failed: wrong username or "
-                                                        "password"));
-              return;
-            }
-            if (!user.is_active) {
-              spdlog::warn("console: login of disabled user '{}' refused", username);
-              refuse(user.id, "disabled");
-              rp.deliver(make_error(errc::unauthorized, "login refused: user '" + username
-                                                          + "' is disabled (an admin can "
-                                                            "enable it)"));
-              return;
-            }
-            st.guard.succeeded(username);
-            record_login(self, user.id, username, "ok");
-            self->send(st.cfg.records, login_atom_v, user.id, st.cfg.time->now());
-            spdlog::info("console: '{}' logged in{}", username, user.is_admin ? " (admin)" : "");
-            // The session starts from the node's accounts and strategies as they are now
-            // (changed by other sessions since the start). No timeouts: see above.
-            auto cfg = std::make_shared<console_config>(st.cfg);
-            auto start = [=]() mutable {
-              auto session = spawn_console_session(self->system(), *cfg, user, peer);
-              self->link_to(session);
-              self->state.sessions.insert(session.address());
-              rp.deliver(session);
-            };
-            self->request(st.cfg.node, caf::infinite, caf::get_atom_v, accounts_atom_v)
-              .then(
-                [=](std::vector<account_record>& accounts) mutable {
-                  cfg->accounts = std::move(accounts);
-                  self->request(cfg->node, caf::infinite, caf::get_atom_v, strategies_atom_v)
-                    .then(
-                      [=](std::vector<strategy_definition>& strategies) mutable {
-                        cfg->strategies = std::move(strategies);
-                        start();
-                      },
-                      [=](const caf::error&) mutable { start(); });
-                },
-                [=](const caf::error&) mutable { start(); });
+            // Argon2id is slow on purpose: it runs on a short-lived thread of its own, so the
+            // console (and the scheduler's workers) never wait for it.
+            auto verify = self->state.cfg.verify_password;
+            auto verifier = self->system().spawn<caf::detached>(
+              [verify, hash = user.password_hash, password](caf::event_based_actor* v) -> caf::behavior {
+                return {[=](caf::ok_atom) {
+                  v->quit();
+                  return verify && verify(hash, password);
+                }};
+              });
+            self->request(verifier, caf::infinite, caf::ok_atom_v)
+              .then([=](bool ok) mutable { logged_in(user, ok); },
+                    [=](const caf::error&) mutable { logged_in(user, false); });
           },
           [=](const caf::error& err) mutable {
             if (err.category() == error_category
@@ -144,7 +159,7 @@ console_actor::behavior_type console(console_pointer self, console_config cfg) {
 } // namespace
 
 console_actor spawn_console(caf::actor_system& sys, console_config cfg) {
-  return sys.spawn<caf::detached>(console, std::move(cfg));
+  return sys.spawn(console, std::move(cfg));
 }
 
 } // namespace algomirror

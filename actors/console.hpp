@@ -37,8 +37,9 @@ struct console_config {
   std::chrono::seconds lockout{60};
 };
 
-/// The published endpoint: `login(username, password)` → a session for that user. Detached
-/// (the password hash check is slow on purpose).
+/// The published endpoint: `login(username, password)` → a session for that user. Event-based:
+/// each password check (slow on purpose) runs on a short-lived detached actor of its own, and a
+/// published actor that is not detached never holds up the actor system's end.
 console_actor spawn_console(caf::actor_system& sys, console_config cfg);
 
 /// A session of `user` for the client `peer` (the session ends when it goes away).
