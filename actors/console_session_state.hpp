@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/console.hpp"
+#include "messages/type_ids.hpp"
 
 namespace algomirror::console_internal {
 
@@ -66,6 +68,108 @@ void record_activity(session_pointer self, const std::string& action, std::strin
 void touch(session_pointer self);
 /// Arms the stream timer unless it is armed.
 void arm_stream(session_pointer self);
+
+/// The user's runs among the node's live and recent ones.
+inline std::vector<run_status> mine(const session_state& st, std::vector<run_status> all) {
+  std::vector<run_status> out;
+  for (auto& r : all)
+    if (owns_strategy(st, r.strategy_id))
+      out.push_back(std::move(r));
+  return out;
+}
+
+inline bool finished(const run_status& r) {
+  return r.phase == run_phase::finished;
+}
+
+/// The node's strategies (a strategy imported by another session is known here from then on),
+/// then `then`; on a failure the strategies known already serve.
+template <class Then>
+void with_strategies(session_pointer self, Then then) {
+  self->request(self->state.cfg.node, ask_timeout, caf::get_atom_v, strategies_atom_v)
+    .then(
+      [self, then](std::vector<strategy_definition>& all) mutable {
+        self->state.cfg.strategies = std::move(all);
+        then();
+      },
+      [then](const caf::error&) mutable { then(); });
+}
+
+/// The node's accounts (one added or changed by another session is known here from then on),
+/// then `then`; on a failure the accounts known already serve.
+template <class Then>
+void with_accounts(session_pointer self, Then then) {
+  self->request(self->state.cfg.node, ask_timeout, caf::get_atom_v, accounts_atom_v)
+    .then(
+      [self, then](std::vector<account_record>& all) mutable {
+        self->state.cfg.accounts = std::move(all);
+        then();
+      },
+      [then](const caf::error&) mutable { then(); });
+}
+
+/// The running actor of an account: the one asked before, or the node's (kept for next time;
+/// forgotten when the account changes).
+template <class Then, class Fail>
+void with_account_actor(session_pointer self, int64_t id, Then then, Fail fail) {
+  auto& st = self->state;
+  if (auto i = st.account_actors.find(id); i != st.account_actors.end()) {
+    then(i->second);
+    return;
+  }
+  self->request(st.cfg.node, ask_timeout, caf::get_atom_v, account_atom_v, id)
+    .then(
+      [self, id, then](const account_actor& a) mutable {
+        self->state.account_actors[id] = a;
+        self->monitor(a); // a restarted or removed account is asked of the node again
+        then(a);
+      },
+      fail);
+}
+
+/// The accounts' health, broker and OpenAlgo mode as their actors know them now, then `then`
+/// (an account that does not answer keeps its stored health).
+template <class Then>
+void with_health(session_pointer self, std::vector<account_view> views, Then then) {
+  auto out = std::make_shared<std::vector<account_view>>(std::move(views));
+  auto pending = std::make_shared<size_t>(out->size());
+  if (out->empty()) {
+    then(std::move(*out));
+    return;
+  }
+  auto done = [out, pending, then]() mutable {
+    if (--*pending == 0)
+      then(std::move(*out));
+  };
+  auto ignore = [done](const caf::error&) mutable { done(); };
+  for (size_t i = 0; i < out->size(); ++i)
+    with_account_actor(
+      self, (*out)[i].id,
+      [self, out, i, done, ignore](const account_actor& a) mutable {
+        self->request(a, ask_timeout, caf::get_atom_v, status_atom_v)
+          .then(
+            [out, i, done](const account_status& s) mutable {
+              auto& v = (*out)[i];
+              v.health = s.health;
+              v.mode = s.mode;
+              if (!s.broker.empty())
+                v.broker = s.broker;
+              done();
+            },
+            ignore);
+      },
+      ignore);
+}
+
+enum class book_kind : uint8_t { funds, positions, orders, trades, holdings };
+
+// console_session_views.cpp
+/// One book of one account, or of every account of the user.
+caf::result<std::vector<account_book>> books(session_pointer self, book_kind kind,
+                                             const std::string& account);
+/// `status`: the node, its lease, feed, the user's accounts with their health, live runs as
+/// headlines.
+void answer_status(session_pointer self, caf::typed_response_promise<console_status> rp);
 
 // console_session_changes.cpp
 caf::result<std::string> change_account(session_pointer self, const account_change& c);

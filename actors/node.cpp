@@ -1,4 +1,5 @@
 #include "actors/node.hpp"
+#include "actors/node_state.hpp"
 
 #include <algorithm>
 #include <deque>
@@ -19,49 +20,11 @@
 
 namespace algomirror {
 
-namespace {
+namespace node_internal {
 
-/// A supervised child: what it is, so it can be made again from its persisted state.
-struct child_info {
-  enum class kind : uint8_t { account, feed } what = kind::account;
-  int64_t account_id = 0;
-  std::string label;
-};
-
-struct node_state {
-  node_config cfg;
-  node_phase phase = node_phase::starting;
-  utc_instant started_at;
-  std::map<int64_t, account_actor> accounts;
-  std::map<int64_t, broker_api_actor> gateways;
-  price_feed_actor feed;
-  market_data_actor market_data; ///< runs' prices, expiries and bars, with failover
-  market_clock_actor clock;
-  std::map<caf::actor_addr, child_info> children;
-  std::set<caf::actor_addr> linked; ///< every actor linked to the node (children, gateways)
-  std::map<std::string, std::deque<caf::actor_clock::time_point>> restarts_by_child;
-  int32_t restarts = 0;
-  int32_t alerts = 0;
-  uint64_t activity_seq = 0;
-  std::map<int64_t, strategy_definition> strategies;
-  struct live_run {
-    int64_t strategy_id = 0;
-    strategy_run_actor handle;
-    std::set<int64_t> account_ids; ///< the accounts it trades on
-  };
-  std::map<int64_t, live_run> runs;         ///< run id → the live run
-  std::set<int64_t> starting;               ///< strategies whose run is being made
-  std::deque<run_status> finished_runs;     ///< the latest first
-  lease_info lease;                         ///< operating.md §1
-
-  caf::typed_response_promise<caf::ok_atom> shutdown_promise;
-  static inline const char* name = "node";
-};
-
-using node_pointer = node_actor::stateful_pointer<node_state>;
 
 /// An activity_logs row about the node itself; its write id is unique per node start.
-void record_activity(node_pointer self, const std::string& action, std::string details = "{}") {
+void record_activity(node_pointer self, const std::string& action, std::string details) {
   auto now = self->state.cfg.time->now();
   activity_entry entry{"node:" + action + ":" + format_utc(now) + ":"
                          + std::to_string(++self->state.activity_seq),
@@ -459,110 +422,6 @@ void gather_runs(node_pointer self, bool headlines,
         });
 }
 
-/// The accounts' gateways in failover order (primary first).
-std::vector<broker_api_actor> gateways_in_order(const node_state& st) {
-  std::vector<broker_api_actor> out;
-  for (auto& rec : failover_order(st.cfg.accounts))
-    if (auto g = st.gateways.find(rec.id); g != st.gateways.end() && g->second)
-      out.push_back(g->second);
-  return out;
-}
-
-/// The market data actor follows the accounts (added, removed, enabled, made primary).
-void update_market_data(node_pointer self) {
-  self->send(self->state.market_data, caf::put_atom_v, gateways_in_order(self->state));
-}
-
-/// An account added or changed live (console `account add/enable/disable/set-primary`).
-void adopt_account(node_pointer self, const account_record& rec) {
-  auto& st = self->state;
-  bool known = false;
-  for (auto& r : st.cfg.accounts)
-    if (r.id == rec.id) {
-      r.is_primary = rec.is_primary;
-      r.priority = rec.priority;
-      r.is_active = rec.is_active;
-      known = true;
-    }
-  if (!known)
-    st.cfg.accounts.push_back(rec);
-  if (auto a = st.accounts.find(rec.id); a != st.accounts.end()) {
-    self->send(a->second, caf::put_atom_v, rec);
-    update_market_data(self);
-    return;
-  }
-  if (!rec.is_active)
-    return;
-  spawn_account_child(self, rec);
-  update_market_data(self);
-  if (!st.feed && st.cfg.gateways.link)
-    spawn_feed_child(self);
-  spdlog::info("node: account {} started", rec.name);
-}
-
-/// An account removed live: its actor and gateway stop (refused while a run trades on it).
-caf::result<caf::ok_atom> retire_account(node_pointer self, int64_t id) {
-  auto& st = self->state;
-  for (auto& [run_id, r] : st.runs)
-    if (r.account_ids.count(id) != 0)
-      return make_error(errc::rejected, "run " + std::to_string(run_id)
-                                          + " trades on this account: exit it first");
-  std::string name = std::to_string(id);
-  std::vector<account_record> kept;
-  for (auto& r : st.cfg.accounts)
-    if (r.id == id)
-      name = r.name;
-    else
-      kept.push_back(r);
-  st.cfg.accounts = std::move(kept);
-  if (auto a = st.accounts.find(id); a != st.accounts.end()) {
-    st.children.erase(a->second.address()); // not a crash: no restart
-    st.linked.erase(a->second.address());
-    self->unlink_from(a->second);
-    self->send_exit(a->second, caf::exit_reason::user_shutdown);
-    st.accounts.erase(a);
-  }
-  if (auto g = st.gateways.find(id); g != st.gateways.end()) {
-    if (g->second) {
-      st.linked.erase(g->second.address());
-      self->unlink_from(g->second);
-      self->send_exit(g->second, caf::exit_reason::user_shutdown);
-    }
-    st.gateways.erase(g);
-  }
-  update_market_data(self);
-  spdlog::info("node: account {} removed", name);
-  record_activity(self, "account_retired", json_object{}.add("account", name).str());
-  return caf::ok_atom_v;
-}
-
-/// Pings an account: through its running gateway, or a gateway made for this ping only.
-caf::result<std::string> ping_account(node_pointer self, const account_record& rec) {
-  auto& st = self->state;
-  if (rec.id != 0)
-    if (auto g = st.gateways.find(rec.id); g != st.gateways.end() && g->second)
-      return self->delegate(g->second, caf::ping_atom_v);
-  if (!st.cfg.gateways.broker_api)
-    return make_error(errc::unavailable, "this node makes no broker gateways");
-  auto api = st.cfg.gateways.broker_api(rec);
-  if (!api)
-    return make_error(errc::invalid_input, "account '" + rec.name
-                                             + "': its host_url or API key cannot be used "
-                                               "(the node log says which)");
-  auto rp = self->make_response_promise<std::string>();
-  self->request(api, std::chrono::seconds{15}, caf::ping_atom_v)
-    .then(
-      [self, api, rp](const std::string& broker) mutable {
-        self->send_exit(api, caf::exit_reason::user_shutdown);
-        rp.deliver(broker);
-      },
-      [self, api, rp](const caf::error& err) mutable {
-        self->send_exit(api, caf::exit_reason::user_shutdown);
-        rp.deliver(err);
-      });
-  return rp;
-}
-
 node_actor::behavior_type node(node_pointer self, node_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
@@ -805,10 +664,10 @@ node_actor::behavior_type node(node_pointer self, node_config cfg) {
   };
 }
 
-} // namespace
+} // namespace node_internal
 
 node_actor spawn_node(caf::actor_system& sys, node_config cfg) {
-  return sys.spawn(node, std::move(cfg));
+  return sys.spawn(node_internal::node, std::move(cfg));
 }
 
 } // namespace algomirror
