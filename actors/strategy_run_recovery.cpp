@@ -141,7 +141,8 @@ void apply_recovery(run_pointer self, account_run& a, const std::vector<broker_o
     }
 }
 
-/// One account's orderbook, then its positionbook, then the decisions; `done` either way.
+/// One account's orderbook, then its positionbook read now (recovery decides on "the broker
+/// holds nothing": never on a snapshot, however young), then the decisions; `done` either way.
 void ask_broker(run_pointer self, int64_t account_id, std::function<void()> done) {
   auto& a = self->state.accounts[account_id];
   auto fail = [self, account_id, done](const caf::error& err) {
@@ -154,7 +155,8 @@ void ask_broker(run_pointer self, int64_t account_id, std::function<void()> done
     .then(
       [self, account_id, done, fail](const std::vector<broker_order>& book) {
         auto& a = self->state.accounts[account_id];
-        self->request(a.acct.handle, self->state.cfg.request_timeout, positions_atom_v)
+        self->request(a.acct.handle, self->state.cfg.request_timeout, positions_atom_v,
+                      caf::reset_atom_v)
           .then(
             [self, account_id, done, book](const std::vector<broker_position>& positions) {
               apply_recovery(self, self->state.accounts[account_id], book, positions);

@@ -470,6 +470,22 @@ CAF_TEST(a run that dies is made again from the database and sends nothing twice
   // Recovery reconciles with the brokers; the entries are never sent again.
   CAF_CHECK_EQUAL(broker(0).placed.size(), 1u);
   CAF_CHECK_EQUAL(broker(1).placed.size(), 1u);
+  // A second death: made again from the rows the first recovery wrote (entered, open).
+  self->send_exit(second, caf::make_error(caf::sec::runtime_error, "injected crash"));
+  sched.run();
+  auto third = ask<strategy_run_actor>(node, caf::get_atom_v, run_atom_v, id, caf::ok_atom_v);
+  CAF_CHECK(third != second);
+  CAF_CHECK_EQUAL(ask<node_status>(node, caf::get_atom_v, status_atom_v).restarts, 2);
+  run = ask<run_status>(node, caf::get_atom_v, run_atom_v, id);
+  CAF_REQUIRE_EQUAL(run.executions.size(), 2u);
+  for (auto& e : run.executions) {
+    CAF_CHECK(e.status == execution_status::entered);
+    CAF_CHECK(e.reason == exit_reason::none);
+    CAF_CHECK_EQUAL(e.quantity, broker(0).placed[0].quantity); // one lot on each
+  }
+  CAF_CHECK(run.phase == run_phase::live);
+  CAF_CHECK_EQUAL(broker(0).placed.size(), 1u);
+  CAF_CHECK_EQUAL(broker(1).placed.size(), 1u);
 }
 
 CAF_TEST(a deleted or disabled strategy is not run) {
