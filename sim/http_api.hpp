@@ -34,11 +34,36 @@ public:
                     std::string_view body);
 
 private:
-  // The endpoint groups (sim/http_api_orders.cpp, _books.cpp, _market.cpp): the reply of the
-  // endpoint they serve, or nothing.
-  std::optional<http_reply> orders(const api_call& c);
-  std::optional<http_reply> books(const api_call& c);
-  std::optional<http_reply> market(const api_call& c);
+  // One handler per endpoint (sim/http_api_orders.cpp, _books.cpp, _market.cpp); the route
+  // table in sim/http_api.cpp names each endpoint's handler and request schema.
+  http_reply on_basketorder(const api_call& c);
+  http_reply on_placeorder(const api_call& c);
+  http_reply on_orderstatus(const api_call& c);
+  http_reply on_cancelorder(const api_call& c);
+  http_reply on_modifyorder(const api_call& c);
+  http_reply on_cancelallorder(const api_call& c);
+  http_reply on_closeposition(const api_call& c);
+  http_reply on_openposition(const api_call& c);
+  http_reply on_analyzer(const api_call& c);
+  http_reply on_ping(const api_call& c);
+  http_reply on_funds(const api_call& c);
+  http_reply on_orderbook(const api_call& c);
+  http_reply on_tradebook(const api_call& c);
+  http_reply on_positionbook(const api_call& c);
+  http_reply on_holdings(const api_call& c);
+  http_reply on_intervals(const api_call& c);
+  http_reply on_symbol(const api_call& c);
+  http_reply on_search(const api_call& c);
+  http_reply on_quotes(const api_call& c);
+  http_reply on_multiquotes(const api_call& c);
+  http_reply on_expiry(const api_call& c);
+  http_reply on_history(const api_call& c);
+  http_reply on_depth(const api_call& c);
+  http_reply on_optionchain(const api_call& c);
+  http_reply on_optionsymbol(const api_call& c);
+
+  struct route;
+  static const std::map<std::string, route, std::less<>>& routes();
 
   broker& broker_;
   std::map<std::string, std::string> keys_;
