@@ -167,6 +167,31 @@ void apply_update(account_pointer self, intent_entry& entry, child_order& c,
 
 void arm_poll(account_pointer self);
 
+/// The owner of an intent was made again (crash-only): it follows the intent from now on. It
+/// hears the state of every child already placed, and the answer (at once when the account
+/// has given it, else when the intent settles).
+caf::result<order_accepted> reattach(account_pointer self, intent_entry& entry,
+                                     order_listener_actor listener) {
+  spdlog::info("account {}: intent {} followed by its owner made again", account_name(self),
+               entry.intent.intent_id);
+  entry.listener = std::move(listener);
+  for (auto& c : entry.children)
+    if (!c.broker_order_id.empty())
+      tell_listener(self, entry, c, "");
+  if (!entry.answered) {
+    auto rp = self->make_response_promise<order_accepted>();
+    entry.promise = rp;
+    return rp;
+  }
+  std::vector<std::string> ids;
+  for (auto& c : entry.children)
+    if (!c.broker_order_id.empty())
+      ids.push_back(c.broker_order_id);
+  if (ids.empty())
+    return entry.first_error ? entry.first_error : make_error(errc::rejected, "no child accepted");
+  return order_accepted{entry.intent.intent_id, std::move(ids)};
+}
+
 void adopt(account_pointer self, intent_entry& entry, size_t index, const std::string& id) {
   auto& c = entry.children[index];
   c.broker_order_id = id;
@@ -530,6 +555,18 @@ account_actor::behavior_type account(account_pointer self, account_config cfg) {
     [=](place_atom, order_intent& intent,
         order_listener_actor& listener) -> caf::result<order_accepted> {
       auto& st = self->state;
+      // Following an intent already placed sends nothing: never refused while halted.
+      if (auto known = st.intents.find(intent.intent_id); known != st.intents.end()) {
+        if (intent.resume_only && known->second.intent.inst == intent.inst
+            && known->second.intent.action == intent.action)
+          return reattach(self, known->second, std::move(listener));
+        return make_error(errc::invalid_input, "order_intent.intent_id: " + intent.intent_id
+                                                 + " was already placed on this account");
+      }
+      if (intent.resume_only)
+        return make_error(errc::not_found, "order_intent.intent_id: " + intent.intent_id
+                                             + " is not known to account " + account_name(self)
+                                             + "; nothing was sent");
       if (!st.accepting)
         return make_error(errc::unavailable,
                           "account " + account_name(self) + " is shutting down; intent "
@@ -540,9 +577,6 @@ account_actor::behavior_type account(account_pointer self, account_config cfg) {
                                                + intent.intent_id + " not sent");
       if (intent.intent_id.empty())
         return make_error(errc::invalid_input, "order_intent.intent_id: missing");
-      if (st.intents.count(intent.intent_id) != 0)
-        return make_error(errc::invalid_input, "order_intent.intent_id: " + intent.intent_id
-                                                 + " was already placed on this account");
       auto children = order_children(st.cfg.instruments, intent.inst, intent.quantity);
       if (!children)
         return make_error(errc::invalid_input, "order_intent." + children.error());
@@ -670,6 +704,9 @@ account_actor::behavior_type account(account_pointer self, account_config cfg) {
       return self->state.ledger.reserve(key, amount);
     },
     [=](caf::delete_atom, const std::string& key) { self->state.ledger.release(key); },
+    [=](restore_atom, const std::string& key, double amount) {
+      self->state.ledger.restore(key, amount);
+    },
     [=](caf::get_atom, status_atom) { return self->state.status; },
     [=](shutdown_atom) -> caf::result<caf::ok_atom> {
       auto& st = self->state;

@@ -58,6 +58,7 @@ struct execution_data {
   child_fill exited;     ///< every exit fill so far, as one
   caf::actor_clock::time_point persisted_at{}; ///< the last routine (P&L) write
   uint64_t reprices = 0;   ///< LIMIT exits cancelled to be re-priced (they are not failures)
+  bool exit_probed = false; ///< made again: the account was asked for the exit in flight
   bool repricing = false;  ///< the current exit is being cancelled to be re-priced
   bool leg_exit_told = false; ///< a deferred leg exit was told to the run
   utc_instant price_at;       ///< when the last price was received (the tick's stamp)
@@ -119,6 +120,13 @@ order_intent make_intent(execution_pointer self, const std::string& id, side act
 }
 
 void begin_exit(execution_pointer self, bool new_attempt = true);
+void resume_exit(execution_pointer self, bool claimed);
+
+/// An exit attempt's intent id; a protected exit re-priced is the same attempt again.
+std::string exit_intent_id(const execution_state& r, int32_t attempt, uint64_t reprices) {
+  return "x" + std::to_string(r.execution_id) + "-" + std::to_string(attempt) + "."
+         + std::to_string(reprices) + "-" + std::to_string(r.run_id);
+}
 void progress(execution_pointer self, bool is_entry, const std::string& message);
 
 /// The account answered a placement: the children's ids (their news may have come first).
@@ -128,7 +136,8 @@ void accepted(execution_pointer self, bool is_entry, const order_accepted& a) {
   phase.accepted = true;
   for (auto& id : a.broker_order_ids) {
     phase.children.emplace(id, child_report{});
-    ids.push_back(id);
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) // known to a row made again
+      ids.push_back(id);
   }
   progress(self, is_entry, {});
 }
@@ -231,8 +240,7 @@ void send_exit(execution_pointer self, const std::vector<broker_position>& book,
     finish_exit(self, exit_reason::broker_reconciled);
     return;
   }
-  auto id = "x" + std::to_string(r.execution_id) + "-" + std::to_string(r.exit_attempts) + "."
-            + std::to_string(st.reprices) + "-" + std::to_string(r.run_id);
+  auto id = exit_intent_id(r, r.exit_attempts, st.reprices);
   st.exit = order_phase{};
   st.exit.intent_id = id;
   auto exit_side = r.action == side::buy ? side::sell : side::buy;
@@ -259,6 +267,10 @@ void begin_exit(execution_pointer self, bool new_attempt) {
   if (st.exit_in_flight || r.status == execution_status::exited
       || r.status == execution_status::exit_stuck)
     return;
+  if (st.cfg.resumed && !st.exit_probed && new_attempt) {
+    resume_exit(self, false);
+    return;
+  }
   st.exit_in_flight = true;
   if (new_attempt)
     ++r.exit_attempts;
@@ -293,6 +305,51 @@ void begin_exit(execution_pointer self, bool new_attempt) {
                          self->system().render(err));
             go();
           });
+}
+
+/// Made again (crash-only), the first exit follows the attempt's first order if the account
+/// has it: `claimed`, the attempt of the durable claim; else the attempt the actor that died
+/// would have made on being told (the run could not know whether it had). When the account
+/// does not have it, it never reached the broker: a claimed attempt goes on from its sizing
+/// (§10 step 2), an unclaimed one begins as usual.
+void resume_exit(execution_pointer self, bool claimed) {
+  auto& st = self->state;
+  auto& r = row(self);
+  st.exit_probed = true;
+  st.exit_in_flight = true;
+  auto attempt = claimed ? r.exit_attempts : r.exit_attempts + 1;
+  st.exit = order_phase{};
+  st.exit.intent_id = exit_intent_id(r, attempt, 0);
+  auto exit_side = r.action == side::buy ? side::sell : side::buy;
+  auto intent = make_intent(self, st.exit.intent_id, exit_side, r.quantity, attempt);
+  intent.resume_only = true;
+  self->request(st.cfg.account, caf::infinite, place_atom_v, std::move(intent),
+                order_listener_actor{self})
+    .then(
+      [self, attempt](const order_accepted& a) {
+        auto& r = row(self);
+        spdlog::info("{}: made again; following exit attempt {} at the account", label(self),
+                     attempt);
+        r.exit_attempts = attempt;
+        r.status = execution_status::exit_pending;
+        accepted(self, false, a);
+      },
+      [self, claimed](const caf::error& err) {
+        auto& st = self->state;
+        if (err.category() != error_category
+            || static_cast<errc>(err.code()) != errc::not_found) {
+          exit_failed(self, self->system().render(err));
+          return;
+        }
+        if (!claimed) {
+          st.exit_in_flight = false;
+          begin_exit(self);
+          return;
+        }
+        self->request(st.cfg.account, caf::infinite, positions_atom_v)
+          .then([self](const std::vector<broker_position>& book) { send_exit(self, book); },
+                [self](const caf::error& e) { exit_failed(self, self->system().render(e)); });
+      });
 }
 
 /// A phase may be over (every child terminal, and the account has answered): act on it.
@@ -372,7 +429,9 @@ void on_update(execution_pointer self, const order_update& u) {
 execution_actor::behavior_type execution(execution_pointer self, execution_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
-  if (row(self).status == execution_status::entered) {
+  auto status = row(self).status;
+  bool claimed = st.cfg.resumed && status == execution_status::exit_pending;
+  if (status == execution_status::entered || claimed) {
     // Recovered open (or re-made after a restart): follow the price again.
     st.remaining = row(self).quantity;
     st.entry.intent_id = "recovered";
@@ -380,6 +439,8 @@ execution_actor::behavior_type execution(execution_pointer self, execution_confi
       self->send(st.cfg.feed, caf::subscribe_atom_v, row(self).inst, feed_mode::ltp,
                  tick_subscriber_actor{self});
   }
+  if (claimed)
+    resume_exit(self, true);
   return {
     [=](place_atom) {
       auto& st = self->state;
@@ -388,6 +449,7 @@ execution_actor::behavior_type execution(execution_pointer self, execution_confi
         return;
       st.entry.intent_id = "e" + std::to_string(r.execution_id) + "-" + std::to_string(r.run_id);
       auto intent = make_intent(self, st.entry.intent_id, r.action, r.quantity, 0);
+      intent.resume_only = st.cfg.resumed; // made again: the entry was sent, or never will be
       intent.kind = st.cfg.leg.order_kind;
       intent.price = st.cfg.leg.limit_price;
       intent.trigger_price = st.cfg.leg.trigger_price;

@@ -38,6 +38,10 @@ struct execution_config {
   /// A hedge (trading-rules.md §6): its own stop-loss or target is told to the run as
   /// `leg_exit_due` instead of exiting, so that the short it protects goes first.
   bool defer_leg_exits = false;
+  /// Made again after the execution actor died (crash-only), from its durable row: its entry
+  /// and an exit in flight are followed at the account (`order_intent::resume_only`), never
+  /// sent twice; what the account does not have was never sent.
+  bool resumed = false;
 };
 
 execution_actor spawn_execution(caf::actor_system& sys, execution_config cfg);

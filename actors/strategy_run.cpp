@@ -260,6 +260,7 @@ strategy_run_actor::behavior_type strategy_run(run_pointer self, strategy_run_co
       st.market = to_string(spec->derivative_exchange);
   if (st.cfg.timers)
     self->send(st.cfg.timers, caf::subscribe_atom_v, clock_listener_actor{self});
+  self->set_down_handler([self](caf::down_msg& msg) { execution_down(self, msg); });
   // The run begins with its first message (a tick to itself), never in the constructor.
   self->send(self, caf::tick_atom_v);
   return {

@@ -71,6 +71,9 @@ struct strategy_run_config {
   /// times, then the run needs attention.
   std::chrono::milliseconds recovery_recheck_interval{2'000};
   int recovery_rechecks = 60;
+  /// An execution actor that dies is made again from its durable row, at most this many
+  /// times per position; after that the run needs attention (its position is not watched).
+  int execution_restarts = 3;
 };
 
 strategy_run_actor spawn_strategy_run(caf::actor_system& sys, strategy_run_config cfg);

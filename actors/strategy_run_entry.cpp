@@ -65,7 +65,7 @@ void check_live(run_pointer self) {
 }
 
 /// The execution actor of a slot, as the slot's row says.
-void spawn_slot(run_pointer self, size_t i) {
+void spawn_slot(run_pointer self, size_t i, bool resumed) {
   auto& st = self->state;
   auto& s = st.slots[i];
   execution_config cfg;
@@ -83,7 +83,9 @@ void spawn_slot(run_pointer self, size_t i) {
   cfg.pnl_write_interval = st.cfg.pnl_write_interval;
   cfg.exit_price_protection_pct = st.cfg.strategy.exit_price_protection_pct;
   cfg.defer_leg_exits = s.hedges.has_value();
+  cfg.resumed = resumed;
   s.handle = spawn_execution(self->system(), std::move(cfg));
+  self->monitor(s.handle); // an execution that dies is made again (execution_down)
 }
 
 /// Spawns the executions (their rows made first, durably) and enters every account.
@@ -237,9 +239,12 @@ void size_accounts(run_pointer self) {
           auto key = "run:" + std::to_string(st.record.id);
           self->request(ra.handle, st.cfg.request_timeout, caf::put_atom_v, key, sizing.margin_used)
             .then(
-              [self, ra, key, qty, quantities, one_done, skip](bool reserved) {
+              [self, ra, key, qty, quantities, one_done, skip,
+               amount = sizing.margin_used](bool reserved) {
                 if (reserved) {
                   self->state.accounts[ra.record.id].margin_key = key;
+                  // In the run row (written before the entries): rebuilt after a restart.
+                  self->state.record.margins.push_back({ra.record.id, amount});
                   (*quantities)[ra.record.id] = qty;
                 } else {
                   skip("insufficient_margin");

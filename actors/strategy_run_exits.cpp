@@ -9,7 +9,9 @@ namespace algomirror::run_internal {
 void tell_exit(run_pointer self, size_t i, exit_reason why, const std::string& details) {
   auto& s = self->state.slots[i];
   s.exit_told = true;
-  self->send(s.handle, exit_request{why, details});
+  s.told = why;
+  if (s.handle) // else it is being made again and is told then
+    self->send(s.handle, exit_request{why, details});
 }
 
 /// Tells the account's positions to exit in §6 order: open shorts first, longs once no short

@@ -132,7 +132,8 @@ void apply_recovery(run_pointer self, account_run& a, const std::vector<broker_o
     }
     s.recovered = true;
   }
-  a.sells_sent = true; // a recovered run never sends new entries
+  if (st.cfg.recovering)
+    a.sells_sent = true; // a recovered run never sends new entries
   for (auto i : a.slots)
     if (!st.slots[i].recovered) {
       self->delayed_send(self, st.cfg.recovery_recheck_interval, retry_atom_v,
@@ -210,6 +211,13 @@ void recover(run_pointer self) {
   for (auto& [key, scope] : st.scopes)
     scope.latches = fired; // a rule that fired before the restart does not fire again
   restore_trailing(self); // the ratchet goes on from where it stood
+  for (auto& m : st.record.margins) // the accounts' ledgers hold the run's margin again
+    for (auto& ra : st.cfg.accounts)
+      if (ra.record.id == m.account_id && ra.handle) {
+        auto key = "run:" + std::to_string(st.record.id);
+        self->send(ra.handle, restore_atom_v, key, m.amount);
+        st.accounts[m.account_id].margin_key = key;
+      }
   auto resume = [self] {
     auto& st = self->state;
     if (st.record.phase != run_phase::needs_attention)
@@ -237,6 +245,79 @@ void recover(run_pointer self) {
       continue;
     }
     ask_broker(self, id, done);
+  }
+}
+
+// -- crash-only executions -------------------------------------------------------------------
+
+/// Slot `i` made again from `durable` (its row on disk; the run's view when there is none):
+/// an entry or exit in flight is followed at the account, never sent twice (execution.hpp,
+/// `resumed`); an exit it was told and had not claimed yet is told again.
+void remake_slot(run_pointer self, size_t i, std::optional<execution_state> durable) {
+  auto& st = self->state;
+  auto& s = st.slots[i];
+  if (st.finished || s.handle)
+    return;
+  if (durable) {
+    auto seen = s.row;
+    s.row = *durable;
+    if (is_done(seen.status)) // the run heard the end before the row was written
+      s.row = seen;
+  }
+  if (is_done(s.row.status)) {
+    check_end(self);
+    return;
+  }
+  bool sent = s.placed || s.row.status != execution_status::pending;
+  spawn_slot(self, i, sent); // an entry not sent yet is sent as usual, when its turn comes
+  if (s.row.status == execution_status::pending && s.placed)
+    self->send(s.handle, place_atom_v);
+  else if (s.row.status == execution_status::entered && s.exit_told)
+    tell_exit(self, i, s.told, "told again: made again after its actor stopped");
+  after_change(self, s);
+}
+
+void execution_down(run_pointer self, const caf::down_msg& msg) {
+  auto& st = self->state;
+  if (st.finished)
+    return;
+  for (size_t i = 0; i < st.slots.size(); ++i) {
+    auto& s = st.slots[i];
+    if (!s.handle || s.handle.address() != msg.source)
+      continue;
+    s.handle = nullptr;
+    auto what = s.row.inst.symbol + " on account " + std::to_string(s.row.account_id);
+    if (is_done(s.row.status))
+      return; // nothing open: nothing to follow
+    if (++s.restarts > st.cfg.execution_restarts) {
+      needs_attention(self, "the execution of " + what + " stopped "
+                              + std::to_string(s.restarts) + " times ("
+                              + self->system().render(msg.reason)
+                              + "): its position is not watched; exit it by hand");
+      return;
+    }
+    spdlog::error("{}: execution of {} stopped ({}); made again from its durable row",
+                  label(self), what, self->system().render(msg.reason));
+    if (!st.cfg.store) {
+      remake_slot(self, i, std::nullopt);
+      return;
+    }
+    auto id = s.row.execution_id;
+    self->request(st.cfg.store, st.cfg.request_timeout, caf::get_atom_v, run_atom_v, st.record.id)
+      .then(
+        [self, i, id](const run_recovery& r) {
+          std::optional<execution_state> durable;
+          for (auto& e : r.executions)
+            if (e.execution_id == id)
+              durable = e;
+          remake_slot(self, i, durable);
+        },
+        [self, i](const caf::error& err) {
+          spdlog::warn("{}: durable row not read ({}); made again from the run's view",
+                       label(self), self->system().render(err));
+          remake_slot(self, i, std::nullopt);
+        });
+    return;
   }
 }
 

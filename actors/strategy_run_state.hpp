@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include <caf/actor_system.hpp>
+#include <caf/system_messages.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -44,6 +45,8 @@ struct slot {
   std::optional<size_t> hedges; ///< the slot (global index) of the short this hedge protects
   bool placed = false;          ///< its entry was sent
   bool exit_told = false;       ///< told to exit
+  exit_reason told = exit_reason::none; ///< the reason it was told (told again if made again)
+  int restarts = 0;             ///< times its actor died and was made again
   exit_reason deferred = exit_reason::none; ///< a hedge's own exit, waiting for its short
   bool kept_alerted = false;                ///< "hedge kept" said once
   bool recovered = false; ///< recovery decided what it is (or it needs no recovery)
@@ -166,7 +169,10 @@ void start_supertrend(run_pointer self);
 void place(run_pointer self, size_t i);
 void advance_entry(run_pointer self, account_run& a);
 void check_live(run_pointer self);
-void spawn_slot(run_pointer self, size_t i);
+/// `resumed`: made again after its actor died, from its durable row (crash-only).
+void spawn_slot(run_pointer self, size_t i, bool resumed = false);
+/// An execution actor stopped while the run goes on: made again from its durable row.
+void execution_down(run_pointer self, const caf::down_msg& msg);
 void start_entries(run_pointer self, const std::map<int64_t, std::vector<int64_t>>& quantities);
 void size_accounts(run_pointer self);
 void resolve_legs(run_pointer self);

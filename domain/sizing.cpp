@@ -176,6 +176,14 @@ bool margin_ledger::reserve(const std::string& key, double amount) {
   return true;
 }
 
+void margin_ledger::restore(const std::string& key, double amount) {
+  release(key);
+  if (amount > 0) {
+    by_key_[key] = amount;
+    reserved_ += amount;
+  }
+}
+
 void margin_ledger::release(const std::string& key) {
   auto i = by_key_.find(key);
   if (i == by_key_.end())

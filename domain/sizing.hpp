@@ -88,6 +88,10 @@ public:
   /// Reserves `amount` under `key`; false (nothing changed) when it does not fit.
   bool reserve(const std::string& key, double amount);
 
+  /// Records what `key` held before a restart, whether it fits or not (the broker's figure
+  /// already counts the positions it paid for); replaces an earlier amount under that key.
+  void restore(const std::string& key, double amount);
+
   /// Releases what `key` reserved (nothing if unknown).
   void release(const std::string& key);
 

@@ -131,6 +131,7 @@ using account_actor = caf::typed_actor<
   caf::reacts_to<caf::put_atom, account_record>, // its record changed (primary, active)
   caf::replies_to<caf::put_atom, std::string, double>::with<bool>, // reserve margin under a key
   caf::reacts_to<caf::delete_atom, std::string>,                   // release it
+  caf::reacts_to<restore_atom, std::string, double>, // a live run's reservation after a restart
   caf::replies_to<caf::get_atom, status_atom>::with<account_status>,
   caf::replies_to<shutdown_atom>::with<caf::ok_atom>, // stop intake, let orders settle
   caf::reacts_to<order_update>,                       // from the account's order-update link

@@ -36,6 +36,9 @@ struct order_intent {
   double trigger_price = 0;
   std::string tag;
   utc_instant created_at;
+  /// Its owner was made again (crash-only): the account re-attaches the owner to this intent
+  /// when it has it, and refuses it (`not_found`, nothing sent) when it does not.
+  bool resume_only = false;
 
   friend bool operator==(const order_intent&, const order_intent&) = default;
 };
@@ -43,7 +46,8 @@ struct order_intent {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, order_intent& x) {
   return f(x.intent_id, x.account_id, x.run_id, x.execution_id, x.attempt, x.inst, x.action,
-           x.order_product, x.kind, x.quantity, x.price, x.trigger_price, x.tag, x.created_at);
+           x.order_product, x.kind, x.quantity, x.price, x.trigger_price, x.tag, x.created_at,
+           x.resume_only);
 }
 
 /// What became of an intent (`order_intents.status`, `broker_order_ids`): `sent` (accepted,

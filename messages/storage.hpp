@@ -59,6 +59,20 @@ typename Inspector::result_type inspect(Inspector& f, scope_trailing& x) {
   return f(x.scope, x.armed, x.distance, x.initial, x.peak, x.stop);
 }
 
+/// The margin a run reserved in an account's ledger (`strategy_runs.reserved_margin`), reserved
+/// again after a restart while the run is live.
+struct margin_reservation {
+  int64_t account_id = 0;
+  double amount = 0;
+
+  friend bool operator==(const margin_reservation&, const margin_reservation&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, margin_reservation& x) {
+  return f(x.account_id, x.amount);
+}
+
 /// A `strategy_runs` row: the run's status, latches and trailing-stop state.
 struct run_record {
   int64_t id = 0; ///< 0 = create
@@ -81,6 +95,7 @@ struct run_record {
   bool needs_attention = false;
   std::string attention_reason;
   std::vector<scope_trailing> trailing; ///< every scope's trailing stop
+  std::vector<margin_reservation> margins; ///< what the run holds in its accounts' ledgers
 
   friend bool operator==(const run_record&, const run_record&) = default;
 };
@@ -91,7 +106,7 @@ typename Inspector::result_type inspect(Inspector& f, run_record& x) {
            x.end_reason, x.spot_snapshot_json, x.max_loss_fired, x.max_profit_fired,
            x.trailing_stop_fired, x.supertrend_fired, x.exit_time_fired, x.square_off_fired,
            x.trailing_state_json, x.skipped_accounts_json, x.needs_attention,
-           x.attention_reason, x.trailing);
+           x.attention_reason, x.trailing, x.margins);
 }
 
 /// A run's durable state as recovery starts from it: its row and its unfinished executions

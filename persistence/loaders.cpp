@@ -254,6 +254,11 @@ std::vector<run_record> load_unfinished_runs(database& db, load_problems& proble
     if (!trailing_problem.empty())
       problems.push_back("strategy_runs " + std::to_string(x.id) + ": " + trailing_problem
                          + " (its trailing stops re-arm from their initial distance)");
+    std::string margin_problem;
+    x.margins = margins_from_json(x.trailing_state_json, margin_problem);
+    if (!margin_problem.empty())
+      problems.push_back("strategy_runs " + std::to_string(x.id) + ": " + margin_problem
+                         + " (its margin reservations are not rebuilt)");
     x.skipped_accounts_json = r.text(16);
     x.needs_attention = r.boolean(17);
     x.attention_reason = r.text(18);

@@ -8,7 +8,8 @@
 
 namespace algomirror {
 
-std::string trailing_to_json(const std::vector<scope_trailing>& scopes) {
+std::string trailing_to_json(const std::vector<scope_trailing>& scopes,
+                             const std::vector<margin_reservation>& margins) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w{buf};
   w.StartObject();
@@ -31,6 +32,18 @@ std::string trailing_to_json(const std::vector<scope_trailing>& scopes) {
     w.EndObject();
   }
   w.EndArray();
+  if (!margins.empty()) {
+    w.Key("margins");
+    w.StartArray();
+    for (auto& m : margins) {
+      w.StartObject();
+      w.Key("account");
+      w.Int64(m.account_id);
+      number("amount", m.amount);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
   w.EndObject();
   return buf.GetString();
 }
@@ -74,6 +87,38 @@ std::vector<scope_trailing> trailing_from_json(std::string_view text, std::strin
     s.scope = scope->value.GetInt64();
     s.armed = armed->value.GetBool();
     out.push_back(s);
+  }
+  return out;
+}
+
+std::vector<margin_reservation> margins_from_json(std::string_view text, std::string& problem) {
+  std::vector<margin_reservation> out;
+  if (text.empty())
+    return out;
+  rapidjson::Document doc;
+  doc.Parse(text.data(), text.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    problem = "trailing_state: not a JSON object";
+    return out;
+  }
+  auto margins = doc.FindMember("margins");
+  if (margins == doc.MemberEnd())
+    return out;
+  if (!margins->value.IsArray()) {
+    problem = "trailing_state.margins: not an array";
+    return out;
+  }
+  for (auto& v : margins->value.GetArray()) {
+    auto account = v.IsObject() ? v.FindMember("account") : v.MemberEnd();
+    auto amount = v.IsObject() ? v.FindMember("amount") : v.MemberEnd();
+    if (account == v.MemberEnd() || !account->value.IsInt64() || amount == v.MemberEnd()
+        || !amount->value.IsNumber() || !std::isfinite(amount->value.GetDouble())
+        || amount->value.GetDouble() < 0) {
+      problem = "trailing_state.margins: an entry without account and a non-negative amount";
+      out.clear();
+      return out;
+    }
+    out.push_back({account->value.GetInt64(), amount->value.GetDouble()});
   }
   return out;
 }

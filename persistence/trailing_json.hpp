@@ -1,7 +1,9 @@
 #pragma once
 
-// `strategy_runs.trailing_state`: every risk scope's trailing stop as JSON,
-// {"scopes":[{"scope":0,"armed":true,"distance":500,"initial":-500,"peak":320,"stop":-180}]}.
+// `strategy_runs.trailing_state`: the run's risk state that outlives a restart, as JSON — every
+// risk scope's trailing stop and the margin the run holds in each account's ledger:
+// {"scopes":[{"scope":0,"armed":true,"distance":500,"initial":-500,"peak":320,"stop":-180}],
+//  "margins":[{"account":1,"amount":250000}]}.
 
 #include <string>
 #include <string_view>
@@ -11,10 +13,14 @@
 
 namespace algomirror {
 
-std::string trailing_to_json(const std::vector<scope_trailing>& scopes);
+std::string trailing_to_json(const std::vector<scope_trailing>& scopes,
+                             const std::vector<margin_reservation>& margins = {});
 
 /// The scopes of a stored `trailing_state`; `problem` says what was wrong with a text that is
 /// not of that form (an older row without "scopes" reads as none, without a problem).
 std::vector<scope_trailing> trailing_from_json(std::string_view text, std::string& problem);
+
+/// The margins of a stored `trailing_state` (none in a row without "margins").
+std::vector<margin_reservation> margins_from_json(std::string_view text, std::string& problem);
 
 } // namespace algomirror

@@ -396,7 +396,9 @@ std::vector<sql_value> run_values(const run_record& x) {
           x.supertrend_fired,
           x.exit_time_fired,
           x.square_off_fired,
-          text_or_null(x.trailing.empty() ? x.trailing_state_json : trailing_to_json(x.trailing)),
+          text_or_null(x.trailing.empty() && x.margins.empty()
+                         ? x.trailing_state_json
+                         : trailing_to_json(x.trailing, x.margins)),
           text_or_null(x.skipped_accounts_json),
           x.needs_attention,
           text_or_null(x.attention_reason)};

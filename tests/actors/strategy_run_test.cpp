@@ -6,6 +6,7 @@
 #include "actors/account.hpp"
 #include "actors/market_data.hpp"
 #include "actors/strategy_run.hpp"
+#include "actors/strategy_run_state.hpp" // the executions' handles, to kill one
 #include "domain/calendar.hpp"
 #include "tests/actors/fakes.hpp"
 
@@ -272,6 +273,35 @@ struct run_fixture : testing::fixture {
     fill_next(k, 12);
     fill_next(k, short_price);
     fill_next(k, short_price);
+  }
+
+  /// The execution actor of `symbol` on `account` as the run holds it now.
+  execution_actor execution_of(int64_t account, const std::string& symbol) {
+    auto& st = deref<strategy_run_actor::stateful_base<run_internal::run_data>>(run).state;
+    for (auto& s : st.slots)
+      if (s.row.account_id == account && s.row.inst.symbol == symbol)
+        return s.handle;
+    return {};
+  }
+
+  /// What an exception in a handler does to the execution of `symbol` on account 1; the run
+  /// must have made it again.
+  void crash_execution(const std::string& symbol) {
+    auto before = execution_of(1, symbol);
+    CAF_REQUIRE(before);
+    self->send_exit(before, caf::make_error(caf::sec::runtime_error, "injected crash"));
+    sched.run();
+    auto after = execution_of(1, symbol);
+    CAF_REQUIRE(after);
+    CAF_REQUIRE(after != before);
+  }
+
+  /// How many orders of `action` in `symbol` account k's broker was sent.
+  size_t sent(size_t k, side action, const std::string& symbol) {
+    size_t n = 0;
+    for (auto& o : orders(k))
+      n += o == std::make_pair(action, symbol) ? 1 : 0;
+    return n;
   }
 
   const execution_state* leg_of(const run_status& st, int64_t account, const std::string& sym) {
@@ -1004,6 +1034,87 @@ CAF_TEST(a spike on a mix never lifts the trailing stop) {
   price_at(wing_pe, 12, 530);
   CAF_CHECK_EQUAL(status().scopes[0].trailing_stop, -500); // min(+2,600, 0): no rise
   CAF_CHECK(status().risk_events.empty());
+}
+
+// Crash-only executions: one that dies is made again from its row and follows its orders at
+// the account; no order is sent twice.
+
+CAF_TEST(an execution that dies with its entry in flight follows that order when made again) {
+  start(hedged_straddle(risk_scope::account), 1);
+  CAF_REQUIRE_EQUAL(orders(0).size(), 2u); // the wings are at the broker, not filled
+  crash_execution(wing_ce);
+  CAF_CHECK_EQUAL(orders(0).size(), 2u); // nothing sent again
+  fill_next(0, 10);
+  fill_next(0, 12);
+  CAF_REQUIRE_EQUAL(orders(0).size(), 4u); // the shorts follow the wings, as always
+  fill_next(0, 100);
+  fill_next(0, 100);
+  auto st = status();
+  CAF_CHECK(st.phase == run_phase::live);
+  CAF_CHECK(leg_of(st, 1, wing_ce)->status == execution_status::entered);
+  CAF_CHECK_EQUAL(leg_of(st, 1, wing_ce)->entry_price, 10);
+  CAF_CHECK_EQUAL(sent(0, side::buy, wing_ce), 1u);
+}
+
+CAF_TEST(an execution that dies entered is watched again and its max loss exits once) {
+  auto s = hedged_straddle(risk_scope::account);
+  s.max_loss = 1000;
+  start(s, 1);
+  enter(0, 100);
+  crash_execution(short_ce);
+  instrument call{short_ce, exchange::nfo};
+  CAF_CHECK_EQUAL(feed_state().subscribers[call].size(), 2u); // the one made again follows it
+  price(wing_ce, 10);
+  price(wing_pe, 12);
+  price(short_pe, 100);
+  price(short_ce, 116); // (100 − 116) × 65 = −1040 from the execution made again
+  auto st = status();
+  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
+  CAF_CHECK(st.risk_events[0].rule == exit_reason::max_loss);
+  CAF_CHECK_EQUAL(sent(0, side::buy, short_ce), 1u);
+  CAF_CHECK_EQUAL(sent(0, side::buy, short_pe), 1u);
+  fill_next(0, 116);
+  fill_next(0, 100);
+  fill_next(0, 10);
+  fill_next(0, 12);
+  st = status();
+  CAF_CHECK(st.phase == run_phase::finished);
+  CAF_CHECK(leg_of(st, 1, short_ce)->reason == exit_reason::max_loss);
+}
+
+CAF_TEST(an execution that dies with its exit sent follows that exit and sends no second one) {
+  start(hedged_straddle(risk_scope::account), 1);
+  enter(0, 100);
+  self->send(run, manual_exit{42, 0, 0});
+  sched.run();
+  CAF_REQUIRE_EQUAL(orders(0).size(), 6u); // the shorts are being bought back
+  crash_execution(short_ce);
+  CAF_CHECK_EQUAL(orders(0).size(), 6u);
+  fill_next(0, 90); // the short call's exit, as sent before the crash
+  fill_next(0, 95);
+  CAF_REQUIRE_EQUAL(orders(0).size(), 8u); // then the wings
+  fill_next(0, 10);
+  fill_next(0, 12);
+  auto st = status();
+  CAF_CHECK(st.phase == run_phase::finished);
+  CAF_CHECK_EQUAL(sent(0, side::buy, short_ce), 1u);
+  CAF_CHECK(leg_of(st, 1, short_ce)->status == execution_status::exited);
+  CAF_CHECK(leg_of(st, 1, short_ce)->reason == exit_reason::manual);
+  CAF_CHECK_EQUAL(leg_of(st, 1, short_ce)->exit_price, 90);
+}
+
+CAF_TEST(an execution that keeps dying leaves its position to a person) {
+  start(hedged_straddle(risk_scope::account), 1);
+  enter(0, 100);
+  for (int i = 0; i < 3; ++i)
+    crash_execution(short_ce);
+  auto last = execution_of(1, short_ce);
+  self->send_exit(last, caf::make_error(caf::sec::runtime_error, "injected crash"));
+  sched.run();
+  auto st = status();
+  CAF_CHECK(st.phase == run_phase::needs_attention);
+  CAF_CHECK(st.attention_reason.find("stopped 4 times") != std::string::npos);
+  CAF_CHECK(!execution_of(1, short_ce));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -548,6 +548,21 @@ CAF_TEST(the trailing state reads back and a damaged one is named not guessed) {
   CAF_CHECK(problem.find("trailing_state.scopes") == 0);
 }
 
+CAF_TEST(the margins a run holds read back beside its trailing stops) {
+  std::vector<scope_trailing> scopes{{0, false, 500, -500, 0, -500}};
+  std::vector<margin_reservation> margins{{1, 250000}, {7, 180000.5}};
+  auto text = trailing_to_json(scopes, margins);
+  std::string problem;
+  CAF_CHECK(margins_from_json(text, problem) == margins);
+  CAF_CHECK(trailing_from_json(text, problem) == scopes);
+  CAF_CHECK(problem.empty());
+  CAF_CHECK(margins_from_json(trailing_to_json(scopes), problem).empty()); // none held
+  CAF_CHECK(problem.empty());
+  CAF_CHECK(margins_from_json(R"({"scopes":[],"margins":[{"account":1,"amount":-5}]})", problem)
+              .empty());
+  CAF_CHECK(problem.find("trailing_state.margins") == 0);
+}
+
 CAF_TEST(many rows of one form go out together and land as one by one would) {
   auto user = db->insert("INSERT INTO users (username, email, password_hash) VALUES (?, ?, ?)",
                          {std::string{"ivy"}, std::string{"i@example.com"}, std::string{"h"}});
