@@ -29,7 +29,7 @@ utc_instant utc_now(account_pointer self) {
 }
 
 
-errc errc_of(const caf::error& err) {
+errc errc_of(const caf::error& err) { // ours, else "we do not know"
   if (err.category() == error_category)
     return static_cast<errc>(err.code());
   return errc::outcome_unknown; // request timeout, gateway down: we do not know
@@ -81,33 +81,41 @@ bool placing(const account_state& st) {
 void pump(account_pointer self);
 void check_settled(account_pointer self, intent_entry& entry);
 
+/// The answer of a settled intent: accepted with the ids the broker gave, or the first error
+/// when none was accepted.
+caf::expected<order_accepted> settled_answer(const intent_entry& entry) {
+  std::vector<std::string> ids;
+  for (auto& c : entry.children)
+    if (!c.broker_order_id.empty())
+      ids.push_back(c.broker_order_id);
+  if (ids.empty())
+    return entry.first_error ? entry.first_error : make_error(errc::rejected, "no child accepted");
+  return order_accepted{entry.intent.intent_id, std::move(ids)};
+}
+
 /// Every child past its request: answer the placement (accepted with the ids the broker gave,
 /// or the first error when none was accepted).
 void check_settled(account_pointer self, intent_entry& entry) {
   if (entry.answered)
     return;
-  std::vector<std::string> ids;
-  for (auto& c : entry.children) {
+  for (auto& c : entry.children)
     if (c.phase == child_phase::queued || c.phase == child_phase::sending
         || c.phase == child_phase::unknown)
       return;
-    if (!c.broker_order_id.empty())
-      ids.push_back(c.broker_order_id);
-  }
   entry.answered = true;
-  size_t placed = ids.size();
+  auto answer = settled_answer(entry);
+  size_t placed = answer ? answer->broker_order_ids.size() : 0;
   order_intent_outcome outcome{entry.intent.intent_id,
                                placed == 0                        ? "rejected"
                                : placed == entry.children.size() ? "sent"
                                                                   : "partial",
-                               ids};
+                               answer ? answer->broker_order_ids : std::vector<std::string>{}};
   store_routine(self, self->state.cfg.store, std::move(outcome),
                 "account " + account_name(self) + ": intent " + entry.intent.intent_id);
-  if (ids.empty())
-    entry.promise.deliver(entry.first_error ? entry.first_error
-                                            : make_error(errc::rejected, "no child accepted"));
+  if (answer)
+    entry.promise.deliver(std::move(*answer));
   else
-    entry.promise.deliver(order_accepted{entry.intent.intent_id, std::move(ids)});
+    entry.promise.deliver(answer.error());
   auto& st = self->state;
   if (!st.accepting && !st.shutdown_waiters.empty() && !placing(st)) {
     for (auto& rp : st.shutdown_waiters)
@@ -183,13 +191,10 @@ caf::result<order_accepted> reattach(account_pointer self, intent_entry& entry,
     entry.promise = rp;
     return rp;
   }
-  std::vector<std::string> ids;
-  for (auto& c : entry.children)
-    if (!c.broker_order_id.empty())
-      ids.push_back(c.broker_order_id);
-  if (ids.empty())
-    return entry.first_error ? entry.first_error : make_error(errc::rejected, "no child accepted");
-  return order_accepted{entry.intent.intent_id, std::move(ids)};
+  auto answer = settled_answer(entry);
+  if (!answer)
+    return answer.error();
+  return std::move(*answer);
 }
 
 void adopt(account_pointer self, intent_entry& entry, size_t index, const std::string& id) {

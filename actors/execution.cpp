@@ -336,8 +336,7 @@ void resume_exit(execution_pointer self, bool claimed) {
       },
       [self, claimed](const caf::error& err) {
         auto& st = self->state;
-        if (err.category() != error_category
-            || static_cast<errc>(err.code()) != errc::not_found) {
+        if (!is_error(err, errc::not_found)) {
           exit_failed(self, self->system().render(err));
           return;
         }

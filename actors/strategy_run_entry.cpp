@@ -236,7 +236,7 @@ void size_accounts(run_pointer self) {
             one_done();
             return;
           }
-          auto key = "run:" + std::to_string(st.record.id);
+          auto key = ledger_key(st.record.id);
           self->request(ra.handle, st.cfg.request_timeout, caf::put_atom_v, key, sizing.margin_used)
             .then(
               [self, ra, key, qty, quantities, one_done, skip,

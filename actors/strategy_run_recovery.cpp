@@ -132,8 +132,7 @@ void apply_recovery(run_pointer self, account_run& a, const std::vector<broker_o
     }
     s.recovered = true;
   }
-  if (st.cfg.recovering)
-    a.sells_sent = true; // a recovered run never sends new entries
+  a.sells_sent = true; // a recovered run never sends new entries
   for (auto i : a.slots)
     if (!st.slots[i].recovered) {
       self->delayed_send(self, st.cfg.recovery_recheck_interval, retry_atom_v,
@@ -214,7 +213,7 @@ void recover(run_pointer self) {
   for (auto& m : st.record.margins) // the accounts' ledgers hold the run's margin again
     for (auto& ra : st.cfg.accounts)
       if (ra.record.id == m.account_id && ra.handle) {
-        auto key = "run:" + std::to_string(st.record.id);
+        auto key = ledger_key(st.record.id);
         self->send(ra.handle, restore_atom_v, key, m.amount);
         st.accounts[m.account_id].margin_key = key;
       }
@@ -258,12 +257,8 @@ void remake_slot(run_pointer self, size_t i, std::optional<execution_state> dura
   auto& s = st.slots[i];
   if (st.finished || s.handle)
     return;
-  if (durable) {
-    auto seen = s.row;
+  if (durable && !is_done(s.row.status)) // the run may have heard the end before the row
     s.row = *durable;
-    if (is_done(seen.status)) // the run heard the end before the row was written
-      s.row = seen;
-  }
   if (is_done(s.row.status)) {
     check_end(self);
     return;

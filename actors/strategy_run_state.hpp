@@ -124,6 +124,11 @@ struct run_data {
 
 using run_pointer = strategy_run_actor::stateful_pointer<run_data>;
 
+/// The key of a run's margin in its accounts' ledgers.
+inline std::string ledger_key(int64_t run_id) {
+  return "run:" + std::to_string(run_id);
+}
+
 /// The key of the Supertrend bar's confirmation timeout (scope keys are 0 or account ids).
 inline constexpr int64_t bar_confirmation_key = -1;
 

@@ -59,8 +59,8 @@ typename Inspector::result_type inspect(Inspector& f, scope_trailing& x) {
   return f(x.scope, x.armed, x.distance, x.initial, x.peak, x.stop);
 }
 
-/// The margin a run reserved in an account's ledger (`strategy_runs.reserved_margin`), reserved
-/// again after a restart while the run is live.
+/// The margin a run reserved in an account's ledger (the `margins` of
+/// `strategy_runs.trailing_state`), reserved again after a restart while the run is live.
 struct margin_reservation {
   int64_t account_id = 0;
   double amount = 0;

@@ -182,6 +182,11 @@ inline caf::error make_error(errc code, std::string context) {
                     caf::make_message(std::move(context))};
 }
 
+/// Is `err` ours and of this code? (A request timeout or a dead actor is not.)
+inline bool is_error(const caf::error& err, errc code) {
+  return err.category() == error_category && static_cast<errc>(err.code()) == code;
+}
+
 /// Registers every message type of the protocol (and the typed handles of the actor catalogue)
 /// with an actor system configuration. Call once per config, before the system starts.
 void add_message_types(caf::actor_system_config& cfg);

@@ -8,6 +8,23 @@
 
 namespace algomirror {
 
+namespace {
+
+/// The stored document; false (with the problem, if it is not empty but not an object) when
+/// there is nothing to read.
+bool parse_state(std::string_view text, rapidjson::Document& doc, std::string& problem) {
+  if (text.empty())
+    return false;
+  doc.Parse(text.data(), text.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    problem = "trailing_state: not a JSON object";
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
 std::string trailing_to_json(const std::vector<scope_trailing>& scopes,
                              const std::vector<margin_reservation>& margins) {
   rapidjson::StringBuffer buf;
@@ -50,14 +67,9 @@ std::string trailing_to_json(const std::vector<scope_trailing>& scopes,
 
 std::vector<scope_trailing> trailing_from_json(std::string_view text, std::string& problem) {
   std::vector<scope_trailing> out;
-  if (text.empty())
-    return out;
   rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
-    problem = "trailing_state: not a JSON object";
+  if (!parse_state(text, doc, problem))
     return out;
-  }
   auto scopes = doc.FindMember("scopes");
   if (scopes == doc.MemberEnd())
     return out; // an older row: the state of the scope that fired, nothing to restore
@@ -93,14 +105,9 @@ std::vector<scope_trailing> trailing_from_json(std::string_view text, std::strin
 
 std::vector<margin_reservation> margins_from_json(std::string_view text, std::string& problem) {
   std::vector<margin_reservation> out;
-  if (text.empty())
-    return out;
   rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
-    problem = "trailing_state: not a JSON object";
+  if (!parse_state(text, doc, problem))
     return out;
-  }
   auto margins = doc.FindMember("margins");
   if (margins == doc.MemberEnd())
     return out;
