@@ -1,5 +1,5 @@
 #include "actors/account.hpp"
-#include "actors/account_state.hpp"
+#include "actors/internal/account_state.hpp"
 
 #include <deque>
 #include <map>
@@ -13,8 +13,8 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/json_text.hpp"
-#include "actors/store_writes.hpp"
+#include "actors/internal/json_writer.hpp"
+#include "actors/internal/store_writes.hpp"
 #include "domain/freeze.hpp"
 #include "domain/rate_limit.hpp"
 #include "domain/sizing.hpp"
@@ -527,7 +527,7 @@ void ping(account_pointer self) {
       });
 }
 
-account_actor::behavior_type account(account_pointer self, account_config cfg) {
+account_impl::behavior_type account(account_pointer self, account_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.limiter.emplace(st.cfg.orders_per_window, st.cfg.order_window);

@@ -3,7 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "actors/account_state.hpp"
+#include "actors/internal/account_state.hpp"
 #include "domain/placement.hpp"
 #include "messages/type_ids.hpp"
 

@@ -11,8 +11,8 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/json_text.hpp"
-#include "actors/store_writes.hpp"
+#include "actors/internal/json_writer.hpp"
+#include "actors/internal/store_writes.hpp"
 #include "domain/login_guard.hpp"
 
 namespace algomirror {

@@ -13,9 +13,9 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/console_session_state.hpp"
-#include "actors/json_text.hpp"
-#include "actors/store_writes.hpp"
+#include "actors/internal/console_session_state.hpp"
+#include "actors/internal/json_writer.hpp"
+#include "actors/internal/store_writes.hpp"
 #include "domain/instruments.hpp"
 #include "domain/passwords.hpp"
 
@@ -254,7 +254,7 @@ void close_chains(session_pointer self, const char* why) {
     close_chain(self, id, why);
 }
 
-console_session_actor::behavior_type
+console_session_impl::behavior_type
 session(session_pointer self, console_config cfg, user_credentials user,
         caf::strong_actor_ptr peer) {
   auto& st = self->state;

@@ -12,8 +12,8 @@
 
 #include <caf/actor_system.hpp>
 
-#include "actors/console_session_state.hpp"
-#include "actors/json_text.hpp"
+#include "actors/internal/console_session_state.hpp"
+#include "actors/internal/json_writer.hpp"
 #include "actors/ws_session.hpp"
 #include "domain/calendar.hpp"
 #include "domain/endpoint.hpp"

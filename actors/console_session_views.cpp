@@ -5,7 +5,7 @@
 
 #include <caf/actor_system.hpp>
 
-#include "actors/console_session_state.hpp"
+#include "actors/internal/console_session_state.hpp"
 
 namespace algomirror::console_internal {
 

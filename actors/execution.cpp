@@ -1,6 +1,6 @@
 #include "actors/execution.hpp"
 
-#include "actors/store_writes.hpp"
+#include "actors/internal/store_writes.hpp"
 
 #include <map>
 
@@ -65,7 +65,12 @@ struct execution_data {
   static inline const char* name = "execution";
 };
 
-using execution_pointer = execution_actor::stateful_pointer<execution_data>;
+/// The execution's own interface: the public one and its timers.
+using execution_impl = execution_actor::extend<
+  caf::reacts_to<retry_atom>,           // the exit retry timer
+  caf::reacts_to<poll_atom, uint64_t>>; // re-price a protected exit
+
+using execution_pointer = execution_impl::stateful_pointer<execution_data>;
 
 execution_state& row(execution_pointer self) {
   return self->state.cfg.state;
@@ -425,7 +430,7 @@ void on_update(execution_pointer self, const order_update& u) {
   progress(self, is_entry, u.message);
 }
 
-execution_actor::behavior_type execution(execution_pointer self, execution_config cfg) {
+execution_impl::behavior_type execution(execution_pointer self, execution_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   auto status = row(self).status;

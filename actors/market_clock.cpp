@@ -23,7 +23,10 @@ struct market_clock_state {
   static inline const char* name = "market_clock";
 };
 
-using clock_pointer = market_clock_actor::stateful_pointer<market_clock_state>;
+/// The clock's own interface: the public one and its look at the clock.
+using market_clock_impl = market_clock_actor::extend<caf::reacts_to<caf::tick_atom>>;
+
+using clock_pointer = market_clock_impl::stateful_pointer<market_clock_state>;
 
 void look(clock_pointer self) {
   auto& st = self->state;
@@ -59,7 +62,7 @@ void look(clock_pointer self) {
   st.last_look = now;
 }
 
-market_clock_actor::behavior_type market_clock(clock_pointer self, market_clock_config cfg) {
+market_clock_impl::behavior_type market_clock(clock_pointer self, market_clock_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.calendar.emplace(st.cfg.calendar);

@@ -1,5 +1,5 @@
 #include "actors/node.hpp"
-#include "actors/node_state.hpp"
+#include "actors/internal/node_state.hpp"
 
 #include <algorithm>
 #include <deque>
@@ -12,11 +12,11 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/json_text.hpp"
+#include "actors/internal/json_writer.hpp"
 #include "actors/market_data.hpp"
 #include "domain/calendar.hpp"
 #include "domain/strategy_rules.hpp"
-#include "actors/store_writes.hpp"
+#include "actors/internal/store_writes.hpp"
 
 namespace algomirror {
 
@@ -180,7 +180,9 @@ strategy_run_config run_config(node_pointer self, const strategy_definition& s,
   return cfg;
 }
 
-void adopt_run(node_pointer self, strategy_run_config cfg) {
+/// Spawns the run, supervised; registered under its id (a new run, id 0, is registered once
+/// it has stored its row).
+strategy_run_actor adopt_run(node_pointer self, strategy_run_config cfg) {
   auto& st = self->state;
   auto run_id = cfg.run_id;
   auto strategy_id = cfg.strategy.id;
@@ -191,7 +193,9 @@ void adopt_run(node_pointer self, strategy_run_config cfg) {
   self->monitor(hdl);
   self->link_to(hdl);
   st.linked.insert(hdl.address());
-  st.runs[run_id] = {strategy_id, hdl, std::move(account_ids)};
+  if (run_id != 0)
+    st.runs[run_id] = {strategy_id, hdl, std::move(account_ids)};
+  return hdl;
 }
 
 /// One unfinished run from its durable state: it reconciles its executions with the broker and
@@ -277,14 +281,31 @@ void readopt_run(node_pointer self, int64_t run_id, const std::string& reason) {
       });
 }
 
-/// Spawns the run once its row exists; the caller gets its id.
+/// Spawns the run; it makes its own row (its one writer) and answers its id, which the caller
+/// gets. A run that cannot store its row ends, and the caller hears why.
 void spawn_run(node_pointer self, const strategy_definition& s, std::vector<run_account> accounts,
-               int64_t run_id, caf::typed_response_promise<run_started> rp) {
-  adopt_run(self, run_config(self, s, std::move(accounts), run_id));
-  json_object details;
-  details.add("run_id", run_id).add("strategy", s.name);
-  record_activity(self, "run_started", details.str());
-  rp.deliver(run_started{run_id, s.id});
+               caf::typed_response_promise<run_started> rp) {
+  std::set<int64_t> account_ids;
+  for (auto& a : accounts)
+    account_ids.insert(a.record.id);
+  auto hdl = adopt_run(self, run_config(self, s, std::move(accounts), 0));
+  self->request(hdl, std::chrono::seconds{30}, run_atom_v)
+    .then(
+      [self, s, hdl, account_ids, rp](int64_t run_id) mutable {
+        auto& st = self->state;
+        st.starting.erase(s.id);
+        st.runs[run_id] = {s.id, hdl, account_ids};
+        json_object details;
+        details.add("run_id", run_id).add("strategy", s.name);
+        record_activity(self, "run_started", details.str());
+        rp.deliver(run_started{run_id, s.id});
+      },
+      [self, s, hdl, rp](const caf::error& err) mutable {
+        self->state.starting.erase(s.id);
+        self->send_exit(hdl, caf::exit_reason::user_shutdown);
+        rp.deliver(make_error(errc::storage_down, "the run row was not stored: "
+                                                    + self->system().render(err)));
+      });
 }
 
 caf::result<run_started> execute(node_pointer self, const execute_request& req) {
@@ -352,29 +373,14 @@ caf::result<run_started> execute(node_pointer self, const execute_request& req) 
   // exists before anything is sent.
   self->request(st.cfg.store, std::chrono::seconds{10}, caf::get_atom_v, stats_atom_v)
     .then(
-      [self, s, accounts, rp, t](const store_stats& stats) mutable {
+      [self, s, accounts, rp](const store_stats& stats) mutable {
         if (!stats.database_up) {
           self->state.starting.erase(s.id);
           rp.deliver(make_error(errc::storage_down,
                                 "the database is unavailable: no new runs until it is back"));
           return;
         }
-        run_record row;
-        row.write_id = "run:" + std::to_string(s.id) + ":" + format_utc(t);
-        row.strategy_id = s.id;
-        row.scope = s.scope;
-        row.started_at = t;
-        self->request(self->state.cfg.store, std::chrono::seconds{10}, durable_atom_v, row)
-          .then(
-            [self, s, accounts, rp](int64_t id) mutable {
-              self->state.starting.erase(s.id);
-              spawn_run(self, s, accounts, id, rp);
-            },
-            [self, s, rp](const caf::error& err) mutable {
-              self->state.starting.erase(s.id);
-              rp.deliver(make_error(errc::storage_down, "the run row was not stored: "
-                                                          + self->system().render(err)));
-            });
+        spawn_run(self, s, std::move(accounts), rp);
       },
       [self, s, rp](const caf::error& err) mutable {
         self->state.starting.erase(s.id);
@@ -422,7 +428,7 @@ void gather_runs(node_pointer self, bool headlines,
         });
 }
 
-node_actor::behavior_type node(node_pointer self, node_config cfg) {
+node_impl::behavior_type node(node_pointer self, node_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.started_at = st.cfg.time->now();

@@ -5,8 +5,8 @@
 
 #include <caf/actor_system.hpp>
 
-#include "actors/json_text.hpp"
-#include "actors/node_state.hpp"
+#include "actors/internal/json_writer.hpp"
+#include "actors/internal/node_state.hpp"
 
 namespace algomirror::node_internal {
 

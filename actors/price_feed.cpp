@@ -1,6 +1,6 @@
 #include "actors/price_feed.hpp"
 
-#include "actors/store_writes.hpp"
+#include "actors/internal/store_writes.hpp"
 #include "domain/pnl.hpp"
 
 #include <algorithm>
@@ -81,7 +81,12 @@ struct feed_state_data {
   static inline const char* name = "price_feed";
 };
 
-using feed_pointer = price_feed_actor::stateful_pointer<feed_state_data>;
+/// The feed's own interface: the public one and its timers.
+using price_feed_impl = price_feed_actor::extend<caf::reacts_to<caf::tick_atom>, // stall check
+                                                 caf::reacts_to<retry_atom>, // reconnect timer
+                                                 caf::reacts_to<poll_atom>>; // REST quote fallback
+
+using feed_pointer = price_feed_impl::stateful_pointer<feed_state_data>;
 
 const account_record& source(feed_pointer self, int i) {
   return self->state.cfg.sources[static_cast<size_t>(i)].record;
@@ -306,7 +311,7 @@ void remove_subscriber(feed_pointer self, const caf::actor_addr& who) {
   st.monitored.erase(who);
 }
 
-price_feed_actor::behavior_type price_feed(feed_pointer self, price_feed_config cfg) {
+price_feed_impl::behavior_type price_feed(feed_pointer self, price_feed_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.health.resize(st.cfg.sources.size());

@@ -8,7 +8,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/store_writes.hpp"
+#include "actors/internal/store_writes.hpp"
 #include "domain/instruments.hpp"
 #include "domain/strikes.hpp"
 
@@ -39,7 +39,10 @@ struct session_state {
   static inline const char* name = "ws_session";
 };
 
-using session_pointer = ws_session_actor::stateful_pointer<session_state>;
+/// The session's own interface: the public one and its expiry timer (generation).
+using ws_session_impl = ws_session_actor::extend<caf::reacts_to<expire_atom, uint64_t>>;
+
+using session_pointer = ws_session_impl::stateful_pointer<session_state>;
 
 void store_row(session_pointer self) {
   auto& st = self->state;
@@ -71,7 +74,7 @@ void close(session_pointer self, const char* why) {
   self->quit();
 }
 
-ws_session_actor::behavior_type ws_session(session_pointer self, ws_session_config cfg) {
+ws_session_impl::behavior_type ws_session(session_pointer self, ws_session_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.cfg.record.symbol_count = static_cast<int32_t>(st.cfg.instruments.size());

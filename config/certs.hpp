@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "domain/result.hpp"
+#include "messages/result.hpp"
 
 namespace algomirror {
 

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "domain/result.hpp"
+#include "messages/result.hpp"
 
 namespace algomirror {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "domain/instruments.hpp"
-#include "domain/result.hpp"
+#include "messages/result.hpp"
 #include "messages/strategy.hpp"
 
 namespace algomirror {

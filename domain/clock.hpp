@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "domain/result.hpp"
+#include "messages/result.hpp"
 #include "messages/time.hpp"
 
 namespace algomirror {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "domain/instruments.hpp"
-#include "domain/result.hpp"
+#include "messages/result.hpp"
 
 namespace algomirror {
 

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "domain/result.hpp"
+#include "messages/result.hpp"
 #include "messages/instrument.hpp"
 
 namespace algomirror {

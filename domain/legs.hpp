@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "domain/instruments.hpp"
-#include "domain/result.hpp"
+#include "messages/result.hpp"
 #include "domain/strikes.hpp"
 #include "messages/strategy.hpp"
 

@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "domain/result.hpp"
+#include "messages/result.hpp"
 #include "messages/instrument.hpp"
 #include "messages/strategy.hpp"
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "domain/result.hpp"
+#include "messages/result.hpp"
 #include "messages/instrument.hpp"
 #include "messages/market_data.hpp"
 #include "messages/strategy.hpp"

@@ -4,6 +4,8 @@
 // actor's implementation lives in actors/<name>.cpp; gateways (broker_api, market_data_link)
 // and the store live in gateways/ and persistence/, behind the interfaces declared here, so
 // every actor can be tested with a scripted fake on CAF's deterministic test coordinator.
+// Only what others send is here: an actor's own timers and pumps are its private extension of
+// its interface (`<name>_impl`, next to its state: actors/internal/, actors/<name>.cpp).
 
 #include <cstdint>
 #include <string>
@@ -69,9 +71,7 @@ using store_actor = caf::typed_actor<
   caf::replies_to<caf::flush_atom>::with<store_stats>, // everything written, then the stats
   // a run's durable state (everything queued written first): the crash-only restart of a run
   caf::replies_to<caf::get_atom, run_atom, int64_t>::with<run_recovery>,
-  caf::replies_to<caf::get_atom, stats_atom>::with<store_stats>,
-  caf::reacts_to<caf::tick_atom>, // internal: the flush timer
-  caf::reacts_to<retry_atom>>;    // internal: the retry timer while the database is down
+  caf::replies_to<caf::get_atom, stats_atom>::with<store_stats>>;
 
 /// One OpenAlgo REST endpoint (one account). Errors come back as typed `caf::error`s.
 using broker_api_actor = caf::typed_actor<
@@ -135,31 +135,22 @@ using account_actor = caf::typed_actor<
   caf::replies_to<caf::get_atom, status_atom>::with<account_status>,
   caf::replies_to<shutdown_atom>::with<caf::ok_atom>, // stop intake, let orders settle
   caf::reacts_to<order_update>,                       // from the account's order-update link
-  caf::reacts_to<link_status>,                        // that link's state
-  caf::reacts_to<pump_atom>,                          // internal: the rate-limited send queue
-  caf::reacts_to<poll_atom>,                          // internal: status polling
-  caf::reacts_to<health_atom>,                        // internal: the ping timer
-  caf::reacts_to<settle_atom, std::string>>;          // internal: resolve an unknown outcome
+  caf::reacts_to<link_status>>;                       // that link's state
 
 /// One market-data connection with failover across accounts; reference-counted fan-out.
-/// Ticks reach it from its current link (those of a link it left are dropped); `tick_atom` is its
-/// stall check, `retry_atom` its reconnect timer, `poll_atom` the REST quote fallback.
+/// Ticks reach it from its current link (those of a link it left are dropped).
 using price_feed_actor = tick_subscriber_actor::extend_with<clock_listener_actor>::extend<
   caf::reacts_to<caf::subscribe_atom, instrument, feed_mode, tick_subscriber_actor>,
   caf::reacts_to<caf::unsubscribe_atom, instrument, feed_mode, tick_subscriber_actor>,
   caf::replies_to<caf::get_atom, instrument>::with<tick>, // last valid price
   caf::replies_to<caf::get_atom, status_atom>::with<feed_state>,
-  caf::reacts_to<link_status>,
-  caf::reacts_to<caf::tick_atom>,
-  caf::reacts_to<retry_atom>,
-  caf::reacts_to<poll_atom>>;
+  caf::reacts_to<link_status>>;
 
 /// An option-chain or position-monitor session: holds subscriptions while heartbeats come.
 using ws_session_actor = tick_subscriber_actor::extend<
   caf::reacts_to<heartbeat_atom>,
   caf::reacts_to<caf::close_atom>,
-  caf::replies_to<caf::get_atom>::with<std::vector<tick>>, // the latest tick per symbol
-  caf::reacts_to<expire_atom, uint64_t>>;                  // internal: expiry timer (generation)
+  caf::replies_to<caf::get_atom>::with<std::vector<tick>>>; // the latest tick per symbol
 
 /// What an execution tells its run.
 using execution_listener_actor = caf::typed_actor<
@@ -177,9 +168,7 @@ using execution_actor = tick_subscriber_actor::extend<
   caf::reacts_to<cancel_atom>, // cancel an entry still open (hedge timeout, square-off)
   caf::reacts_to<exit_request>,
   caf::reacts_to<order_update>,
-  caf::replies_to<caf::get_atom>::with<execution_state>,
-  caf::reacts_to<retry_atom>,            // internal: the exit retry timer
-  caf::reacts_to<poll_atom, uint64_t>>; // internal: re-price a protected exit
+  caf::replies_to<caf::get_atom>::with<execution_state>>;
 
 /// One run of a strategy: resolution, sizing, BUY-first entry, strategy-level risk, exits.
 /// It follows the legs' prices itself for Supertrend (the combined-premium bars).
@@ -188,19 +177,14 @@ using strategy_run_actor = clock_listener_actor::extend_with<execution_listener_
   caf::reacts_to<exit_request>, // exit the whole run
   caf::reacts_to<manual_exit>,  // one account, one leg, or all
   caf::replies_to<caf::get_atom>::with<run_status>,
-  caf::reacts_to<poll_atom, int64_t>, // internal: an account's BUY legs are late (hedge timeout)
-  caf::reacts_to<evaluate_atom, int64_t>, // internal: a scope's rules, once queued updates are in
-  caf::reacts_to<evaluate_atom, int64_t, uint64_t>, // internal: a confirmation's timeout
-  caf::reacts_to<retry_atom, int64_t>,    // internal: recovery asks an account again
-  caf::reacts_to<caf::tick_atom>>;    // internal: close the Supertrend bar in progress
+  caf::replies_to<run_atom>::with<int64_t>>; // its id, once it has stored its row (it owns it)
 
 /// The market calendar's timers: session open/close, entry/exit/square-off times.
 using market_clock_actor = caf::typed_actor<
   caf::reacts_to<caf::subscribe_atom, clock_listener_actor>,
   caf::reacts_to<caf::unsubscribe_atom, clock_listener_actor>,
   caf::reacts_to<caf::put_atom, strategy_definition>,   // follow (or update) its times
-  caf::reacts_to<caf::delete_atom, int64_t>,            // forget a strategy's times
-  caf::reacts_to<caf::tick_atom>>;                      // internal: look at the clock
+  caf::reacts_to<caf::delete_atom, int64_t>>;           // forget a strategy's times
 
 /// The process: registry, supervision, start-up recovery, shutdown order. It follows the
 /// market clock for scheduled entries (`timer_due` entry).
@@ -219,7 +203,6 @@ using node_actor = clock_listener_actor::extend<
   caf::replies_to<caf::get_atom, account_atom, int64_t>::with<account_actor>, // by account id
   caf::replies_to<caf::get_atom, feed_atom>::with<price_feed_actor>,
   caf::replies_to<shutdown_atom>::with<caf::ok_atom>,
-  caf::reacts_to<shutdown_atom, caf::ok_atom>, // internal: the accounts settled (or timed out)
   // operating.md §1: the lease lost (false, why) or held again (true); while it is lost the
   // node refuses new runs and every account sends no order
   caf::reacts_to<lease_atom, bool, std::string>,
@@ -295,9 +278,7 @@ using console_session_actor = caf::typed_actor<
   caf::replies_to<chain_request, console_listener_actor>::with<chain_view>,
   caf::reacts_to<heartbeat_atom, std::string>, // keep that chain session (id) open
   caf::reacts_to<caf::close_atom, std::string>, // close it
-  caf::replies_to<logout_atom>::with<caf::ok_atom>,
-  caf::reacts_to<idle_atom, uint64_t>, // internal: the idle timer (generation)
-  caf::reacts_to<caf::tick_atom>>;     // internal: push the streamed views
+  caf::replies_to<logout_atom>::with<caf::ok_atom>>;
 
 /// The published endpoint: login only.
 using console_actor = caf::typed_actor<

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "domain/result.hpp"
+#include "messages/result.hpp"
 #include "messages/storage.hpp"
 #include "messages/strategy.hpp"
 #include "persistence/database.hpp"

@@ -8,7 +8,7 @@
 #include <variant>
 #include <vector>
 
-#include "domain/result.hpp"
+#include "messages/result.hpp"
 #include "persistence/schema.hpp"
 #include "persistence/sql_value.hpp"
 

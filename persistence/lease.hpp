@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "domain/result.hpp"
+#include "messages/result.hpp"
 #include "messages/time.hpp"
 
 namespace algomirror {

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "domain/result.hpp"
+#include "messages/result.hpp"
 #include "persistence/database.hpp"
 
 namespace algomirror {

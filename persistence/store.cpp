@@ -59,7 +59,11 @@ struct store_state {
   static inline const char* name = "store";
 };
 
-using store_pointer = store_actor::stateful_pointer<store_state>;
+/// The store's own interface: the public one and its timers.
+using store_impl = store_actor::extend<caf::reacts_to<caf::tick_atom>, // the flush timer
+                                       caf::reacts_to<retry_atom>>;   // while the database is down
+
+using store_pointer = store_impl::stateful_pointer<store_state>;
 
 /// A bad write: the database refused it (constraint), or it updates a row that is not there.
 struct bad_write : std::runtime_error {
@@ -414,14 +418,14 @@ reply_fn id_reply(caf::typed_response_promise<T> rp, int64_t known_id) {
   };
 }
 
-store_actor::behavior_type store(store_pointer self, std::shared_ptr<database> db,
+store_impl::behavior_type store(store_pointer self, std::shared_ptr<database> db,
                                  store_config cfg) {
   self->state.db = std::move(db);
   self->state.cfg = cfg;
   spdlog::info("store: {} database {} open", self->state.db->backend(),
                self->state.db->display_url());
   auto logic = std::make_shared<store_logic>(self);
-  store_actor me = self;
+  store_impl me = self;
   self->state.timers = self->spawn<caf::linked>([me](caf::event_based_actor* t) -> caf::behavior {
     using ms = std::chrono::milliseconds;
     return {

@@ -1,6 +1,7 @@
 #include "sim/http_api.hpp"
 
 #include "sim/http_api_detail.hpp"
+#include "sim/python_json.hpp"
 
 namespace algomirror::sim {
 
@@ -115,11 +116,15 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     switch (r.shape) {
       case schema_shape::validation: {
         // Marshmallow's errors through json.dumps (", " and ": " separators, not jsonify's).
-        std::string fields;
+        py_json fields;
         for (auto& [f, text] : errors)
-          fields += (fields.empty() ? "" : ", ") + ("\"" + f + "\": [\"" + text + "\"]");
-        return json_reply(400, "{\"errors\": {" + fields
-                                 + "}, \"message\": \"Validation error\", \"status\": \"error\"}\n");
+          fields.add(f, py_list{}.push(text));
+        return json_reply(400, py_json{}
+                                 .add("errors", fields)
+                                 .str("message", "Validation error")
+                                 .str("status", "error")
+                                 .done()
+                                 + "\n");
       }
       case schema_shape::a:
         return error_a(errors, true);

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "domain/result.hpp"
+#include "messages/result.hpp"
 #include "messages/time.hpp"
 
 namespace algomirror::sim {

@@ -12,6 +12,7 @@
 #include <rapidjson/writer.h>
 
 #include "messages/names.hpp"
+#include "sim/python_json.hpp"
 
 namespace algomirror::sim {
 
@@ -21,59 +22,6 @@ namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-/// Python json.dumps-style output (insertion order, ", " and ": " separators, floats with a
-/// decimal point), as OpenAlgo's WebSocket server writes frames.
-class py_json {
-public:
-  py_json& str(const char* key, const std::string& value) {
-    sep(key);
-    out_ += quoted(value);
-    return *this;
-  }
-  py_json& num(const char* key, double value) {
-    sep(key);
-    char buf[32];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
-    (void) ec;
-    std::string s{buf, end};
-    if (s.find_first_of(".e") == std::string::npos)
-      s += ".0";
-    out_ += s;
-    return *this;
-  }
-  py_json& integer(const char* key, int64_t value) {
-    sep(key);
-    out_ += std::to_string(value);
-    return *this;
-  }
-  py_json& boolean(const char* key, bool value) {
-    sep(key);
-    out_ += value ? "true" : "false";
-    return *this;
-  }
-  py_json& raw(const char* key, const std::string& json) {
-    sep(key);
-    out_ += json;
-    return *this;
-  }
-  std::string done() const { return "{" + out_ + "}"; }
-
-  static std::string quoted(const std::string& s) {
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w{buf};
-    w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
-    return {buf.GetString(), buf.GetSize()};
-  }
-
-private:
-  void sep(const char* key) {
-    if (!out_.empty())
-      out_ += ", ";
-    out_ += quoted(key) + ": ";
-  }
-  std::string out_;
-};
 
 std::string error_frame(const std::string& code, const std::string& message) {
   return py_json{}.str("status", "error").str("code", code).str("message", message).done();
@@ -105,10 +53,8 @@ int parse_mode(const rapidjson::Value* v, int fallback) {
   return 0;
 }
 
-/// A JSON value as Python's json.dumps writes it (", " and ": " separators).
-std::string python_json(const rapidjson::Value& v) {
-  if (v.IsString())
-    return py_json::quoted(v.GetString());
+/// A JSON value as RapidJSON's writer writes it (compact).
+std::string compact_json(const rapidjson::Value& v) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w{buf};
   v.Accept(w);
@@ -239,26 +185,24 @@ public:
           .num("close", q->prev_close);
       if (mode == 3) {
         auto side_levels = [](double best, double step) {
-          std::string levels = "[";
+          py_list levels;
           for (int i = 0; i < 5; ++i) {
             double price = std::round((best + step * i) * 20.0) / 20.0; // one tick (0.05) apart
-            levels += (i > 0 ? ", " : "")
-                      + py_json{}.num("price", std::max(price, 0.0)).integer("quantity", 75)
-                          .integer("orders", 1).done();
+            levels.push(py_json{}.num("price", std::max(price, 0.0)).integer("quantity", 75)
+                          .integer("orders", 1));
           }
-          return levels + "]";
+          return levels;
         };
-        data.raw("depth", py_json{}
-                            .raw("buy", side_levels(q->bid, -0.05))
-                            .raw("sell", side_levels(q->ask, 0.05))
-                            .done());
+        data.add("depth", py_json{}
+                            .add("buy", side_levels(q->bid, -0.05))
+                            .add("sell", side_levels(q->ask, 0.05)));
       }
       send(py_json{}
              .str("type", "market_data")
              .str("symbol", inst.symbol)
              .str("exchange", to_string(inst.exch))
              .integer("mode", mode)
-             .raw("data", data.done())
+             .add("data", data)
              .str("broker", "sandbox")
              .done());
     }
@@ -363,7 +307,8 @@ private:
              .str("message", "Authentication successful")
              .str("broker", "sandbox")
              .str("user_id", server_->account_)
-             .raw("supported_features", "{\"ltp\": true, \"quote\": true, \"depth\": true}")
+             .add("supported_features",
+                  py_json{}.boolean("ltp", true).boolean("quote", true).boolean("depth", true))
              .done());
       return;
     }
@@ -436,7 +381,7 @@ private:
       send(error_frame("INVALID_PARAMETERS", "At least one symbol must be specified"));
       return;
     }
-    std::string list_json = "[";
+    py_list list;
     bool all_subscribed = true;
     for (auto& [inst, m] : items) {
       int64_t lot = 0;
@@ -445,18 +390,15 @@ private:
         subscriptions_[{inst.symbol, inst.exch}] = std::max(subscriptions_[{inst.symbol, inst.exch}], m);
       else if (action != "subscribe")
         subscriptions_.erase({inst.symbol, inst.exch});
-      if (list_json.size() > 1)
-        list_json += ", ";
       if (!known) { // as the real server answers a symbol its broker does not know
         all_subscribed = false;
-        list_json += py_json{}
+        list.push(py_json{}
                        .str("symbol", inst.symbol)
                        .str("exchange", to_string(inst.exch))
                        .str("status", "error")
                        .str("message", "Symbol " + inst.symbol + " not found for exchange "
                                          + to_string(inst.exch))
-                       .str("broker", "sandbox")
-                       .done();
+                       .str("broker", "sandbox"));
         continue;
       }
       py_json item;
@@ -466,18 +408,17 @@ private:
         .str("mode", mode_label(m));
       if (action == "subscribe")
         item.integer("depth", 5);
-      list_json += item.str("broker", "sandbox").done();
+      list.push(item.str("broker", "sandbox"));
     }
-    list_json += "]";
     if (action == "subscribe") {
       py_json reply;
       reply.str("type", "subscribe")
         .str("status", all_subscribed ? "success" : "partial")
-        .raw("subscriptions", list_json)
+        .add("subscriptions", list)
         .str("message", "Subscription processing complete")
         .str("broker", "sandbox");
       if (auto* id = member("request_id"))
-        reply.raw("request_id", python_json(*id));
+        reply.raw("request_id", compact_json(*id));
       send(reply.done());
     }
     else
@@ -485,8 +426,8 @@ private:
              .str("type", "unsubscribe")
              .str("status", "success")
              .str("message", "Unsubscription processing complete")
-             .raw("successful", list_json)
-             .raw("failed", "[]")
+             .add("successful", list)
+             .add("failed", py_list{})
              .str("broker", "sandbox")
              .done());
   }

@@ -20,7 +20,7 @@
 #include "gateways/openalgo/requests.hpp"
 #include "gateways/openalgo/rest_client.hpp"
 #include "messages/names.hpp"
-#include "key_check.hpp"
+#include "runtime/key_check.hpp"
 #include "persistence/admin.hpp"
 #include "persistence/lease.hpp"
 #include "persistence/migrations.hpp"

@@ -26,7 +26,7 @@
 #include "config/signals.hpp"
 #include "config/secrets.hpp"
 #include "config/strategy_file.hpp"
-#include "node_runtime.hpp"
+#include "runtime/node_runtime.hpp"
 #include "persistence/admin.hpp"
 #include "persistence/database.hpp"
 #include "persistence/migrations.hpp"

@@ -15,7 +15,7 @@
 #include "config/options.hpp"
 #include "config/signals.hpp"
 #include "indicator_command.hpp"
-#include "node_runtime.hpp"
+#include "runtime/node_runtime.hpp"
 #include "session_commands.hpp"
 #include "persistence/database.hpp"
 #include "persistence/migrations.hpp"

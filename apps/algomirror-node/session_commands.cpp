@@ -19,7 +19,7 @@
 #include "config/options.hpp"
 #include "config/signals.hpp"
 #include "messages/type_ids.hpp"
-#include "node_runtime.hpp"
+#include "runtime/node_runtime.hpp"
 #include "persistence/lease.hpp"
 #include "run_view.hpp"
 

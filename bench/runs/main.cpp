@@ -42,7 +42,7 @@
 #include "config/secrets.hpp"
 #include "domain/clock.hpp"
 #include "messages/type_ids.hpp"
-#include "node_runtime.hpp"
+#include "runtime/node_runtime.hpp"
 #include "persistence/admin.hpp"
 #include "persistence/migrations.hpp"
 #include "sim/http_server.hpp"

@@ -266,9 +266,6 @@ inline price_feed_actor::behavior_type fake_feed(fake_feed_pointer self) {
     },
     [=](caf::get_atom, status_atom) { return feed_state{1, feed_condition::connected, {}}; },
     [=](const link_status&) {},
-    [=](caf::tick_atom) {},
-    [=](retry_atom) {},
-    [=](poll_atom) {},
   };
 }
 

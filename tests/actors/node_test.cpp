@@ -338,6 +338,24 @@ CAF_TEST(execute starts a run on every account of the strategy and refuses a sec
   CAF_CHECK_EQUAL(ask<node_status>(node, caf::get_atom_v, status_atom_v).live_runs, 1);
 }
 
+CAF_TEST(the run writes its own row and the node answers with its id) {
+  auto started = execute({strategy.id, {}, false});
+  CAF_REQUIRE(std::holds_alternative<run_started>(started));
+  auto id = std::get<run_started>(started).run_id;
+  // The row the run made (the node writes none): its id is the one the node answered, and it
+  // holds what only the run knows (its phase after the entries went out).
+  auto stored = ask<run_recovery>(store, caf::get_atom_v, run_atom_v, id);
+  CAF_CHECK_EQUAL(stored.record.id, id);
+  CAF_CHECK_EQUAL(stored.record.strategy_id, strategy.id);
+  CAF_CHECK(stored.record.phase == run_phase::entering || stored.record.phase == run_phase::live);
+  CAF_CHECK_EQUAL(stored.executions.size(), 2u);
+  auto second = execute({strategy.id, {}, false}); // refused: no second row either
+  CAF_CHECK(std::holds_alternative<std::string>(second));
+  auto runs = ask<std::vector<run_status>>(node, caf::get_atom_v, run_atom_v);
+  CAF_REQUIRE_EQUAL(runs.size(), 1u);
+  CAF_CHECK_EQUAL(runs[0].run_id, id);
+}
+
 CAF_TEST(execute outside market hours needs force and names the next open) {
   time.set(*parse_iso8601("2026-11-25T16:00:00+05:30"));
   auto refused = execute({strategy.id, {}, false});

@@ -6,7 +6,7 @@
 #include "actors/account.hpp"
 #include "actors/market_data.hpp"
 #include "actors/strategy_run.hpp"
-#include "actors/strategy_run_state.hpp" // the executions' handles, to kill one
+#include "actors/strategy_run/state.hpp" // the executions' handles, to kill one
 #include "domain/calendar.hpp"
 #include "tests/actors/fakes.hpp"
 
@@ -277,7 +277,7 @@ struct run_fixture : testing::fixture {
 
   /// The execution actor of `symbol` on `account` as the run holds it now.
   execution_actor execution_of(int64_t account, const std::string& symbol) {
-    auto& st = deref<strategy_run_actor::stateful_base<run_internal::run_data>>(run).state;
+    auto& st = deref<run_internal::strategy_run_impl::stateful_base<run_internal::run_data>>(run).state;
     for (auto& s : st.slots)
       if (s.row.account_id == account && s.row.inst.symbol == symbol)
         return s.handle;

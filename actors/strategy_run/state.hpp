@@ -1,10 +1,14 @@
 #pragma once
 
-// strategy_run's state and phases, shared by its files (internal; include only from
-// actors/strategy_run*.cpp): the common steps and status (strategy_run.cpp), the exits
-// (strategy_run_exits.cpp), risk, coherent prices and Supertrend (strategy_run_risk.cpp),
-// resolution and entry (strategy_run_entry.cpp), recovery after a restart
-// (strategy_run_recovery.cpp).
+// strategy_run's state and phases, shared by the files of actors/strategy_run/ (internal):
+//   lifecycle.cpp  the core: the run row (its one writer), phases, the end, the status
+//   setup.cpp      the setup state machine: row, spots, expiries, premiums, legs, sizing,
+//                  execution rows, entries
+//   entry.cpp      BUY legs before SELL legs, the execution actors
+//   risk.cpp       the strategy-level rules on coherent prices, Supertrend: decisions
+//   exits.cpp      the exits those decisions call for, in §6 order
+//   recovery.cpp   recovery after a restart, executions made again after a crash
+//   behaviour.cpp  the messages, each handed to its phase
 
 #include "actors/strategy_run.hpp"
 
@@ -21,9 +25,11 @@
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
 
 #include "actors/execution.hpp"
-#include "actors/json_text.hpp"
+#include "actors/internal/json_writer.hpp"
+#include "messages/names.hpp"
 #include "domain/calendar.hpp"
 #include "domain/coherence.hpp"
 #include "domain/expiry.hpp"
@@ -76,6 +82,30 @@ struct scope_data {
   peak_candidate peak;        ///< the trailing peak rises on coherent P&L only
 };
 
+/// The setup's steps, in order (setup.cpp).
+enum class setup_step : uint8_t {
+  row,        ///< the run row (the run makes it)
+  spots,      ///< one spot snapshot per underlying (§3)
+  expiries,   ///< each underlying's expiries
+  premiums,   ///< the premium-near legs' candidates quoted
+  legs,       ///< every leg resolved to its instrument (no request)
+  sizing,     ///< every account's lots and margin (§4)
+  executions, ///< the execution rows, durably
+  entries,    ///< the executions spawned, BUY legs sent
+  done,
+};
+
+struct setup_progress {
+  setup_step step = setup_step::row;
+  size_t waiting = 0; ///< the answers the step still waits for
+};
+
+/// What a fired rule calls for: exit the scope (0: every account of the run).
+struct risk_exit {
+  int64_t scope = 0;
+  exit_reason rule = exit_reason::none;
+};
+
 struct run_data {
   strategy_run_config cfg;
   std::optional<market_calendar> calendar;
@@ -93,6 +123,10 @@ struct run_data {
   std::map<size_t, std::vector<strike_quote>> premium_quotes;
   std::vector<resolved_leg> legs;
   std::vector<std::string> errors;
+  setup_progress setup;
+  std::map<int64_t, std::vector<int64_t>> sized; ///< account → each leg's quantity
+  /// Asked for the run's id before its row was stored (the node, starting it).
+  std::vector<caf::typed_response_promise<int64_t>> id_waiters;
   // Supertrend on the combined premium.
   std::optional<supertrend_calculator> trend;
   std::optional<bar_builder> bars;
@@ -122,7 +156,15 @@ struct run_data {
   }
 };
 
-using run_pointer = strategy_run_actor::stateful_pointer<run_data>;
+/// The run's own interface: the public one and its timers.
+using strategy_run_impl = strategy_run_actor::extend<
+  caf::reacts_to<poll_atom, int64_t>,               // an account's BUY legs are late
+  caf::reacts_to<evaluate_atom, int64_t>,           // a scope's rules, once queued updates are in
+  caf::reacts_to<evaluate_atom, int64_t, uint64_t>, // a confirmation's timeout
+  caf::reacts_to<retry_atom, int64_t>,              // recovery asks an account again
+  caf::reacts_to<caf::tick_atom>>;                  // close the Supertrend bar in progress
+
+using run_pointer = strategy_run_impl::stateful_pointer<run_data>;
 
 /// The key of a run's margin in its accounts' ledgers.
 inline std::string ledger_key(int64_t run_id) {
@@ -157,14 +199,20 @@ void release_deferred(run_pointer self);
 int64_t scope_key(run_pointer self, int64_t account_id);
 risk_snapshot snapshot_of(run_pointer self, int64_t key);
 std::string slot_name(run_pointer self, int64_t key, const slot& s);
-void fire(run_pointer self, int64_t key, const risk_decision& d, const char* confirmation, const std::set<size_t>& stale = {});
+/// Records a fired rule (latch, risk event, run row) and returns the exit it calls for.
+risk_exit fire(run_pointer self, int64_t key, const risk_decision& d, const char* confirmation,
+               const std::set<size_t>& stale = {});
 std::pair<utc_instant, utc_instant> price_span(run_pointer self);
 std::string names_of(run_pointer self, int64_t key, const std::set<size_t>& slots);
 void start_confirmation(run_pointer self, int64_t key, const risk_decision& d);
-void evaluate(run_pointer self, int64_t key, bool timed_out);
-void evaluate(run_pointer self, int64_t key);
+/// The scope's rules on its prices now: the exit a fired rule calls for, if any.
+std::optional<risk_exit> evaluate(run_pointer self, int64_t key, bool timed_out);
 void evaluate_soon(run_pointer self, int64_t key);
-void evaluate_all(run_pointer self);
+/// The exits a decision calls for (exits.cpp).
+void issue_exits(run_pointer self, const risk_exit& e);
+/// evaluate, then issue_exits.
+void check_rules(run_pointer self, int64_t key, bool timed_out = false);
+void check_all_rules(run_pointer self);
 int32_t series_lots(run_pointer self, const leg_definition& leg);
 void supertrend_fires(run_pointer self, const bar& b, const supertrend_point& point, const char* how);
 void decide_bar(run_pointer self, bool timed_out);
@@ -178,23 +226,24 @@ void check_live(run_pointer self);
 void spawn_slot(run_pointer self, size_t i, bool resumed = false);
 /// An execution actor stopped while the run goes on: made again from its durable row.
 void execution_down(run_pointer self, const caf::down_msg& msg);
-void start_entries(run_pointer self, const std::map<int64_t, std::vector<int64_t>>& quantities);
-void size_accounts(run_pointer self);
-void resolve_legs(run_pointer self);
+/// The setup from its first step (setup.cpp).
+void start_setup(run_pointer self);
+/// One answer of `step` in: the last one concludes it and starts the next.
+void answered(run_pointer self, setup_step step);
+/// The current step is complete: concluded, then the next one runs.
+void step_done(run_pointer self);
+/// An account that cannot take the run (counted as the sizing step's answer).
+void skip_account(run_pointer self, const run_account& ra, const std::string& reason);
 std::function<void()> countdown(size_t n, std::function<void()> next);
-void quote_premiums(run_pointer self);
-void fetch_expiries(run_pointer self);
-void take_spots(run_pointer self);
 void store_row(run_pointer self, const execution_state& row);
 void needs_attention(run_pointer self, const std::string& why);
 exit_reason fired_rule(const run_record& r);
 void apply_recovery(run_pointer self, account_run& a, const std::vector<broker_order>& book, const std::vector<broker_position>& positions);
 void ask_broker(run_pointer self, int64_t account_id, std::function<void()> done);
 void recover(run_pointer self);
-void begin(run_pointer self);
 run_status status_of(run_pointer self);
 slot* find_slot(run_pointer self, int64_t execution_id);
 void after_change(run_pointer self, const slot& s);
-strategy_run_actor::behavior_type strategy_run(run_pointer self, strategy_run_config cfg);
+strategy_run_impl::behavior_type strategy_run(run_pointer self, strategy_run_config cfg);
 
 } // namespace algomirror::run_internal

@@ -1,6 +1,7 @@
 // strategy_run: the strategy-level rules per risk scope (§8) on coherent prices, and the
-// Supertrend on the combined premium (§9).
-#include "actors/strategy_run_state.hpp"
+// Supertrend on the combined premium (§9). Risk decides and records (the risk event, the fired
+// rule in the run row); it returns the exit to make, and exits.cpp makes it.
+#include "actors/strategy_run/state.hpp"
 
 namespace algomirror::run_internal {
 
@@ -46,8 +47,8 @@ std::string slot_name(run_pointer self, int64_t key, const slot& s) {
 /// `confirmation`: "coherent" (every price of one instant), "confirmed" (the other legs
 /// refreshed), "unconfirmed" (a protective rule after the timeout; `stale` are the slots that
 /// never refreshed) or "none" (a rule that does not sum prices).
-void fire(run_pointer self, int64_t key, const risk_decision& d, const char* confirmation,
-          const std::set<size_t>& stale) {
+risk_exit fire(run_pointer self, int64_t key, const risk_decision& d, const char* confirmation,
+               const std::set<size_t>& stale) {
   auto& st = self->state;
   auto& scope = st.scopes[key];
   latch(scope.latches, d.rule);
@@ -68,33 +69,25 @@ void fire(run_pointer self, int64_t key, const risk_decision& d, const char* con
   json_object details;
   details.add("scope", key == 0 ? std::string{"run"} : "account " + std::to_string(key))
     .add("strategy", st.cfg.strategy.name);
-  std::string prices = "{", stale_names = "[";
+  json_object prices;
+  json_array stale_names;
   for (size_t i = 0; i < st.slots.size(); ++i) { // what each position stood at when it fired
     auto& s = st.slots[i];
     if (key != 0 && s.row.account_id != key)
       continue;
     auto name = slot_name(self, key, s);
-    details.add(name.c_str(), s.row.realized_pnl + s.row.unrealized_pnl);
+    details.add(name, s.row.realized_pnl + s.row.unrealized_pnl);
     if (!is_open(s.row.status))
       continue;
     json_object p; // the price decided on and when it was received
     p.add("ltp", s.ltp)
       .add("received_at", s.quoted_at ? format_utc(*s.quoted_at) : format_utc(s.price_at))
-      .add("source", std::string{s.quoted_at ? "multiquotes" : "tick"});
-    json_object wrap;
-    wrap.add_json(name.c_str(), p.str());
-    auto text = wrap.str(); // {"name":{...}}: its inside joins the prices object
-    prices += (prices.size() > 1 ? "," : "") + text.substr(1, text.size() - 2);
-    if (stale.count(i)) {
-      json_object n;
-      n.add("leg", name);
-      auto t = n.str();
-      stale_names += (stale_names.size() > 1 ? "," : "") + t.substr(7, t.size() - 8);
-    }
+      .add("source", s.quoted_at ? "multiquotes" : "tick");
+    prices.add(name, p);
+    if (stale.count(i))
+      stale_names.push(name);
   }
-  details.add("confirmation", std::string{confirmation})
-    .add_json("prices", prices + "}")
-    .add_json("stale_legs", stale_names + "]");
+  details.add("confirmation", confirmation).add("prices", prices).add("stale_legs", stale_names);
   risk_event ev{"risk:" + std::to_string(r.id) + ":" + std::to_string(key) + ":"
                   + to_string(d.rule),
                 r.id,
@@ -118,11 +111,7 @@ void fire(run_pointer self, int64_t key, const risk_decision& d, const char* con
                            self->system().render(err));
             });
   persist_record(self);
-  if (st.record.phase == run_phase::entering || st.record.phase == run_phase::live)
-    set_phase(self, run_phase::exiting);
-  for (auto& [id, a] : st.accounts)
-    if (key == 0 || id == key)
-      exit_account(self, a, d.rule);
+  return {key, d.rule};
 }
 
 /// The newest and the oldest price of the scope's open, priced positions (of the last
@@ -148,8 +137,6 @@ std::string names_of(run_pointer self, int64_t key, const std::set<size_t>& slot
     out += (out.empty() ? "" : ", ") + slot_name(self, key, self->state.slots[i]);
   return out;
 }
-
-void evaluate(run_pointer self, int64_t key);
 
 /// A crossing on a mix of prices: the stale legs' next ticks, or one multiquotes read of
 /// exactly those symbols sent now, whichever comes first; and the timeout.
@@ -192,7 +179,7 @@ void start_confirmation(run_pointer self, int64_t key, const risk_decision& d) {
               c.quoted(i);
             }
         }
-        evaluate(self, key);
+        check_rules(self, key);
       },
       [self, key, generation](const caf::error& err) {
         auto& c = self->state.scopes[key].confirm;
@@ -204,13 +191,13 @@ void start_confirmation(run_pointer self, int64_t key, const risk_decision& d) {
 
 /// §8: the rules on every price change; a crossing of a P&L rule is decided only on coherent
 /// prices. `timed_out`: the confirmation's timeout has passed.
-void evaluate(run_pointer self, int64_t key, bool timed_out) {
+std::optional<risk_exit> evaluate(run_pointer self, int64_t key, bool timed_out) {
   auto& st = self->state;
   if (st.finished || st.record.phase == run_phase::resolving)
-    return;
+    return std::nullopt;
   auto& scope = st.scopes[key];
   if (scope.exiting != exit_reason::none)
-    return;
+    return std::nullopt;
   auto snap = snapshot_of(self, key);
   auto limits = strategy_risk_limits::of(st.cfg.strategy);
   auto [newest, oldest] = price_span(self);
@@ -225,33 +212,29 @@ void evaluate(run_pointer self, int64_t key, bool timed_out) {
     // A rule that sums no prices (Supertrend, times) never waits for a P&L confirmation.
     auto timeless = snap;
     timeless.prices_fresh = false;
-    if (auto other = crossed_rule(limits, timeless, scope.latches, scope.trailing)) {
-      fire(self, key, *other,
-           other->rule == exit_reason::supertrend_exit ? st.supertrend_how.c_str() : "none");
-      return;
-    }
+    if (auto other = crossed_rule(limits, timeless, scope.latches, scope.trailing))
+      return fire(self, key, *other,
+                  other->rule == exit_reason::supertrend_exit ? st.supertrend_how.c_str()
+                                                              : "none");
   } else if (d) {
-    fire(self, key, *d,
-         d->rule == exit_reason::supertrend_exit ? st.supertrend_how.c_str() : "none");
-    return;
+    return fire(self, key, *d,
+                d->rule == exit_reason::supertrend_exit ? st.supertrend_how.c_str() : "none");
   }
   auto& c = scope.confirm;
   if (!c.active()) {
     if (!d)
-      return;
+      return std::nullopt;
     std::vector<priced_position> prices(st.slots.size());
     for (auto i : st.scope_slots) {
       auto& s = st.slots[i];
       prices[i] = {is_open(s.row.status) && s.price_valid, s.price_at};
     }
-    if (c.begin(d->rule, prices).empty()) {
-      fire(self, key, *d, "coherent");
-      return;
-    }
+    if (c.begin(d->rule, prices).empty())
+      return fire(self, key, *d, "coherent");
     for (auto i : c.waiting()) // a quote of an earlier confirmation is not this one's
       st.slots[i].quoted_at.reset();
     start_confirmation(self, key, *d);
-    return;
+    return std::nullopt;
   }
   auto stale = c.waiting();
   switch (c.verdict(d ? std::optional{d->rule} : std::nullopt, timed_out)) {
@@ -260,8 +243,7 @@ void evaluate(run_pointer self, int64_t key, bool timed_out) {
         spdlog::warn("{}: {} fires unconfirmed: no fresh price of {} within {} ms", label(self),
                      to_string(d->rule), names_of(self, key, stale),
                      st.cfg.coherence_timeout.count());
-      fire(self, key, *d, stale.empty() ? "confirmed" : "unconfirmed", stale);
-      break;
+      return fire(self, key, *d, stale.empty() ? "confirmed" : "unconfirmed", stale);
     case confirmation_verdict::discard:
       if (stale.empty())
         spdlog::info("{}: {} not confirmed: the refreshed prices do not cross it (P&L {:.2f})",
@@ -276,10 +258,7 @@ void evaluate(run_pointer self, int64_t key, bool timed_out) {
     case confirmation_verdict::wait:
       break;
   }
-}
-
-void evaluate(run_pointer self, int64_t key) {
-  evaluate(self, key, false);
+  return std::nullopt;
 }
 
 /// The legs of a scope tick one after the other: the P&L updates already queued are taken in
@@ -289,14 +268,6 @@ void evaluate_soon(run_pointer self, int64_t key) {
   if (!st.evaluation_queued.insert(key).second)
     return;
   self->send(self, evaluate_atom_v, key);
-}
-
-void evaluate_all(run_pointer self) {
-  std::vector<int64_t> keys;
-  for (auto& [key, scope] : self->state.scopes)
-    keys.push_back(key);
-  for (auto key : keys)
-    evaluate(self, key);
 }
 
 // -- Supertrend ----------------------------------------------------------------------------
@@ -314,7 +285,7 @@ void supertrend_fires(run_pointer self, const bar& b, const supertrend_point& po
                b.close, point.value, point.direction, how);
   st.supertrend_exit = true;
   st.supertrend_how = how;
-  evaluate_all(self);
+  check_all_rules(self);
 }
 
 /// The bar's close is re-taken on the refreshed leg prices and the bar decided again on it;

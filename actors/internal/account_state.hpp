@@ -90,7 +90,14 @@ struct account_state {
   static inline const char* name = "account";
 };
 
-using account_pointer = account_actor::stateful_pointer<account_state>;
+/// The account's own interface: the public one and its timers.
+using account_impl = account_actor::extend<
+  caf::reacts_to<pump_atom>,               // the rate-limited send queue
+  caf::reacts_to<poll_atom>,               // status polling
+  caf::reacts_to<health_atom>,             // the ping timer
+  caf::reacts_to<settle_atom, std::string>>; // resolve an unknown outcome
+
+using account_pointer = account_impl::stateful_pointer<account_state>;
 
 using positions_promise = caf::typed_response_promise<std::vector<broker_position>>;
 

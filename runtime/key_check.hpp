@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "domain/result.hpp"
+#include "messages/result.hpp"
 
 namespace algomirror {
 

@@ -1,4 +1,4 @@
-#include "key_check.hpp"
+#include "runtime/key_check.hpp"
 
 #include "config/secrets.hpp"
 #include "domain/clock.hpp"

@@ -10,7 +10,7 @@
 
 #include "config/options.hpp"
 #include "domain/clock.hpp"
-#include "domain/result.hpp"
+#include "messages/result.hpp"
 #include "messages/actors.hpp"
 #include "messages/storage.hpp"
 

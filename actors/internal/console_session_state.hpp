@@ -55,7 +55,12 @@ struct session_state {
   static inline const char* name = "console_session";
 };
 
-using session_pointer = console_session_actor::stateful_pointer<session_state>;
+/// The session's own interface: the public one and its timers.
+using console_session_impl = console_session_actor::extend<
+  caf::reacts_to<idle_atom, uint64_t>, // the idle timer (generation)
+  caf::reacts_to<caf::tick_atom>>;     // push the streamed views
+
+using session_pointer = console_session_impl::stateful_pointer<session_state>;
 
 caf::error not_found(const std::string& what);
 bool owns_account(const session_state& st, int64_t account_id);

@@ -1,10 +1,20 @@
 // strategy_run: recovery after a restart — each account's orderbook and positionbook decide
-// what became of the run's executions (domain/reconcile); and the run's beginning.
-#include "actors/strategy_run_state.hpp"
+// what became of the run's executions (domain/reconcile); executions made again after their
+// actor stopped (crash-only).
+#include "actors/strategy_run/state.hpp"
 
 namespace algomirror::run_internal {
 
 // -- recovery ------------------------------------------------------------------------------
+
+/// A countdown over parallel requests: `next` runs once all have answered.
+std::function<void()> countdown(size_t n, std::function<void()> next) {
+  auto left = std::make_shared<size_t>(n);
+  return [left, next = std::move(next)] {
+    if (--*left == 0)
+      next();
+  };
+}
 
 void store_row(run_pointer self, const execution_state& row) {
   if (self->state.cfg.store)
@@ -315,33 +325,5 @@ void execution_down(run_pointer self, const caf::down_msg& msg) {
     return;
   }
 }
-
-/// The run row first (when the run makes it), then the spot snapshot.
-void begin(run_pointer self) {
-  auto& st = self->state;
-  if (st.cfg.recovering) {
-    recover(self);
-    return;
-  }
-  auto go = [self] {
-    spdlog::info("{}: resolving {} leg(s) on {} account(s)", label(self),
-                 self->state.cfg.strategy.legs.size(), self->state.cfg.accounts.size());
-    take_spots(self);
-  };
-  if (st.record.id != 0 || !st.cfg.store) {
-    go();
-    return;
-  }
-  self->request(st.cfg.store, st.cfg.request_timeout, durable_atom_v, st.record)
-    .then(
-      [self, go](int64_t id) {
-        self->state.record.id = id;
-        go();
-      },
-      [self](const caf::error& err) {
-        fail_run(self, "the run row was not stored: " + self->system().render(err));
-      });
-}
-
 
 } // namespace algomirror::run_internal

@@ -55,7 +55,10 @@ struct node_state {
   static inline const char* name = "node";
 };
 
-using node_pointer = node_actor::stateful_pointer<node_state>;
+/// The node's own interface: the public one and the accounts' settling at shutdown.
+using node_impl = node_actor::extend<caf::reacts_to<shutdown_atom, caf::ok_atom>>;
+
+using node_pointer = node_impl::stateful_pointer<node_state>;
 
 /// An activity_logs row about the node itself; its write id is unique per node start.
 void record_activity(node_pointer self, const std::string& action, std::string details = "{}");

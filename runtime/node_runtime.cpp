@@ -1,4 +1,4 @@
-#include "node_runtime.hpp"
+#include "runtime/node_runtime.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -22,7 +22,7 @@
 #include "gateways/openalgo/io_runtime.hpp"
 #include "gateways/openalgo/market_data_gateway.hpp"
 #include "messages/type_ids.hpp"
-#include "key_check.hpp"
+#include "runtime/key_check.hpp"
 #include "persistence/admin.hpp"
 #include "persistence/lease.hpp"
 #include "persistence/records.hpp"

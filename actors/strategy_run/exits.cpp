@@ -1,6 +1,6 @@
 // strategy_run: exits per account in the order of trading-rules.md §6 (shorts first, hedges kept
 // while their short is stuck, a hedge's own exit after its short).
-#include "actors/strategy_run_state.hpp"
+#include "actors/strategy_run/state.hpp"
 
 namespace algomirror::run_internal {
 
@@ -81,6 +81,28 @@ void exit_leg(run_pointer self, size_t i, exit_reason why) {
   }
   if (s.row.status == execution_status::entered)
     tell_exit(self, i, why);
+}
+
+void issue_exits(run_pointer self, const risk_exit& e) {
+  auto& st = self->state;
+  if (st.record.phase == run_phase::entering || st.record.phase == run_phase::live)
+    set_phase(self, run_phase::exiting);
+  for (auto& [id, a] : st.accounts)
+    if (e.scope == 0 || id == e.scope)
+      exit_account(self, a, e.rule);
+}
+
+void check_rules(run_pointer self, int64_t key, bool timed_out) {
+  if (auto e = evaluate(self, key, timed_out))
+    issue_exits(self, *e);
+}
+
+void check_all_rules(run_pointer self) {
+  std::vector<int64_t> keys;
+  for (auto& [key, scope] : self->state.scopes)
+    keys.push_back(key);
+  for (auto key : keys)
+    check_rules(self, key);
 }
 
 /// After a short closed: deferred hedge exits whose short is no longer open go now.
