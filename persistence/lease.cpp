@@ -158,7 +158,7 @@ result<std::unique_ptr<database_lease>> database_lease::acquire(const std::strin
   } catch (const std::exception&) {
     // A database not migrated yet has no node_lease table: the first heartbeat writes the row.
   }
-  return result_type{std::unique_ptr<database_lease>{new database_lease(std::move(p))}};
+  return result_type{std::make_unique<database_lease>(std::move(p))};
 }
 
 bool database_lease::heartbeat(utc_instant now) {

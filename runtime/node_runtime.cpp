@@ -397,7 +397,7 @@ std::unique_ptr<node_runtime> node_runtime::start(const node_options& opts, std:
                version_text("algomirror-node"), ::getpid(), format_ist(p->time->now()),
                p->time->speed() != 1.0 ? " x" + std::to_string(p->time->speed()) : std::string{},
                opts.scheduler_threads);
-  return std::unique_ptr<node_runtime>{new node_runtime(std::move(p))};
+  return std::make_unique<node_runtime>(std::move(p));
 }
 
 int node_runtime::stop() {

@@ -42,8 +42,10 @@ public:
 
   struct impl;
 
-private:
+  /// Made by the factory above (impl is defined only in the .cpp, so nothing else can).
   explicit node_runtime(std::unique_ptr<impl> p);
+
+private:
   std::unique_ptr<impl> impl_;
 };
 

@@ -42,5 +42,8 @@ check "$(ls persistence/*.hpp persistence/*.cpp | grep -v -e persistence/trailin
   '#include *[<"]rapidjson/' "persistence/ parses JSON outside its column codec"
 check "gateways/*/*.hpp gateways/*/*.cpp" '#include *[<"](sqlite3|pqxx|(domain|actors|persistence|sim|apps)/)' \
   "gateways/ decides nothing: it includes no rules, actors, SQL or higher layers"
+# How we write code: no raw new/delete (owners are std::unique_ptr / make_unique, actors spawn).
+check "$(ls messages/*.hpp domain/*.*pp actors/*.*pp actors/*/*.*pp persistence/*.*pp gateways/*/*.*pp config/*.*pp sim/*.*pp runtime/*.*pp apps/*/*.*pp 2>/dev/null)" \
+  '^(?!\s*//).*((=|\(|\{|return|,)\s*new\s+[A-Za-z_:<>]+\s*[({]|\bdelete\s+[A-Za-z_]|\bdelete\[\])' "raw new or delete"
 if [ "$status" = 0 ]; then echo "layering: ok"; fi
 exit $status
