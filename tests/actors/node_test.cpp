@@ -506,6 +506,42 @@ CAF_TEST(a run that dies is made again from the database and sends nothing twice
   CAF_CHECK_EQUAL(broker(1).placed.size(), 1u);
 }
 
+CAF_TEST(a run that dies with its entries in flight follows them and sends nothing twice) {
+  auto started = execute({strategy.id, {}, false});
+  CAF_REQUIRE(std::holds_alternative<run_started>(started));
+  auto id = std::get<run_started>(started).run_id;
+  CAF_REQUIRE_EQUAL(broker(0).placed.size(), 1u);
+  CAF_REQUIRE_EQUAL(broker(1).placed.size(), 1u);
+  // The entries reached the brokers and are still open there when the run dies.
+  fill_entries();
+  for (size_t k = 0; k < 2; ++k) {
+    broker(k).positions.clear();
+    broker(k).book[0].status = order_status::open;
+    broker(k).book[0].filled_quantity = 0;
+  }
+  auto first = ask<strategy_run_actor>(node, caf::get_atom_v, run_atom_v, id, caf::ok_atom_v);
+  self->send_exit(first, caf::make_error(caf::sec::runtime_error, "injected crash"));
+  sched.run();
+  auto run = ask<run_status>(node, caf::get_atom_v, run_atom_v, id);
+  CAF_REQUIRE_EQUAL(run.executions.size(), 2u);
+  for (auto& e : run.executions) // open at the broker: followed, neither failed nor sent again
+    CAF_CHECK(e.status == execution_status::pending);
+  CAF_CHECK_EQUAL(broker(0).placed.size(), 1u);
+  CAF_CHECK_EQUAL(broker(1).placed.size(), 1u);
+  // They fill; the run's next look at the books takes the fills as its entries.
+  fill_entries();
+  sched.trigger_timeouts();
+  sched.run();
+  run = ask<run_status>(node, caf::get_atom_v, run_atom_v, id);
+  for (auto& e : run.executions) {
+    CAF_CHECK(e.status == execution_status::entered);
+    CAF_CHECK_EQUAL(e.entry_price, 100);
+  }
+  CAF_CHECK(run.phase == run_phase::live);
+  CAF_CHECK_EQUAL(broker(0).placed.size(), 1u);
+  CAF_CHECK_EQUAL(broker(1).placed.size(), 1u);
+}
+
 CAF_TEST(a deleted or disabled strategy is not run) {
   self->send(node, caf::delete_atom_v, strategies_atom_v, strategy.id);
   sched.run();

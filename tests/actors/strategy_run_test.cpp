@@ -1107,6 +1107,34 @@ CAF_TEST(an execution that dies with its exit sent follows that exit and sends n
   CAF_CHECK_EQUAL(leg_of(st, 1, short_ce)->exit_price, 90);
 }
 
+CAF_TEST(an execution that dies as it is told to exit is told again and exits once) {
+  start(hedged_straddle(risk_scope::account), 1);
+  enter(0, 100);
+  CAF_REQUIRE_EQUAL(orders(0).size(), 4u);
+  // The short call's actor stops before it reads the exit it is told: the run hears of the
+  // death after it told it (its exit lost in a dead mailbox), makes it again and tells again.
+  auto victim = execution_of(1, short_ce);
+  self->send_exit(victim, caf::make_error(caf::sec::runtime_error, "injected crash"));
+  self->send(run, manual_exit{42, 0, 0});
+  sched.run();
+  auto remade = execution_of(1, short_ce);
+  CAF_REQUIRE(remade);
+  CAF_CHECK(remade != victim);
+  CAF_REQUIRE_EQUAL(orders(0).size(), 6u); // both shorts bought back, once each
+  CAF_CHECK_EQUAL(sent(0, side::buy, short_ce), 1u);
+  CAF_CHECK_EQUAL(sent(0, side::buy, short_pe), 1u);
+  fill_next(0, 90);
+  fill_next(0, 95);
+  CAF_REQUIRE_EQUAL(orders(0).size(), 8u); // then the wings
+  fill_next(0, 10);
+  fill_next(0, 12);
+  auto st = status();
+  CAF_CHECK(st.phase == run_phase::finished);
+  CAF_CHECK_EQUAL(sent(0, side::buy, short_ce), 1u);
+  CAF_CHECK(leg_of(st, 1, short_ce)->status == execution_status::exited);
+  CAF_CHECK(leg_of(st, 1, short_ce)->reason == exit_reason::manual);
+}
+
 CAF_TEST(an execution that keeps dying leaves its position to a person) {
   start(hedged_straddle(risk_scope::account), 1);
   enter(0, 100);
