@@ -1,9 +1,11 @@
 #include "persistence/loaders.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <map>
 
 #include "messages/names.hpp"
-#include "persistence/trailing_json.hpp"
+#include "persistence/json_columns.hpp"
 
 namespace algomirror {
 
@@ -62,27 +64,13 @@ public:
   }
 
   /// A JSON array of strings as we write it (["a","b"]).
-  std::vector<std::string> string_array(size_t i) const {
-    std::vector<std::string> out;
-    auto t = text(i);
-    std::string current;
-    bool in_string = false;
-    for (size_t k = 0; k < t.size(); ++k) {
-      char c = t[k];
-      if (!in_string) {
-        if (c == '"') {
-          in_string = true;
-          current.clear();
-        }
-      } else if (c == '\\' && k + 1 < t.size()) {
-        current += t[++k];
-      } else if (c == '"') {
-        in_string = false;
-        out.push_back(current);
-      } else {
-        current += c;
-      }
-    }
+  /// A JSON array of texts; a text that is not one is a problem named with its column (the
+  /// row is kept: the list reads as empty).
+  std::vector<std::string> string_array(size_t i, const char* column) const {
+    std::string problem;
+    auto out = strings_from_json(text(i), problem);
+    if (!problem.empty())
+      problems_.push_back(table_ + " " + text(0) + ": " + column + ": " + problem);
     return out;
   }
 
@@ -183,7 +171,7 @@ std::vector<strategy_definition> load_strategies(database& db, load_problems& pr
     s.scope = r.word<risk_scope>(18, "risk_scope", risk_scope::account);
     s.order_product = r.word<product>(19, "product_order_type", product::mis);
     s.exit_price_protection_pct = r.real(20);
-    for (auto& id : r.string_array(21))
+    for (auto& id : r.string_array(21, "account_ids"))
       s.account_ids.push_back(std::strtoll(id.c_str(), nullptr, 10));
     if (r.ok())
       out.push_back(std::move(s));
@@ -268,6 +256,40 @@ std::vector<run_record> load_unfinished_runs(database& db, load_problems& proble
   return out;
 }
 
+namespace {
+
+/// Adds to each execution the broker order ids its order intents were answered with
+/// (`order_intents`, written before each order was sent and updated with its outcome): an
+/// order the broker accepted just before a crash is known as ours even when the execution's
+/// row never heard of it and the broker dropped our tag — recovery adopts it, never sends it
+/// again. Attempt 0 is the entry; the others are exits.
+void add_intent_orders(database& db, std::vector<execution_state>& executions,
+                       load_problems& problems) {
+  std::map<int64_t, execution_state*> by_id;
+  for (auto& e : executions)
+    by_id[e.execution_id] = &e;
+  if (by_id.empty())
+    return;
+  for (auto& row : db.query(
+         "SELECT i.intent_id, i.execution_id, i.attempt, i.broker_order_ids FROM order_intents i "
+         "JOIN strategy_executions e ON e.id = i.execution_id "
+         "WHERE i.broker_order_ids IS NOT NULL AND e.status IN (?, ?, ?, ?, ?) ORDER BY i.id",
+         {to_string(execution_status::pending), to_string(execution_status::entered),
+          to_string(execution_status::exit_pending), to_string(execution_status::exit_stuck),
+          std::string{"active"}})) {
+    row_reader r{row, "order_intents", problems};
+    auto e = by_id.find(r.integer(1));
+    if (e == by_id.end())
+      continue;
+    auto& ids = r.integer(2) == 0 ? e->second->entry_order_ids : e->second->exit_order_ids;
+    for (auto& id : r.string_array(3, "broker_order_ids"))
+      if (std::find(ids.begin(), ids.end(), id) == ids.end())
+        ids.push_back(id);
+  }
+}
+
+} // namespace
+
 std::vector<execution_state> load_open_executions(database& db, load_problems& problems) {
   std::vector<execution_state> out;
   for (auto& row : db.query(
@@ -304,8 +326,8 @@ std::vector<execution_state> load_open_executions(database& db, load_problems& p
                  : r.word<execution_status>(16, "status", execution_status::pending);
     x.reason = r.word<exit_reason>(17, "exit_reason", exit_reason::none);
     x.exit_attempts = static_cast<int32_t>(r.integer(18));
-    x.entry_order_ids = r.string_array(19);
-    x.exit_order_ids = r.string_array(20);
+    x.entry_order_ids = r.string_array(19, "entry_order_ids");
+    x.exit_order_ids = r.string_array(20, "exit_order_ids");
     x.entered_at = r.time(21);
     x.exit_claimed_at = r.time(22);
     x.exited_at = r.time(23);
@@ -314,6 +336,7 @@ std::vector<execution_state> load_open_executions(database& db, load_problems& p
     if (r.ok())
       out.push_back(std::move(x));
   }
+  add_intent_orders(db, out, problems);
   return out;
 }
 
@@ -348,7 +371,7 @@ calendar_data load_calendar(database& db, load_problems& problems) {
   }
   for (auto& row : db.query("SELECT id, date, name, markets FROM market_holidays ORDER BY date")) {
     row_reader r{row, "market_holidays", problems};
-    out.holidays.push_back({r.text(1).substr(0, 10), r.text(2), r.string_array(3)});
+    out.holidays.push_back({r.text(1).substr(0, 10), r.text(2), r.string_array(3, "markets")});
   }
   for (auto& row : db.query("SELECT id, date, name, market, market_open, market_close FROM "
                             "special_trading_sessions ORDER BY date")) {

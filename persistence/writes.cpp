@@ -5,7 +5,7 @@
 
 #include "messages/names.hpp"
 #include "persistence/schema.hpp"
-#include "persistence/trailing_json.hpp"
+#include "persistence/json_columns.hpp"
 
 namespace algomirror {
 
@@ -120,23 +120,6 @@ sql_value money(double x) {
   return std::round(x * 100.0) / 100.0;
 }
 
-std::string json_string_array(const std::vector<std::string>& xs) {
-  std::string out = "[";
-  for (auto& x : xs) {
-    if (out.size() > 1)
-      out += ',';
-    out += '"';
-    for (char c : x) {
-      if (c == '"' || c == '\\')
-        out += '\\';
-      if (static_cast<unsigned char>(c) >= 0x20)
-        out += c;
-    }
-    out += '"';
-  }
-  return out + "]";
-}
-
 } // namespace
 
 sql_value sql_time(utc_instant t) {
@@ -216,16 +199,7 @@ prepared_write prepare_write(const order_intent_outcome& x) {
   prepared_write w;
   if (x.intent_id.empty())
     w.error = "order_intents.intent_id: an outcome needs the intent's id";
-  std::string ids = "[";
-  for (auto& id : x.broker_order_ids) {
-    ids += ids.size() > 1 ? ",\"" : "\"";
-    for (char c : id)
-      if (c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20)
-        ids += c; // broker order ids are digits and letters
-    ids += "\"";
-  }
-  ids += "]";
-  add_statement(w, shape, {x.status, ids, x.intent_id});
+  add_statement(w, shape, {x.status, strings_to_json(x.broker_order_ids), x.intent_id});
   return w;
 }
 
@@ -325,8 +299,8 @@ std::vector<sql_value> execution_values(const execution_state& x) {
           int64_t{x.exit_attempts},
           x.entry_order_ids.empty() ? sql_value{} : sql_value{x.entry_order_ids.front()},
           x.exit_order_ids.empty() ? sql_value{} : sql_value{x.exit_order_ids.back()},
-          json_string_array(x.entry_order_ids),
-          json_string_array(x.exit_order_ids),
+          strings_to_json(x.entry_order_ids),
+          strings_to_json(x.exit_order_ids),
           sql_time(x.entered_at),
           sql_time(x.exited_at),
           sql_time(x.exit_claimed_at),

@@ -38,7 +38,7 @@ check "$(ls messages/*.hpp persistence/*.*pp gateways/*/*.*pp config/*.*pp sim/*
   '#include *[<"]actors/(internal|strategy_run)/' "an actor's internal header is included outside actors/"
 # The one exception: the codec of a JSON column whose typed form the loaders hand on
 # (strategy_runs.trailing_state), in its own file.
-check "$(ls persistence/*.hpp persistence/*.cpp | grep -v -e persistence/trailing_json.cpp)" \
+check "$(ls persistence/*.hpp persistence/*.cpp | grep -v -e persistence/json_columns.cpp)" \
   '#include *[<"]rapidjson/' "persistence/ parses JSON outside its column codec"
 check "gateways/*/*.hpp gateways/*/*.cpp" '#include *[<"](sqlite3|pqxx|(domain|actors|persistence|sim|apps)/)' \
   "gateways/ decides nothing: it includes no rules, actors, SQL or higher layers"

@@ -17,12 +17,13 @@
 #include <unistd.h>
 
 #include "domain/clock.hpp"
+#include "domain/reconcile.hpp"
 #include "persistence/database.hpp"
 #include "persistence/loaders.hpp"
 #include "persistence/admin.hpp"
 #include "persistence/lease.hpp"
 #include "persistence/migrations.hpp"
-#include "persistence/trailing_json.hpp"
+#include "persistence/json_columns.hpp"
 #include "persistence/writes.hpp"
 
 using namespace algomirror;
@@ -531,6 +532,86 @@ CAF_TEST(what the store writes the loaders read back) {
   CAF_REQUIRE_EQUAL(problems.size(), 1u);
   CAF_CHECK(problems[0].find("strategy_runs") != std::string::npos
             && problems[0].find("'odd'") != std::string::npos);
+}
+
+CAF_TEST(an exit order the execution row never heard of is known from its intent) {
+  auto user = db->insert("INSERT INTO users (username, email, password_hash) VALUES (?, ?, ?)",
+                         {std::string{"ivy"}, std::string{"i@example.com"}, std::string{"h"}});
+  auto account = db->insert("INSERT INTO trading_accounts (user_id, account_name, broker) "
+                            "VALUES (?, ?, ?)",
+                            {user, std::string{"main"}, std::string{"zerodha"}});
+  auto strategy = db->insert("INSERT INTO strategies (user_id, name) VALUES (?, ?)",
+                             {user, std::string{"short call"}});
+  auto leg = db->insert("INSERT INTO strategy_legs (strategy_id, leg_number, instrument, "
+                        "product_type, expiry, action, option_type, strike_selection, "
+                        "strike_offset, order_type, lots) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        {strategy, int64_t{1}, std::string{"NIFTY"}, std::string{"options"},
+                         std::string{"current_week"}, std::string{"SELL"}, std::string{"CE"},
+                         std::string{"ATM"}, int64_t{0}, std::string{"MARKET"}, int64_t{1}});
+  run_record run;
+  run.write_id = "run-intents-1";
+  run.strategy_id = strategy;
+  run.phase = run_phase::exiting;
+  run.started_at = at_utc("2026-11-25T09:20:00+05:30");
+  auto run_id = apply_write(*db, prepare_write(run));
+  execution_state x;
+  x.write_id = "exec-intents-1";
+  x.run_id = run_id;
+  x.strategy_id = strategy;
+  x.account_id = account;
+  x.leg_id = leg;
+  x.inst = {"NIFTY25NOV2524000CE", exchange::nfo};
+  x.action = side::sell;
+  x.quantity = 75;
+  x.entry_price = 100;
+  x.status = execution_status::entered;
+  x.entry_order_ids = {"E1"};
+  x.execution_id = apply_write(*db, prepare_write(x));
+  // The exit was claimed, its intent written and sent, the broker answered X9; the node died
+  // before the execution's row took the id (and this broker drops our tag).
+  apply_write(*db, prepare_write(exit_claim{"claim-x", x.execution_id, exit_reason::max_loss, 1,
+                                            at_utc("2026-11-25T10:00:00+05:30"), {}}));
+  order_intent intent;
+  intent.intent_id = "AM:x:1";
+  intent.account_id = account;
+  intent.run_id = run_id;
+  intent.execution_id = x.execution_id;
+  intent.attempt = 1;
+  intent.inst = x.inst;
+  intent.action = side::buy;
+  intent.quantity = 75;
+  intent.created_at = at_utc("2026-11-25T10:00:00.1+05:30");
+  apply_write(*db, prepare_write(intent));
+  apply_write(*db, prepare_write(order_intent_outcome{"AM:x:1", "sent", {"X9"}}));
+
+  load_problems problems;
+  auto executions = load_open_executions(*db, problems);
+  CAF_REQUIRE_EQUAL(executions.size(), 1u);
+  auto& e = executions[0];
+  CAF_CHECK(e.entry_order_ids == std::vector<std::string>{"E1"}); // not counted twice
+  CAF_CHECK(e.exit_order_ids == std::vector<std::string>{"X9"});
+  CAF_CHECK(problems.empty());
+  // Recovery adopts that exit: still open at the broker, it is followed, never sent again
+  // (what the row alone knew would send a second one)...
+  broker_order exit_order;
+  exit_order.broker_order_id = "X9";
+  exit_order.inst = x.inst;
+  exit_order.action = side::buy;
+  exit_order.quantity = 75;
+  exit_order.status = order_status::open;
+  auto without = e;
+  without.exit_order_ids.clear();
+  CAF_CHECK(reconcile_execution(e, {exit_order}, -75).action == recovery_action::track);
+  CAF_CHECK(reconcile_execution(without, {exit_order}, -75).action == recovery_action::send_exit);
+  // ...and once filled it is the exit, at its price (not a position the broker closed).
+  exit_order.status = order_status::complete;
+  exit_order.filled_quantity = 75;
+  exit_order.average_price = 120;
+  auto d = reconcile_execution(e, {exit_order}, 0);
+  CAF_CHECK(d.action == recovery_action::exited);
+  CAF_CHECK_EQUAL(d.price, 120);
+  CAF_CHECK(reconcile_execution(without, {exit_order}, 0).action
+            == recovery_action::closed_by_broker);
 }
 
 CAF_TEST(the trailing state reads back and a damaged one is named not guessed) {

@@ -1,4 +1,4 @@
-#include "persistence/trailing_json.hpp"
+#include "persistence/json_columns.hpp"
 
 #include <cmath>
 
@@ -126,6 +126,36 @@ std::vector<margin_reservation> margins_from_json(std::string_view text, std::st
       return out;
     }
     out.push_back({account->value.GetInt64(), amount->value.GetDouble()});
+  }
+  return out;
+}
+
+std::string strings_to_json(const std::vector<std::string>& xs) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+  w.StartArray();
+  for (auto& x : xs)
+    w.String(x.data(), static_cast<rapidjson::SizeType>(x.size()));
+  w.EndArray();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+std::vector<std::string> strings_from_json(std::string_view text, std::string& problem) {
+  std::vector<std::string> out;
+  if (text.empty())
+    return out;
+  rapidjson::Document doc;
+  doc.Parse(text.data(), text.size());
+  if (doc.HasParseError() || !doc.IsArray()) {
+    problem = "not a JSON array of texts";
+    return out;
+  }
+  for (auto& v : doc.GetArray()) {
+    if (!v.IsString()) {
+      problem = "not a JSON array of texts";
+      return {};
+    }
+    out.emplace_back(v.GetString(), v.GetStringLength());
   }
   return out;
 }
