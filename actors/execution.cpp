@@ -3,6 +3,8 @@
 #include "actors/internal/store_writes.hpp"
 
 #include <map>
+#include <memory>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -281,34 +283,57 @@ void begin_exit(execution_pointer self, bool new_attempt) {
     ++r.exit_attempts;
   r.status = execution_status::exit_pending;
   r.exit_claimed_at = st.cfg.time->now();
-  auto go = [self] {
-    auto& st = self->state;
-    self->request(st.cfg.account, caf::infinite, positions_atom_v) // the account times its read out
-      .then([self](const std::vector<broker_position>& book) { send_exit(self, book); },
-            [self](const caf::error& err) {
-              // The positionbook is unavailable: size by the account's snapshot.
-              spdlog::warn("{}: positionbook unavailable ({}); using the account's snapshot",
-                           label(self), self->system().render(err));
-              self->request(self->state.cfg.account, caf::infinite, caf::get_atom_v,
-                            positions_atom_v)
-                .then([self](const std::vector<broker_position>& book) { send_exit(self, book); },
-                      [self](const caf::error& e) { exit_failed(self, self->system().render(e)); });
-            });
+  // The claim is stored (§10 step 1) while the exit is sized against the broker (step 2): the
+  // order goes once both are done, never before the claim is.
+  struct exit_preparation {
+    int pending = 2;
+    std::optional<std::vector<broker_position>> book;
+    std::string error;
   };
+  auto prep = std::make_shared<exit_preparation>();
+  auto ready = [self, prep] {
+    if (--prep->pending > 0)
+      return;
+    if (prep->book)
+      send_exit(self, *prep->book);
+    else
+      exit_failed(self, prep->error);
+  };
+  self->request(st.cfg.account, caf::infinite, positions_atom_v) // the account times its read out
+    .then(
+      [prep, ready](const std::vector<broker_position>& book) {
+        prep->book = book;
+        ready();
+      },
+      [self, prep, ready](const caf::error& err) {
+        // The positionbook is unavailable: size by the account's snapshot.
+        spdlog::warn("{}: positionbook unavailable ({}); using the account's snapshot",
+                     label(self), self->system().render(err));
+        self->request(self->state.cfg.account, caf::infinite, caf::get_atom_v, positions_atom_v)
+          .then(
+            [prep, ready](const std::vector<broker_position>& book) {
+              prep->book = book;
+              ready();
+            },
+            [self, prep, ready](const caf::error& e) {
+              prep->error = self->system().render(e);
+              ready();
+            });
+      });
   if (!st.cfg.store || r.execution_id == 0) {
-    go();
+    ready();
     return;
   }
   exit_claim claim{"claim:" + std::to_string(r.execution_id) + ":"
                      + std::to_string(r.exit_attempts),
                    r.execution_id, r.reason, r.exit_attempts, r.exit_claimed_at, {}};
   self->request(st.cfg.store, st.cfg.claim_timeout, durable_atom_v, std::move(claim))
-    .then([go](uint64_t) { go(); },
-          [self, go](const caf::error& err) {
+    .then([ready](uint64_t) { ready(); },
+          [self, ready](const caf::error& err) {
             // Storage down: the exit goes out anyway; the claim is written when it is back.
             spdlog::warn("{}: claim not stored yet ({}); exiting anyway", label(self),
                          self->system().render(err));
-            go();
+            ready();
           });
 }
 

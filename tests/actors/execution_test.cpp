@@ -317,6 +317,45 @@ CAF_TEST(an exit is never blocked by the database) {
   CAF_CHECK_EQUAL(state().status, execution_status::exited);
 }
 
+namespace {
+
+/// A store that keeps the exit claim's answer until it is told to give it.
+struct held_claim {
+  caf::response_promise answer;
+};
+
+caf::behavior claim_holder(caf::stateful_actor<held_claim>* self) {
+  return {
+    [=](durable_atom, const exit_claim&) {
+      self->state.answer = self->make_response_promise();
+      return self->state.answer;
+    },
+    [=](caf::ok_atom) { self->state.answer.deliver(uint64_t{1}); },
+  };
+}
+
+} // namespace
+
+CAF_TEST(the exit order waits for its claim to be stored and is sized meanwhile) {
+  auto holder = sys.spawn(claim_holder);
+  store = caf::actor_cast<store_actor>(holder);
+  sched.run();
+  enter(side::sell, 65, 100);
+  broker_holds(-65);
+  after(milliseconds{5'001}); // the account's snapshot is old: the exit reads the books
+  self->send(exec, exit_request{exit_reason::max_loss, ""});
+  sched.run();
+  CAF_CHECK_EQUAL(state().status, execution_status::exit_pending);
+  CAF_CHECK_EQUAL(b().placed.size(), 1u); // the claim is not stored yet: no order
+  self->send(holder, caf::ok_atom_v);
+  sched.run();
+  CAF_REQUIRE_EQUAL(b().placed.size(), 2u); // sized already: it goes at once
+  CAF_CHECK_EQUAL(b().placed[1].quantity, 65);
+  filled("B2", 65, 101);
+  CAF_CHECK_EQUAL(state().status, execution_status::exited);
+  caf::anon_send_exit(holder, caf::exit_reason::kill);
+}
+
 CAF_TEST(a positionbook and tradebook that disagree size the exit by the smaller) {
   start(side::sell, 65 * 28); // 1755 + 65, as on the real sandbox
   self->send(exec, place_atom_v);
