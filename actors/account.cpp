@@ -160,6 +160,12 @@ void apply_update(account_pointer self, intent_entry& entry, child_order& c,
     pos.net_quantity += entry.intent.action == side::buy ? delta : -delta;
     if (pos.cross_checked) // the tradebook has this trade too
       pos.tradebook_net += entry.intent.action == side::buy ? delta : -delta;
+    if (self->state.trades_known && entry.intent.order_product == product::mis) {
+      auto& t = self->state.traded[position_key(entry.intent.inst, product::mis)];
+      t.inst = entry.intent.inst;
+      t.order_product = product::mis;
+      t.tradebook_net += entry.intent.action == side::buy ? delta : -delta;
+    }
     ++self->state.fill_seq;
     c.filled = filled;
   }
@@ -468,7 +474,9 @@ void on_order_update(account_pointer self, const order_update& u) {
     return;
   }
   ++st.external_updates;
-  st.positions_read_at = steady_time{}; // the snapshot does not know this order's fills
+  // The snapshot does not know this order's fills. (Our tradebook nets do not either: when
+  // they matter, the books disagree on them at the next read and the tradebook is read.)
+  st.positions_read_at = steady_time{};
   spdlog::info("account {}: order {} is not ours (external); positions will be re-read",
                account_name(self), u.broker_order_id);
 }

@@ -51,6 +51,9 @@ struct account_config {
   /// Positions are read from the broker again when the last positionbook read is older
   /// (trading-rules.md §10 step 2); fills keep the snapshot current in between.
   std::chrono::milliseconds snapshot_max_age{5000};
+  /// The tradebook (the positionbook's cross-check) is read again in the background, off the
+  /// exits' path, when a positions read finds it older than this; fills keep it current.
+  std::chrono::milliseconds tradebook_max_age{60'000};
   /// trading-rules.md §5: orders of one symbol go one after another — the next (a freeze-split
   /// leg's next child, or another intent on that symbol) only once the previous placement is
   /// answered; other symbols stay parallel. OpenAlgo's sandbox loses a position update when two

@@ -29,23 +29,65 @@ void deliver_positions(account_pointer self, const caf::error& err) {
       rp.deliver(snapshot(self));
 }
 
-/// One positionbook read for every waiter, with the day's tradebook read beside it (§10 step 2:
-/// an OpenAlgo sandbox can lose a position update while its tradebook keeps every trade). A
-/// read taken while fills moved the snapshot is older than the snapshot: it is read again
-/// rather than allowed to undo those fills. MIS rows are cross-checked (an intraday position is
-/// the day's trades); NRML and CNC carry positions from earlier days that the day's tradebook
-/// does not show.
+/// The day's MIS trades netted per (symbol, product). NRML and CNC carry positions from
+/// earlier days that the day's tradebook does not show.
+std::map<std::string, broker_position> net_trades(const std::vector<broker_trade>& trades) {
+  std::map<std::string, broker_position> out;
+  for (auto& t : trades) {
+    if (t.order_product != product::mis)
+      continue;
+    auto& p = out[position_key(t.inst, t.order_product)];
+    p.inst = t.inst;
+    p.order_product = t.order_product;
+    p.tradebook_net += t.action == side::buy ? t.quantity : -t.quantity;
+  }
+  return out;
+}
+
+/// A tradebook read in the background, off the exits' path: its nets replace ours unless a
+/// fill moved them meanwhile (the next positions read then tries again).
+void refresh_trades(account_pointer self) {
+  auto& st = self->state;
+  if (st.trades_reading)
+    return;
+  st.trades_reading = true;
+  self->request(st.cfg.api, st.cfg.request_timeout, trades_atom_v)
+    .then(
+      [self, seq = st.fill_seq](const std::vector<broker_trade>& trades) {
+        auto& st = self->state;
+        st.trades_reading = false;
+        if (seq != st.fill_seq)
+          return;
+        st.traded = net_trades(trades);
+        st.trades_read_at = self->clock().now();
+      },
+      [self](const caf::error& err) {
+        self->state.trades_reading = false;
+        spdlog::warn("account {}: tradebook unavailable ({}); the cross-check goes by our fills",
+                     account_name(self), self->system().render(err));
+      });
+}
+
+/// One positionbook read for every waiter (§10 step 2), cross-checked for MIS against the
+/// day's tradebook (an OpenAlgo sandbox can lose a position update while its tradebook keeps
+/// every trade). The first read waits for the tradebook beside it; later ones use its nets as
+/// our fills moved them, and a tradebook older than `tradebook_max_age` is read again in the
+/// background; when the books disagree on those nets, the tradebook is read before anyone is
+/// answered (a trade made outside the node). A read taken while fills moved the snapshot is older than the snapshot: it is
+/// read again rather than allowed to undo those fills.
 void read_positionbook(account_pointer self, int tries_left) {
   auto& st = self->state;
   st.positions_reading = true;
+  bool with_trades = !st.trades_known;
   struct reads {
     std::optional<std::vector<broker_position>> book;
     std::optional<std::vector<broker_trade>> trades;
     caf::error book_error;
-    int pending = 2;
+    int pending = 1;
   };
   auto r = std::make_shared<reads>();
-  auto done = [self, seq = st.fill_seq, tries_left, r] {
+  r->pending = with_trades ? 2 : 1;
+  auto done = [self, seq = st.fill_seq, tries_left, r, with_trades] {
     if (--r->pending > 0)
       return;
     auto& st = self->state;
@@ -66,40 +108,49 @@ void read_positionbook(account_pointer self, int tries_left) {
       deliver_positions(self, {});
       return;
     }
-    std::map<std::string, broker_position> traded; // the day's net per (symbol, product)
-    if (r->trades)
-      for (auto& t : *r->trades) {
-        if (t.order_product != product::mis)
-          continue;
-        auto& p = traded[position_key(t.inst, t.order_product)];
-        p.inst = t.inst;
-        p.order_product = t.order_product;
-        p.tradebook_net += t.action == side::buy ? t.quantity : -t.quantity;
-      }
+    auto now = self->clock().now();
+    if (r->trades) {
+      st.traded = net_trades(*r->trades);
+      st.trades_known = true;
+      st.trades_read_at = now;
+    }
     st.positions.clear();
     for (auto p : *r->book) {
       auto key = position_key(p.inst, p.order_product);
-      if (r->trades && p.order_product == product::mis) {
+      if (st.trades_known && p.order_product == product::mis) {
         p.cross_checked = true;
-        auto t = traded.find(key);
-        p.tradebook_net = t == traded.end() ? 0 : t->second.tradebook_net;
+        auto t = st.traded.find(key);
+        p.tradebook_net = t == st.traded.end() ? 0 : t->second.tradebook_net;
       }
       st.positions[key] = p;
     }
-    for (auto& [key, t] : traded) // traded today, absent from the positionbook
-      if (t.tradebook_net != 0 && st.positions.count(key) == 0) {
-        t.cross_checked = true;
-        st.positions[key] = t;
-      }
+    if (st.trades_known)
+      for (auto& [key, t] : st.traded) // traded today, absent from the positionbook
+        if (t.tradebook_net != 0 && st.positions.count(key) == 0) {
+          auto p = t;
+          p.cross_checked = true;
+          st.positions[key] = p;
+        }
+    bool disputed = false;
+    for (auto& [key, p] : st.positions)
+      disputed = disputed || (p.cross_checked && p.net_quantity != p.tradebook_net);
+    if (disputed && !r->trades) {
+      // Our nets miss what was traded outside the node: the tradebook itself decides.
+      st.trades_known = false;
+      read_positionbook(self, tries_left);
+      return;
+    }
     for (auto& [key, p] : st.positions)
       if (p.cross_checked && p.net_quantity != p.tradebook_net)
         spdlog::error("account {}: ALERT: the positionbook shows {} of {} {} but the day's "
                       "tradebook nets to {}: exits go by the smaller until they agree",
                       account_name(self), p.net_quantity, p.inst.symbol,
                       to_string(p.order_product), p.tradebook_net);
-    st.positions_read_at = self->clock().now();
+    st.positions_read_at = now;
     st.positions_reading = false;
     deliver_positions(self, {});
+    if (st.trades_known && !with_trades && now - st.trades_read_at >= st.cfg.tradebook_max_age)
+      refresh_trades(self);
   };
   self->request(st.cfg.api, st.cfg.request_timeout, positions_atom_v)
     .then(
@@ -111,6 +162,8 @@ void read_positionbook(account_pointer self, int tries_left) {
         r->book_error = err;
         done();
       });
+  if (!with_trades)
+    return;
   self->request(st.cfg.api, st.cfg.request_timeout, trades_atom_v)
     .then(
       [r, done](const std::vector<broker_trade>& trades) {

@@ -85,6 +85,13 @@ struct account_state {
   uint64_t fill_seq = 0; ///< moves with every fill applied to the snapshot
   steady_time positions_read_at{};
   bool positions_reading = false;
+  /// The day's MIS trades netted per (symbol, product), as the tradebook last said, moved
+  /// since by every fill of ours: the positionbook's cross-check (§10 step 2) without reading
+  /// the whole tradebook, which grows all day, on an exit's path.
+  std::map<std::string, broker_position> traded;
+  bool trades_known = false; ///< a tradebook was read (else the next positions read waits for one)
+  bool trades_reading = false;
+  steady_time trades_read_at{};
   std::vector<caf::typed_response_promise<std::vector<broker_position>>> position_waiters;
   uint64_t activity_seq = 0;
   static inline const char* name = "account";

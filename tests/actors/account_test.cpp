@@ -383,7 +383,10 @@ CAF_TEST(positions are read from the broker at most every 5 s and never undo a f
   CAF_CHECK_EQUAL(b().positionbook_calls, 1); // the read is fresh: the snapshot answers
   after(milliseconds{5000});
   auto book = ask<std::vector<broker_position>>(account, positions_atom_v);
-  CAF_CHECK_EQUAL(b().positionbook_calls, 2);
+  // Those 10 were traded outside the node: the tradebook nets it keeps (read at start, moved
+  // by its own fills) do not know them, so the books are read again with the tradebook.
+  CAF_CHECK_EQUAL(b().positionbook_calls, 3);
+  CAF_CHECK_EQUAL(b().tradebook_calls, 2);
   CAF_REQUIRE_EQUAL(book.size(), 1u);
   CAF_CHECK_EQUAL(book[0].net_quantity, 10);
   // A fill lands while a read is on its way: that read is older than the fill, so it is read
@@ -396,7 +399,8 @@ CAF_TEST(positions are read from the broker at most every 5 s and never undo a f
                            .with(order_update{{}, "B1", order_status::complete, 5, 600, {}, {}}));
   b().positions[0].net_quantity = 15; // the broker has it by the second read
   sched.run();
-  CAF_CHECK_EQUAL(b().positionbook_calls, 4);
+  CAF_CHECK_EQUAL(b().positionbook_calls, 5);
+  CAF_CHECK_EQUAL(b().tradebook_calls, 2); // the fill moved the nets: no tradebook read
   bool got = false;
   answer.receive(
     [&](const std::vector<broker_position>& x) {
@@ -406,6 +410,39 @@ CAF_TEST(positions are read from the broker at most every 5 s and never undo a f
     },
     [](const caf::error&) {});
   CAF_CHECK(got);
+}
+
+CAF_TEST(the tradebook is read once and our fills keep its nets for the cross check) {
+  start(config());
+  CAF_CHECK_EQUAL(b().tradebook_calls, 1); // beside the first positionbook read
+  place(intent("I1", "SBIN", exchange::nse, 5));
+  self->send(account, order_update{{}, "B1", order_status::complete, 5, 600, {}, {}});
+  sched.run();
+  b().positions = {broker_position{{"SBIN", exchange::nse}, product::mis, 5, 0, 0, 0}};
+  after(milliseconds{5000});
+  auto book = ask<std::vector<broker_position>>(account, positions_atom_v);
+  CAF_CHECK_EQUAL(b().positionbook_calls, 2);
+  CAF_CHECK_EQUAL(b().tradebook_calls, 1); // an exit's read: the positionbook only
+  CAF_REQUIRE_EQUAL(book.size(), 1u);
+  CAF_CHECK(book[0].cross_checked);
+  CAF_CHECK_EQUAL(book[0].tradebook_net, 5); // our fill, on the nets read at start
+  // A sandbox that lost a position update: its positionbook says 0, our fills say 5. The
+  // tradebook is read before anyone is answered, and it decides.
+  b().positions = {broker_position{{"SBIN", exchange::nse}, product::mis, 0, 0, 0, 0}};
+  b().trades = std::vector<broker_trade>{
+    {"B1", "T1", {"SBIN", exchange::nse}, side::buy, product::mis, 5, 600, "", ""}};
+  after(milliseconds{5000});
+  book = ask<std::vector<broker_position>>(account, positions_atom_v);
+  CAF_CHECK_EQUAL(b().tradebook_calls, 2);
+  CAF_REQUIRE_EQUAL(book.size(), 1u);
+  CAF_CHECK_EQUAL(book[0].net_quantity, 0);
+  CAF_CHECK_EQUAL(book[0].tradebook_net, 5); // the exit goes by the smaller (none) and alerts
+  // Old nets are read again in the background, after the answer (off an exit's path).
+  b().trades.reset();
+  b().positions = {broker_position{{"SBIN", exchange::nse}, product::mis, 5, 0, 0, 0}};
+  after(milliseconds{60'000});
+  book = ask<std::vector<broker_position>>(account, positions_atom_v);
+  CAF_CHECK_EQUAL(b().tradebook_calls, 3);
 }
 
 CAF_TEST(margin is reserved against the broker funds and released by key) {
