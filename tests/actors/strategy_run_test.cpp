@@ -3,6 +3,8 @@
 
 #include <optional>
 
+#include <caf/scoped_execution_unit.hpp>
+
 #include "actors/account.hpp"
 #include "actors/market_data.hpp"
 #include "actors/strategy_run.hpp"
@@ -187,12 +189,12 @@ struct run_fixture : testing::fixture {
     broker(k).positions.push_back({{symbol, exchange::nfo}, product::mis, net, 0, 0, 0});
   }
 
-  /// The broker of account k fills its next placement at `price`; the broker's positionbook
-  /// follows.
-  void fill_next(size_t k, double price) {
+  /// The broker of account k fills its next placement at `price` (or the order `given_id`
+  /// the test answered by hand); the broker's positionbook follows.
+  void fill_next(size_t k, double price, const std::string& given_id = {}) {
     auto& a = accounts[k];
     auto& b = broker(k);
-    auto id = "B" + std::to_string(++a.filled);
+    auto id = given_id.empty() ? "B" + std::to_string(++a.filled) : given_id;
     auto i = b.accepted.find(id);
     CAF_REQUIRE(i != b.accepted.end());
     auto& intent = i->second;
@@ -1133,6 +1135,38 @@ CAF_TEST(an execution that dies as it is told to exit is told again and exits on
   CAF_CHECK_EQUAL(sent(0, side::buy, short_ce), 1u);
   CAF_CHECK(leg_of(st, 1, short_ce)->status == execution_status::exited);
   CAF_CHECK(leg_of(st, 1, short_ce)->reason == exit_reason::manual);
+}
+
+CAF_TEST(an execution that dies while its exit waits for the broker follows that order) {
+  start(hedged_straddle(risk_scope::account), 1);
+  enter(0, 100);
+  broker(0).place_script = {hang{}}; // the first short's exit: the broker has not answered yet
+  self->send(run, manual_exit{42, 0, 0});
+  sched.run();
+  CAF_REQUIRE_EQUAL(orders(0).size(), 6u);
+  CAF_REQUIRE_EQUAL(broker(0).hung.size(), 1u);
+  auto waiting = broker(0).placed[4]; // a copy: the list grows
+  crash_execution(waiting.inst.symbol);
+  CAF_CHECK_EQUAL(orders(0).size(), 6u); // the made-again execution sends nothing new
+  // The broker answers at last: the account hands the order to the execution made again.
+  broker(0).accepted["H1"] = waiting;
+  { // a promise is delivered in its actor's context
+    caf::scoped_execution_unit context{&sys};
+    deref<broker_api_actor::stateful_base<fake_broker_state>>(accounts[0].broker)
+      .context(&context);
+    broker(0).hung[0].deliver(order_accepted{waiting.intent_id, {"H1"}});
+  }
+  sched.run();
+  fill_next(0, 90);       // B5: the other short
+  fill_next(0, 95, "H1"); // the one that waited
+  CAF_REQUIRE_EQUAL(orders(0).size(), 8u); // then the wings
+  fill_next(0, 10);
+  fill_next(0, 12);
+  auto st = status();
+  CAF_CHECK(st.phase == run_phase::finished);
+  CAF_CHECK_EQUAL(sent(0, side::buy, waiting.inst.symbol), 1u);
+  CAF_CHECK(leg_of(st, 1, waiting.inst.symbol)->status == execution_status::exited);
+  CAF_CHECK_EQUAL(leg_of(st, 1, waiting.inst.symbol)->exit_price, 95);
 }
 
 CAF_TEST(an execution that keeps dying leaves its position to a person) {
