@@ -1,6 +1,8 @@
 #include "config/strategy_file.hpp"
 
+#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <set>
 
 #include <rapidjson/document.h>
@@ -71,8 +73,16 @@ public:
       return;
     }
     if constexpr (std::is_integral_v<T>) {
-      if (!x->IsInt64() || x->GetInt64() != static_cast<int64_t>(static_cast<T>(x->GetInt64()))) {
+      bool whole = x->IsInt64() || x->IsUint64()
+                   || (x->IsDouble() && std::isfinite(x->GetDouble())
+                       && std::floor(x->GetDouble()) == x->GetDouble());
+      if (!whole) {
         problem(key, "must be a whole number");
+        return;
+      }
+      if (!x->IsInt64() || x->GetInt64() != static_cast<int64_t>(static_cast<T>(x->GetInt64()))) {
+        problem(key, format_number(x->GetDouble()) + " is out of range (at most "
+                       + std::to_string(std::numeric_limits<T>::max()) + ")");
         return;
       }
       out = static_cast<T>(x->GetInt64());
@@ -223,7 +233,8 @@ void read_strategy(const value& v, const std::string& path, strategy_document& d
 } // namespace
 
 result<std::vector<strategy_document>> read_strategy_file(const std::string& json,
-                                                          const instrument_table& table) {
+                                                          const instrument_table& table,
+                                                          const strategy_limits& limits) {
   using r = result<std::vector<strategy_document>>;
   rapidjson::Document doc;
   doc.Parse(json.c_str(), json.size());
@@ -247,7 +258,7 @@ result<std::vector<strategy_document>> read_strategy_file(const std::string& jso
                                                  : std::string{};
     strategy_document d;
     read_strategy(*items[i], path, d, problems);
-    for (auto& p : strategy_problems(d.definition, table))
+    for (auto& p : strategy_problems(d.definition, table, limits))
       problems.push_back(path.empty() ? p : path + "." + p);
     if (!d.definition.name.empty() && !names.insert(d.definition.name).second)
       problems.push_back(path + ".name: '" + d.definition.name + "' appears twice in the file");

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "domain/instruments.hpp"
+#include "domain/strategy_rules.hpp"
 #include "messages/result.hpp"
 #include "messages/strategy.hpp"
 
@@ -26,7 +27,8 @@ struct strategy_document {
 /// Reads every strategy of `json`; on any problem, an error listing every one of them, each
 /// prefixed by the strategy's position (`strategies[1].legs[0].strike_price: …`).
 result<std::vector<strategy_document>> read_strategy_file(const std::string& json,
-                                                          const instrument_table& table);
+                                                          const instrument_table& table,
+                                                          const strategy_limits& limits = {});
 
 /// Writes strategies as the file format reads them (`account_names` per strategy id).
 std::string write_strategy_file(const std::vector<strategy_definition>& strategies,

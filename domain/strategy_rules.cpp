@@ -1,5 +1,6 @@
 #include "domain/strategy_rules.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -14,26 +15,34 @@ namespace algomirror {
 namespace {
 
 
+/// `long_stop`: the threshold is the stop-loss of a BUY leg (a long option loses at most its
+/// premium: a stop of 100 % or more never fires). A SELL leg's stop may be any percentage.
 void check_threshold(std::vector<std::string>& out, const std::string& field, const threshold& t,
-                     bool leg) {
+                     bool leg, bool long_stop, const strategy_limits& limits) {
   if (t.kind == threshold_kind::off)
     return;
   if (!(std::isfinite(t.value) && t.value > 0))
     out.push_back(field + ".value: " + format_number(t.value)
                   + " must be above 0 (or leave the rule out to turn it off)");
+  else if (t.kind == threshold_kind::amount && t.value > limits.max_amount)
+    out.push_back(field + ".value: " + format_number(t.value) + " is above "
+                  + format_number(limits.max_amount) + " rupees: a typing mistake?");
+  else if (t.kind != threshold_kind::amount && t.value > 1'000'000)
+    out.push_back(field + ".value: " + format_number(t.value) + " is out of range (at most "
+                  "1000000)");
   if (leg && t.kind == threshold_kind::amount)
     out.push_back(field + ".type: 'amount' is a strategy-level type; a leg takes percentage, "
                           "points or premium");
   if (!leg && t.kind == threshold_kind::premium)
     out.push_back(field + ".type: 'premium' is a leg-level type; the trailing stop takes "
                           "percentage, amount or points");
-  if (t.kind == threshold_kind::percentage && t.value >= 100 && field.find("stop_loss") != std::string::npos)
+  if (long_stop && t.kind == threshold_kind::percentage && t.value >= 100)
     out.push_back(field + ".value: a stop-loss of " + format_number(t.value)
                   + " % or more can never be hit by a long option; use less than 100");
 }
 
 void check_leg(std::vector<std::string>& out, const leg_definition& leg, size_t index,
-               const instrument_table& table) {
+               const instrument_table& table, const strategy_limits& limits) {
   auto f = "legs[" + std::to_string(index) + "]";
   auto spec = table.find(leg.underlying);
   if (spec == nullptr) {
@@ -69,8 +78,21 @@ void check_leg(std::vector<std::string>& out, const leg_definition& leg, size_t 
                     + " is not within 1..20 (0 means 1)");
     }
   }
-  if (leg.lots < 1 || leg.lots > 10'000)
-    out.push_back(f + ".lots: " + std::to_string(leg.lots) + " is not within 1..10000");
+  // The most lots a leg may ask: the limit, and no more than max_children_per_leg orders of
+  // the instrument's freeze quantity.
+  int32_t most = limits.max_lots_per_leg;
+  std::string why = "the per-leg limit (--max-lots-per-leg)";
+  if (spec != nullptr && spec->freeze_quantity > 0 && spec->lot_size > 0) {
+    auto by_freeze = (spec->freeze_quantity / spec->lot_size) * limits.max_children_per_leg;
+    if (by_freeze > 0 && by_freeze < most) {
+      most = by_freeze;
+      why = std::to_string(limits.max_children_per_leg) + " orders of " + spec->name
+            + "'s freeze quantity " + std::to_string(spec->freeze_quantity);
+    }
+  }
+  if (leg.lots < 1 || leg.lots > most)
+    out.push_back(f + ".lots: " + std::to_string(leg.lots) + " is not within 1.." +
+                  std::to_string(most) + " (" + why + ")");
   switch (leg.order_kind) {
     case price_type::market:
       break;
@@ -89,14 +111,15 @@ void check_leg(std::vector<std::string>& out, const leg_definition& leg, size_t 
         out.push_back(f + ".trigger_price: an SL-M order needs a trigger price above 0");
       break;
   }
-  check_threshold(out, f + ".stop_loss", leg.stop_loss, true);
-  check_threshold(out, f + ".take_profit", leg.take_profit, true);
+  check_threshold(out, f + ".stop_loss", leg.stop_loss, true, leg.action == side::buy, limits);
+  check_threshold(out, f + ".take_profit", leg.take_profit, true, false, limits);
 }
 
 } // namespace
 
 std::vector<std::string> strategy_problems(const strategy_definition& s,
-                                           const instrument_table& table) {
+                                           const instrument_table& table,
+                                           const strategy_limits& limits) {
   std::vector<std::string> out;
   if (s.name.empty() || s.name.size() > 100)
     out.push_back("name: must be 1 to 100 characters");
@@ -105,15 +128,30 @@ std::vector<std::string> strategy_problems(const strategy_definition& s,
   if (s.legs.size() > 20)
     out.push_back("legs: " + std::to_string(s.legs.size()) + " legs; at most 20");
   for (size_t i = 0; i < s.legs.size(); ++i)
-    check_leg(out, s.legs[i], i, table);
-  if (auto profile = parse_risk_profile(s.risk_profile); !profile)
+    check_leg(out, s.legs[i], i, table, limits);
+  if (auto profile = parse_risk_profile(s.risk_profile); !profile) {
     out.push_back("risk_profile: " + profile.error());
+  } else if (!profile->fixed_lots
+             && std::find(limits.grades.begin(), limits.grades.end(), profile->grade)
+                  == limits.grades.end()) {
+    std::string known;
+    for (auto& g : limits.grades)
+      known += (known.empty() ? "grade_" : ", grade_") + g;
+    out.push_back("risk_profile: '" + s.risk_profile + "' names no trade-quality grade (the "
+                  "grades are " + known + ")");
+  }
   if (!(std::isfinite(s.max_loss) && s.max_loss >= 0))
     out.push_back("max_loss: " + format_number(s.max_loss)
                   + " must be 0 (off) or a positive amount in rupees (the loss is implied)");
+  else if (s.max_loss > limits.max_amount)
+    out.push_back("max_loss: " + format_number(s.max_loss) + " is above "
+                  + format_number(limits.max_amount) + " rupees: a typing mistake?");
   if (!(std::isfinite(s.max_profit) && s.max_profit >= 0))
     out.push_back("max_profit: " + format_number(s.max_profit) + " must be 0 (off) or positive");
-  check_threshold(out, "trailing_stop", s.trailing_stop, false);
+  else if (s.max_profit > limits.max_amount)
+    out.push_back("max_profit: " + format_number(s.max_profit) + " is above "
+                  + format_number(limits.max_amount) + " rupees: a typing mistake?");
+  check_threshold(out, "trailing_stop", s.trailing_stop, false, false, limits);
   if (s.supertrend.enabled) {
     auto why = check_supertrend(s.supertrend);
     if (!why.empty())

@@ -12,9 +12,23 @@
 
 namespace algomirror {
 
+/// What a strategy may ask for at most: beyond it a value is a typing mistake, refused with
+/// the field named before anything is saved.
+struct strategy_limits {
+  /// Lots per leg (`--max-lots-per-leg`); a leg is also held to at most
+  /// `max_children_per_leg` freeze-split orders of its instrument.
+  int32_t max_lots_per_leg = 100;
+  int32_t max_children_per_leg = 10;
+  /// Rupee amounts (max loss, max profit, amount thresholds): ₹10 crore.
+  double max_amount = 100'000'000;
+  /// The trade-quality grades a `grade_X` risk profile may name.
+  std::vector<std::string> grades = {"A", "B", "C"};
+};
+
 /// Every problem of `s` (empty: it can be saved and run).
 std::vector<std::string> strategy_problems(const strategy_definition& s,
-                                           const instrument_table& table);
+                                           const instrument_table& table,
+                                           const strategy_limits& limits = {});
 
 /// Brokers (and OpenAlgo's sandbox) take MIS (intraday) orders from 09:00 to 15:15 IST only.
 inline constexpr int32_t mis_opens_ist = 9 * 3600;

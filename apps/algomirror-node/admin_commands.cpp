@@ -104,6 +104,11 @@ admin_commands add_admin_commands(CLI::App& app, admin_options& opts) {
   c.strategy_import = strategy->add_subcommand(
     "import", "Create or replace strategies from a JSON file; every bad field is named");
   c.strategy_import->add_option("file", opts.file, "JSON file")->required();
+  c.strategy_import
+    ->add_option("--max-lots-per-leg", opts.max_lots_per_leg,
+                 "Refuse a leg of more lots than this (also at most 10 freeze-split orders)")
+    ->check(CLI::Range(1, 100'000))
+    ->capture_default_str();
   c.strategy_export = strategy->add_subcommand("export", "Write strategies as JSON");
   c.strategy_export->add_option("name", opts.name, "One strategy (default: all)");
   c.strategy_export->add_option("--out", opts.out, "File to write (default: standard output)");
@@ -328,7 +333,9 @@ int strategy_import(database& db, const user_row& user, const admin_options& opt
   }
   std::stringstream text;
   text << in.rdbuf();
-  auto read = read_strategy_file(text.str(), default_instruments());
+  strategy_limits limits;
+  limits.max_lots_per_leg = opts.max_lots_per_leg;
+  auto read = read_strategy_file(text.str(), default_instruments(), limits);
   if (!read) {
     err << "algomirror-node: error: " << opts.file << ": " << read.error() << "\n";
     return 2;

@@ -27,6 +27,7 @@ struct admin_options {
   bool offline = false; ///< account add without the ping
   int priority = 0;
   std::string file; ///< strategy import FILE
+  int max_lots_per_leg = 100; ///< strategy import --max-lots-per-leg
   std::string out;  ///< strategy export --out FILE ("" = standard output)
 };
 

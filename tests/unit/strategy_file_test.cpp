@@ -90,6 +90,60 @@ CAF_TEST(every bad field is named with what would be accepted) {
       CAF_ERROR("the error lacks: " << part);
 }
 
+CAF_TEST(absurd sizes and amounts and unknown grades are refused with the field named) {
+  auto text = R"({"strategies": [{
+    "name": "typos", "max_loss": 1e300, "max_profit": 5e9, "risk_profile": "grade_Z",
+    "trailing_stop": {"type": "amount", "value": 1e12},
+    "legs": [
+      {"underlying": "NIFTY", "action": "SELL", "option_type": "CE", "lots": 10000},
+      {"underlying": "NIFTY", "action": "BUY", "option_type": "CE", "strike": "OTM",
+       "strike_offset": 99999999999},
+      {"underlying": "NIFTY", "action": "BUY", "option_type": "PE", "lots": 101},
+      {"underlying": "NIFTY", "action": "BUY", "option_type": "PE", "lots": 2.5}
+    ]}]})";
+  auto read = read_strategy_file(text, default_instruments());
+  CAF_REQUIRE(!read.ok());
+  auto& e = read.error();
+  CAF_MESSAGE(e);
+  for (auto part :
+       {"strategies[0].max_loss: 1e+300 is above 100000000 rupees",
+        "strategies[0].max_profit: 5000000000 is above 100000000 rupees",
+        "strategies[0].risk_profile: 'grade_Z' names no trade-quality grade (the grades are "
+        "grade_A, grade_B, grade_C)",
+        "strategies[0].trailing_stop.value: 1000000000000 is above 100000000 rupees",
+        "legs[0].lots: 10000 is not within 1..100 (the per-leg limit (--max-lots-per-leg))",
+        "legs[1].strike_offset: 99999999999 is out of range",
+        "legs[2].lots: 101 is not within 1..100", "legs[3].lots: must be a whole number"})
+    if (!mentions(e, part))
+      CAF_ERROR("the error lacks: " << part);
+  CAF_CHECK(!mentions(e, "legs[1].strike_offset: must be a whole number"));
+  // The freeze quantity caps a leg too: 10 orders of NIFTY's 1800 at 65 a lot = 270 lots.
+  strategy_limits generous;
+  generous.max_lots_per_leg = 1000;
+  auto big = R"({"name": "big", "legs": [
+    {"underlying": "NIFTY", "action": "SELL", "option_type": "CE", "lots": 271}]})";
+  auto refused = read_strategy_file(big, default_instruments(), generous);
+  CAF_REQUIRE(!refused.ok());
+  CAF_CHECK(mentions(refused.error(), "legs[0].lots: 271 is not within 1..270 (10 orders of "
+                                      "NIFTY's freeze quantity 1800)"));
+}
+
+CAF_TEST(a sell leg takes a stop loss of 100 percent or more and a buy leg does not) {
+  auto text = R"({"strategies": [{"name": "stops", "legs": [
+      {"underlying": "NIFTY", "action": "SELL", "option_type": "CE",
+       "stop_loss": {"type": "percentage", "value": 100}},
+      {"underlying": "NIFTY", "action": "SELL", "option_type": "PE",
+       "stop_loss": {"type": "percentage", "value": 250}}]}]})";
+  CAF_CHECK(read_strategy_file(text, default_instruments()).ok());
+  auto buy = R"({"name": "long stop", "legs": [
+      {"underlying": "NIFTY", "action": "BUY", "option_type": "CE",
+       "stop_loss": {"type": "percentage", "value": 100}}]})";
+  auto read = read_strategy_file(buy, default_instruments());
+  CAF_REQUIRE(!read.ok());
+  CAF_CHECK(mentions(read.error(), "legs[0].stop_loss.value: a stop-loss of 100 % or more can "
+                                   "never be hit by a long option"));
+}
+
 CAF_TEST(a file that is not JSON or holds nothing is refused clearly) {
   auto broken = read_strategy_file("{\"name\": \"x\", ", default_instruments());
   CAF_REQUIRE(!broken.ok());
