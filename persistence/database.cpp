@@ -1,5 +1,7 @@
 #include "persistence/database.hpp"
 
+#include <filesystem>
+
 #include <pqxx/pqxx>
 #include <sqlite3.h>
 #include <unordered_map>
@@ -480,14 +482,29 @@ std::string mask_password(const std::string& url) {
   return url.substr(0, colon + 1) + "***" + url.substr(at);
 }
 
-result<std::unique_ptr<database>> open_database(const std::string& url) {
+std::string new_sqlite_file(const std::string& url) {
+  if (url.rfind("sqlite:", 0) != 0)
+    return {};
+  auto path = url.substr(7);
+  if (path.empty() || path == ":memory:" || path.rfind("file:", 0) == 0)
+    return {};
+  std::error_code ec;
+  return std::filesystem::exists(path, ec) || ec ? std::string{} : path;
+}
+
+result<std::unique_ptr<database>> open_database(const std::string& url, open_mode mode) {
   using result_type = result<std::unique_ptr<database>>;
   if (url.rfind("sqlite:", 0) == 0) {
     auto path = url.substr(7);
+    if (mode == open_mode::existing && !new_sqlite_file(url).empty())
+      return result_type::failure("no database at '" + path
+                                  + "': nothing to read (check --db; the node makes one when "
+                                    "it starts, as do the commands that add users, accounts "
+                                    "or strategies)");
     sqlite3* handle = nullptr;
-    int rc = sqlite3_open_v2(path.c_str(), &handle,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
+                | (mode == open_mode::create ? SQLITE_OPEN_CREATE : 0);
+    int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
     if (rc != SQLITE_OK) {
       std::string error = handle != nullptr ? sqlite3_errmsg(handle) : sqlite3_errstr(rc);
       sqlite3_close_v2(handle);

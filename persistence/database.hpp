@@ -90,7 +90,17 @@ struct database_error : std::runtime_error {
 /// Opens `url` (`sqlite:PATH` or `postgresql://USER@HOST:PORT/DBNAME`). SQLite is opened
 /// with WAL, synchronous=NORMAL, foreign keys on and a busy timeout; PostgreSQL sessions use
 /// UTC.
-result<std::unique_ptr<database>> open_database(const std::string& url);
+/// How an SQLite database is opened: `create` makes the file when it is not there (the node,
+/// the commands that write); `existing` refuses a file that is not there (commands that only
+/// read: they would otherwise read a new, empty database and say there is nothing).
+enum class open_mode { create, existing };
+
+result<std::unique_ptr<database>> open_database(const std::string& url,
+                                                open_mode mode = open_mode::create);
+
+/// The SQLite file of `url` when it does not exist yet (opening it with `create` makes it);
+/// empty for PostgreSQL, an in-memory database or a file that exists.
+std::string new_sqlite_file(const std::string& url);
 
 /// `url` with the password (if any) replaced by `***`.
 std::string mask_password(const std::string& url);

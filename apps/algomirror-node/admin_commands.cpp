@@ -44,6 +44,13 @@ bool admin_commands::changes_live_state() const {
   return false;
 }
 
+bool admin_commands::reads_only() const {
+  for (auto* c : {account_list, account_test, strategy_export, strategy_list})
+    if (c != nullptr && c->parsed())
+      return true;
+  return false;
+}
+
 admin_commands add_admin_commands(CLI::App& app, admin_options& opts) {
   admin_commands c;
   auto* user = app.add_subcommand("user", "Manage users (the first user is the admin)");
@@ -425,11 +432,15 @@ int strategy_list(database& db, const user_row& user, std::ostream& out) {
 
 int run_admin_command(const admin_commands& which, const admin_options& opts,
                       const node_options& node, std::ostream& out, std::ostream& err) {
-  auto db = open_database(node.db_url);
+  auto fresh = new_sqlite_file(node.db_url);
+  auto db = open_database(node.db_url,
+                          which.reads_only() ? open_mode::existing : open_mode::create);
   if (!db) {
     err << "algomirror-node: error: " << db.error() << "\n";
     return 1;
   }
+  if (!fresh.empty())
+    err << "algomirror-node: created a new database at " << fresh << "\n";
   if (which.changes_live_state()) {
     // operating.md §1: while a node holds the database, it is changed through the node.
     auto holder = current_lease_holder(node.db_url);

@@ -50,6 +50,8 @@ struct admin_commands {
   bool any() const;
   /// Does the given one change what a running node works from (refused while one runs)?
   bool changes_live_state() const;
+  /// Does the given one only read (refused on a database that is not there)?
+  bool reads_only() const;
 };
 
 admin_commands add_admin_commands(CLI::App& app, admin_options& opts);

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <pthread.h>
@@ -26,11 +27,16 @@ using namespace algomirror;
 
 /// --migrate-only and --rollback N: the schema alone, then exit.
 int run_schema_command(const node_options& opts) {
-  auto db = open_database(opts.db_url);
+  auto fresh = new_sqlite_file(opts.db_url);
+  // A rollback has nothing to undo in a database that is not there.
+  auto db = open_database(opts.db_url,
+                          opts.rollback_steps > 0 ? open_mode::existing : open_mode::create);
   if (!db) {
     spdlog::critical("{}", db.error());
     return 1;
   }
+  if (!fresh.empty())
+    std::fprintf(stderr, "algomirror-node: created a new database at %s\n", fresh.c_str());
   auto label = std::string{(*db)->display_url()};
   auto progress = [](const std::string& step) { spdlog::info("schema migration {}", step); };
   if (opts.rollback_steps > 0) {
@@ -58,11 +64,14 @@ int run_node(const node_options& opts) {
     return run_schema_command(opts);
   std::string error;
   int code = 0;
+  auto fresh = new_sqlite_file(opts.db_url);
   auto runtime = node_runtime::start(opts, error, code);
   if (!runtime) {
     spdlog::critical("{}", error);
     return code;
   }
+  if (!fresh.empty())
+    std::fprintf(stderr, "algomirror-node: created a new database at %s\n", fresh.c_str());
   // SIGINT/SIGTERM were blocked in main before any thread started; wait for one here, and
   // keep the database lease between them.
   int received = 0;

@@ -60,8 +60,15 @@ cat <&3 >/dev/null &
 exec 3<&-
 [ ${#http[@]} -eq 3 ] || { echo "FAIL: the simulator did not start"; exit 1; }
 
+# A database that is not there: commands that only read refuse it (they would read an empty,
+# new one); the first that writes says it made one.
+run 1 strategy list && said "no database at '$work/node.db'"
+[ ! -e "$work/node.db" ] && pass || fail "a read-only command made the database file"
+run 1 --rollback 1 && said "no database at"
+
 # Users: the password policy, then the first user is the admin.
 ALGOMIRROR_PASSWORD=password run 2 user add --username trader --email t@example.in && said "common"
+said "created a new database at $work/node.db"
 ALGOMIRROR_PASSWORD=short run 2 user add --username trader --email t@example.in && said "8"
 ALGOMIRROR_PASSWORD=$password run 2 user add --username trader --email not-an-email && said "--email"
 ALGOMIRROR_PASSWORD=$password run 0 user add --username trader --email t@example.in && said "(admin)"
