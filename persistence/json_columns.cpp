@@ -23,6 +23,22 @@ bool parse_state(std::string_view text, rapidjson::Document& doc, std::string& p
   return true;
 }
 
+/// The list `key` of the stored document: null when the row has none (an older row, or
+/// nothing stored), or when it is not a list (`problem` then says so).
+const rapidjson::Value* stored_list(std::string_view text, rapidjson::Document& doc,
+                                    const char* key, std::string& problem) {
+  if (!parse_state(text, doc, problem))
+    return nullptr;
+  auto m = doc.FindMember(key);
+  if (m == doc.MemberEnd())
+    return nullptr;
+  if (!m->value.IsArray()) {
+    problem = std::string{"trailing_state."} + key + ": not an array";
+    return nullptr;
+  }
+  return &m->value;
+}
+
 } // namespace
 
 std::string trailing_to_json(const std::vector<scope_trailing>& scopes,
@@ -68,16 +84,11 @@ std::string trailing_to_json(const std::vector<scope_trailing>& scopes,
 std::vector<scope_trailing> trailing_from_json(std::string_view text, std::string& problem) {
   std::vector<scope_trailing> out;
   rapidjson::Document doc;
-  if (!parse_state(text, doc, problem))
+  // An older row has no "scopes" (the state of the scope that fired): nothing to restore.
+  auto* scopes = stored_list(text, doc, "scopes", problem);
+  if (scopes == nullptr)
     return out;
-  auto scopes = doc.FindMember("scopes");
-  if (scopes == doc.MemberEnd())
-    return out; // an older row: the state of the scope that fired, nothing to restore
-  if (!scopes->value.IsArray()) {
-    problem = "trailing_state.scopes: not an array";
-    return out;
-  }
-  for (auto& v : scopes->value.GetArray()) {
+  for (auto& v : scopes->GetArray()) {
     auto num = [&](const char* k, double& into) {
       auto m = v.FindMember(k);
       if (m == v.MemberEnd() || !m->value.IsNumber())
@@ -106,16 +117,10 @@ std::vector<scope_trailing> trailing_from_json(std::string_view text, std::strin
 std::vector<margin_reservation> margins_from_json(std::string_view text, std::string& problem) {
   std::vector<margin_reservation> out;
   rapidjson::Document doc;
-  if (!parse_state(text, doc, problem))
+  auto* margins = stored_list(text, doc, "margins", problem);
+  if (margins == nullptr)
     return out;
-  auto margins = doc.FindMember("margins");
-  if (margins == doc.MemberEnd())
-    return out;
-  if (!margins->value.IsArray()) {
-    problem = "trailing_state.margins: not an array";
-    return out;
-  }
-  for (auto& v : margins->value.GetArray()) {
+  for (auto& v : margins->GetArray()) {
     auto account = v.IsObject() ? v.FindMember("account") : v.MemberEnd();
     auto amount = v.IsObject() ? v.FindMember("amount") : v.MemberEnd();
     if (account == v.MemberEnd() || !account->value.IsInt64() || amount == v.MemberEnd()

@@ -96,7 +96,7 @@ risk_exit fire(run_pointer self, int64_t key, const risk_decision& d, const char
                 d.rule,
                 d.trigger_value,
                 d.threshold_value,
-                "exit_all",
+                key == 0 ? "exit_all" : "exit_account", // what the rule does: its scope exits
                 d.reason,
                 details.str(),
                 now(self)};

@@ -390,6 +390,7 @@ CAF_TEST(max loss per account exits only that account with shorts before longs) 
   CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
   CAF_CHECK(st.risk_events[0].rule == exit_reason::max_loss);
   CAF_CHECK_EQUAL(st.risk_events[0].account_id, 1);
+  CAF_CHECK_EQUAL(st.risk_events[0].action, "exit_account"); // its scope: that account
   CAF_CHECK_EQUAL(st.risk_events[0].threshold_value, -1000);
   CAF_CHECK_EQUAL(st.risk_events[0].trigger_value, -1040);
   auto alpha = orders(0);
@@ -432,6 +433,7 @@ CAF_TEST(run scope sums every account and exits all of them together) {
   auto st = status();
   CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
   CAF_CHECK_EQUAL(st.risk_events[0].account_id, 0);
+  CAF_CHECK_EQUAL(st.risk_events[0].action, "exit_all"); // run scope: every account
   CAF_CHECK_EQUAL(orders(0).size(), 6u);
   CAF_CHECK_EQUAL(orders(1).size(), 6u);
 }
