@@ -540,6 +540,8 @@ execution_impl::behavior_type execution(execution_pointer self, execution_config
       if (r.status != execution_status::entered && r.status != execution_status::exit_pending)
         return;
       r.unrealized_pnl = position_pnl(r.action, r.entry_price, t.ltp, st.remaining);
+      if (r.status == execution_status::entered)
+        r.peak_pnl = std::max(r.peak_pnl, r.realized_pnl + r.unrealized_pnl);
       tell_pnl(self);
       // P&L rows are routine: at most one a second leaves the tick path (the store would only
       // coalesce the rest away).
@@ -555,6 +557,15 @@ execution_impl::behavior_type execution(execution_pointer self, execution_config
       if (hit && !st.leg_exit_told) {
         spdlog::info("{}: {} at {:.2f} ({})", label(self), to_string(hit->rule), t.ltp,
                      hit->reason);
+        auto hit_at = st.cfg.time->now();
+        if (hit->rule == exit_reason::stop_loss && r.sl_hit_at == utc_instant{}) {
+          r.sl_hit_at = hit_at;
+          r.sl_hit_price = t.ltp;
+        } else if (hit->rule == exit_reason::take_profit && r.tp_hit_at == utc_instant{}) {
+          r.tp_hit_at = hit_at;
+          r.tp_hit_price = t.ltp;
+        }
+        persist(self, false);
         if (st.cfg.defer_leg_exits && st.cfg.run) {
           st.leg_exit_told = true; // once: the run owns the sequence now
           self->send(st.cfg.run, leg_exit_due{r.execution_id, hit->rule, t.ltp, hit->reason});

@@ -63,6 +63,12 @@ struct execution_state {
   utc_instant exited_at;
   std::string error_message;
   std::string underlying;
+  /// The leg's own rules when they fired: when, and at which price (the tick that crossed).
+  utc_instant sl_hit_at;
+  double sl_hit_price = 0;
+  utc_instant tp_hit_at;
+  double tp_hit_price = 0;
+  double peak_pnl = 0; ///< the best P&L (realized + unrealized) the position reached
 
   friend bool operator==(const execution_state&, const execution_state&) = default;
 };
@@ -73,7 +79,8 @@ typename Inspector::result_type inspect(Inspector& f, execution_state& x) {
            x.order_product, x.quantity, x.entry_price, x.exit_price, x.last_price,
            x.realized_pnl, x.unrealized_pnl, x.status, x.reason, x.exit_attempts,
            x.entry_order_ids, x.exit_order_ids, x.entered_at, x.exit_claimed_at, x.exited_at,
-           x.error_message, x.underlying);
+           x.error_message, x.underlying, x.sl_hit_at, x.sl_hit_price, x.tp_hit_at,
+           x.tp_hit_price, x.peak_pnl);
 }
 
 /// execution → strategy_run: P&L after a price change.

@@ -297,7 +297,8 @@ std::vector<execution_state> load_open_executions(database& db, load_problems& p
          "action, product, quantity, entry_price, exit_price, last_price, realized_pnl, "
          "unrealized_pnl, status, exit_reason, exit_retry_count, entry_order_ids, "
          "exit_order_ids, entry_time, exit_claimed_at, exit_time, error_message, "
-         "underlying_symbol FROM strategy_executions "
+         "underlying_symbol, sl_hit_at, sl_hit_price, tp_hit_at, tp_hit_price, peak_pnl "
+         "FROM strategy_executions "
          "WHERE status IN (?, ?, ?, ?) OR status = ? ORDER BY id",
          {to_string(execution_status::pending), to_string(execution_status::entered),
           to_string(execution_status::exit_pending), to_string(execution_status::exit_stuck),
@@ -333,6 +334,11 @@ std::vector<execution_state> load_open_executions(database& db, load_problems& p
     x.exited_at = r.time(23);
     x.error_message = r.text(24);
     x.underlying = r.text(25);
+    x.sl_hit_at = r.time(26);
+    x.sl_hit_price = r.real(27);
+    x.tp_hit_at = r.time(28);
+    x.tp_hit_price = r.real(29);
+    x.peak_pnl = r.real(30);
     if (r.ok())
       out.push_back(std::move(x));
   }

@@ -280,7 +280,8 @@ const std::vector<std::string> execution_columns = {
   "quantity",      "entry_price",     "exit_price",      "last_price",      "realized_pnl",
   "unrealized_pnl", "status",         "exit_reason",     "exit_retry_count", "order_id",
   "exit_order_id", "entry_order_ids", "exit_order_ids",  "entry_time",      "exit_time",
-  "exit_claimed_at", "error_message"};
+  "exit_claimed_at", "error_message", "sl_hit_at",       "sl_hit_price",    "tp_hit_at",
+  "tp_hit_price",    "peak_pnl"};
 
 std::vector<sql_value> execution_values(const execution_state& x) {
   return {x.inst.symbol,
@@ -304,7 +305,12 @@ std::vector<sql_value> execution_values(const execution_state& x) {
           sql_time(x.entered_at),
           sql_time(x.exited_at),
           sql_time(x.exit_claimed_at),
-          text_or_null(x.error_message)};
+          text_or_null(x.error_message),
+          sql_time(x.sl_hit_at),
+          x.sl_hit_at == utc_instant{} ? sql_value{} : money(x.sl_hit_price),
+          sql_time(x.tp_hit_at),
+          x.tp_hit_at == utc_instant{} ? sql_value{} : money(x.tp_hit_price),
+          money(x.peak_pnl)};
 }
 
 /// Creates the row (`keys` then `values`; found again by its write id) when `id` is 0, else

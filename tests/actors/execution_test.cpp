@@ -251,6 +251,12 @@ CAF_TEST(a leg stop loss fires on the tick that crosses it and only once) {
   sched.run();
   CAF_CHECK_EQUAL(b().placed.size(), 2u);
   CAF_CHECK_EQUAL(state().reason, exit_reason::stop_loss);
+  // The row says when the leg's stop was hit and at which price (the tick that crossed, not
+  // the next one), and the best P&L it reached (at the entry price: 0; every tick was worse).
+  CAF_CHECK_EQUAL(state().sl_hit_price, 120);
+  CAF_CHECK(state().sl_hit_at == time.now());
+  CAF_CHECK(state().tp_hit_at == utc_instant{});
+  CAF_CHECK_EQUAL(state().peak_pnl, 0);
   t.ltp = 0; // zero-value protection: ignored
   self->send(exec, t);
   sched.run();

@@ -441,6 +441,9 @@ CAF_TEST(what the store writes the loaders read back) {
   x.entry_order_ids = {"26112500000001", "26112500000002"};
   x.entered_at = at_utc("2026-11-25T09:20:01.5+05:30");
   x.underlying = "NIFTY";
+  x.sl_hit_at = at_utc("2026-11-25T09:40:00+05:30");
+  x.sl_hit_price = 131.633; // stored rounded to 2 decimals
+  x.peak_pnl = 1250.5;
   x.execution_id = apply_write(*db, prepare_write(x));
   CAF_REQUIRE(x.execution_id > 0);
   // An intent on record before it is sent, then what became of it.
@@ -521,6 +524,11 @@ CAF_TEST(what the store writes the loaders read back) {
   CAF_CHECK(e.inst == x.inst);
   CAF_CHECK(e.order_product == product::nrml);
   CAF_CHECK_EQUAL(e.underlying, "NIFTY");
+  CAF_CHECK(e.sl_hit_at == x.sl_hit_at);
+  CAF_CHECK_EQUAL(e.sl_hit_price, 131.63);
+  CAF_CHECK(e.tp_hit_at == utc_instant{}); // never hit: NULL
+  CAF_CHECK_EQUAL(e.tp_hit_price, 0);
+  CAF_CHECK_EQUAL(e.peak_pnl, 1250.5);
   CAF_CHECK(problems.empty());
 
   // A row with a word we do not know is reported and left out; the others still load.
