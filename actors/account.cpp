@@ -153,18 +153,19 @@ void apply_update(account_pointer self, intent_entry& entry, child_order& c,
   bool changed = u.status != c.status || filled != c.filled;
   if (filled > c.filled) {
     auto delta = filled - c.filled;
-    auto& pos = self->state.positions[position_key(entry.intent.inst,
-                                                   entry.intent.order_product)];
+    auto net = entry.intent.action == side::buy ? delta : -delta;
+    auto key = position_key(entry.intent.inst, entry.intent.order_product);
+    auto& pos = self->state.positions[key];
     pos.inst = entry.intent.inst;
     pos.order_product = entry.intent.order_product;
-    pos.net_quantity += entry.intent.action == side::buy ? delta : -delta;
+    pos.net_quantity += net;
     if (pos.cross_checked) // the tradebook has this trade too
-      pos.tradebook_net += entry.intent.action == side::buy ? delta : -delta;
+      pos.tradebook_net += net;
     if (self->state.trades_known && entry.intent.order_product == product::mis) {
-      auto& t = self->state.traded[position_key(entry.intent.inst, product::mis)];
+      auto& t = self->state.traded[key]; // our tradebook nets move with our fills
       t.inst = entry.intent.inst;
       t.order_product = product::mis;
-      t.tradebook_net += entry.intent.action == side::buy ? delta : -delta;
+      t.tradebook_net += net;
     }
     ++self->state.fill_seq;
     c.filled = filled;

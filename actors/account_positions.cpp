@@ -73,8 +73,8 @@ void refresh_trades(account_pointer self) {
 /// every trade). The first read waits for the tradebook beside it; later ones use its nets as
 /// our fills moved them, and a tradebook older than `tradebook_max_age` is read again in the
 /// background; when the books disagree on those nets, the tradebook is read before anyone is
-/// answered (a trade made outside the node). A read taken while fills moved the snapshot is older than the snapshot: it is
-/// read again rather than allowed to undo those fills.
+/// answered (a trade made outside the node). A read taken while fills moved the snapshot is
+/// older than the snapshot: it is read again rather than allowed to undo those fills.
 void read_positionbook(account_pointer self, int tries_left) {
   auto& st = self->state;
   st.positions_reading = true;
@@ -83,10 +83,9 @@ void read_positionbook(account_pointer self, int tries_left) {
     std::optional<std::vector<broker_position>> book;
     std::optional<std::vector<broker_trade>> trades;
     caf::error book_error;
-    int pending = 1;
+    int pending;
   };
-  auto r = std::make_shared<reads>();
-  r->pending = with_trades ? 2 : 1;
+  auto r = std::make_shared<reads>(reads{{}, {}, {}, with_trades ? 2 : 1});
   auto done = [self, seq = st.fill_seq, tries_left, r, with_trades] {
     if (--r->pending > 0)
       return;

@@ -180,22 +180,22 @@ strategy_run_config run_config(node_pointer self, const strategy_definition& s,
   return cfg;
 }
 
-/// Spawns the run, supervised; registered under its id (a new run, id 0, is registered once
-/// it has stored its row).
-strategy_run_actor adopt_run(node_pointer self, strategy_run_config cfg) {
+/// Spawns the run, supervised, and returns its entry; a run with an id is registered under
+/// it now (a new run, id 0, once it has stored its row).
+node_state::live_run adopt_run(node_pointer self, strategy_run_config cfg) {
   auto& st = self->state;
   auto run_id = cfg.run_id;
-  auto strategy_id = cfg.strategy.id;
-  std::set<int64_t> account_ids;
+  node_state::live_run entry;
+  entry.strategy_id = cfg.strategy.id;
   for (auto& a : cfg.accounts)
-    account_ids.insert(a.record.id);
-  auto hdl = spawn_strategy_run(self->system(), std::move(cfg));
-  self->monitor(hdl);
-  self->link_to(hdl);
-  st.linked.insert(hdl.address());
+    entry.account_ids.insert(a.record.id);
+  entry.handle = spawn_strategy_run(self->system(), std::move(cfg));
+  self->monitor(entry.handle);
+  self->link_to(entry.handle);
+  st.linked.insert(entry.handle.address());
   if (run_id != 0)
-    st.runs[run_id] = {strategy_id, hdl, std::move(account_ids)};
-  return hdl;
+    st.runs[run_id] = entry;
+  return entry;
 }
 
 /// One unfinished run from its durable state: it reconciles its executions with the broker and
@@ -285,16 +285,14 @@ void readopt_run(node_pointer self, int64_t run_id, const std::string& reason) {
 /// gets. A run that cannot store its row ends, and the caller hears why.
 void spawn_run(node_pointer self, const strategy_definition& s, std::vector<run_account> accounts,
                caf::typed_response_promise<run_started> rp) {
-  std::set<int64_t> account_ids;
-  for (auto& a : accounts)
-    account_ids.insert(a.record.id);
-  auto hdl = adopt_run(self, run_config(self, s, std::move(accounts), 0));
+  auto entry = adopt_run(self, run_config(self, s, std::move(accounts), 0));
+  auto hdl = entry.handle;
   self->request(hdl, std::chrono::seconds{30}, run_atom_v)
     .then(
-      [self, s, hdl, account_ids, rp](int64_t run_id) mutable {
+      [self, s, entry, rp](int64_t run_id) mutable {
         auto& st = self->state;
         st.starting.erase(s.id);
-        st.runs[run_id] = {s.id, hdl, account_ids};
+        st.runs[run_id] = entry;
         json_object details;
         details.add("run_id", run_id).add("strategy", s.name);
         record_activity(self, "run_started", details.str());

@@ -258,6 +258,14 @@ std::vector<run_record> load_unfinished_runs(database& db, load_problems& proble
 
 namespace {
 
+/// The statuses of an open execution, for `status IN (?, ?, ?, ?, ?)`: ours, and the seed's
+/// word for an open position (`active`).
+std::vector<sql_value> open_statuses() {
+  return {to_string(execution_status::pending), to_string(execution_status::entered),
+          to_string(execution_status::exit_pending), to_string(execution_status::exit_stuck),
+          std::string{"active"}};
+}
+
 /// Adds to each execution the broker order ids its order intents were answered with
 /// (`order_intents`, written before each order was sent and updated with its outcome): an
 /// order the broker accepted just before a crash is known as ours even when the execution's
@@ -274,9 +282,7 @@ void add_intent_orders(database& db, std::vector<execution_state>& executions,
          "SELECT i.intent_id, i.execution_id, i.attempt, i.broker_order_ids FROM order_intents i "
          "JOIN strategy_executions e ON e.id = i.execution_id "
          "WHERE i.broker_order_ids IS NOT NULL AND e.status IN (?, ?, ?, ?, ?) ORDER BY i.id",
-         {to_string(execution_status::pending), to_string(execution_status::entered),
-          to_string(execution_status::exit_pending), to_string(execution_status::exit_stuck),
-          std::string{"active"}})) {
+         open_statuses())) {
     row_reader r{row, "order_intents", problems};
     auto e = by_id.find(r.integer(1));
     if (e == by_id.end())
@@ -299,10 +305,8 @@ std::vector<execution_state> load_open_executions(database& db, load_problems& p
          "exit_order_ids, entry_time, exit_claimed_at, exit_time, error_message, "
          "underlying_symbol, sl_hit_at, sl_hit_price, tp_hit_at, tp_hit_price, peak_pnl "
          "FROM strategy_executions "
-         "WHERE status IN (?, ?, ?, ?) OR status = ? ORDER BY id",
-         {to_string(execution_status::pending), to_string(execution_status::entered),
-          to_string(execution_status::exit_pending), to_string(execution_status::exit_stuck),
-          std::string{"active"}})) {
+         "WHERE status IN (?, ?, ?, ?, ?) ORDER BY id",
+         open_statuses())) {
     row_reader r{row, "strategy_executions", problems};
     execution_state x;
     x.execution_id = r.integer(0);
