@@ -174,10 +174,15 @@ void apply_update(account_pointer self, intent_entry& entry, child_order& c,
     c.average_price = u.average_price;
   if (u.status != order_status::unknown)
     c.status = u.status;
+  if (c.status == order_status::complete && c.executed_at == utc_instant{})
+    c.executed_at = u.at != utc_instant{} ? u.at : utc_now(self);
   if (is_terminal(c.status))
     c.phase = child_phase::done;
-  if (changed)
+  if (changed) {
     tell_listener(self, entry, c, u.message);
+    record_order(self, entry, c);
+    record_positions(self);
+  }
 }
 
 void arm_poll(account_pointer self);
@@ -210,7 +215,9 @@ void adopt(account_pointer self, intent_entry& entry, size_t index, const std::s
   c.phase = child_phase::open;
   c.status = order_status::open;
   c.last_heard = self->clock().now();
+  c.placed_at = utc_now(self);
   self->state.by_broker_id[id] = {entry.intent.intent_id, index};
+  record_order(self, entry, c);
   arm_poll(self); // an order link that stays silent (stalled) must not leave it unfollowed
   auto early = self->state.early_updates.find(id);
   if (early != self->state.early_updates.end()) {
@@ -475,6 +482,7 @@ void on_order_update(account_pointer self, const order_update& u) {
     return;
   }
   ++st.external_updates;
+  record_foreign_orders(self);
   // The snapshot does not know this order's fills. (Our tradebook nets do not either: when
   // they matter, the books disagree on them at the next read and the tradebook is read.)
   st.positions_read_at = steady_time{};
@@ -565,6 +573,8 @@ account_impl::behavior_type account(account_pointer self, account_config cfg) {
   ping(self);
   self->delayed_send(self, st.cfg.ping_interval, health_atom_v);
   refresh_positions(self, std::nullopt);
+  record_foreign_orders(self); // what the broker has from before: external, or ours earlier
+  record_holdings(self);
   return {
     [=](place_atom, order_intent& intent,
         order_listener_actor& listener) -> caf::result<order_accepted> {
@@ -674,6 +684,7 @@ account_impl::behavior_type account(account_pointer self, account_config cfg) {
         .then(
           [self, rp](const funds& f) mutable {
             self->state.ledger.rebase(f.available_cash);
+            record_margins(self);
             rp.deliver(f);
           },
           [rp](const caf::error& err) mutable { rp.deliver(err); });
@@ -715,11 +726,18 @@ account_impl::behavior_type account(account_pointer self, account_config cfg) {
       pump(self);
     },
     [=](caf::put_atom, const std::string& key, double amount) {
-      return self->state.ledger.reserve(key, amount);
+      auto reserved = self->state.ledger.reserve(key, amount);
+      if (reserved)
+        record_margins(self);
+      return reserved;
     },
-    [=](caf::delete_atom, const std::string& key) { self->state.ledger.release(key); },
+    [=](caf::delete_atom, const std::string& key) {
+      self->state.ledger.release(key);
+      record_margins(self);
+    },
     [=](restore_atom, const std::string& key, double amount) {
       self->state.ledger.restore(key, amount);
+      record_margins(self);
     },
     [=](caf::get_atom, status_atom) { return self->state.status; },
     [=](shutdown_atom) -> caf::result<caf::ok_atom> {
@@ -750,6 +768,10 @@ account_impl::behavior_type account(account_pointer self, account_config cfg) {
       self->delayed_send(self, self->state.cfg.ping_interval, health_atom_v);
     },
     [=](settle_atom, const std::string& which) { settle_unknown(self, which); },
+    [=](write_atom, positions_atom) {
+      self->state.book_write_armed = false;
+      record_positions(self);
+    },
   };
 }
 

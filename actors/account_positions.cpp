@@ -148,6 +148,7 @@ void read_positionbook(account_pointer self, int tries_left) {
     st.positions_read_at = now;
     st.positions_reading = false;
     deliver_positions(self, {});
+    record_positions(self);
     if (st.trades_known && !with_trades && now - st.trades_read_at >= st.cfg.tradebook_max_age)
       refresh_trades(self);
   };

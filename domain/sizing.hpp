@@ -97,6 +97,8 @@ public:
 
   double free() const { return std::max(0.0, available_ - reserved_); }
   double reserved() const { return reserved_; }
+  double available() const { return available_; }
+  const std::map<std::string, double>& reservations() const { return by_key_; }
 
 private:
   double available_ = 0;

@@ -64,6 +64,9 @@ using store_actor = caf::typed_actor<
   caf::replies_to<write_atom, ws_session_record>::with<caf::ok_atom>,    // per session id
   caf::replies_to<durable_atom, order_intent>::with<uint64_t>,      // answers the sequence
   caf::replies_to<write_atom, order_intent_outcome>::with<caf::ok_atom>, // status, broker ids
+  caf::replies_to<write_atom, order_record>::with<caf::ok_atom>,  // coalesced per broker order
+  caf::replies_to<write_atom, book_record>::with<caf::ok_atom>,   // coalesced per account, book
+  caf::replies_to<write_atom, margin_record>::with<caf::ok_atom>, // coalesced per account
   caf::replies_to<durable_atom, risk_event>::with<uint64_t>,
   caf::replies_to<durable_atom, exit_claim>::with<uint64_t>,
   caf::replies_to<durable_atom, run_record>::with<int64_t>,      // creates (id 0) or updates

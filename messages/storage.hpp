@@ -11,6 +11,7 @@
 #include "messages/account.hpp"
 #include "messages/execution.hpp"
 #include "messages/instrument.hpp"
+#include "messages/orders.hpp"
 #include "messages/run.hpp"
 #include "messages/strategy.hpp"
 #include "messages/time.hpp"
@@ -223,6 +224,88 @@ struct calendar_data {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, calendar_data& x) {
   return f(x.templates, x.holidays, x.special_sessions);
+}
+
+/// An `orders` row: one broker order (a freeze-split child is one order), written when the
+/// broker accepts it and again at every change of status or fill (an upsert by account and
+/// broker order id). Orders seen at the broker that no intent of ours placed are `external`.
+struct order_record {
+  int64_t account_id = 0;
+  std::string order_id; ///< the broker's
+  std::string intent_id; ///< empty = not placed by this node's intents
+  int64_t execution_id = 0; ///< 0 = none
+  std::string strategy_tag;
+  instrument inst;
+  side action = side::buy;
+  int64_t quantity = 0;
+  price_type kind = price_type::market;
+  double price = 0;
+  double trigger_price = 0;
+  product order_product = product::mis;
+  order_status status = order_status::open;
+  int64_t filled_quantity = 0;
+  double average_price = 0;
+  utc_instant placed_at;
+  utc_instant executed_at; ///< epoch = not (yet) complete
+  bool external = false;
+
+  friend bool operator==(const order_record&, const order_record&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, order_record& x) {
+  return f(x.account_id, x.order_id, x.intent_id, x.execution_id, x.strategy_tag, x.inst,
+           x.action, x.quantity, x.kind, x.price, x.trigger_price, x.order_product, x.status,
+           x.filled_quantity, x.average_price, x.placed_at, x.executed_at, x.external);
+}
+
+/// What an account's broker book held as it read it: its positionbook (`positions`) or its
+/// holdings (`holdings`). Every row is upserted; a row no longer in the book is written with
+/// quantity 0 (closed).
+struct book_record {
+  int64_t account_id = 0;
+  bool holdings = false; ///< false: the positionbook
+  std::vector<broker_position> rows;
+  utc_instant at;
+
+  friend bool operator==(const book_record&, const book_record&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, book_record& x) {
+  return f(x.account_id, x.holdings, x.rows, x.at);
+}
+
+/// What one key holds in an account's margin ledger (a run's reservation).
+struct margin_allocation {
+  std::string key;
+  double amount = 0;
+
+  friend bool operator==(const margin_allocation&, const margin_allocation&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, margin_allocation& x) {
+  return f(x.key, x.amount);
+}
+
+/// A `margin_trackers` row: an account's margin ledger after a change (one row per account).
+struct margin_record {
+  int64_t account_id = 0;
+  double total_available = 0; ///< the broker's figure the ledger was last based on
+  double used = 0;            ///< reserved by runs
+  double free = 0;
+  std::vector<margin_allocation> allocations;
+  int64_t update_count = 0;
+  utc_instant at;
+
+  friend bool operator==(const margin_record&, const margin_record&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, margin_record& x) {
+  return f(x.account_id, x.total_available, x.used, x.free, x.allocations, x.update_count,
+           x.at);
 }
 
 /// What the persistence actor reports about itself (tests, status, benchmarks).

@@ -165,4 +165,16 @@ std::vector<std::string> strings_from_json(std::string_view text, std::string& p
   return out;
 }
 
+std::string allocations_to_json(const std::vector<margin_allocation>& xs) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+  w.StartObject();
+  for (auto& x : xs) {
+    w.Key(x.key.c_str(), static_cast<rapidjson::SizeType>(x.key.size()));
+    w.Double(std::isfinite(x.amount) ? std::round(x.amount * 100.0) / 100.0 : 0.0);
+  }
+  w.EndObject();
+  return buf.GetString();
+}
+
 } // namespace algomirror

@@ -33,4 +33,7 @@ std::string strings_to_json(const std::vector<std::string>& xs);
 /// text that is not an array of strings.
 std::vector<std::string> strings_from_json(std::string_view text, std::string& problem);
 
+/// `margin_trackers.allocated_margins`: what each key holds, {"run:12":250000,"run:14":90000}.
+std::string allocations_to_json(const std::vector<margin_allocation>& xs);
+
 } // namespace algomirror

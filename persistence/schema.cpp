@@ -103,6 +103,12 @@ std::vector<table> make_tables() {
                   .col("executed_at", ct::timestamp)
                   .str("intent_id", 64)
                   .str("strategy_tag", 64)
+                  // not a foreign key: strategy_executions is created later (and an order
+                  // outlives its execution's row)
+                  .col("execution_id", ct::big_integer)
+                  .col("is_external", ct::boolean, none, "FALSE")
+                  .col("updated_at", ct::timestamp, none, "CURRENT_TIMESTAMP")
+                  .unique_on({"account_id", "order_id"})
                   .index_on({"account_id"})
                   .index_on({"order_id"})
                   .index_on({"symbol"})
@@ -110,6 +116,15 @@ std::vector<table> make_tables() {
                   .index_on({"placed_at"})
                   .index_on({"intent_id"})
                   .build());
+  {
+    // Database Maintenance: orders older than the archive horizon move here, same columns.
+    auto archive = all.back();
+    archive.name = "orders_archive";
+    archive.unique_constraints.clear();
+    archive.indexes = {{{"account_id"}, false}, {{"placed_at"}, false}};
+    archive.columns.push_back({"archived_at", ct::timestamp, 0, none, "CURRENT_TIMESTAMP", {}, {}});
+    all.push_back(std::move(archive));
+  }
 
   all.push_back(table_builder{"positions"}
                   .ref("account_id", "trading_accounts", "CASCADE", not_null)
@@ -372,6 +387,7 @@ std::vector<table> make_tables() {
                   .col("allocated_margins", ct::json)
                   .col("last_updated", ct::timestamp)
                   .col("update_count", ct::integer, none, "0")
+                  .unique_on({"account_id"}) // one ledger per account
                   .index_on({"account_id"})
                   .build());
 

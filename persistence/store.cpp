@@ -492,6 +492,25 @@ store_impl::behavior_type store(store_pointer self, std::shared_ptr<database> db
       logic->enqueue("intent:" + x.intent_id, prepare_write(x), false, false, ok_reply(rp));
       return rp;
     },
+    [=](write_atom, const order_record& x) {
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      logic->enqueue("order:" + std::to_string(x.account_id) + ":" + x.order_id,
+                     prepare_write(x), false, false, ok_reply(rp));
+      return rp;
+    },
+    [=](write_atom, const book_record& x) {
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      logic->enqueue(std::string{x.holdings ? "holdings:" : "positions:"}
+                       + std::to_string(x.account_id),
+                     prepare_write(x), false, false, ok_reply(rp));
+      return rp;
+    },
+    [=](write_atom, const margin_record& x) {
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      logic->enqueue("margins:" + std::to_string(x.account_id), prepare_write(x), false, false,
+                     ok_reply(rp));
+      return rp;
+    },
     [=](durable_atom, const order_intent& x) {
       auto rp = self->make_response_promise<uint64_t>();
       logic->enqueue({}, prepare_write(x), true, false, sequence_reply(self, rp));

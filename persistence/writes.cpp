@@ -1,5 +1,6 @@
 #include "persistence/writes.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -56,17 +57,17 @@ statement_shape insert_shape(const char* table, std::vector<std::string> columns
 /// a row written again and again under one natural key (a connection, a session); replaying it
 /// writes the same values.
 statement_shape upsert_shape(const char* table, std::vector<std::string> columns,
-                             const char* unique_key) {
+                             std::vector<std::string> unique_key) {
   statement_shape s{table, std::move(columns)};
   std::string marks, sets;
   for (size_t i = 0; i < s.columns.size(); ++i) {
     marks += i ? ", ?" : "?";
-    if (s.columns[i] != unique_key)
+    if (std::find(unique_key.begin(), unique_key.end(), s.columns[i]) == unique_key.end())
       sets += (sets.empty() ? "\"" : ", \"") + s.columns[i] + "\" = excluded.\"" + s.columns[i]
               + "\"";
   }
   s.sql = std::string{"INSERT INTO "} + table + " (" + column_list(s.columns) + ") VALUES ("
-          + marks + ") ON CONFLICT (\"" + unique_key + "\") DO UPDATE SET " + sets;
+          + marks + ") ON CONFLICT (" + column_list(unique_key) + ") DO UPDATE SET " + sets;
   s.batchable = false;
   return s;
 }
@@ -247,7 +248,7 @@ prepared_write prepare_write(const ws_connection_record& x) {
   static const auto shape = upsert_shape("websocket_connections",
                                          {"connection_id", "account_id", "status", "connected_at",
                                           "disconnected_at", "messages_received"},
-                                         "connection_id");
+                                         {"connection_id"});
   prepared_write w;
   if (x.connection_id.empty())
     w.error = "websocket_connections.connection_id: missing";
@@ -262,7 +263,7 @@ prepared_write prepare_write(const ws_session_record& x) {
     "websocket_sessions",
     {"session_id", "user_id", "account_id", "session_type", "instrument", "symbol_count",
      "is_active", "last_heartbeat", "expires_at"},
-    "session_id");
+    {"session_id"});
   prepared_write w;
   if (x.session_id.empty())
     w.error = "websocket_sessions.session_id: missing";
@@ -270,6 +271,131 @@ prepared_write prepare_write(const ws_session_record& x) {
                 {x.session_id, x.user_id, id_or_null(x.account_id), text_or_null(x.session_type),
                  text_or_null(x.underlying), int64_t{x.symbol_count}, x.is_active,
                  sql_time(x.last_heartbeat), sql_time(x.expires_at)});
+  return w;
+}
+
+namespace {
+
+/// The seed's order status words: PENDING until the order is terminal.
+const char* seed_status(order_status s) {
+  switch (s) {
+    case order_status::complete:
+      return "EXECUTED";
+    case order_status::cancelled:
+      return "CANCELLED";
+    case order_status::rejected:
+      return "REJECTED";
+    default:
+      return "PENDING";
+  }
+}
+
+} // namespace
+
+prepared_write prepare_write(const order_record& x) {
+  static const auto shape = upsert_shape(
+    "orders",
+    {"account_id", "order_id", "symbol", "exchange", "action", "quantity", "order_type", "price",
+     "trigger_price", "product", "status", "filled_quantity", "average_price", "placed_at",
+     "executed_at", "intent_id", "strategy_tag", "execution_id", "is_external", "updated_at"},
+    {"account_id", "order_id"});
+  // An order no intent of ours answered for (external, or ours from before a restart): a row
+  // already there keeps what our intent wrote; only its status and fill move.
+  static const auto seen = [] {
+    auto s = shape;
+    auto at = s.sql.find(" DO UPDATE SET ");
+    s.sql = s.sql.substr(0, at)
+            + " DO UPDATE SET \"status\" = excluded.\"status\", \"filled_quantity\" = "
+              "excluded.\"filled_quantity\", \"average_price\" = excluded.\"average_price\", "
+              "\"executed_at\" = COALESCE(orders.\"executed_at\", excluded.\"executed_at\"), "
+              "\"updated_at\" = excluded.\"updated_at\"";
+    return s;
+  }();
+  prepared_write w;
+  if (x.account_id == 0)
+    w.error = "orders.account_id: missing";
+  else if (x.order_id.empty())
+    w.error = "orders.order_id: missing (the broker's order id)";
+  add_statement(w, x.intent_id.empty() ? seen : shape,
+                {x.account_id, x.order_id, x.inst.symbol, to_string(x.inst.exch),
+                 to_string(x.action), x.quantity, to_string(x.kind), money(x.price),
+                 money(x.trigger_price), to_string(x.order_product),
+                 std::string{seed_status(x.status)}, x.filled_quantity,
+                 x.average_price > 0 ? money(x.average_price) : sql_value{},
+                 sql_time(x.placed_at), sql_time(x.executed_at), text_or_null(x.intent_id),
+                 text_or_null(x.strategy_tag), id_or_null(x.execution_id), x.external,
+                 sql_time(x.placed_at > x.executed_at ? x.placed_at : x.executed_at)});
+  return w;
+}
+
+namespace {
+
+sql_value percent_of(double pnl, double cost) {
+  return cost != 0 ? money(pnl / std::abs(cost) * 100.0) : sql_value{0.0};
+}
+
+} // namespace
+
+prepared_write prepare_write(const book_record& x) {
+  static const auto close_positions = [] {
+    statement_shape s{"positions", {"updated_at", "account_id"}};
+    s.sql = "UPDATE positions SET quantity = 0, \"updated_at\" = ? WHERE account_id = ? AND "
+            "quantity <> 0";
+    s.batchable = false;
+    return s;
+  }();
+  static const auto close_holdings = [] {
+    statement_shape s{"holdings", {"updated_at", "account_id"}};
+    s.sql = "UPDATE holdings SET quantity = 0, \"updated_at\" = ? WHERE account_id = ? AND "
+            "quantity <> 0";
+    s.batchable = false;
+    return s;
+  }();
+  static const auto position = upsert_shape(
+    "positions",
+    {"account_id", "symbol", "exchange", "quantity", "product", "average_price", "current_price",
+     "ltp", "pnl", "pnl_percent", "updated_at"},
+    {"account_id", "symbol", "product"});
+  static const auto holding = upsert_shape(
+    "holdings",
+    {"account_id", "symbol", "exchange", "quantity", "average_price", "current_price", "pnl",
+     "pnl_percent", "invested_value", "current_value", "updated_at"},
+    {"account_id", "symbol"});
+  prepared_write w;
+  if (x.account_id == 0)
+    w.error = std::string{x.holdings ? "holdings" : "positions"} + ".account_id: missing";
+  auto at = sql_time(x.at);
+  // Every row of the account is closed, then the book's rows written: one transaction, so a
+  // reader sees the book as it was read, and a position the broker no longer lists reads 0.
+  add_statement(w, x.holdings ? close_holdings : close_positions, {at, x.account_id});
+  for (auto& p : x.rows) {
+    double cost = p.average_price * static_cast<double>(p.net_quantity);
+    if (x.holdings)
+      add_statement(w, holding,
+                    {x.account_id, p.inst.symbol, to_string(p.inst.exch), p.net_quantity,
+                     money(p.average_price), money(p.ltp), money(p.pnl), percent_of(p.pnl, cost),
+                     money(cost), money(p.ltp * static_cast<double>(p.net_quantity)), at});
+    else
+      add_statement(w, position,
+                    {x.account_id, p.inst.symbol, to_string(p.inst.exch), p.net_quantity,
+                     to_string(p.order_product), money(p.average_price), money(p.ltp),
+                     money(p.ltp), money(p.pnl), percent_of(p.pnl, cost), at});
+  }
+  return w;
+}
+
+prepared_write prepare_write(const margin_record& x) {
+  static const auto shape = upsert_shape(
+    "margin_trackers",
+    {"account_id", "total_available_margin", "used_margin", "free_margin", "allocated_margins",
+     "last_updated", "update_count"},
+    {"account_id"});
+  prepared_write w;
+  if (x.account_id == 0)
+    w.error = "margin_trackers.account_id: missing";
+  add_statement(w, shape,
+                {x.account_id, money(x.total_available), money(x.used), money(x.free),
+                 allocations_to_json(x.allocations), sql_time(x.at), x.update_count});
   return w;
 }
 

@@ -47,6 +47,12 @@ prepared_write prepare_write(const failover_event& x);
 /// Upserts by connection id / session id.
 prepared_write prepare_write(const ws_connection_record& x);
 prepared_write prepare_write(const ws_session_record& x);
+/// Upserts by (account, broker order id).
+prepared_write prepare_write(const order_record& x);
+/// Closes every row of the account's book, then upserts the rows read.
+prepared_write prepare_write(const book_record& x);
+/// Upserts the account's one ledger row.
+prepared_write prepare_write(const margin_record& x);
 /// Creates the row when `x.execution_id == 0` (needs `write_id`), else updates it.
 prepared_write prepare_write(const execution_state& x);
 /// Creates the row when `x.id == 0` (needs `write_id`), else updates it.

@@ -42,6 +42,8 @@ struct child_order {
   double average_price = 0;
   int resends = 0;
   steady_time last_heard{};
+  utc_instant placed_at;   ///< when the broker accepted it (`orders.placed_at`)
+  utc_instant executed_at; ///< when it was complete
 };
 
 struct intent_entry {
@@ -94,6 +96,12 @@ struct account_state {
   steady_time trades_read_at{};
   std::vector<caf::typed_response_promise<std::vector<broker_position>>> position_waiters;
   uint64_t activity_seq = 0;
+  // The account's rows (actors/account_records.cpp): orders, the books, the margin ledger.
+  bool orderbook_reading = false;
+  bool orderbook_again = false; ///< an external order was heard of while the book was read
+  steady_time book_written_at{};
+  bool book_write_armed = false;
+  int64_t margin_updates = 0;
   static inline const char* name = "account";
 };
 
@@ -102,7 +110,8 @@ using account_impl = account_actor::extend<
   caf::reacts_to<pump_atom>,               // the rate-limited send queue
   caf::reacts_to<poll_atom>,               // status polling
   caf::reacts_to<health_atom>,             // the ping timer
-  caf::reacts_to<settle_atom, std::string>>; // resolve an unknown outcome
+  caf::reacts_to<settle_atom, std::string>, // resolve an unknown outcome
+  caf::reacts_to<write_atom, positions_atom>>; // the positions' row write, at most once a second
 
 using account_pointer = account_impl::stateful_pointer<account_state>;
 
@@ -118,5 +127,24 @@ std::vector<broker_position> snapshot(account_pointer self);
 /// The snapshot when a positionbook read is young enough, else a fresh read shared by every
 /// request meanwhile; `rp` (when given) is answered with it.
 void refresh_positions(account_pointer self, std::optional<positions_promise> rp);
+
+// -- the account's rows (actors/account_records.cpp) ----------------------------------------
+
+/// The `orders` row of a child the broker has (placed, or changed).
+void record_order(account_pointer self, const intent_entry& entry, const child_order& c);
+
+/// Reads the orderbook (one read at a time) and records every order no intent of this account
+/// placed: external ones, and this node's from before a restart (their status moves on).
+void record_foreign_orders(account_pointer self);
+
+/// The `positions` rows from the account's view of its positions (read or moved by fills), at
+/// most once a second; a change inside that second is written when it ends.
+void record_positions(account_pointer self);
+
+/// Reads the holdings and writes the `holdings` rows.
+void record_holdings(account_pointer self);
+
+/// The `margin_trackers` row after a change of the ledger.
+void record_margins(account_pointer self);
 
 } // namespace algomirror::account_internal

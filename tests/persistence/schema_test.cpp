@@ -206,7 +206,7 @@ CAF_TEST(migration creates every table and records its versions) {
                   static_cast<int64_t>(migrations().size()));
   for (auto& t : schema::tables())
     CAF_CHECK_EQUAL(count(*db, "SELECT COUNT(*) FROM " + t.name + " WHERE 1 = 0"), 0);
-  CAF_CHECK_EQUAL(schema::tables().size(), 22u); // the seed's 20 + strategy_runs, order_intents
+  CAF_CHECK_EQUAL(schema::tables().size(), 23u); // the seed's 20 + strategy_runs, order_intents, orders_archive
   auto again = migrate(*db); // nothing left to do
   CAF_REQUIRE(again.ok());
   CAF_CHECK(again->applied.empty());
@@ -708,6 +708,117 @@ CAF_TEST(many rows of one form go out together and land as one by one would) {
   CAF_CHECK_EQUAL(count(*db, "SELECT CAST(last_price AS INTEGER) FROM strategy_executions "
                              "WHERE write_id = 'exec-39'"),
                   139);
+}
+
+CAF_TEST(orders positions holdings and the margin ledger are kept row by row) {
+  auto user = db->insert("INSERT INTO users (username, email, password_hash) VALUES (?, ?, ?)",
+                         {std::string{"ola"}, std::string{"o@example.com"}, std::string{"h"}});
+  auto account = db->insert("INSERT INTO trading_accounts (user_id, account_name, broker) "
+                            "VALUES (?, ?, ?)",
+                            {user, std::string{"main"}, std::string{"zerodha"}});
+  order_record o;
+  o.account_id = account;
+  o.order_id = "B1";
+  o.intent_id = "e7-0-3";
+  o.execution_id = 7;
+  o.strategy_tag = "AM:3:7:0";
+  o.inst = {"NIFTY25NOV2626000CE", exchange::nfo};
+  o.action = side::sell;
+  o.quantity = 1755;
+  o.status = order_status::open;
+  o.placed_at = at_utc("2026-11-25T09:20:00+05:30");
+  apply_write(*db, prepare_write(o));
+  o.status = order_status::complete; // the same order filled: one row, moved on
+  o.filled_quantity = 1755;
+  o.average_price = 101.255;
+  o.executed_at = at_utc("2026-11-25T09:20:01+05:30");
+  apply_write(*db, prepare_write(o));
+  // Seen again in the orderbook after a restart (no intent answers for it): it keeps its
+  // intent, only its status moves.
+  auto seen = o;
+  seen.intent_id.clear();
+  seen.execution_id = 0;
+  seen.external = false;
+  seen.placed_at = at_utc("2026-11-25T11:00:00+05:30");
+  apply_write(*db, prepare_write(seen));
+  auto rows = db->query("SELECT order_id, status, filled_quantity, average_price, intent_id, "
+                        "execution_id, is_external, quantity, action, placed_at, executed_at "
+                        "FROM orders");
+  CAF_REQUIRE_EQUAL(rows.size(), 1u);
+  CAF_CHECK_EQUAL(*rows[0][1], "EXECUTED");
+  CAF_CHECK_EQUAL(*rows[0][2], "1755");
+  CAF_CHECK_EQUAL(std::stod(*rows[0][3]), 101.26);
+  CAF_CHECK_EQUAL(*rows[0][4], "e7-0-3");
+  CAF_CHECK_EQUAL(*rows[0][5], "7");
+  CAF_CHECK_EQUAL(*rows[0][8], "SELL");
+  CAF_CHECK_EQUAL(rows[0][9]->substr(0, 19), "2026-11-25 03:50:00");
+  CAF_CHECK_EQUAL(rows[0][10]->substr(0, 19), "2026-11-25 03:50:01");
+  order_record outside; // someone else's order on the account
+  outside.account_id = account;
+  outside.order_id = "X5";
+  outside.inst = {"SBIN", exchange::nse};
+  outside.quantity = 10;
+  outside.status = order_status::rejected;
+  outside.external = true;
+  apply_write(*db, prepare_write(outside));
+  rows = db->query("SELECT status, is_external FROM orders WHERE order_id = 'X5'");
+  CAF_REQUIRE_EQUAL(rows.size(), 1u);
+  CAF_CHECK_EQUAL(*rows[0][0], "REJECTED");
+  CAF_CHECK(*rows[0][1] == "1" || *rows[0][1] == "t");
+  order_record nameless = outside;
+  nameless.order_id.clear();
+  CAF_CHECK_EQUAL(prepare_write(nameless).error, "orders.order_id: missing (the broker's order id)");
+
+  broker_position ce;
+  ce.inst = {"NIFTY25NOV2626000CE", exchange::nfo};
+  ce.net_quantity = -1755;
+  ce.average_price = 100;
+  ce.ltp = 90;
+  ce.pnl = 17550;
+  broker_position pe = ce;
+  pe.inst.symbol = "NIFTY25NOV2626000PE";
+  book_record book{account, false, {ce, pe}, at_utc("2026-11-25T09:21:00+05:30")};
+  apply_write(*db, prepare_write(book));
+  book.rows = {ce}; // the PE was closed and left the book
+  book.rows[0].net_quantity = -65;
+  apply_write(*db, prepare_write(book));
+  rows = db->query("SELECT symbol, quantity, product, pnl, pnl_percent FROM positions ORDER BY "
+                   "symbol");
+  CAF_REQUIRE_EQUAL(rows.size(), 2u);
+  CAF_CHECK_EQUAL(*rows[0][1], "-65");
+  CAF_CHECK_EQUAL(*rows[0][2], "MIS");
+  CAF_CHECK_EQUAL(*rows[1][0], "NIFTY25NOV2626000PE");
+  CAF_CHECK_EQUAL(*rows[1][1], "0"); // closed, not forgotten
+  CAF_CHECK_EQUAL(std::stod(*rows[1][4]), 10.0); // 17,550 on 175,500
+  broker_position stock;
+  stock.inst = {"INFY", exchange::nse};
+  stock.order_product = product::cnc;
+  stock.net_quantity = 10;
+  stock.average_price = 1500;
+  stock.ltp = 1650;
+  stock.pnl = 1500;
+  apply_write(*db, prepare_write(book_record{account, true, {stock}, book.at}));
+  rows = db->query("SELECT quantity, invested_value, current_value, pnl_percent FROM holdings");
+  CAF_REQUIRE_EQUAL(rows.size(), 1u);
+  CAF_CHECK_EQUAL(std::stod(*rows[0][1]), 15000.0);
+  CAF_CHECK_EQUAL(std::stod(*rows[0][2]), 16500.0);
+  CAF_CHECK_EQUAL(std::stod(*rows[0][3]), 10.0);
+
+  margin_record ledger{account, 1'000'000, 250'000, 750'000, {{"run:3", 250'000}}, 1, book.at};
+  apply_write(*db, prepare_write(ledger));
+  ledger.used = 0;
+  ledger.free = 1'000'000;
+  ledger.allocations.clear();
+  ledger.update_count = 2;
+  apply_write(*db, prepare_write(ledger));
+  rows = db->query("SELECT used_margin, free_margin, allocated_margins, update_count FROM "
+                   "margin_trackers");
+  CAF_REQUIRE_EQUAL(rows.size(), 1u); // one ledger per account
+  CAF_CHECK_EQUAL(std::stod(*rows[0][1]), 1'000'000.0);
+  CAF_CHECK_EQUAL(*rows[0][2], "{}");
+  CAF_CHECK_EQUAL(*rows[0][3], "2");
+  CAF_CHECK_EQUAL(allocations_to_json({{"run:3", 250'000.004}, {"run:4", 1}}),
+                  R"({"run:3":250000.0,"run:4":1.0})");
 }
 
 CAF_TEST(the calendar loads its templates and holidays and special sessions) {
