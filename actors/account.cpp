@@ -151,7 +151,8 @@ void apply_update(account_pointer self, intent_entry& entry, child_order& c,
     filled = c.quantity; // a complete order without a quantity filled in full
   filled = std::min(filled, c.quantity);
   bool changed = u.status != c.status || filled != c.filled;
-  if (filled > c.filled) {
+  bool moved = filled > c.filled;
+  if (moved) {
     auto delta = filled - c.filled;
     auto net = entry.intent.action == side::buy ? delta : -delta;
     auto key = position_key(entry.intent.inst, entry.intent.order_product);
@@ -181,8 +182,9 @@ void apply_update(account_pointer self, intent_entry& entry, child_order& c,
   if (changed) {
     tell_listener(self, entry, c, u.message);
     record_order(self, entry, c);
-    record_positions(self);
   }
+  if (moved)
+    record_positions(self); // the snapshot moved
 }
 
 void arm_poll(account_pointer self);

@@ -337,20 +337,16 @@ sql_value percent_of(double pnl, double cost) {
 } // namespace
 
 prepared_write prepare_write(const book_record& x) {
-  static const auto close_positions = [] {
-    statement_shape s{"positions", {"updated_at", "account_id"}};
-    s.sql = "UPDATE positions SET quantity = 0, \"updated_at\" = ? WHERE account_id = ? AND "
-            "quantity <> 0";
+  // UPDATE <book> SET quantity = 0 for every open row of the account.
+  auto closing = [](const char* table) {
+    statement_shape s{table, {"updated_at", "account_id"}};
+    s.sql = std::string{"UPDATE "} + table
+            + " SET quantity = 0, \"updated_at\" = ? WHERE account_id = ? AND quantity <> 0";
     s.batchable = false;
     return s;
-  }();
-  static const auto close_holdings = [] {
-    statement_shape s{"holdings", {"updated_at", "account_id"}};
-    s.sql = "UPDATE holdings SET quantity = 0, \"updated_at\" = ? WHERE account_id = ? AND "
-            "quantity <> 0";
-    s.batchable = false;
-    return s;
-  }();
+  };
+  static const auto close_positions = closing("positions");
+  static const auto close_holdings = closing("holdings");
   static const auto position = upsert_shape(
     "positions",
     {"account_id", "symbol", "exchange", "quantity", "product", "average_price", "current_price",
