@@ -129,11 +129,65 @@ void drop_node_tables(database& db) {
   db.execute("DROP TABLE IF EXISTS node_lease");
 }
 
+bool table_exists(database& db, const std::string& name) {
+  auto rows =
+      db.dialect() == schema::dialect::sqlite
+          ? db.query("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?", {name})
+          : db.query("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
+                     "current_schema() AND table_name = ?",
+                     {name});
+  return !rows.empty() && rows[0][0] && *rows[0][0] != "0";
+}
+
+bool column_exists(database& db, const std::string& table, const std::string& column) {
+  auto rows =
+      db.dialect() == schema::dialect::sqlite
+          ? db.query("SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?", {table, column})
+          : db.query("SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = "
+                     "current_schema() AND table_name = ? AND column_name = ?",
+                     {table, column});
+  return !rows.empty() && rows[0][0] && *rows[0][0] != "0";
+}
+
+void create_table_if_missing(database& db, const std::string& name) {
+  if (table_exists(db, name))
+    return;
+  auto& t = *schema::find_table(name);
+  db.execute(schema::render_create_table(t, db.dialect()));
+  for (auto& ix : schema::render_indexes(t, db.dialect()))
+    db.execute(ix);
+}
+
+/// Issue 15: every order the node places, the ledger per account, the calendar's
+/// acknowledgements. A database made by migration 1 of this build has all of it already; one
+/// made by an older build gets the new columns, tables and unique indexes here.
+void add_order_ledger_and_calendar(database& db) {
+  create_table_if_missing(db, "orders_archive");
+  create_table_if_missing(db, "calendar_acknowledgements");
+  if (column_exists(db, "orders", "is_external"))
+    return;
+  auto& orders = *schema::find_table("orders");
+  for (auto name : {"execution_id", "is_external", "updated_at"})
+    db.execute(schema::render_add_column(orders, *orders.find(name), db.dialect()));
+  // An older build never wrote these two tables, so no duplicates stand in the way.
+  db.execute("CREATE UNIQUE INDEX ux_orders__account_id_order_id ON orders (account_id, order_id)");
+  db.execute("CREATE UNIQUE INDEX ux_margin_trackers__account_id ON margin_trackers (account_id)");
+}
+
+/// The columns stay (older builds ignore them); the new tables go.
+void drop_order_archive_and_calendar(database& db) {
+  db.execute(
+      schema::render_drop_table(*schema::find_table("calendar_acknowledgements"), db.dialect()));
+  db.execute(schema::render_drop_table(*schema::find_table("orders_archive"), db.dialect()));
+}
+
 std::vector<migration> make_migrations() {
   return {
     {1, "initial_schema", create_initial_tables, drop_initial_tables},
     {2, "seed_defaults", seed_defaults, unseed_defaults},
     {3, "node_lease_and_key_check", create_node_tables, drop_node_tables},
+    {4, "order_ledger_and_calendar", add_order_ledger_and_calendar,
+     drop_order_archive_and_calendar},
   };
 }
 

@@ -468,6 +468,16 @@ std::vector<table> make_tables() {
                   .index_on({"date"})
                   .build());
 
+  // The operator's word that a year with no holiday list may still trade on schedule
+  // (`calendar acknowledge 2027`): without it a scheduled entry on such a day is refused.
+  all.push_back(table_builder{"calendar_acknowledgements"}
+                  .str("market", 20, not_null)
+                  .col("year", ct::integer, not_null)
+                  .str("acknowledged_by", 80)
+                  .col("acknowledged_at", ct::timestamp, none, "CURRENT_TIMESTAMP")
+                  .unique_on({"market", "year"})
+                  .build());
+
   all.push_back(table_builder{"websocket_connections"}
                   .ref("account_id", "trading_accounts", "CASCADE", not_null)
                   .str("connection_id", 100, unique)
@@ -621,6 +631,17 @@ std::string check_values(const table& t, const std::vector<std::string>& columns
     defs.push_back(c);
   }
   return check_values(t.name, defs, values);
+}
+
+std::string render_add_column(const table& t, const column& c, dialect d) {
+  auto line = "ALTER TABLE " + t.name + " ADD COLUMN \"" + c.name + "\" " + type_sql(c, d);
+  bool constant_default =
+    c.default_value.find('(') == std::string::npos && c.default_value != "CURRENT_TIMESTAMP";
+  if (!c.default_value.empty() && (d == dialect::postgresql || constant_default))
+    line += " DEFAULT " + c.default_value;
+  if (c.type == ct::reference)
+    line += " REFERENCES " + c.references + "(id) ON DELETE " + c.on_delete;
+  return line;
 }
 
 std::string render_drop_table(const table& t, dialect d) {

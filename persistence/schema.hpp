@@ -86,6 +86,11 @@ std::string check_values(const table& t, const std::vector<std::string>& columns
 std::string check_values(const std::string& table_name, const std::vector<const column*>& defs,
                          const std::vector<sql_value>& values);
 
+/// ALTER TABLE ... ADD COLUMN for a column of `t` that an older database lacks. SQLite cannot
+/// add a column whose default is not a constant (CURRENT_TIMESTAMP): such a column is added
+/// without its default there (the writes set it).
+std::string render_add_column(const table& t, const column& c, dialect d);
+
 /// DROP TABLE.
 std::string render_drop_table(const table& t, dialect d);
 

@@ -206,7 +206,8 @@ CAF_TEST(migration creates every table and records its versions) {
                   static_cast<int64_t>(migrations().size()));
   for (auto& t : schema::tables())
     CAF_CHECK_EQUAL(count(*db, "SELECT COUNT(*) FROM " + t.name + " WHERE 1 = 0"), 0);
-  CAF_CHECK_EQUAL(schema::tables().size(), 23u); // the seed's 20 + strategy_runs, order_intents, orders_archive
+  // the seed's 20 + strategy_runs, order_intents, orders_archive, calendar_acknowledgements
+  CAF_CHECK_EQUAL(schema::tables().size(), 24u);
   auto again = migrate(*db); // nothing left to do
   CAF_REQUIRE(again.ok());
   CAF_CHECK(again->applied.empty());
@@ -372,6 +373,70 @@ CAF_TEST(an old database migrates forward without losing rows) {
   CAF_CHECK_EQUAL(up->from, 1);
   CAF_CHECK_EQUAL(count(*db, "SELECT COUNT(*) FROM users WHERE id = ?", {user}), 1);
   CAF_CHECK_EQUAL(count(*db, "SELECT COUNT(*) FROM market_holidays"), 15);
+}
+
+CAF_TEST(a database of an older build gains the order ledger and the calendar acknowledgements) {
+  // The shape version 3 had: orders without the ledger columns and their unique key, no
+  // archive, no acknowledgements, margin_trackers without one row per account.
+  auto down = rollback(*db, latest_schema_version() - 3);
+  CAF_REQUIRE(down.ok());
+  CAF_CHECK_EQUAL(down->to, 3);
+  auto old_orders = *schema::find_table("orders");
+  std::erase_if(old_orders.columns, [](const schema::column& c) {
+    return c.name == "execution_id" || c.name == "is_external" || c.name == "updated_at";
+  });
+  old_orders.unique_constraints.clear();
+  auto old_trackers = *schema::find_table("margin_trackers");
+  old_trackers.unique_constraints.clear();
+  for (auto* t : {&old_orders, &old_trackers}) {
+    db->execute(schema::render_drop_table(*t, db->dialect()));
+    db->execute(schema::render_create_table(*t, db->dialect()));
+  }
+  auto user = db->insert("INSERT INTO users (username, email, password_hash) VALUES (?, ?, ?)",
+                         {std::string{"gina"}, std::string{"g@example.com"}, std::string{"h"}});
+  auto account = db->insert("INSERT INTO trading_accounts (user_id, account_name, broker) "
+                            "VALUES (?, ?, ?)",
+                            {user, std::string{"main"}, std::string{"zerodha"}});
+  db->insert("INSERT INTO orders (account_id, order_id, symbol, exchange, action, quantity, "
+             "order_type, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             {account, std::string{"26112500000001"}, std::string{"NIFTY25NOV2524000CE"},
+              std::string{"NFO"}, std::string{"SELL"}, int64_t{75}, std::string{"MARKET"},
+              std::string{"EXECUTED"}});
+
+  auto up = migrate(*db);
+  CAF_REQUIRE(up.ok());
+  CAF_CHECK_EQUAL(up->from, 3);
+  CAF_CHECK_EQUAL(up->to, latest_schema_version());
+  CAF_CHECK_EQUAL(count(*db, "SELECT COUNT(*) FROM orders WHERE is_external = FALSE "
+                             "AND execution_id IS NULL"),
+                  1);
+  CAF_CHECK_EQUAL(count(*db, "SELECT COUNT(*) FROM orders_archive"), 0);
+  CAF_CHECK_EQUAL(count(*db, "SELECT COUNT(*) FROM calendar_acknowledgements"), 0);
+  try {
+    db->insert("INSERT INTO orders (account_id, order_id, symbol, exchange, action, quantity, "
+               "order_type, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+               {account, std::string{"26112500000001"}, std::string{"NIFTY25NOV2524000CE"},
+                std::string{"NFO"}, std::string{"SELL"}, int64_t{75}, std::string{"MARKET"},
+                std::string{"EXECUTED"}});
+    CAF_FAIL("a second row for the same broker order was accepted");
+  } catch (const database_error& e) {
+    CAF_CHECK(e.what_kind == database_error::kind::constraint);
+  }
+  db->insert("INSERT INTO margin_trackers (account_id, used_margin) VALUES (?, ?)",
+             {account, 100000.0});
+  try {
+    db->insert("INSERT INTO margin_trackers (account_id, used_margin) VALUES (?, ?)",
+               {account, 100000.0});
+    CAF_FAIL("a second ledger for the same account was accepted");
+  } catch (const database_error& e) {
+    CAF_CHECK(e.what_kind == database_error::kind::constraint);
+  }
+  // Migrating again changes nothing; rolling back keeps the rows.
+  CAF_CHECK(migrate(*db).ok());
+  CAF_REQUIRE(rollback(*db, 1).ok());
+  CAF_CHECK_EQUAL(count(*db, "SELECT COUNT(*) FROM orders"), 1);
+  CAF_REQUIRE(migrate(*db).ok());
+  CAF_CHECK_EQUAL(current_schema_version(*db), latest_schema_version());
 }
 
 CAF_TEST(what the store writes the loaders read back) {
