@@ -71,6 +71,8 @@ private:
     }
     stream_.expires_after(cfg_.timeout);
     stream_.async_connect(endpoints, [self](beast::error_code ec, const tcp::endpoint&) {
+      if (self->closed_)
+        return;
       if (ec) {
         self->fail(ec == beast::error::timeout ? "timeout" : "connect: " + ec.message());
         return;
@@ -85,6 +87,8 @@ private:
   }
 
   void send() {
+    if (queue_.empty() || closed_)
+      return; // closed while connecting: its requests have failed already
     auto self = shared_from_this();
     auto& r = queue_.front();
     request_ = {http::verb::post, r.target, 11};
@@ -95,6 +99,8 @@ private:
     request_.prepare_payload();
     stream_.expires_after(cfg_.timeout);
     http::async_write(stream_, request_, [self](beast::error_code ec, size_t) {
+      if (self->closed_)
+        return;
       if (ec) {
         self->fail(ec == beast::error::timeout ? "timeout" : "write: " + ec.message());
         return;
@@ -108,6 +114,10 @@ private:
   }
 
   void on_read(beast::error_code ec) {
+    // close() may have run between the read's completion and this handler: it failed every
+    // request of the queue already (a reply read now has nobody waiting for it).
+    if (closed_ || queue_.empty())
+      return;
     if (ec) {
       fail(ec == beast::error::timeout ? "timeout" : "read: " + ec.message());
       return;
@@ -128,6 +138,8 @@ private:
   /// The request in flight failed: it completes with the error; the connection is dropped and
   /// the queue goes on over a new one.
   void fail(std::string why) {
+    if (closed_)
+      return;
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream_.close();
