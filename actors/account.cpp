@@ -570,6 +570,7 @@ account_impl::behavior_type account(account_pointer self, account_config cfg) {
       self->state.link_ready = false;
       return;
     }
+    flush_positions(self);
     self->quit(msg.reason);
   });
   ping(self);
@@ -745,6 +746,7 @@ account_impl::behavior_type account(account_pointer self, account_config cfg) {
     [=](shutdown_atom) -> caf::result<caf::ok_atom> {
       auto& st = self->state;
       st.accepting = false;
+      flush_positions(self);
       if (!placing(st))
         return caf::ok_atom_v;
       auto rp = self->make_response_promise<caf::ok_atom>();

@@ -106,6 +106,10 @@ void record_positions(account_pointer self) {
   auto& st = self->state;
   if (!st.cfg.store || st.book_write_armed)
     return;
+  if (!st.accepting) { // stopping: nothing waits for a throttle
+    flush_positions(self);
+    return;
+  }
   auto now = self->clock().now();
   auto due = st.book_written_at + std::chrono::seconds{1};
   if (st.book_written_at != steady_time{} && now < due) {
@@ -114,6 +118,17 @@ void record_positions(account_pointer self) {
     return;
   }
   st.book_written_at = now;
+  book_record row{st.cfg.record.id, false, snapshot(self), utc_now(self)};
+  store_routine(self, st.cfg.store, std::move(row),
+                "account " + account_name(self) + ": positions");
+}
+
+void flush_positions(account_pointer self) {
+  auto& st = self->state;
+  if (!st.cfg.store || (st.book_written_at != steady_time{} && !st.book_write_armed))
+    return; // written already, and nothing moved since
+  st.book_write_armed = false; // the armed timer finds nothing left to write
+  st.book_written_at = self->clock().now();
   book_record row{st.cfg.record.id, false, snapshot(self), utc_now(self)};
   store_routine(self, st.cfg.store, std::move(row),
                 "account " + account_name(self) + ": positions");

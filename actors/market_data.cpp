@@ -85,6 +85,9 @@ market_data_actor::behavior_type market_data(market_data_pointer self, market_da
     [=](quotes_atom, const std::vector<instrument>& insts) {
       return ask<std::vector<quote>>(self, quotes_atom_v, insts);
     },
+    [=](symbol_atom, const instrument& inst) {
+      return ask<symbol_info>(self, symbol_atom_v, inst);
+    },
     [=](expiries_atom, const std::string& name, exchange ex, const std::string& kind) {
       return ask<std::vector<std::string>>(self, expiries_atom_v, name, ex, kind);
     },

@@ -15,6 +15,7 @@
 #include "actors/internal/json_writer.hpp"
 #include "actors/market_data.hpp"
 #include "domain/calendar.hpp"
+#include "domain/sizing.hpp"
 #include "domain/strategy_rules.hpp"
 #include "actors/internal/store_writes.hpp"
 
@@ -162,6 +163,22 @@ std::string market_of(const node_state& st, const strategy_definition& s) {
   return "NFO";
 }
 
+/// The calendar's warnings at `t` for every exchange the node's strategies trade on (NSE when
+/// it has none): a year whose holidays nobody listed (issue 15).
+std::vector<std::string> calendar_warnings(const node_state& st, utc_instant t) {
+  std::set<std::string> exchanges;
+  for (auto& [id, s] : st.strategies)
+    exchanges.insert(market_calendar::holiday_market(market_of(st, s)));
+  if (exchanges.empty())
+    exchanges.insert("NSE");
+  market_calendar calendar{st.cfg.calendar};
+  std::vector<std::string> out;
+  for (auto& x : exchanges)
+    if (auto w = calendar.unknown_year_warning(x, market_calendar::ist_date(t)); !w.empty())
+      out.push_back(std::move(w));
+  return out;
+}
+
 /// The run's configuration: the node's defaults, its strategy, accounts and handles.
 strategy_run_config run_config(node_pointer self, const strategy_definition& s,
                                std::vector<run_account> accounts, int64_t run_id) {
@@ -284,8 +301,10 @@ void readopt_run(node_pointer self, int64_t run_id, const std::string& reason) {
 /// Spawns the run; it makes its own row (its one writer) and answers its id, which the caller
 /// gets. A run that cannot store its row ends, and the caller hears why.
 void spawn_run(node_pointer self, const strategy_definition& s, std::vector<run_account> accounts,
-               caf::typed_response_promise<run_started> rp) {
-  auto entry = adopt_run(self, run_config(self, s, std::move(accounts), 0));
+               const user_settings& settings, caf::typed_response_promise<run_started> rp) {
+  auto cfg = run_config(self, s, std::move(accounts), 0);
+  apply_user_settings(settings, cfg.instruments, cfg.margins, cfg.grades);
+  auto entry = adopt_run(self, std::move(cfg));
   auto hdl = entry.handle;
   self->request(hdl, std::chrono::seconds{30}, run_atom_v)
     .then(
@@ -340,6 +359,10 @@ caf::result<run_started> execute(node_pointer self, const execute_request& req) 
   // is sent, --force included.
   if (auto why = start_time_problem(s, market_calendar::ist_seconds(t)); !why.empty())
     return make_error(errc::rejected, why);
+  if (auto w = calendar.unknown_year_warning(market, market_calendar::ist_date(t)); !w.empty())
+    spdlog::warn("node: strategy '{}' executed by hand on a day the calendar cannot vouch for: "
+                 "{}",
+                 s.name, w);
   auto ids = req.account_ids.empty() ? s.account_ids : req.account_ids;
   if (ids.empty()) // a strategy without accounts runs on every active account of its user
     for (auto& rec : st.cfg.accounts)
@@ -378,7 +401,20 @@ caf::result<run_started> execute(node_pointer self, const execute_request& req) 
                                 "the database is unavailable: no new runs until it is back"));
           return;
         }
-        spawn_run(self, s, std::move(accounts), rp);
+        // The user's instruments, margins and grades as the database has them now: a change
+        // made since the last run counts from this one (issue 15).
+        self->request(self->state.cfg.store, std::chrono::seconds{10}, caf::get_atom_v,
+                      settings_atom_v, s.user_id)
+          .then(
+            [self, s, accounts, rp](const user_settings& settings) mutable {
+              spawn_run(self, s, std::move(accounts), settings, rp);
+            },
+            [self, s, rp](const caf::error& err) mutable {
+              self->state.starting.erase(s.id);
+              rp.deliver(make_error(errc::storage_down,
+                                    "the trading settings were not read: "
+                                      + self->system().render(err)));
+            });
       },
       [self, s, rp](const caf::error& err) mutable {
         self->state.starting.erase(s.id);
@@ -481,6 +517,8 @@ node_impl::behavior_type node(node_pointer self, node_config cfg) {
   st.phase = node_phase::running;
   record_activity(self, "node_started");
   recover_runs(self);
+  for (auto& w : calendar_warnings(st, st.started_at))
+    spdlog::warn("node: calendar: {}", w);
   spdlog::info("node: running on {} at {} with {} account(s)", st.cfg.database_label,
                format_ist(st.started_at), st.accounts.size());
   return {
@@ -548,11 +586,33 @@ node_impl::behavior_type node(node_pointer self, node_config cfg) {
       while (st.finished_runs.size() > st.cfg.finished_runs_kept)
         st.finished_runs.pop_back();
     },
-    [=](const session_opened&) {},
+    [=](const session_opened& o) {
+      // Every trading day, while the year's holidays are missing (issue 15).
+      market_calendar calendar{self->state.cfg.calendar};
+      if (auto w = calendar.unknown_year_warning(o.market, market_calendar::ist_date(o.at));
+          !w.empty())
+        spdlog::warn("node: {} session opened: {}", o.market, w);
+    },
     [=](const session_closed&) {},
     [=](const timer_due& t) {
-      if (t.timer != strategy_timer::entry || self->state.strategies.count(t.strategy_id) == 0)
+      auto& st = self->state;
+      auto si = st.strategies.find(t.strategy_id);
+      if (t.timer != strategy_timer::entry || si == st.strategies.end())
         return;
+      auto market = market_of(st, si->second);
+      auto today = market_calendar::ist_date(st.cfg.time->now());
+      market_calendar calendar{st.cfg.calendar};
+      if (!calendar.scheduled_entry_allowed(market, today)) {
+        auto why = calendar.unknown_year_warning(market, today);
+        spdlog::error("node: scheduled entry of strategy '{}' refused: {}", si->second.name, why);
+        json_object details;
+        details.add("strategy_id", t.strategy_id)
+          .add("strategy", si->second.name)
+          .add("market", market)
+          .add("reason", why);
+        record_activity(self, "scheduled_entry_refused", details.str());
+        return;
+      }
       spdlog::info("node: entry time of strategy {}: executing", t.strategy_id);
       self->request(caf::actor_cast<node_actor>(self), std::chrono::seconds{30}, execute_atom_v,
                     execute_request{t.strategy_id, {}, false})
@@ -571,7 +631,8 @@ node_impl::behavior_type node(node_pointer self, node_config cfg) {
               static_cast<int32_t>(st.accounts.size()),
               static_cast<int32_t>(st.runs.size()),
               st.restarts,
-              st.alerts};
+              st.alerts,
+              calendar_warnings(st, st.cfg.time->now())};
     },
     [=](caf::get_atom, account_atom, int64_t id) -> caf::result<account_actor> {
       auto i = self->state.accounts.find(id);

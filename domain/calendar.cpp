@@ -40,7 +40,7 @@ utc_instant market_calendar::at_ist(date d, int32_t s) {
   return utc_instant{sys_days{d} + seconds{s} - ist_offset};
 }
 
-std::string market_calendar::holiday_market(const std::string& market) const {
+std::string market_calendar::holiday_market(const std::string& market) {
   if (market == "NFO" || market == "CDS")
     return "NSE";
   if (market == "BFO" || market == "BCD")
@@ -119,7 +119,162 @@ calendar_data default_calendar_data() {
      {"commodity", "MCX", hm(9, 0), hm(23, 30), {}, {}, weekdays},
      {"currency", "CDS", hm(9, 0), hm(17, 0), {}, {}, weekdays}},
     {},
+    {},
     {}};
+}
+
+} // namespace algomirror
+
+namespace algomirror {
+
+namespace {
+
+std::string trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return std::string{s};
+}
+
+/// One CSV line's fields; `"..."` quotes a field (`""` inside is a quote).
+std::vector<std::string> csv_fields(std::string_view line) {
+  std::vector<std::string> out;
+  std::string field;
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        field += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.push_back(trim(field));
+      field.clear();
+    } else {
+      field += c;
+    }
+  }
+  out.push_back(trim(field));
+  return out;
+}
+
+std::string upper(std::string s) {
+  for (auto& c : s)
+    if (c >= 'a' && c <= 'z')
+      c = static_cast<char>(c - 'a' + 'A');
+  return s;
+}
+
+} // namespace
+
+bool market_calendar::holidays_known(const std::string& market, int year) const {
+  auto exchange = holiday_market(market);
+  auto prefix = std::to_string(year) + "-";
+  for (auto& h : data_.holidays)
+    if (h.date.compare(0, prefix.size(), prefix) == 0 && lists(h.markets, exchange))
+      return true;
+  return false;
+}
+
+bool market_calendar::acknowledged(const std::string& market, int year) const {
+  auto exchange = holiday_market(market);
+  for (auto& a : data_.acknowledged)
+    if (a.year == year && (a.market == exchange || a.market == market))
+      return true;
+  return false;
+}
+
+std::string market_calendar::unknown_year_warning(const std::string& market, date d) const {
+  int y = static_cast<int>(d.year());
+  if (holidays_known(market, y))
+    return {};
+  auto exchange = holiday_market(market);
+  auto year = std::to_string(y);
+  return "no " + exchange + " holidays known for " + year
+         + ": add them (algomirror-node calendar holidays import FILE)"
+         + (acknowledged(market, y)
+              ? "; the year is acknowledged, so scheduled entries still run"
+              : "; scheduled entries are refused until then, or until you acknowledge the "
+                "year (algomirror-node calendar acknowledge "
+                  + year + (exchange == "NSE" ? "" : " --market " + exchange) + ")");
+}
+
+result<std::vector<market_holiday>> parse_holiday_csv(
+  std::string_view text, const std::vector<std::string>& default_markets) {
+  using out_type = result<std::vector<market_holiday>>;
+  std::vector<market_holiday> out;
+  size_t line_no = 0;
+  while (!text.empty()) {
+    auto end = text.find('\n');
+    auto line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+    ++line_no;
+    if (trim(line).empty() || trim(line)[0] == '#')
+      continue;
+    auto fields = csv_fields(line);
+    auto where = "line " + std::to_string(line_no) + ": ";
+    auto day = parse_calendar_date(fields[0]);
+    if (!day) {
+      if (out.empty() && line_no == 1)
+        continue; // a header
+      return out_type::failure(where + "date '" + fields[0]
+                               + "' is not a day as YYYY-MM-DD or DD-MMM-YYYY (26-Jan-2027)");
+    }
+    if (fields.size() < 2 || fields[1].empty())
+      return out_type::failure(where + "the holiday on " + *day
+                               + " has no description (date,description,market)");
+    if (fields.size() > 3)
+      return out_type::failure(where + std::to_string(fields.size())
+                               + " fields; expected date,description,market (quote a "
+                                 "description with a comma in it)");
+    market_holiday h{*day, fields[1], {}};
+    auto markets = fields.size() == 3 ? upper(fields[2]) : std::string{};
+    for (auto& c : markets)
+      if (c == ';' || c == '/' || c == '|')
+        c = ' ';
+    std::string word;
+    auto take = [&]() -> std::string {
+      if (word.empty())
+        return {};
+      if (word == "ALL") {
+        h.markets = {"NSE", "BSE"};
+      } else if (word == "NSE" || word == "BSE" || word == "MCX") {
+        if (std::find(h.markets.begin(), h.markets.end(), word) == h.markets.end())
+          h.markets.push_back(word);
+      } else {
+        return where + "market '" + word + "' is not one of NSE, BSE, MCX (or all)";
+      }
+      word.clear();
+      return {};
+    };
+    for (char c : markets + " ") {
+      if (c == ' ') {
+        if (auto bad = take(); !bad.empty())
+          return out_type::failure(bad);
+      } else {
+        word += c;
+      }
+    }
+    if (h.markets.empty())
+      h.markets = default_markets;
+    for (auto& seen : out)
+      if (seen.date == h.date)
+        for (auto& m : h.markets)
+          if (lists(seen.markets, m))
+            return out_type::failure(where + h.date + " is listed twice for " + m);
+    out.push_back(std::move(h));
+  }
+  if (out.empty())
+    return out_type::failure("no holidays in the file (one a line: date,description,market)");
+  return out;
 }
 
 } // namespace algomirror

@@ -1,5 +1,6 @@
 #include "domain/clock.hpp"
 
+#include <cctype>
 #include <cstdio>
 
 namespace algomirror {
@@ -178,6 +179,40 @@ std::string format_time_of_day(time_of_day t, bool with_seconds) {
     std::snprintf(buf, sizeof(buf), "%02d:%02d:%02d", t.seconds / 3600, t.seconds / 60 % 60,
                   t.seconds % 60);
   return buf;
+}
+
+std::optional<std::string> parse_calendar_date(std::string_view text) {
+  auto first = text.find_first_not_of(" \t\r\n\"");
+  auto last = text.find_last_not_of(" \t\r\n\"");
+  std::string s{first == std::string_view::npos ? std::string_view{}
+                                                  : text.substr(first, last - first + 1)};
+  int y = 0, m = 0, d = 0;
+  char tail = 0;
+  if (s.size() == 10 && std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3) {
+    // YYYY-MM-DD
+  } else {
+    char mon[4] = {};
+    if (s.size() < 10 || s.size() > 11
+        || std::sscanf(s.c_str(), "%2d-%3[A-Za-z]-%4d%c", &d, mon, &y, &tail) != 3)
+      return std::nullopt;
+    static constexpr const char* months[] = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
+                                             "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
+    std::string name = mon;
+    for (auto& c : name)
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (int k = 0; k < 12; ++k)
+      if (name == months[k])
+        m = k + 1;
+    if (m == 0)
+      return std::nullopt;
+  }
+  std::chrono::year_month_day day{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(m)},
+           std::chrono::day{static_cast<unsigned>(d)}};
+  if (y < 2000 || y > 2100 || !day.ok())
+    return std::nullopt;
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d", y, m, d);
+  return std::string{buf};
 }
 
 } // namespace algomirror

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -67,6 +68,11 @@ std::string format_utc(utc_instant t);
 
 /// `2026-11-25 09:15:00 IST`
 std::string format_ist(utc_instant t);
+
+/// A calendar date as `YYYY-MM-DD` or `DD-MMM-YYYY` (`26-Jan-2027`, as NSE publishes its
+/// holidays), written `YYYY-MM-DD`; nothing if it is neither, not a day of the calendar
+/// (2027-02-30) or outside 2000–2100.
+std::optional<std::string> parse_calendar_date(std::string_view text);
 
 /// `HH:MM` or `HH:MM:SS` (IST) → time of day; anything else is an error quoting the text.
 result<time_of_day> parse_time_of_day(const std::string& text);

@@ -53,6 +53,28 @@ std::map<std::string, margin_rates> default_margin_rates() {
   return {{"NIFTY", nifty}, {"BANKNIFTY", nifty}, {"SENSEX", sensex}};
 }
 
+void apply_user_settings(const user_settings& settings, instrument_table& instruments,
+                         std::map<std::string, margin_rates>& margins,
+                         std::vector<quality_grade>& grades) {
+  for (auto& spec : settings.instruments)
+    instruments.put(spec);
+  for (auto& m : settings.margins)
+    margins[m.instrument] = margin_rates{m.sell_expiry,        m.sell_non_expiry,
+                                         m.straddle_expiry,    m.straddle_non_expiry,
+                                         m.futures_non_expiry, m.buy_premium,
+                                         m.futures_expiry};
+  for (auto& g : settings.grades) {
+    quality_grade q{g.grade, g.percent,
+                    g.source == "cash" ? margin_source::cash : margin_source::available};
+    auto it = std::find_if(grades.begin(), grades.end(),
+                           [&](const quality_grade& x) { return x.name == g.grade; });
+    if (it != grades.end())
+      *it = q;
+    else
+      grades.push_back(q);
+  }
+}
+
 double margin_source_amount(const funds& f, margin_source source) {
   return source == margin_source::cash ? f.available_cash
                                        : f.available_cash - f.utilised_debits;
@@ -130,7 +152,8 @@ account_sizing size_account(const std::vector<leg_definition>& legs, const risk_
         out.lots[i] = lots_for(budget, expiry ? r.sell_expiry : r.sell_non_expiry);
         break;
       case trade_type::futures:
-        out.lots[i] = lots_for(budget, r.futures);
+        out.lots[i] =
+          lots_for(budget, expiry && r.futures_expiry > 0 ? r.futures_expiry : r.futures);
         break;
       default:
         continue;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "domain/instruments.hpp"
+#include "messages/storage.hpp"
 #include "messages/orders.hpp"
 #include "messages/strategy.hpp"
 
@@ -40,12 +41,21 @@ struct margin_rates {
   double sell_non_expiry = 0;
   double straddle_expiry = 0;
   double straddle_non_expiry = 0;
-  double futures = 0;
+  double futures = 0;           ///< on a day that is not the expiry (and on it, unless below)
   double buy_premium = 20'000;
+  double futures_expiry = 0;    ///< on the expiry day; 0 = as `futures`
 };
 
 /// The defaults of §4 for NIFTY, BANKNIFTY and SENSEX.
 std::map<std::string, margin_rates> default_margin_rates();
+
+/// A user's settings from the database (issue 15) over the code's defaults: the instruments
+/// replace those of the same name (lot, next-month lot, freeze quantity, strike step), the
+/// margins those of the same instrument, the grades those of the same letter. Nothing in
+/// `settings` leaves the defaults as they are.
+void apply_user_settings(const user_settings& settings, instrument_table& instruments,
+                         std::map<std::string, margin_rates>& margins,
+                         std::vector<quality_grade>& grades);
 
 /// funds → the margin source: available = availablecash − utiliseddebits; cash = availablecash.
 double margin_source_amount(const funds& f, margin_source source);

@@ -74,6 +74,8 @@ using store_actor = caf::typed_actor<
   caf::replies_to<caf::flush_atom>::with<store_stats>, // everything written, then the stats
   // a run's durable state (everything queued written first): the crash-only restart of a run
   caf::replies_to<caf::get_atom, run_atom, int64_t>::with<run_recovery>,
+  // a user's instruments, margins and grades as the database has them now (a run's start)
+  caf::replies_to<caf::get_atom, settings_atom, int64_t>::with<user_settings>,
   caf::replies_to<caf::get_atom, stats_atom>::with<store_stats>>;
 
 /// One OpenAlgo REST endpoint (one account). Errors come back as typed `caf::error`s.
@@ -90,6 +92,7 @@ using broker_api_actor = caf::typed_actor<
   caf::replies_to<analyzer_atom>::with<std::string>, // OpenAlgo's mode: "live" or "analyze"
   caf::replies_to<caf::get_atom, instrument>::with<quote>,        // a REST quote
   caf::replies_to<quotes_atom, std::vector<instrument>>::with<std::vector<quote>>, // multiquotes
+  caf::replies_to<symbol_atom, instrument>::with<symbol_info>, // its lot size, freeze quantity
   // expiries of an underlying: (name, exchange, "options" | "futures") → DD-MMM-YY as sent
   caf::replies_to<expiries_atom, std::string, exchange, std::string>::with<
     std::vector<std::string>>,
@@ -102,6 +105,7 @@ using broker_api_actor = caf::typed_actor<
 using market_data_actor = caf::typed_actor<
   caf::replies_to<caf::get_atom, instrument>::with<quote>,
   caf::replies_to<quotes_atom, std::vector<instrument>>::with<std::vector<quote>>,
+  caf::replies_to<symbol_atom, instrument>::with<symbol_info>, // the broker's lot size
   caf::replies_to<expiries_atom, std::string, exchange, std::string>::with<
     std::vector<std::string>>,
   caf::replies_to<history_atom, instrument, std::string, std::string, std::string>::with<

@@ -69,6 +69,7 @@ struct execution_state {
   utc_instant tp_hit_at;
   double tp_hit_price = 0;
   double peak_pnl = 0; ///< the best P&L (realized + unrealized) the position reached
+  double max_loss_amount = 0; ///< the strategy's max loss (₹) its scope exits at; 0 = none
 
   friend bool operator==(const execution_state&, const execution_state&) = default;
 };
@@ -80,7 +81,7 @@ typename Inspector::result_type inspect(Inspector& f, execution_state& x) {
            x.realized_pnl, x.unrealized_pnl, x.status, x.reason, x.exit_attempts,
            x.entry_order_ids, x.exit_order_ids, x.entered_at, x.exit_claimed_at, x.exited_at,
            x.error_message, x.underlying, x.sl_hit_at, x.sl_hit_price, x.tp_hit_at,
-           x.tp_hit_price, x.peak_pnl);
+           x.tp_hit_price, x.peak_pnl, x.max_loss_amount);
 }
 
 /// execution → strategy_run: P&L after a price change.

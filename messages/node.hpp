@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "messages/time.hpp"
 
@@ -19,6 +20,7 @@ struct node_status {
   int32_t live_runs = 0;
   int32_t restarts = 0; ///< crashed children restarted since start
   int32_t alerts = 0;   ///< children given up on (too many restarts in a minute)
+  std::vector<std::string> warnings; ///< what the operator should fix (a year without holidays)
 
   friend bool operator==(const node_status&, const node_status&) = default;
 };
@@ -26,7 +28,7 @@ struct node_status {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_status& x) {
   return f(x.phase, x.database, x.started_at, x.now, x.accounts, x.live_runs, x.restarts,
-           x.alerts);
+           x.alerts, x.warnings);
 }
 
 /// An `activity_logs` row (trading-rules.md §12): who did what, with details as JSON.

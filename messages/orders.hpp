@@ -188,6 +188,21 @@ typename Inspector::result_type inspect(Inspector& f, broker_trade& x) {
 }
 
 /// A REST quote (quotes, multiquotes).
+/// What the broker's contract file says of an instrument (`symbol`): its lot and limits.
+struct symbol_info {
+  instrument inst;
+  int64_t lot_size = 0;
+  int64_t freeze_quantity = 0;
+  double tick_size = 0;
+
+  friend bool operator==(const symbol_info&, const symbol_info&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, symbol_info& x) {
+  return f(x.inst, x.lot_size, x.freeze_quantity, x.tick_size);
+}
+
 struct quote {
   instrument inst;
   double ltp = 0;

@@ -212,18 +212,85 @@ typename Inspector::result_type inspect(Inspector& f, special_session& x) {
   return f(x.date, x.name, x.market, x.open, x.close);
 }
 
+/// The operator's word that `market` may trade on schedule in `year` although no holiday of
+/// that year is listed (`calendar acknowledge YEAR`).
+struct calendar_acknowledgement {
+  std::string market;
+  int32_t year = 0;
+
+  friend bool operator==(const calendar_acknowledgement&,
+                         const calendar_acknowledgement&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, calendar_acknowledgement& x) {
+  return f(x.market, x.year);
+}
+
 /// Everything the market calendar is built from.
 struct calendar_data {
   std::vector<trading_hours> templates;
   std::vector<market_holiday> holidays;
   std::vector<special_session> special_sessions;
+  std::vector<calendar_acknowledgement> acknowledged;
 
   friend bool operator==(const calendar_data&, const calendar_data&) = default;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, calendar_data& x) {
-  return f(x.templates, x.holidays, x.special_sessions);
+  return f(x.templates, x.holidays, x.special_sessions, x.acknowledged);
+}
+
+/// A `margin_requirements` row: margin per lot (₹) of one instrument (trading-rules §4).
+struct margin_requirement {
+  std::string instrument;
+  double sell_expiry = 0;
+  double sell_non_expiry = 0;
+  double straddle_expiry = 0;
+  double straddle_non_expiry = 0;
+  double futures_expiry = 0;
+  double futures_non_expiry = 0;
+  double buy_premium = 0;
+
+  friend bool operator==(const margin_requirement&, const margin_requirement&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, margin_requirement& x) {
+  return f(x.instrument, x.sell_expiry, x.sell_non_expiry, x.straddle_expiry,
+           x.straddle_non_expiry, x.futures_expiry, x.futures_non_expiry, x.buy_premium);
+}
+
+/// A `trade_qualities` row: the share of the margin source a grade may use.
+struct trade_quality {
+  std::string grade;  ///< A, B, C
+  double percent = 0;
+  std::string source; ///< available | cash
+
+  friend bool operator==(const trade_quality&, const trade_quality&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, trade_quality& x) {
+  return f(x.grade, x.percent, x.source);
+}
+
+/// What one user's runs are sized and placed with (issue 15): the instrument table
+/// (`trading_settings`), margins and grades — the defaults (rows without a user) with the
+/// user's own rows over them, read at every run start.
+struct user_settings {
+  int64_t user_id = 0;
+  std::vector<underlying_spec> instruments;
+  std::vector<margin_requirement> margins;
+  std::vector<trade_quality> grades;
+
+  friend bool operator==(const user_settings&, const user_settings&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, user_settings& x) {
+  return f(x.user_id, x.instruments, x.margins, x.grades);
 }
 
 /// An `orders` row: one broker order (a freeze-split child is one order), written when the

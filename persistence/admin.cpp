@@ -6,6 +6,8 @@
 
 #include "domain/clock.hpp"
 #include "messages/names.hpp"
+#include "persistence/internal/admin_support.hpp"
+#include "persistence/json_columns.hpp"
 #include "persistence/loaders.hpp"
 
 namespace algomirror {
@@ -14,16 +16,6 @@ namespace {
 
 bool truthy(const std::optional<std::string>& v) {
   return v && (*v == "1" || *v == "t" || *v == "true" || *v == "TRUE");
-}
-
-void log_activity(database& db, int64_t user_id, const std::string& action,
-                  const std::string& details) {
-  auto now = system_time().now().time_since_epoch(); // offline commands: real time
-  auto stamp = std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(now).count());
-  db.execute("INSERT INTO activity_logs (write_id, user_id, action, details, source) "
-             "VALUES (?, ?, ?, ?, ?)",
-             {"cli:" + action + ":" + std::to_string(user_id) + ":" + stamp, user_id, action,
-              details, std::string{"cli"}});
 }
 
 std::string quoted(const std::string& s) {
@@ -58,24 +50,28 @@ account_record account_of(const sql_row& r) {
   return a;
 }
 
-/// Runs `f` in a transaction; rolls back on any error.
-template <class F>
-auto in_transaction(database& db, F f) -> decltype(f()) {
-  db.begin();
-  try {
-    auto out = f();
-    if (out)
-      db.commit();
-    else
-      db.rollback();
-    return out;
-  } catch (...) {
-    db.rollback();
-    throw;
-  }
+} // namespace
+
+namespace admin_support {
+
+void log_activity(database& db, int64_t user_id, const std::string& action,
+                  const std::string& details) {
+  auto now = system_time().now().time_since_epoch(); // offline commands: real time
+  auto stamp = std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(now).count());
+  db.execute("INSERT INTO activity_logs (write_id, user_id, action, details, source) "
+             "VALUES (?, ?, ?, ?, ?)",
+             {"cli:" + action + ":" + std::to_string(user_id) + ":" + stamp, user_id, action,
+              details, std::string{"cli"}});
 }
 
-} // namespace
+std::string details(std::initializer_list<std::pair<const char*, std::string>> fields) {
+  return texts_to_json_object({fields.begin(), fields.end()});
+}
+
+} // namespace admin_support
+
+using admin_support::in_transaction;
+using admin_support::log_activity;
 
 result<user_row> add_user(database& db, const std::string& username, const std::string& email,
                           const std::string& password_hash) {

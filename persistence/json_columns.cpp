@@ -177,4 +177,16 @@ std::string allocations_to_json(const std::vector<margin_allocation>& xs) {
   return buf.GetString();
 }
 
+std::string texts_to_json_object(const std::vector<std::pair<std::string, std::string>>& fields) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w{buffer};
+  w.StartObject();
+  for (auto& [name, value] : fields) {
+    w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+    w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+  }
+  w.EndObject();
+  return buffer.GetString();
+}
+
 } // namespace algomirror

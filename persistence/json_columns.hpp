@@ -9,6 +9,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "messages/storage.hpp"
@@ -32,6 +33,9 @@ std::string strings_to_json(const std::vector<std::string>& xs);
 /// The texts of a stored list (none when empty or NULL); `problem` says what was wrong with a
 /// text that is not an array of strings.
 std::vector<std::string> strings_from_json(std::string_view text, std::string& problem);
+
+/// An object of texts, e.g. an activity row's details: {"date":"2027-01-26","markets":"NSE"}.
+std::string texts_to_json_object(const std::vector<std::pair<std::string, std::string>>& fields);
 
 /// `margin_trackers.allocated_margins`: what each key holds, {"run:12":250000,"run:14":90000}.
 std::string allocations_to_json(const std::vector<margin_allocation>& xs);

@@ -303,8 +303,8 @@ std::vector<execution_state> load_open_executions(database& db, load_problems& p
          "action, product, quantity, entry_price, exit_price, last_price, realized_pnl, "
          "unrealized_pnl, status, exit_reason, exit_retry_count, entry_order_ids, "
          "exit_order_ids, entry_time, exit_claimed_at, exit_time, error_message, "
-         "underlying_symbol, sl_hit_at, sl_hit_price, tp_hit_at, tp_hit_price, peak_pnl "
-         "FROM strategy_executions "
+         "underlying_symbol, sl_hit_at, sl_hit_price, tp_hit_at, tp_hit_price, peak_pnl, "
+         "max_loss_amount FROM strategy_executions "
          "WHERE status IN (?, ?, ?, ?, ?) ORDER BY id",
          open_statuses())) {
     row_reader r{row, "strategy_executions", problems};
@@ -343,6 +343,7 @@ std::vector<execution_state> load_open_executions(database& db, load_problems& p
     x.tp_hit_at = r.time(28);
     x.tp_hit_price = r.real(29);
     x.peak_pnl = r.real(30);
+    x.max_loss_amount = r.real(31);
     if (r.ok())
       out.push_back(std::move(x));
   }
@@ -388,6 +389,77 @@ calendar_data load_calendar(database& db, load_problems& problems) {
     row_reader r{row, "special_trading_sessions", problems};
     out.special_sessions.push_back(
       {r.text(1).substr(0, 10), r.text(2), r.text(3), r.clock_time(4), r.clock_time(5)});
+  }
+  for (auto& row : db.query("SELECT id, market, year FROM calendar_acknowledgements ORDER BY "
+                            "market, year")) {
+    row_reader r{row, "calendar_acknowledgements", problems};
+    out.acknowledged.push_back({r.text(1), static_cast<int32_t>(r.integer(2))});
+  }
+  return out;
+}
+
+user_settings load_user_settings(database& db, int64_t user_id, load_problems& problems) {
+  user_settings out;
+  out.user_id = user_id;
+  // Defaults first (user_id NULL sorts first in neither dialect reliably: ordered by hand),
+  // then the user's rows replace the defaults of the same key.
+  auto rows_of = [&](const std::string& sql) {
+    auto defaults = db.query(sql + " WHERE user_id IS NULL AND is_active = ? ORDER BY id", {true});
+    if (user_id != 0)
+      for (auto& row : db.query(sql + " WHERE user_id = ? AND is_active = ? ORDER BY id",
+                                {user_id, true}))
+        defaults.push_back(std::move(row));
+    return defaults;
+  };
+  auto put = [](auto& list, auto item, auto key) {
+    for (auto& x : list)
+      if (key(x) == key(item)) {
+        x = std::move(item);
+        return;
+      }
+    list.push_back(std::move(item));
+  };
+  for (auto& row : rows_of("SELECT id, symbol, lot_size, next_month_lot_size, freeze_quantity, "
+                           "strike_step, weekly_expiries, expiry_weekday, index_exchange, "
+                           "derivative_exchange FROM trading_settings")) {
+    row_reader r{row, "trading_settings", problems};
+    underlying_spec spec;
+    spec.name = r.text(1);
+    spec.lot_size = static_cast<int32_t>(r.integer(2));
+    spec.next_month_lot_size = row.at(3) ? static_cast<int32_t>(r.integer(3)) : spec.lot_size;
+    spec.freeze_quantity = static_cast<int32_t>(r.integer(4));
+    spec.strike_step = r.real(5);
+    spec.weekly_expiries = r.boolean(6);
+    spec.expiry_weekday = static_cast<int32_t>(r.integer(7));
+    spec.index_exchange = r.word<exchange>(8, "index_exchange", exchange::nse_index);
+    spec.derivative_exchange = r.word<exchange>(9, "derivative_exchange", exchange::nfo);
+    if (spec.lot_size <= 0 || spec.strike_step <= 0 || spec.freeze_quantity < 0) {
+      problems.push_back("trading_settings " + r.text(0) + ": " + spec.name
+                         + " needs lot_size > 0 and strike_step > 0 (the row is ignored)");
+      continue;
+    }
+    if (r.ok())
+      put(out.instruments, std::move(spec), [](const underlying_spec& x) { return x.name; });
+  }
+  for (auto& row : rows_of("SELECT id, instrument, ce_pe_sell_expiry, ce_pe_sell_non_expiry, "
+                           "ce_and_pe_sell_expiry, ce_and_pe_sell_non_expiry, futures_expiry, "
+                           "futures_non_expiry, buy_premium_per_lot FROM margin_requirements")) {
+    row_reader r{row, "margin_requirements", problems};
+    margin_requirement m{r.text(1), r.real(2), r.real(3), r.real(4), r.real(5),
+                         r.real(6), r.real(7), r.real(8)};
+    put(out.margins, std::move(m), [](const margin_requirement& x) { return x.instrument; });
+  }
+  for (auto& row : rows_of("SELECT id, quality_grade, margin_percentage, margin_source FROM "
+                           "trade_qualities")) {
+    row_reader r{row, "trade_qualities", problems};
+    trade_quality g{r.text(1), r.real(2), r.text(3).empty() ? "available" : r.text(3)};
+    if (g.percent <= 0 || g.percent > 100 || (g.source != "available" && g.source != "cash")) {
+      problems.push_back("trade_qualities " + r.text(0) + ": grade " + g.grade
+                         + " needs a margin_percentage in (0, 100] and a margin_source of "
+                           "available or cash (the row is ignored)");
+      continue;
+    }
+    put(out.grades, std::move(g), [](const trade_quality& x) { return x.grade; });
   }
   return out;
 }

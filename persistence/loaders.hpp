@@ -35,6 +35,11 @@ std::vector<ws_session_record> load_open_ws_sessions(database& db, load_problems
 /// Trading-hours templates, holidays and special sessions.
 calendar_data load_calendar(database& db, load_problems& problems);
 
+/// A user's instruments (`trading_settings`), margins (`margin_requirements`) and grades
+/// (`trade_qualities`): the active rows without a user (the defaults) with the user's own active
+/// rows over them, by symbol / instrument / grade. `user_id` 0 = the defaults alone.
+user_settings load_user_settings(database& db, int64_t user_id, load_problems& problems);
+
 /// 'YYYY-MM-DD HH:MM:SS[.ffffff]' (UTC, as we store it; a 'T' and a trailing 'Z' or '+00'
 /// are accepted) → instant; empty or unreadable → the epoch ("not set").
 utc_instant parse_sql_time(const std::string& text);

@@ -181,6 +181,59 @@ void drop_order_archive_and_calendar(database& db) {
   db.execute(schema::render_drop_table(*schema::find_table("orders_archive"), db.dialect()));
 }
 
+/// The tables whose rows carry `updated_at` (kept by the triggers of migration 5).
+std::vector<std::string> tables_with_updated_at() {
+  std::vector<std::string> out;
+  for (auto& t : schema::tables())
+    if (t.find("updated_at") != nullptr && t.find("id") != nullptr)
+      out.push_back(t.name);
+  return out;
+}
+
+/// The seed's "Data Integrity": `updated_at` set by the database on every update that does
+/// not set it itself, and account names of at least 3 characters (the commands check it
+/// first; this keeps a hand-made row out too).
+void add_integrity_rules(database& db) {
+  if (db.dialect() == schema::dialect::sqlite) {
+    for (auto& t : tables_with_updated_at())
+      db.execute("CREATE TRIGGER IF NOT EXISTS trg_" + t + "__updated_at AFTER UPDATE ON " + t
+                 + " FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at BEGIN UPDATE " + t
+                 + " SET updated_at = CURRENT_TIMESTAMP WHERE id = NEW.id; END");
+    for (auto when : {"INSERT", "UPDATE OF account_name"})
+      db.execute(std::string{"CREATE TRIGGER IF NOT EXISTS trg_trading_accounts__name_"}
+                 + (when[0] == 'I' ? "insert" : "update") + " BEFORE " + when
+                 + " ON trading_accounts FOR EACH ROW WHEN LENGTH(NEW.account_name) < 3 BEGIN "
+                   "SELECT RAISE(ABORT, 'check_account_name_length: account_name must be at "
+                   "least 3 characters'); END");
+    return;
+  }
+  db.execute_script("CREATE OR REPLACE FUNCTION algomirror_touch_updated_at() RETURNS trigger "
+                    "LANGUAGE plpgsql AS $$ BEGIN IF NEW.updated_at IS NOT DISTINCT FROM "
+                    "OLD.updated_at THEN NEW.updated_at := NOW() AT TIME ZONE 'UTC'; END IF; "
+                    "RETURN NEW; END $$;");
+  for (auto& t : tables_with_updated_at())
+    db.execute_script("DROP TRIGGER IF EXISTS trg_" + t + "__updated_at ON " + t
+                      + "; CREATE TRIGGER trg_" + t + "__updated_at BEFORE UPDATE ON " + t
+                      + " FOR EACH ROW EXECUTE FUNCTION algomirror_touch_updated_at();");
+  // NOT VALID: rows from before stay (db check names them); new and changed rows are held to it.
+  db.execute_script("ALTER TABLE trading_accounts DROP CONSTRAINT IF EXISTS "
+                    "check_account_name_length; ALTER TABLE trading_accounts ADD CONSTRAINT "
+                    "check_account_name_length CHECK (LENGTH(account_name) >= 3) NOT VALID;");
+}
+
+void drop_integrity_rules(database& db) {
+  bool sqlite = db.dialect() == schema::dialect::sqlite;
+  for (auto& t : tables_with_updated_at())
+    db.execute("DROP TRIGGER IF EXISTS trg_" + t + "__updated_at" + (sqlite ? "" : " ON " + t));
+  if (sqlite) {
+    db.execute("DROP TRIGGER IF EXISTS trg_trading_accounts__name_insert");
+    db.execute("DROP TRIGGER IF EXISTS trg_trading_accounts__name_update");
+    return;
+  }
+  db.execute("DROP FUNCTION IF EXISTS algomirror_touch_updated_at()");
+  db.execute("ALTER TABLE trading_accounts DROP CONSTRAINT IF EXISTS check_account_name_length");
+}
+
 std::vector<migration> make_migrations() {
   return {
     {1, "initial_schema", create_initial_tables, drop_initial_tables},
@@ -188,6 +241,7 @@ std::vector<migration> make_migrations() {
     {3, "node_lease_and_key_check", create_node_tables, drop_node_tables},
     {4, "order_ledger_and_calendar", add_order_ledger_and_calendar,
      drop_order_archive_and_calendar},
+    {5, "integrity_rules", add_integrity_rules, drop_integrity_rules},
   };
 }
 

@@ -578,6 +578,18 @@ store_impl::behavior_type store(store_pointer self, std::shared_ptr<database> db
                                                 + ")");
       }
     },
+    [=](caf::get_atom, settings_atom, int64_t user_id) -> caf::result<user_settings> {
+      try {
+        load_problems problems;
+        auto out = load_user_settings(*self->state.db, user_id, problems);
+        for (auto& p : problems)
+          spdlog::warn("store: settings of user {}: {}", user_id, p);
+        return out;
+      } catch (const std::exception& e) {
+        return make_error(errc::storage_down, "the settings of user " + std::to_string(user_id)
+                                                + " cannot be read (" + e.what() + ")");
+      }
+    },
     [=](caf::tick_atom) { logic->on_timer(); },
     [=](retry_atom) { logic->on_retry(); },
   };

@@ -403,7 +403,7 @@ const std::vector<std::string> execution_columns = {
   "unrealized_pnl", "status",         "exit_reason",     "exit_retry_count", "order_id",
   "exit_order_id", "entry_order_ids", "exit_order_ids",  "entry_time",      "exit_time",
   "exit_claimed_at", "error_message", "sl_hit_at",       "sl_hit_price",    "tp_hit_at",
-  "tp_hit_price",    "peak_pnl"};
+  "tp_hit_price",    "peak_pnl",        "max_loss_amount"};
 
 std::vector<sql_value> execution_values(const execution_state& x) {
   return {x.inst.symbol,
@@ -432,7 +432,8 @@ std::vector<sql_value> execution_values(const execution_state& x) {
           x.sl_hit_at == utc_instant{} ? sql_value{} : money(x.sl_hit_price),
           sql_time(x.tp_hit_at),
           x.tp_hit_at == utc_instant{} ? sql_value{} : money(x.tp_hit_price),
-          money(x.peak_pnl)};
+          money(x.peak_pnl),
+          x.max_loss_amount > 0 ? money(x.max_loss_amount) : sql_value{}};
 }
 
 /// Creates the row (`keys` then `values`; found again by its write id) when `id` is 0, else

@@ -140,6 +140,8 @@ void record_foreign_orders(account_pointer self);
 /// The `positions` rows from the account's view of its positions (read or moved by fills), at
 /// most once a second; a change inside that second is written when it ends.
 void record_positions(account_pointer self);
+// Writes a positions row held back by the once-a-second throttle now (the node is stopping).
+void flush_positions(account_pointer self);
 
 /// Reads the holdings and writes the `holdings` rows.
 void record_holdings(account_pointer self);

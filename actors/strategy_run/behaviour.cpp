@@ -12,6 +12,7 @@ void after_change(run_pointer self, const slot& s) {
   else
     advance_entry(self, a);
   release_deferred(self);
+  follow_up_events(self);
   check_live(self);
   check_rules(self, scope_key(self, s.row.account_id));
   check_end(self);
@@ -107,9 +108,14 @@ strategy_run_impl::behavior_type strategy_run(run_pointer self, strategy_run_con
                                 + ": exits go by the smaller until they agree");
     },
     [=](const leg_exit_due& d) {
-      auto i = self->state.slot_of.find(d.execution_id);
-      if (i != self->state.slot_of.end())
-        exit_leg(self, i->second, d.rule);
+      auto& st = self->state;
+      auto i = st.slot_of.find(d.execution_id);
+      if (i == st.slot_of.end())
+        return;
+      auto& s = st.slots[i->second];
+      bool held = s.hedges && is_open(st.slots[*s.hedges].row.status);
+      record_leg_event(self, i->second, d.rule, d.price, d.reason, held);
+      exit_leg(self, i->second, d.rule);
     },
     [=](const exit_request& req) {
       for (auto& [id, a] : self->state.accounts)

@@ -38,6 +38,7 @@ void advance_exits(run_pointer self, account_run& a) {
     if (s.kept_alerted)
       continue;
     s.kept_alerted = true;
+    record_held_hedge(self, a.slots[k], a.exit_why);
     spdlog::error("{}: ALERT: hedge {} on account {} is kept: the short it protects is stuck "
                   "open",
                   label(self), s.row.inst.symbol, a.acct.record.name);

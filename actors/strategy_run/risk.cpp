@@ -102,14 +102,7 @@ risk_exit fire(run_pointer self, int64_t key, const risk_decision& d, const char
                 now(self)};
   spdlog::warn("{}: {} fired for {}: {}", label(self), to_string(d.rule),
                key == 0 ? std::string{"the run"} : "account " + std::to_string(key), d.reason);
-  st.events.push_back(ev);
-  if (st.cfg.store)
-    self->request(st.cfg.store, caf::infinite, durable_atom_v, std::move(ev))
-      .then([](uint64_t) {},
-            [self](const caf::error& err) {
-              spdlog::warn("{}: risk event not stored yet: {}", label(self),
-                           self->system().render(err));
-            });
+  record_event(self, std::move(ev));
   persist_record(self);
   return {key, d.rule};
 }
@@ -150,6 +143,7 @@ void start_confirmation(run_pointer self, int64_t key, const risk_decision& d) {
                key == 0 ? std::string{"the run"} : "account " + std::to_string(key), d.reason,
                names_of(self, key, c.waiting()));
   self->delayed_send(self, st.cfg.coherence_timeout, evaluate_atom_v, key, generation);
+  record_pending_confirmation(self, key, d, names_of(self, key, c.waiting()), generation);
   if (!st.cfg.market_api)
     return;
   std::vector<instrument> symbols;

@@ -185,6 +185,41 @@ void resolve_legs(run_pointer self) {
   expect(self, 0);
 }
 
+/// §1: the broker's lot size of each leg's instrument (`symbol`, through the market data
+/// accounts) wins over the instrument table's; a difference is warned of with both values.
+/// A broker that cannot say keeps ours.
+void check_lots(run_pointer self) {
+  auto& st = self->state;
+  if (!st.cfg.market_api) {
+    expect(self, 0);
+    return;
+  }
+  expect(self, st.legs.size());
+  for (size_t i = 0; i < st.legs.size(); ++i)
+    self->request(st.cfg.market_api, st.cfg.request_timeout, symbol_atom_v, st.legs[i].inst)
+      .then(
+        [self, i](const symbol_info& info) {
+          auto& leg = self->state.legs[i];
+          if (info.lot_size > 0 && info.lot_size != leg.lot_size) {
+            spdlog::warn("{}: leg {} {}: the broker's lot size is {}, the instrument table's "
+                         "{}: the broker's is used (settings instrument {} --lot {} makes "
+                         "them agree)",
+                         label(self), i + 1, leg.inst.symbol, info.lot_size, leg.lot_size,
+                         self->state.cfg.strategy.legs[i].underlying, info.lot_size);
+            auto lots = leg.lot_size > 0 ? leg.quantity / leg.lot_size : 0;
+            leg.lot_size = static_cast<int32_t>(info.lot_size);
+            leg.quantity = lots * leg.lot_size;
+          }
+          answered(self, setup_step::lots);
+        },
+        [self, i](const caf::error& err) {
+          spdlog::info("{}: leg {}: the broker did not say its lot size ({}); the instrument "
+                       "table's is used",
+                       label(self), i + 1, self->system().render(err));
+          answered(self, setup_step::lots);
+        });
+}
+
 /// One account sized (its quantities, or a skip with the reason), then its answer counted.
 void size_one(run_pointer self, const run_account& ra, const risk_profile& profile,
               const quality_grade& grade, const funds& f) {
@@ -289,6 +324,7 @@ void store_executions(run_pointer self) {
       r.order_product = st.cfg.strategy.order_product;
       r.quantity = qty[i];
       r.underlying = leg.underlying;
+      r.max_loss_amount = st.cfg.strategy.max_loss;
       if (hedges[i])
         s.hedges = first + *hedges[i];
       a.slots.push_back(st.slots.size());
@@ -361,6 +397,8 @@ void run_step(run_pointer self) {
       return quote_premiums(self);
     case setup_step::legs:
       return resolve_legs(self);
+    case setup_step::lots:
+      return check_lots(self);
     case setup_step::sizing:
       return size_accounts(self);
     case setup_step::executions:
@@ -397,11 +435,13 @@ bool conclude(run_pointer self, setup_step step) {
         fail_run(self, "legs not resolved: " + text);
         return false;
       }
+      return true;
+    }
+    case setup_step::lots:
       for (size_t i = 0; i < st.legs.size(); ++i)
         spdlog::info("{}: leg {} → {} ({} units per lot)", label(self), i + 1,
                      st.legs[i].inst.symbol, st.legs[i].lot_size);
       return true;
-    }
     case setup_step::sizing:
       record_skips(self);
       persist_record(self);

@@ -89,6 +89,7 @@ enum class setup_step : uint8_t {
   expiries,   ///< each underlying's expiries
   premiums,   ///< the premium-near legs' candidates quoted
   legs,       ///< every leg resolved to its instrument (no request)
+  lots,       ///< the broker's lot size of every leg's instrument (it wins, §1)
   sizing,     ///< every account's lots and margin (§4)
   executions, ///< the execution rows, durably
   entries,    ///< the executions spawned, BUY legs sent
@@ -116,6 +117,8 @@ struct run_data {
   std::map<int64_t, size_t> slot_of; ///< execution id → slot
   std::vector<skipped_account> skipped;
   std::vector<risk_event> events;
+  std::set<std::string> followed_up; ///< events whose exit has its completed/failed event
+  std::set<std::pair<int64_t, exit_reason>> pending_recorded; ///< confirmation_pending rows
   std::string market = "NFO";
   // Resolution.
   std::map<std::string, double> spots;
@@ -244,6 +247,14 @@ void recover(run_pointer self);
 run_status status_of(run_pointer self);
 slot* find_slot(run_pointer self, int64_t execution_id);
 void after_change(run_pointer self, const slot& s);
+// events.cpp: the risk_events rows.
+void record_event(run_pointer self, risk_event ev);
+void record_leg_event(run_pointer self, size_t i, exit_reason rule, double price,
+                      const std::string& reason, bool held);
+void record_held_hedge(run_pointer self, size_t i, exit_reason why);
+void record_pending_confirmation(run_pointer self, int64_t key, const risk_decision& d,
+                                 const std::string& waiting_for, uint64_t generation);
+void follow_up_events(run_pointer self);
 strategy_run_impl::behavior_type strategy_run(run_pointer self, strategy_run_config cfg);
 
 } // namespace algomirror::run_internal

@@ -141,6 +141,11 @@ void print(std::ostream& out, const context& c, const console_status& x) {
       field(w, "live_runs", x.node.live_runs);
       field(w, "restarts", x.node.restarts);
       field(w, "alerts", x.node.alerts);
+      key(w, "warnings");
+      w.StartArray();
+      for (auto& line : x.node.warnings)
+        w.String(line.data(), static_cast<rapidjson::SizeType>(line.size()));
+      w.EndArray();
       w.EndObject();
       key(w, "lease");
       w.StartObject();
@@ -178,6 +183,8 @@ void print(std::ostream& out, const context& c, const console_status& x) {
   out << "feed      " << to_string(x.feed.condition) << " via " << feed_account
       << (x.feed.reason.empty() ? "" : " (" + x.feed.reason + ")") << "\n";
   out << "restarts  " << x.node.restarts << ", children given up on: " << x.node.alerts << "\n";
+  for (auto& line : x.node.warnings)
+    out << "WARNING   " << line << "\n";
   out << "user      " << x.user << (x.is_admin ? " (admin)" : "") << "\n\n";
   print(out, c, x.accounts);
   out << "\n";

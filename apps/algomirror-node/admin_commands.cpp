@@ -1,4 +1,5 @@
 #include "admin_commands.hpp"
+#include "command_database.hpp"
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -432,56 +433,34 @@ int strategy_list(database& db, const user_row& user, std::ostream& out) {
 
 int run_admin_command(const admin_commands& which, const admin_options& opts,
                       const node_options& node, std::ostream& out, std::ostream& err) {
-  auto fresh = new_sqlite_file(node.db_url);
-  auto db = open_database(node.db_url,
-                          which.reads_only() ? open_mode::existing : open_mode::create);
-  if (!db) {
-    err << "algomirror-node: error: " << db.error() << "\n";
+  auto db = open_command_database(node.db_url,
+                                  which.reads_only()            ? command_access::read
+                                  : which.changes_live_state() ? command_access::live_change
+                                                               : command_access::write,
+                                  err);
+  if (!db)
     return 1;
-  }
-  if (!fresh.empty())
-    err << "algomirror-node: created a new database at " << fresh << "\n";
-  if (which.changes_live_state()) {
-    // operating.md §1: while a node holds the database, it is changed through the node.
-    auto holder = current_lease_holder(node.db_url);
-    if (!holder) {
-      err << "algomirror-node: error: " << holder.error() << "\n";
-      return 1;
-    }
-    if (*holder) {
-      err << "algomirror-node: error: a node is running on this database ("
-          << describe_holder(**holder)
-          << "): change it through the node with algomirror-console, or stop the node first; "
-             "nothing was changed\n";
-      return 1;
-    }
-  }
-  auto migrated = migrate(**db);
-  if (!migrated) {
-    err << "algomirror-node: error: " << migrated.error() << "\n";
-    return 1;
-  }
   if (which.user_add->parsed())
-    return user_add(**db, opts, out, err);
-  auto user = find_user(**db, opts.user);
+    return user_add(*db, opts, out, err);
+  auto user = find_user(*db, opts.user);
   if (!user) {
     err << "algomirror-node: error: " << user.error() << "\n";
     return 2;
   }
   if (which.account_add->parsed())
-    return account_add(**db, *user, opts, node, out, err);
+    return account_add(*db, *user, opts, node, out, err);
   if (which.account_list->parsed())
-    return account_list(**db, *user, out);
+    return account_list(*db, *user, out);
   if (which.account_test->parsed())
-    return account_test(**db, *user, opts, node, out, err);
+    return account_test(*db, *user, opts, node, out, err);
   if (which.strategy_import->parsed())
-    return strategy_import(**db, *user, opts, out, err);
+    return strategy_import(*db, *user, opts, out, err);
   if (which.strategy_export->parsed())
-    return strategy_export(**db, *user, opts, out, err);
+    return strategy_export(*db, *user, opts, out, err);
   if (which.strategy_list->parsed())
-    return strategy_list(**db, *user, out);
+    return strategy_list(*db, *user, out);
   if (which.strategy_delete->parsed()) {
-    auto deleted = delete_strategy(**db, *user, opts.name);
+    auto deleted = delete_strategy(*db, *user, opts.name);
     if (!deleted) {
       err << "algomirror-node: error: " << deleted.error() << "\n";
       return 2;
@@ -489,10 +468,10 @@ int run_admin_command(const admin_commands& which, const admin_options& opts,
     out << *deleted << "\n";
     return 0;
   }
-  auto done = which.account_remove->parsed()    ? remove_account(**db, *user, opts.name)
-              : which.account_enable->parsed()  ? set_account_active(**db, *user, opts.name, true)
-              : which.account_disable->parsed() ? set_account_active(**db, *user, opts.name, false)
-                                                : set_primary(**db, *user, opts.name);
+  auto done = which.account_remove->parsed()    ? remove_account(*db, *user, opts.name)
+              : which.account_enable->parsed()  ? set_account_active(*db, *user, opts.name, true)
+              : which.account_disable->parsed() ? set_account_active(*db, *user, opts.name, false)
+                                                : set_primary(*db, *user, opts.name);
   if (!done) {
     err << "algomirror-node: error: " << done.error() << "\n";
     return 2;

@@ -11,6 +11,9 @@
 #include <spdlog/spdlog.h>
 
 #include "admin_commands.hpp"
+#include "calendar_commands.hpp"
+#include "db_commands.hpp"
+#include "settings_commands.hpp"
 #include "certs_command.hpp"
 #include "config/logging.hpp"
 #include "config/options.hpp"
@@ -101,6 +104,12 @@ int main(int argc, char** argv) {
   auto* supertrend_command = add_indicator_commands(app, supertrend_opts);
   admin_options admin_opts;
   auto admin = add_admin_commands(app, admin_opts);
+  calendar_options calendar_opts;
+  auto calendar = add_calendar_commands(app, calendar_opts);
+  db_options db_opts;
+  auto db_upkeep = add_db_commands(app, db_opts);
+  settings_options settings_opts;
+  auto settings = add_settings_commands(app, settings_opts);
   certs_options certs_opts;
   auto certs = add_certs_commands(app, certs_opts);
   session_options session_opts;
@@ -122,8 +131,14 @@ int main(int argc, char** argv) {
     return run_certs_command(certs, certs_opts, std::cout, std::cerr);
   if (*supertrend_command)
     return run_supertrend_command(supertrend_opts, std::cout, std::cerr);
-  if (admin.any()) {
+  if (admin.any() || calendar.any() || db_upkeep.any() || settings.any()) {
     try {
+      if (settings.any())
+        return run_settings_command(settings, settings_opts, opts, std::cout, std::cerr);
+      if (db_upkeep.any())
+        return run_db_command(db_upkeep, db_opts, opts, std::cout, std::cerr);
+      if (calendar.any())
+        return run_calendar_command(calendar, calendar_opts, opts, std::cout, std::cerr);
       return run_admin_command(admin, admin_opts, opts, std::cout, std::cerr);
     } catch (const std::exception& e) {
       std::cerr << "algomirror-node: error: " << e.what() << "\n";

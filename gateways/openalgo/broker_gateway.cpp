@@ -171,6 +171,9 @@ gateway_actor::behavior_type gateway(gateway_pointer self, boost::asio::io_conte
       return call<std::vector<quote>>(self, "multiquotes", multiquotes_body(key(), insts),
                                       decode_multiquotes);
     },
+    [=](symbol_atom, const instrument& inst) {
+      return call<symbol_info>(self, "symbol", quotes_body(key(), inst), decode_symbol);
+    },
     [=](expiries_atom, const std::string& underlying, exchange exch, const std::string& type) {
       return call<std::vector<std::string>>(self, "expiry",
                                             expiry_body(key(), underlying, exch, type),

@@ -583,6 +583,37 @@ decoded<option_symbol_info> decode_option_symbol(int http_status, std::string_vi
     });
 }
 
+decoded<symbol_info> decode_symbol(int http_status, std::string_view body) {
+  return decode<symbol_info>(http_status, body, [](const Value& doc, std::string& problem) {
+    symbol_info info;
+    auto* data = member(doc, "data");
+    if (data == nullptr || !data->IsObject()) {
+      problem = "symbol reply without data";
+      return info;
+    }
+    bool ok = true;
+    info.inst.symbol = text_of(member(*data, "symbol"));
+    if (info.inst.symbol.empty() || !word_of(member(*data, "exchange"), info.inst.exch, true)) {
+      problem = "symbol reply without symbol or exchange";
+      return info;
+    }
+    info.lot_size = static_cast<int64_t>(number_of(member(*data, "lotsize"), ok));
+    if (!ok || info.lot_size <= 0) {
+      problem = "symbol: lotsize is not a positive number";
+      return info;
+    }
+    // Optional figures: a broker without them says nothing of them.
+    bool optional = true;
+    if (member(*data, "freeze_qty") != nullptr)
+      info.freeze_quantity = static_cast<int64_t>(number_of(member(*data, "freeze_qty"), optional));
+    if (member(*data, "tick_size") != nullptr)
+      info.tick_size = number_of(member(*data, "tick_size"), optional);
+    if (!optional)
+      problem = "symbol: freeze_qty or tick_size is not a number";
+    return info;
+  });
+}
+
 decoded<option_chain> decode_option_chain(int http_status, std::string_view body) {
   return decode<option_chain>(http_status, body, [](const Value& doc, std::string& problem) {
     option_chain out;

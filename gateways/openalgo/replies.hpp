@@ -111,6 +111,9 @@ struct option_symbol_info {
 
 decoded<option_symbol_info> decode_option_symbol(int http_status, std::string_view body);
 
+/// symbol's answer: the instrument's lot size, freeze quantity and tick size.
+decoded<symbol_info> decode_symbol(int http_status, std::string_view body);
+
 /// optionchain's answer: the underlying's price, ATM, and per strike the two options' quotes
 /// (an option not listed has an empty symbol).
 struct option_chain_row {

@@ -39,6 +39,8 @@ struct fake_broker_state {
   int tradebook_calls = 0;
   std::vector<caf::typed_response_promise<order_accepted>> hung;
   std::map<std::string, double> quotes; ///< LTP by symbol for REST quotes (else 123.45)
+  std::map<std::string, int64_t> lot_sizes; ///< `symbol`'s lot by symbol (else not found)
+  int symbol_calls = 0;
   std::vector<std::vector<instrument>> multiquote_calls; ///< every multiquotes request
   bool hold_multiquotes = false; ///< multiquotes never answer (they time out)
   std::vector<caf::typed_response_promise<std::vector<quote>>> held_multiquotes;
@@ -116,6 +118,13 @@ inline broker_api_actor::behavior_type fake_broker(fake_broker_pointer self) {
           out.push_back({"T", "T", p.inst, p.net_quantity > 0 ? side::buy : side::sell,
                          p.order_product, std::llabs(p.net_quantity), p.average_price, "", ""});
       return out;
+    },
+    [=](symbol_atom, const instrument& inst) -> caf::result<symbol_info> {
+      ++self->state.symbol_calls;
+      auto i = self->state.lot_sizes.find(inst.symbol);
+      if (i == self->state.lot_sizes.end())
+        return make_error(errc::not_found, "Symbol " + inst.symbol + " not found");
+      return symbol_info{inst, i->second, 0, 0.05};
     },
     [=](caf::get_atom, const instrument& inst) -> caf::result<quote> {
       quote q;

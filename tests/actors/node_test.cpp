@@ -7,6 +7,7 @@
 #include "domain/calendar.hpp"
 #include "persistence/admin.hpp"
 #include "persistence/migrations.hpp"
+#include "persistence/settings_admin.hpp"
 #include "persistence/store.hpp"
 #include "tests/actors/fakes.hpp"
 
@@ -126,9 +127,13 @@ CAF_TEST(the node records its start and answers its status) {
   time.advance(minutes{1});
   self->request(node, caf::infinite, caf::get_atom_v, status_atom_v);
   expect((caf::get_atom, status_atom), from(self).to(node));
+  // This node was given no calendar: no holiday of 2026 is known, and status says so.
+  auto warning = market_calendar{calendar_data{}}.unknown_year_warning(
+    "NSE", date{std::chrono::year{2026} / 11 / 25});
+  CAF_CHECK(warning.find("no NSE holidays known for 2026") == 0);
   auto status = node_status{node_phase::running, "sqlite:test.db",
                             *parse_iso8601("2026-11-25T09:15:00+05:30"),
-                            *parse_iso8601("2026-11-25T09:16:00+05:30"), 0, 0, 0, 0};
+                            *parse_iso8601("2026-11-25T09:16:00+05:30"), 0, 0, 0, 0, {warning}};
   expect((node_status), from(node).to(self).with(status));
 }
 
@@ -228,6 +233,7 @@ namespace {
 struct run_node_fixture : scripted_node {
   manual_clock time{*parse_iso8601("2026-11-25T09:30:00+05:30")};
   strategy_definition strategy;
+  std::shared_ptr<database> db_handle; ///< the store's database, for settings changed by hand
 
   run_node_fixture() {
     auto db = open_database("sqlite::memory:");
@@ -253,10 +259,12 @@ struct run_node_fixture : scripted_node {
     CAF_REQUIRE(saved.ok());
     strategy = user_strategies(**db, *user, "one call").at(0); // with its legs' ids
     cfg.strategies = {strategy};
-    store = spawn_store(sys, std::shared_ptr<database>{std::move(*db)}, store_config{}, false);
+    db_handle = std::shared_ptr<database>{std::move(*db)};
+    store = spawn_store(sys, db_handle, store_config{}, false);
     cfg.store = store;
     cfg.time = &time;
     cfg.calendar = default_calendar_data();
+    cfg.calendar.holidays.push_back({"2026-01-26", "Republic Day", {"NSE", "BSE"}});
     cfg.database_label = "sqlite:test.db";
     cfg.shutdown_timeout = seconds{5};
     cfg.gateways = gateways();
@@ -408,6 +416,34 @@ CAF_TEST(the entry time of a strategy starts its run) {
   self->send(node, timer_due{strategy.id, strategy_timer::entry, time.now()}); // not twice
   sched.run();
   CAF_CHECK_EQUAL(broker(0).placed.size(), 1u);
+}
+
+CAF_TEST(a run is sized with the settings the database holds at its start) {
+  // The user sets NIFTY's lot to 50 while the node runs: the next run uses it.
+  auto user = find_user(*db_handle, "trader");
+  CAF_REQUIRE(user.ok());
+  auto changed = set_instrument(*db_handle, *user, {"NIFTY", 50, std::nullopt, std::nullopt,
+                                                    std::nullopt, std::nullopt});
+  CAF_REQUIRE(changed.ok());
+  auto started = execute({strategy.id, {}, false});
+  CAF_REQUIRE(std::holds_alternative<run_started>(started));
+  CAF_REQUIRE_EQUAL(broker(0).placed.size(), 1u);
+  CAF_CHECK_EQUAL(broker(0).placed[0].quantity, 50);
+}
+
+CAF_TEST(a scheduled entry in a year without holidays is refused and status warns) {
+  CAF_CHECK(ask<node_status>(node, caf::get_atom_v, status_atom_v).warnings.empty());
+  time.set(*parse_iso8601("2027-01-26T09:30:00+05:30")); // Republic Day, not in the list
+  auto warnings = ask<node_status>(node, caf::get_atom_v, status_atom_v).warnings;
+  CAF_REQUIRE_EQUAL(warnings.size(), 1u);
+  CAF_CHECK(warnings[0].find("no NSE holidays known for 2027") != std::string::npos);
+  self->send(node, timer_due{strategy.id, strategy_timer::entry, time.now()});
+  sched.run();
+  CAF_CHECK(broker(0).placed.empty());
+  CAF_CHECK_EQUAL(ask<node_status>(node, caf::get_atom_v, status_atom_v).live_runs, 0);
+  // By hand (the operator's own decision) it still runs.
+  auto started = execute({strategy.id, {}, true});
+  CAF_CHECK(std::holds_alternative<run_started>(started));
 }
 
 CAF_TEST(one run is answered by id and headlines leave the legs out with their count) {

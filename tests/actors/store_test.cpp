@@ -98,7 +98,7 @@ struct store_fixture : testing::fixture {
                            {std::string{"u"}, std::string{"u@example.com"}, std::string{"h"}});
     account_id = db->insert("INSERT INTO trading_accounts (user_id, account_name, broker) "
                             "VALUES (?, ?, ?)",
-                            {user, std::string{"a"}, std::string{"b"}});
+                            {user, std::string{"acct"}, std::string{"b"}});
     auto strategy = db->insert("INSERT INTO strategies (user_id, name) VALUES (?, ?)",
                                {user, std::string{"s"}});
     auto leg = db->insert("INSERT INTO strategy_legs (strategy_id, leg_number) VALUES (?, ?)",

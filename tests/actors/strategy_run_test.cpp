@@ -306,6 +306,24 @@ struct run_fixture : testing::fixture {
     return n;
   }
 
+  /// The scope rules that fired (the other risk events — leg rules, pending confirmations,
+  /// follow-ups — left out).
+  static std::vector<risk_event> fired(const run_status& st) {
+    std::vector<risk_event> out;
+    for (auto& e : st.risk_events)
+      if (e.action == "exit_all" || e.action == "exit_account")
+        out.push_back(e);
+    return out;
+  }
+
+  /// The actions of every risk event, in order.
+  static std::vector<std::string> actions(const run_status& st) {
+    std::vector<std::string> out;
+    for (auto& e : st.risk_events)
+      out.push_back(e.action);
+    return out;
+  }
+
   const execution_state* leg_of(const run_status& st, int64_t account, const std::string& sym) {
     for (auto& e : st.executions)
       if (e.account_id == account && e.inst.symbol == sym)
@@ -342,6 +360,20 @@ CAF_TEST(every account sends its SELL legs only after its BUY legs are filled) {
   auto st = status();
   CAF_CHECK(st.phase == run_phase::live);
   CAF_CHECK_EQUAL(st.executions.size(), 8u);
+}
+
+CAF_TEST(the broker lot size of a leg wins over the instrument table) {
+  broker(0).lot_sizes[wing_ce] = 75; // the broker's contract file; ours says 65
+  broker(0).lot_sizes[wing_pe] = 65; // agrees
+  start(hedged_straddle(risk_scope::account));
+  CAF_CHECK_EQUAL(broker(0).symbol_calls, 4); // every leg asked, through the first account
+  for (size_t k = 0; k < 2; ++k) {
+    auto placed = broker(k).placed;
+    CAF_REQUIRE_EQUAL(placed.size(), 2u);
+    CAF_CHECK_EQUAL(placed[0].inst.symbol, wing_ce);
+    CAF_CHECK_EQUAL(placed[0].quantity, 75); // 1 lot of the broker's 75
+    CAF_CHECK_EQUAL(placed[1].quantity, 65);
+  }
 }
 
 CAF_TEST(a rejected hedge keeps the shorts of its account unsent) {
@@ -383,16 +415,16 @@ CAF_TEST(max loss per account exits only that account with shorts before longs) 
   price(wing_ce, 10);
   price(wing_pe, 12);
   price(short_pe, 100);
-  CAF_CHECK(status().risk_events.empty());
+  CAF_CHECK(fired(status()).empty());
   // The call rises to 116: alpha (100 − 116) × 65 = −1040 → max loss; beta is +910.
   price(short_ce, 116);
   auto st = status();
-  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
-  CAF_CHECK(st.risk_events[0].rule == exit_reason::max_loss);
-  CAF_CHECK_EQUAL(st.risk_events[0].account_id, 1);
-  CAF_CHECK_EQUAL(st.risk_events[0].action, "exit_account"); // its scope: that account
-  CAF_CHECK_EQUAL(st.risk_events[0].threshold_value, -1000);
-  CAF_CHECK_EQUAL(st.risk_events[0].trigger_value, -1040);
+  CAF_REQUIRE_EQUAL(fired(st).size(), 1u);
+  CAF_CHECK(fired(st)[0].rule == exit_reason::max_loss);
+  CAF_CHECK_EQUAL(fired(st)[0].account_id, 1);
+  CAF_CHECK_EQUAL(fired(st)[0].action, "exit_account"); // its scope: that account
+  CAF_CHECK_EQUAL(fired(st)[0].threshold_value, -1000);
+  CAF_CHECK_EQUAL(fired(st)[0].trigger_value, -1040);
   auto alpha = orders(0);
   CAF_REQUIRE_EQUAL(alpha.size(), 6u); // the two shorts are bought back; the wings wait
   CAF_CHECK(alpha[4].first == side::buy);
@@ -413,9 +445,14 @@ CAF_TEST(max loss per account exits only that account with shorts before longs) 
   CAF_CHECK_EQUAL(leg_of(st, 1, short_ce)->realized_pnl, -1040);
   CAF_CHECK(leg_of(st, 2, short_ce)->status == execution_status::entered);
   CAF_CHECK(st.phase == run_phase::exiting);
+  CAF_CHECK_EQUAL(leg_of(st, 1, short_ce)->max_loss_amount, 1000);
+  CAF_CHECK(actions(st) == (std::vector<std::string>{"exit_account", "exit_completed"}));
+  CAF_CHECK_EQUAL(st.risk_events[1].account_id, 1);
+  for (auto id : {"B5", "B6", "B7", "B8"}) // alpha's four exit orders
+    CAF_CHECK(st.risk_events[1].details_json.find(id) != std::string::npos);
   // The latch: alpha's rule fires once; the price going further changes nothing.
   price(short_ce, 140);
-  CAF_CHECK_EQUAL(status().risk_events.size(), 1u);
+  CAF_CHECK_EQUAL(fired(status()).size(), 1u);
 }
 
 CAF_TEST(run scope sums every account and exits all of them together) {
@@ -428,12 +465,12 @@ CAF_TEST(run scope sums every account and exits all of them together) {
   price(wing_pe, 12);
   price(short_pe, 100);
   price(short_ce, 116); // alpha −1040, beta +910, beta's put +1950: the run is in profit
-  CAF_CHECK(status().risk_events.empty());
+  CAF_CHECK(fired(status()).empty());
   price(short_ce, 160); // alpha −3900, beta −1950, puts 0 and +1950: −3900 in all
   auto st = status();
-  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
-  CAF_CHECK_EQUAL(st.risk_events[0].account_id, 0);
-  CAF_CHECK_EQUAL(st.risk_events[0].action, "exit_all"); // run scope: every account
+  CAF_REQUIRE_EQUAL(fired(st).size(), 1u);
+  CAF_CHECK_EQUAL(fired(st)[0].account_id, 0);
+  CAF_CHECK_EQUAL(fired(st)[0].action, "exit_all"); // run scope: every account
   CAF_CHECK_EQUAL(orders(0).size(), 6u);
   CAF_CHECK_EQUAL(orders(1).size(), 6u);
 }
@@ -457,6 +494,14 @@ CAF_TEST(the stop loss of a hedge exits the short it protects first) {
   CAF_CHECK(leg_of(st, 1, wing_ce)->reason == exit_reason::stop_loss);
   CAF_CHECK(leg_of(st, 1, short_pe)->status == execution_status::entered); // untouched
   CAF_CHECK(leg_of(st, 1, wing_pe)->status == execution_status::entered);
+  // The leg rule's event, then its follow-up once the hedge is out (naming its exit order).
+  CAF_CHECK(actions(st) == (std::vector<std::string>{"exit_leg", "exit_completed"}));
+  CAF_REQUIRE_EQUAL(st.risk_events.size(), 2u);
+  CAF_CHECK(st.risk_events[0].rule == exit_reason::stop_loss);
+  CAF_CHECK_EQUAL(st.risk_events[0].trigger_value, 5);
+  CAF_CHECK(st.risk_events[0].reason.find("its short exits first") != std::string::npos);
+  CAF_CHECK_EQUAL(st.risk_events[0].execution_id, leg_of(st, 1, wing_ce)->execution_id);
+  CAF_CHECK(st.risk_events[1].details_json.find("B6") != std::string::npos);
 }
 
 CAF_TEST(a short stuck open keeps its hedge) {
@@ -481,6 +526,14 @@ CAF_TEST(a short stuck open keeps its hedge) {
   st = status();
   CAF_CHECK(leg_of(st, 1, wing_ce)->status == execution_status::entered);
   CAF_CHECK(st.phase == run_phase::needs_attention);
+  // Max loss fired for the account; its exit failed on the call (named, with the broker's
+  // error); the call's hedge is held once the put's pair is out.
+  CAF_CHECK(actions(st)
+            == (std::vector<std::string>{"exit_account", "exit_failed", "exit_held"}));
+  CAF_REQUIRE_EQUAL(st.risk_events.size(), 3u);
+  CAF_CHECK(st.risk_events[1].reason.find(short_ce) != std::string::npos);
+  CAF_CHECK(st.risk_events[1].reason.find("exit refused") != std::string::npos);
+  CAF_CHECK(st.risk_events[2].reason.find(wing_ce) != std::string::npos);
 }
 
 CAF_TEST(the trailing stop arms once every leg is in then ratchets and fires) {
@@ -500,9 +553,9 @@ CAF_TEST(the trailing stop arms once every leg is in then ratchets and fires) {
   CAF_CHECK_EQUAL(status().scopes[0].trailing_stop, 800);
   price(short_ce, 90); // +650: above nothing lower; the stop stays 800 → fires
   st = status();
-  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
-  CAF_CHECK(st.risk_events[0].rule == exit_reason::trailing_stop);
-  CAF_CHECK_EQUAL(st.risk_events[0].threshold_value, 800);
+  CAF_REQUIRE_EQUAL(fired(st).size(), 1u);
+  CAF_CHECK(fired(st)[0].rule == exit_reason::trailing_stop);
+  CAF_CHECK_EQUAL(fired(st)[0].threshold_value, 800);
 }
 
 CAF_TEST(supertrend seeded from history exits on the first closed live bar that turns) {
@@ -517,15 +570,15 @@ CAF_TEST(supertrend seeded from history exits on the first closed live bar that 
   fill_next(0, 110);
   time.set(*parse_iso8601("2026-11-25T10:00:10+05:30"));
   price(short_ce, 80); // the call collapses inside the 10:00 bar
-  CAF_CHECK(status().risk_events.empty()); // the bar is still open: nothing is decided on it
+  CAF_CHECK(fired(status()).empty()); // the bar is still open: nothing is decided on it
   time.set(*parse_iso8601("2026-11-25T10:00:40+05:30"));
   price(short_ce, 79);
-  CAF_CHECK(status().risk_events.empty());
+  CAF_CHECK(fired(status()).empty());
   time.set(*parse_iso8601("2026-11-25T10:01:02+05:30"));
   price(short_ce, 79.5); // the 10:00 bar closed at 79: below the lower band, bearish
   auto st = status();
-  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
-  CAF_CHECK(st.risk_events[0].rule == exit_reason::supertrend_exit);
+  CAF_REQUIRE_EQUAL(fired(st).size(), 1u);
+  CAF_CHECK(fired(st)[0].rule == exit_reason::supertrend_exit);
   auto placed = orders(0);
   CAF_REQUIRE_EQUAL(placed.size(), 2u);
   CAF_CHECK(placed[1] == std::make_pair(side::sell, short_ce));
@@ -564,23 +617,23 @@ void close_bar_on_a_mix(run_fixture& f) {
 
 CAF_TEST(a supertrend bar closed on a mix of prices is refuted by the refreshed close) {
   close_bar_on_a_mix(*this);
-  CAF_CHECK(status().risk_events.empty()); // waiting for the put
+  CAF_CHECK(fired(status()).empty()); // waiting for the put
   CAF_REQUIRE_EQUAL(broker(0).multiquote_calls.size(), 1u);
   CAF_CHECK_EQUAL(broker(0).multiquote_calls[0].size(), 1u); // the put only
   price(short_pe, 165); // the put rose as the call fell: 60 + 165 = 225, still bullish
-  CAF_CHECK(status().risk_events.empty());
+  CAF_CHECK(fired(status()).empty());
   CAF_CHECK_EQUAL(orders(0).size(), 2u);
   after(milliseconds{2'000}); // the timeout of a confirmation already decided
-  CAF_CHECK(status().risk_events.empty());
+  CAF_CHECK(fired(status()).empty());
 }
 
 CAF_TEST(a supertrend bar closed on a mix of prices is confirmed by the refreshed close) {
   close_bar_on_a_mix(*this);
   price(short_pe, 100); // 60 + 100 = 160: bearish on coherent prices
   auto st = status();
-  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
-  CAF_CHECK(st.risk_events[0].rule == exit_reason::supertrend_exit);
-  CAF_CHECK(st.risk_events[0].details_json.find(R"("confirmation":"confirmed")")
+  CAF_REQUIRE_EQUAL(fired(st).size(), 1u);
+  CAF_CHECK(fired(st)[0].rule == exit_reason::supertrend_exit);
+  CAF_CHECK(fired(st)[0].details_json.find(R"("confirmation":"confirmed")")
             != std::string::npos);
   CAF_CHECK_EQUAL(orders(0).size(), 4u);
 }
@@ -588,11 +641,11 @@ CAF_TEST(a supertrend bar closed on a mix of prices is confirmed by the refreshe
 CAF_TEST(a supertrend exit whose legs never refresh fires after the timeout) {
   close_bar_on_a_mix(*this);
   after(milliseconds{1'999});
-  CAF_CHECK(status().risk_events.empty());
+  CAF_CHECK(fired(status()).empty());
   after(milliseconds{1});
   auto st = status();
-  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
-  CAF_CHECK(st.risk_events[0].details_json.find(R"("confirmation":"unconfirmed")")
+  CAF_REQUIRE_EQUAL(fired(st).size(), 1u);
+  CAF_CHECK(fired(st)[0].details_json.find(R"("confirmation":"unconfirmed")")
             != std::string::npos);
 }
 
@@ -602,17 +655,17 @@ CAF_TEST(square off time exits everything once) {
   start(s, 1);
   enter(0, 100);
   price(wing_ce, 10);
-  CAF_CHECK(status().risk_events.empty());
+  CAF_CHECK(fired(status()).empty());
   time.set(*parse_iso8601("2026-11-25T15:15:00+05:30"));
   self->send(run, timer_due{9, strategy_timer::square_off, time.now()});
   sched.run();
   auto st = status();
-  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
-  CAF_CHECK(st.risk_events[0].rule == exit_reason::square_off);
+  CAF_REQUIRE_EQUAL(fired(st).size(), 1u);
+  CAF_CHECK(fired(st)[0].rule == exit_reason::square_off);
   CAF_CHECK_EQUAL(orders(0).size(), 6u); // the shorts first
   self->send(run, timer_due{9, strategy_timer::square_off, time.now()});
   sched.run();
-  CAF_CHECK_EQUAL(status().risk_events.size(), 1u);
+  CAF_CHECK_EQUAL(fired(status()).size(), 1u);
 }
 
 CAF_TEST(a margin-sized account without margin is skipped with the reason) {
@@ -746,9 +799,9 @@ CAF_TEST(a restart keeps the trailing stop where it stood and the ratchet goes o
   CAF_CHECK(st.scopes[0].trailing_armed);
   CAF_CHECK_EQUAL(st.scopes[0].trailing_stop, 800);
   CAF_CHECK_EQUAL(st.scopes[0].peak, 1300);
-  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
-  CAF_CHECK(st.risk_events[0].rule == exit_reason::trailing_stop);
-  CAF_CHECK_EQUAL(st.risk_events[0].threshold_value, 800);
+  CAF_REQUIRE_EQUAL(fired(st).size(), 1u);
+  CAF_CHECK(fired(st)[0].rule == exit_reason::trailing_stop);
+  CAF_CHECK_EQUAL(fired(st)[0].threshold_value, 800);
 }
 
 CAF_TEST(a spot stamped long ago on the node clock is quoted again and a fresh one is used) {
@@ -865,7 +918,7 @@ CAF_TEST(a run that was exiting goes on exiting after a restart and fires nothin
   fill_next(0, 11);
   auto st = status();
   CAF_CHECK(st.phase == run_phase::finished);
-  CAF_CHECK(st.risk_events.empty()); // the latch held: max loss did not fire again
+  CAF_CHECK(fired(st).empty()); // the latch held: max loss did not fire again
   CAF_CHECK(leg_of(st, 1, short_ce)->reason == exit_reason::max_loss);
 }
 
@@ -884,7 +937,7 @@ CAF_TEST(a max loss crossed on a mix of prices is refuted by the other legs next
   enter_and_price(coherent_case{risk_scope::account, 1000}.s, 1, true);
   // The call alone jumps to 150: (100 − 150) × 65 = −3,250 on a mix.
   price_at(short_ce, 150, 500);
-  CAF_CHECK(status().risk_events.empty());
+  CAF_CHECK(fired(status()).empty());
   CAF_CHECK_EQUAL(orders(0).size(), 4u); // no exit
   auto& calls = broker(0).multiquote_calls;
   CAF_REQUIRE_EQUAL(calls.size(), 1u); // one read of exactly the stale symbols
@@ -894,12 +947,12 @@ CAF_TEST(a max loss crossed on a mix of prices is refuted by the other legs next
   // Their next ticks: the put fell, the wings moved: −260 in truth.
   price_at(short_pe, 55, 520);
   price_at(wing_ce, 14, 540);
-  CAF_CHECK(status().risk_events.empty()); // one still to come
+  CAF_CHECK(fired(status()).empty()); // one still to come
   price_at(wing_pe, 9, 560);
-  CAF_CHECK(status().risk_events.empty());
+  CAF_CHECK(fired(status()).empty());
   CAF_CHECK_EQUAL(orders(0).size(), 4u);
   after(milliseconds{2'001}); // its timeout is of a confirmation that is over
-  CAF_CHECK(status().risk_events.empty());
+  CAF_CHECK(fired(status()).empty());
   CAF_CHECK_EQUAL(orders(0).size(), 4u);
 }
 
@@ -908,11 +961,15 @@ CAF_TEST(a max loss confirmed by the other legs next ticks fires on the refreshe
   price_at(short_ce, 150, 500); // −3,250 on a mix
   price_at(short_pe, 95, 510);
   price_at(wing_ce, 14, 520);
-  CAF_CHECK(status().risk_events.empty());
+  CAF_CHECK(fired(status()).empty());
+  // The crossing on a mix of prices is on record, waiting for the put's next tick.
+  CAF_CHECK(actions(status()) == (std::vector<std::string>{"confirmation_pending"}));
+  CAF_CHECK(status().risk_events[0].reason.find(wing_pe) != std::string::npos);
   price_at(wing_pe, 11, 530); // −3,250 + 325 + 260 − 65 = −2,730: still crossed
   auto st = status();
-  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
-  auto& ev = st.risk_events[0];
+  CAF_CHECK(actions(st) == (std::vector<std::string>{"confirmation_pending", "exit_account"}));
+  CAF_REQUIRE_EQUAL(fired(st).size(), 1u);
+  auto& ev = fired(st)[0];
   CAF_CHECK(ev.rule == exit_reason::max_loss);
   CAF_CHECK_EQUAL(ev.trigger_value, -2730);
   CAF_CHECK(ev.details_json.find(R"("confirmation":"confirmed")") != std::string::npos);
@@ -929,9 +986,9 @@ CAF_TEST(a crossing is confirmed by one multiquotes read when it answers first) 
   broker(0).quotes[wing_pe] = 11;
   price_at(short_ce, 150, 500); // the read answers at once: −3,250 + 130 + 260 − 65
   auto st = status();
-  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
-  CAF_CHECK_EQUAL(st.risk_events[0].trigger_value, -2925);
-  CAF_CHECK(st.risk_events[0].details_json.find(R"("source":"multiquotes")")
+  CAF_REQUIRE_EQUAL(fired(st).size(), 1u);
+  CAF_CHECK_EQUAL(fired(st)[0].trigger_value, -2925);
+  CAF_CHECK(fired(st)[0].details_json.find(R"("source":"multiquotes")")
             != std::string::npos);
   CAF_CHECK_EQUAL(broker(0).multiquote_calls.size(), 1u);
   CAF_CHECK_EQUAL(orders(0).size(), 6u);
@@ -943,15 +1000,15 @@ CAF_TEST(a refuted multiquotes read fires nothing and the next crossing starts a
   broker(0).quotes[wing_ce] = 14;
   broker(0).quotes[wing_pe] = 9;
   price_at(short_ce, 150, 500); // refuted at once: −325
-  CAF_CHECK(status().risk_events.empty());
+  CAF_CHECK(fired(status()).empty());
   CAF_CHECK_EQUAL(orders(0).size(), 4u);
   // A new crossing on a new mix (the quoted prices are from before it): a new read, which
   // confirms it: −4,550 + 2,925 + 260 − 195 = −1,560.
   price_at(short_ce, 170, 900);
   CAF_CHECK_EQUAL(broker(0).multiquote_calls.size(), 2u);
   auto st = status();
-  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
-  CAF_CHECK_EQUAL(st.risk_events[0].trigger_value, -1560);
+  CAF_REQUIRE_EQUAL(fired(st).size(), 1u);
+  CAF_CHECK_EQUAL(fired(st)[0].trigger_value, -1560);
 }
 
 CAF_TEST(max loss fires unconfirmed after the timeout and names the stale legs) {
@@ -959,15 +1016,15 @@ CAF_TEST(max loss fires unconfirmed after the timeout and names the stale legs) 
   price_at(short_ce, 150, 500);
   price_at(short_pe, 100, 510); // the put refreshed, unchanged; the wings never tick
   after(milliseconds{1'999});
-  CAF_CHECK(status().risk_events.empty());
+  CAF_CHECK(fired(status()).empty());
   after(milliseconds{1});
   auto st = status();
-  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
-  auto& d = st.risk_events[0].details_json;
+  CAF_REQUIRE_EQUAL(fired(st).size(), 1u);
+  auto& d = fired(st)[0].details_json;
   CAF_CHECK(d.find(R"("confirmation":"unconfirmed")") != std::string::npos);
   CAF_CHECK(d.find(R"("stale_legs":["NIFTY01DEC2626200CE","NIFTY01DEC2625800PE"])")
             != std::string::npos);
-  CAF_CHECK_EQUAL(st.risk_events[0].trigger_value, -3250);
+  CAF_CHECK_EQUAL(fired(st)[0].trigger_value, -3250);
   CAF_CHECK_EQUAL(orders(0).size(), 6u);
 }
 
@@ -975,42 +1032,42 @@ CAF_TEST(max profit never fires unconfirmed) {
   enter_and_price(coherent_case{risk_scope::account, 0, 1000}.s, 1, true);
   price_at(short_ce, 60, 500); // +2,600 on a mix
   after(milliseconds{5'000});
-  CAF_CHECK(status().risk_events.empty());
+  CAF_CHECK(fired(status()).empty());
   CAF_CHECK_EQUAL(orders(0).size(), 4u);
   // Confirmed: the others' next ticks keep it above +1,000.
   price_at(short_ce, 60, 6'000);
   price_at(short_pe, 110, 6'010);
   price_at(wing_ce, 9, 6'020);
-  CAF_CHECK(status().risk_events.empty());
+  CAF_CHECK(fired(status()).empty());
   price_at(wing_pe, 12, 6'030); // +2,600 − 650 − 65 = +1,885
   auto st = status();
-  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
-  CAF_CHECK(st.risk_events[0].rule == exit_reason::max_profit);
-  CAF_CHECK_EQUAL(st.risk_events[0].trigger_value, 1885);
+  CAF_REQUIRE_EQUAL(fired(st).size(), 1u);
+  CAF_CHECK(fired(st)[0].rule == exit_reason::max_profit);
+  CAF_CHECK_EQUAL(fired(st)[0].trigger_value, 1885);
 }
 
 CAF_TEST(in run scope a crossing waits for the legs of every account) {
   enter_and_price(coherent_case{risk_scope::run, 1000}.s, 2, true);
   price_at(short_ce, 150, 500); // both accounts' calls: −6,500 on a mix
-  CAF_CHECK(status().risk_events.empty());
+  CAF_CHECK(fired(status()).empty());
   CAF_REQUIRE_EQUAL(broker(0).multiquote_calls.size(), 1u);
   CAF_CHECK_EQUAL(broker(0).multiquote_calls[0].size(), 3u); // each symbol once
   price_at(short_pe, 55, 510);
   price_at(wing_ce, 14, 520);
   price_at(wing_pe, 9, 530); // −520 in truth
   after(milliseconds{3'000});
-  CAF_CHECK(status().risk_events.empty());
+  CAF_CHECK(fired(status()).empty());
   CAF_CHECK_EQUAL(orders(0).size(), 4u);
   CAF_CHECK_EQUAL(orders(1).size(), 4u);
   // A real move: confirmed by every leg of both accounts.
   price_at(short_pe, 100, 4'000); // crosses at once (−6,370 on a mix): the call is stale now
   price_at(wing_ce, 10, 4'010);
   price_at(wing_pe, 12, 4'020);
-  CAF_CHECK(status().risk_events.empty());
+  CAF_CHECK(fired(status()).empty());
   price_at(short_ce, 150, 4'030);
   auto st = status();
-  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
-  CAF_CHECK_EQUAL(st.risk_events[0].trigger_value, -6500);
+  CAF_REQUIRE_EQUAL(fired(st).size(), 1u);
+  CAF_CHECK_EQUAL(fired(st)[0].trigger_value, -6500);
   CAF_CHECK_EQUAL(orders(0).size(), 6u);
   CAF_CHECK_EQUAL(orders(1).size(), 6u);
 }
@@ -1020,8 +1077,8 @@ CAF_TEST(in run scope a protective rule times out and fires on every account) {
   price_at(short_ce, 150, 500);
   after(milliseconds{2'000});
   auto st = status();
-  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
-  CAF_CHECK(st.risk_events[0].details_json.find("NIFTY01DEC2625800PE@2") != std::string::npos);
+  CAF_REQUIRE_EQUAL(fired(st).size(), 1u);
+  CAF_CHECK(fired(st)[0].details_json.find("NIFTY01DEC2625800PE@2") != std::string::npos);
   CAF_CHECK_EQUAL(orders(0).size(), 6u);
   CAF_CHECK_EQUAL(orders(1).size(), 6u);
 }
@@ -1037,7 +1094,7 @@ CAF_TEST(a spike on a mix never lifts the trailing stop) {
   price_at(wing_ce, 10, 520);
   price_at(wing_pe, 12, 530);
   CAF_CHECK_EQUAL(status().scopes[0].trailing_stop, -500); // min(+2,600, 0): no rise
-  CAF_CHECK(status().risk_events.empty());
+  CAF_CHECK(fired(status()).empty());
 }
 
 // Crash-only executions: one that dies is made again from its row and follows its orders at
@@ -1073,8 +1130,8 @@ CAF_TEST(an execution that dies entered is watched again and its max loss exits 
   price(short_pe, 100);
   price(short_ce, 116); // (100 − 116) × 65 = −1040 from the execution made again
   auto st = status();
-  CAF_REQUIRE_EQUAL(st.risk_events.size(), 1u);
-  CAF_CHECK(st.risk_events[0].rule == exit_reason::max_loss);
+  CAF_REQUIRE_EQUAL(fired(st).size(), 1u);
+  CAF_CHECK(fired(st)[0].rule == exit_reason::max_loss);
   CAF_CHECK_EQUAL(sent(0, side::buy, short_ce), 1u);
   CAF_CHECK_EQUAL(sent(0, side::buy, short_pe), 1u);
   // The call's exit may reach the broker after the put's (the one made again asks the account

@@ -48,8 +48,11 @@ for account, legs in by_account.items():
     names = dict(db.execute("SELECT id, account_name FROM trading_accounts").fetchall())
     m = re.search(rf"^\s+{names[account]}\s+([-+][0-9.]+)\s+8\s+4/4$", out, re.M)
     check(m and abs(float(m.group(1)) - total) < 0.01, f"account {names[account]}: summary P&L equals the database's {total:.2f}")
-events = db.execute("SELECT account_id, event_type FROM risk_events").fetchall()
+events = db.execute("SELECT account_id, event_type FROM risk_events WHERE action_taken IN ('exit_all', 'exit_account')").fetchall()
 check(sorted(e[1] for e in events) == ["max_loss"] * 3, f"one max_loss event per account, found {events}")
+completed = db.execute("SELECT account_id, details FROM risk_events WHERE action_taken = 'exit_completed'").fetchall()
+check(sorted(a for a, _ in completed) == sorted(a for a, _ in events) and all('"exit_orders":"' in d and '"exit_orders":""' not in d for _, d in completed),
+      f"each account's exit completed, naming its orders: {completed}")
 run = db.execute("SELECT status, end_reason, max_loss_fired FROM strategy_runs").fetchall()
 check(run == [("finished", "max_loss", 1)], f"the run row: {run}")
 for line in open(f"{demo}/sim-accounts.csv"):

@@ -21,6 +21,8 @@ Scenarios (each a strategy of its own; prices moved through the simulator's cont
   freeze    28 lots in freeze-split children under the sandbox's position race: one after
             another the positionbook is right; sent together it is wrong, and the exit is
             sized by the smaller of positionbook and tradebook (never a reverse position).
+  books     last: orders, positions and margin_trackers equal the broker's orderbook,
+            positionbook and ledger, order by order.
 usage: runs_e2e.py ALGOMIRROR_NODE OPENALGO_SIM [DB_URL] [SCENARIO ...]"""
 import datetime, json, os, re, signal, sqlite3, subprocess, sys, tempfile, threading, time
 
@@ -35,7 +37,7 @@ if db_url == "postgresql-fresh":  # a database of its own on the test server (CT
     db_url = fresh_pg_database("e2e")
 wanted = sys.argv[4:] or ["straddle", "legs", "profit", "trailing", "supertrend", "squareoff",
                           "faults", "crash_entry", "crash_exit", "coherence", "mis_night",
-                          "freeze"]
+                          "freeze", "books"]
 passes = failures = 0
 IST = datetime.timezone(datetime.timedelta(hours=5, minutes=30))
 CLOCK_START = datetime.datetime(2026, 11, 25, 10, 0, 0, tzinfo=IST)
@@ -297,7 +299,10 @@ def scenario_straddle():
                   [a for a, _ in actions[:4]] == ["BUY", "BUY", "SELL", "SELL"], str(actions))
             check(f"straddle: {n}: shorts bought back before the longs are sold",
                   [a for a, _ in actions[4:]] == ["BUY", "BUY", "SELL", "SELL"], str(actions))
-    events = query(f"SELECT event_type FROM risk_events WHERE run_id = {run}")
+    events = query(f"SELECT event_type FROM risk_events WHERE run_id = {run} AND action_taken IN ('exit_all', 'exit_account')")
+    completed = query(f"SELECT COUNT(*) FROM risk_events WHERE run_id = {run} AND action_taken = 'exit_completed'")
+    check("straddle: each account's exit completed (its follow-up event)",
+          int(completed[0][0]) == 3, str(completed))
     check("straddle: one max_loss event per account", sorted(e[0] for e in events) == ["max_loss"] * 3,
           str(events))
     rows = executions(run)
@@ -338,7 +343,7 @@ def scenario_supertrend():
            "supertrend": {"exit": "breakdown", "period": 5, "multiplier": 1, "timeframe": "1m"}}
     simple_run("supertrend", doc, [25900, 25800, 25700], ("supertrend_exit",))
     events = query("SELECT event_type FROM risk_events WHERE run_id = "
-                   f"{run_id_of('e2e supertrend')}")
+                   f"{run_id_of('e2e supertrend')} AND action_taken IN ('exit_all', 'exit_account')")
     check("supertrend: its risk event is written", events == [("supertrend_exit",)], str(events))
 
 
@@ -464,7 +469,8 @@ def scenario_coherence():
         spot(26000)
         time.sleep(0.35)
     run = run_id_of(doc["name"])
-    events = query(f"SELECT event_type, trigger_value FROM risk_events WHERE run_id = {run}")
+    events = query(f"SELECT event_type, trigger_value FROM risk_events WHERE run_id = {run} "
+                   "AND action_taken NOT IN ('confirmation_pending')")
     check("coherence: 20 moves of 100 points fire no rule", events == [], str(events))
     check("coherence: no exit was sent", all(len(tagged(n, run)) == 4 for n in names),
           str({n: len(tagged(n, run)) for n in names}))
@@ -476,7 +482,7 @@ def scenario_coherence():
     print(f"coherence: max loss on every account {took:.2f} s after the move", flush=True)
     check("coherence: within the coherence timeout (2 s) and a tick interval", took < 3.0, f"{took:.2f} s")
     check("coherence: finished", p.finish(90) == 0, p.output())
-    events = query(f"SELECT event_type, details FROM risk_events WHERE run_id = {run}")
+    events = query(f"SELECT event_type, details FROM risk_events WHERE run_id = {run} AND action_taken IN ('exit_all', 'exit_account')")
     check("coherence: one max_loss event per account", sorted(e[0] for e in events) == ["max_loss"] * 3,
           str(events))
     check("coherence: each event says how its prices were confirmed",
@@ -542,6 +548,7 @@ def scenario_freeze():
         gap = (kids[1]["at_us"] - kids[0]["at_us"]) / 1000
         check("freeze race: the children overlapped", gap < 10, f"{gap:.1f} ms")
     wrong = net_by_symbol("alpha").get(sym)
+    corrupted_books.add(sym)
     check("freeze race: the positionbook lost an update (the fault is real)", wrong in (65, 1755),
           str(wrong))
     ok = p.wait_for(r"the run needs attention: .*positionbook .* but tradebook", 40)
@@ -554,6 +561,75 @@ def scenario_freeze():
     check("freeze race: never a reverse position", net_by_symbol("alpha").get(sym, 0) >= 0,
           str(net_by_symbol("alpha").get(sym)))
     post(http["alpha"], "/control/order_faults", {"position_race": False})
+
+
+corrupted_books = set()  # symbols whose positionbook the simulator made wrong on purpose
+
+STATUS_WORDS = {"complete": "EXECUTED", "rejected": "REJECTED", "cancelled": "CANCELLED",
+                "open": "PENDING", "trigger pending": "PENDING"}
+
+
+def scenario_books():
+    """After every other scenario (the nodes have stopped): the database's orders, positions
+    and margin ledgers equal the broker's books, order by order and row by row."""
+    for n in names:
+        broker = {o["orderid"]: o for o in orderbook(n)}
+        rows = query("SELECT o.order_id, o.symbol, o.action, o.quantity, o.status, "
+                     "o.filled_quantity, o.average_price, o.is_external, o.intent_id, "
+                     "o.strategy_tag FROM orders o JOIN trading_accounts a ON a.id = o.account_id "
+                     f"WHERE a.account_name = '{n}'")
+        ours = {r[0]: r for r in rows}
+        check(f"books {n}: the broker has orders to compare", len(broker) > 0)
+        missing = sorted(set(broker) - set(ours))
+        check(f"books {n}: every broker order is in orders", not missing,
+              f"{len(missing)} of {len(broker)} missing, e.g. {missing[:3]}")
+        extra = sorted(set(ours) - set(broker))
+        check(f"books {n}: orders holds nothing the broker does not", not extra, str(extra[:3]))
+        wrong = []
+        for oid, o in broker.items():
+            r = ours.get(oid)
+            if r is None:
+                continue
+            want = (o["symbol"], o["action"], int(o["quantity"]),
+                    STATUS_WORDS.get(o["order_status"], o["order_status"]),
+                    int(o["filled_quantity"]))
+            got = (r[1], r[2], int(r[3]), r[4], int(r[5] or 0))
+            if want != got or abs(float(r[6] or 0) - float(o["average_price"])) > 0.01:
+                wrong.append((oid, want, o["average_price"], got, r[6]))
+            if o["strategy"].startswith("AM:") and (str(r[7]).lower() in ("1", "true", "t")
+                                                    or not r[8]):
+                wrong.append((oid, "tagged by this node but not linked to its intent", r[7], r[8]))
+        check(f"books {n}: each order's symbol, side, quantity, status and fill match",
+              not wrong, str(wrong[:3]))
+        in_ledger = {e["orderid"] for e in ledger(n) if e["outcome"] == "accepted"}
+        check(f"books {n}: every accepted request of the ledger is an order row",
+              in_ledger <= set(ours), str(sorted(in_ledger - set(ours))[:3]))
+
+        book = {(p["symbol"], p["product"]): int(p["quantity"]) for p in positions(n)}
+        stored = {(r[0], r[1]): int(r[2]) for r in query(
+            "SELECT p.symbol, p.product, p.quantity FROM positions p JOIN trading_accounts a "
+            f"ON a.id = p.account_id WHERE a.account_name = '{n}'")}
+        # The freeze race's symbol is left out: there the simulator's positionbook lost an
+        # update on purpose (the run needs attention, the books disagree by design).
+        open_book = {k: v for k, v in book.items() if v != 0 and k[0] not in corrupted_books}
+        open_stored = {k: v for k, v in stored.items() if v != 0 and k[0] not in corrupted_books}
+        check(f"books {n}: positions equals the positionbook", open_book == open_stored,
+              f"broker {open_book}, database {open_stored}")
+        check(f"books {n}: every symbol the account traded has a positions row",
+              set(book) <= set(stored), str(sorted(set(book) - set(stored))[:3]))
+
+        ledgers = query("SELECT m.allocated_margins, m.update_count FROM margin_trackers m "
+                        "JOIN trading_accounts a ON a.id = m.account_id "
+                        f"WHERE a.account_name = '{n}'")
+        check(f"books {n}: one margin ledger row", len(ledgers) == 1, str(ledgers))
+        if ledgers:
+            live = query("SELECT COUNT(*) FROM strategy_runs WHERE status IN "
+                         "('resolving', 'entering', 'live', 'exiting')")
+            reservations = json.loads(ledgers[0][0] or "{}")
+            check(f"books {n}: the ledger was kept as it moved", int(ledgers[0][1] or 0) > 0,
+                  str(ledgers[0]))
+            check(f"books {n}: no reservation outlives its run",
+                  int(live[0][0]) > 0 or reservations == {}, str(reservations))
 
 
 try:

@@ -12,6 +12,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <map>
 #include <set>
 #include <unistd.h>
@@ -21,6 +23,9 @@
 #include "persistence/database.hpp"
 #include "persistence/loaders.hpp"
 #include "persistence/admin.hpp"
+#include "persistence/calendar_admin.hpp"
+#include "persistence/upkeep.hpp"
+#include "domain/calendar.hpp"
 #include "persistence/lease.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/json_columns.hpp"
@@ -906,6 +911,195 @@ CAF_TEST(the calendar loads its templates and holidays and special sessions) {
   CAF_CHECK_EQUAL(cal.special_sessions[0].name, "Muhurat");
   CAF_CHECK_EQUAL(cal.special_sessions[0].close.seconds, 19 * 3600 + 15 * 60);
   CAF_CHECK(problems.empty());
+}
+
+CAF_TEST(the calendar is kept: holidays merged imported removed and a year acknowledged) {
+  auto user = add_user(*db, "trader", "t@example.in", "hash");
+  CAF_REQUIRE(user.ok());
+  auto activity = [&] { return count(*db, "SELECT COUNT(*) FROM activity_logs"); };
+  auto before = activity();
+  CAF_CHECK(list_holidays(*db, 2027).empty());
+  // Added for NSE, then BSE merged into the same date's row (the date is unique).
+  auto added = add_holiday(*db, *user, {"26-Jan-2027", "Republic Day", {"NSE"}});
+  CAF_REQUIRE(added.ok());
+  CAF_CHECK(added->find("added holiday 2027-01-26") != std::string::npos);
+  auto merged = add_holiday(*db, *user, {"2027-01-26", "", {"BSE"}});
+  CAF_REQUIRE(merged.ok());
+  CAF_CHECK(merged->find("merged") != std::string::npos);
+  auto y2027 = list_holidays(*db, 2027);
+  CAF_REQUIRE_EQUAL(y2027.size(), 1u);
+  CAF_CHECK_EQUAL(y2027[0].name, "Republic Day");
+  CAF_CHECK(y2027[0].markets == (std::vector<std::string>{"NSE", "BSE"}));
+  CAF_CHECK(add_holiday(*db, *user, {"2027-01-26", "", {"NSE"}})->find("nothing changed")
+            != std::string::npos);
+  // Bad input names the field and changes nothing.
+  auto rows = count(*db, "SELECT COUNT(*) FROM market_holidays");
+  auto bad_date = add_holiday(*db, *user, {"2027-02-30", "x", {"NSE"}});
+  CAF_REQUIRE(!bad_date.ok());
+  CAF_CHECK(bad_date.error().find("DATE: '2027-02-30'") != std::string::npos);
+  auto bad_market = add_holiday(*db, *user, {"2027-03-01", "x", {"NYSE"}});
+  CAF_REQUIRE(!bad_market.ok());
+  CAF_CHECK(bad_market.error().find("--market: 'NYSE'") != std::string::npos);
+  // An import is all or nothing: a bad line leaves the table as it was.
+  auto list = parse_holiday_csv("Date,Description,Market\n2027-03-22,Holi,NSE\n"
+                                "2027-01-26,Republic Day,MCX\n2027-04-14,Ambedkar Jayanti,\n",
+                                {"NSE", "BSE"});
+  CAF_REQUIRE(list.ok());
+  auto broken = *list;
+  broken.push_back({"2027-13-01", "no such month", {"NSE"}});
+  CAF_CHECK(!import_holidays(*db, *user, broken).ok());
+  CAF_CHECK_EQUAL(count(*db, "SELECT COUNT(*) FROM market_holidays"), rows);
+  auto imported = import_holidays(*db, *user, *list);
+  CAF_REQUIRE(imported.ok());
+  CAF_CHECK(imported->find("2 new, 1 merged, 0 already listed") != std::string::npos);
+  y2027 = list_holidays(*db, 2027);
+  CAF_REQUIRE_EQUAL(y2027.size(), 3u);
+  CAF_CHECK(y2027[0].markets == (std::vector<std::string>{"NSE", "BSE", "MCX"}));
+  CAF_CHECK(y2027[2].markets == (std::vector<std::string>{"NSE", "BSE"})); // the default
+  // Removing one market keeps the row for the others; removing the last drops it.
+  CAF_CHECK(remove_holiday(*db, *user, "2027-01-26", {"MCX"}).ok());
+  CAF_CHECK(list_holidays(*db, 2027)[0].markets == (std::vector<std::string>{"NSE", "BSE"}));
+  CAF_CHECK(remove_holiday(*db, *user, "2027-03-22", {}).ok());
+  CAF_CHECK_EQUAL(list_holidays(*db, 2027).size(), 2u);
+  CAF_CHECK(!remove_holiday(*db, *user, "2027-03-22", {}).ok());
+  CAF_CHECK_EQUAL(list_holidays(*db, 2026).size(), 15u); // the seed's year untouched
+  // Special sessions: one per date and market, replaced; closing before opening is refused.
+  special_session muhurat{"2027-10-29", "Muhurat", "NSE", {18 * 3600}, {19 * 3600 + 15 * 60}};
+  CAF_CHECK(add_special_session(*db, *user, muhurat).ok());
+  muhurat.close = {19 * 3600};
+  CAF_CHECK(add_special_session(*db, *user, muhurat)->find("replaced") != std::string::npos);
+  auto sessions = list_special_sessions(*db, 2027);
+  CAF_REQUIRE_EQUAL(sessions.size(), 1u);
+  CAF_CHECK_EQUAL(sessions[0].close.seconds, 19 * 3600);
+  muhurat.close = {17 * 3600};
+  CAF_CHECK(!add_special_session(*db, *user, muhurat).ok());
+  CAF_CHECK(remove_special_session(*db, *user, "2027-10-29", "NSE").ok());
+  CAF_CHECK(list_special_sessions(*db, 2027).empty());
+  // A template's hours, and the calendar built from the database uses them.
+  auto templates = list_templates(*db);
+  CAF_REQUIRE_EQUAL(templates.size(), 3u);
+  auto equity = templates.at(2); // by name: commodity, currency, equity
+  CAF_REQUIRE_EQUAL(equity.name, "equity");
+  equity.close = {15 * 3600 + 40 * 60};
+  CAF_CHECK(set_template(*db, *user, equity).ok());
+  equity.weekdays = {7};
+  CAF_CHECK(!set_template(*db, *user, equity).ok());
+  // The acknowledgement lets a year without holidays trade on schedule.
+  load_problems problems;
+  market_calendar unacknowledged{load_calendar(*db, problems)};
+  auto day = date{std::chrono::year{2028} / 1 / 26};
+  CAF_CHECK(!unacknowledged.scheduled_entry_allowed("NFO", day));
+  CAF_CHECK(acknowledge_year(*db, *user, "NSE", 2028).ok());
+  CAF_CHECK(acknowledge_year(*db, *user, "NSE", 2028)->find("already") != std::string::npos);
+  CAF_CHECK(!acknowledge_year(*db, *user, "NSE", 1999).ok());
+  auto data = load_calendar(*db, problems);
+  CAF_CHECK(data.templates[0].close.seconds == 15 * 3600 + 40 * 60); // equity, active first
+  market_calendar acknowledged{data};
+  CAF_CHECK(acknowledged.scheduled_entry_allowed("NFO", day));
+  CAF_CHECK(!acknowledged.scheduled_entry_allowed("BFO", day)); // BSE was not acknowledged
+  CAF_CHECK(problems.empty());
+  // Every change left its activity row, nothing else did (added, merged, the import, 2
+  // removals, 2 sessions and 1 removal, a template, an acknowledgement).
+  CAF_CHECK_EQUAL(activity() - before, 10);
+}
+
+CAF_TEST(upkeep prunes the activity log archives finished orders and checks the rules) {
+  auto user = add_user(*db, "trader", "t@example.in", "hash");
+  CAF_REQUIRE(user.ok());
+  auto alpha = add_account(*db, *user, {"alpha", "sim", "http://h:1", "ws://h:2", "v1:x", false, 0});
+  CAF_REQUIRE(alpha.ok());
+  auto now = at_utc("2026-12-01T10:00:00Z");
+  for (auto [id, when] : {std::pair{"old", "2026-08-01 10:00:00.000000"},
+                          std::pair{"recent", "2026-11-20 10:00:00.000000"}})
+    db->execute("INSERT INTO activity_logs (write_id, action, timestamp) VALUES (?, ?, ?)",
+                {std::string{id}, std::string{"test"}, std::string{when}});
+  auto before = count(*db, "SELECT COUNT(*) FROM activity_logs");
+  auto pruned = prune_activity(*db, 90, now);
+  CAF_REQUIRE(pruned.ok());
+  CAF_CHECK(pruned->find("pruned 1 activity row(s)") != std::string::npos);
+  CAF_CHECK_EQUAL(count(*db, "SELECT COUNT(*) FROM activity_logs"), before - 1);
+  CAF_CHECK_EQUAL(count(*db, "SELECT COUNT(*) FROM activity_logs WHERE write_id = 'old'"), 0);
+  CAF_CHECK(!prune_activity(*db, 0, now).ok());
+  // Orders: two old ones (one finished, one still open) and a recent one.
+  auto order = [&](const char* id, const char* status, const char* placed) {
+    db->execute("INSERT INTO orders (account_id, order_id, symbol, exchange, action, quantity, "
+                "order_type, status, filled_quantity, average_price, placed_at) VALUES (?, ?, "
+                "?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                {alpha->id, std::string{id}, std::string{"NIFTY01DEC2626000CE"},
+                 std::string{"NFO"}, std::string{"BUY"}, int64_t{75}, std::string{"MARKET"},
+                 std::string{status}, int64_t{75}, 101.5, std::string{placed}});
+  };
+  order("O1", "complete", "2026-10-01 04:00:00.000000");
+  order("O2", "open", "2026-10-01 04:00:00.000000");
+  order("O3", "complete", "2026-11-30 04:00:00.000000");
+  auto archived = archive_orders(*db, 30, now);
+  CAF_REQUIRE(archived.ok());
+  CAF_CHECK(archived->find("archived 1 order(s)") != std::string::npos);
+  CAF_CHECK(archived->find("1 older one(s) are not finished and stay") != std::string::npos);
+  CAF_CHECK_EQUAL(count(*db, "SELECT COUNT(*) FROM orders"), 2);
+  auto moved = db->query("SELECT order_id, quantity, average_price, status FROM orders_archive");
+  CAF_REQUIRE_EQUAL(moved.size(), 1u);
+  CAF_CHECK_EQUAL(moved[0][0].value_or(""), "O1");
+  CAF_CHECK_EQUAL(moved[0][1].value_or(""), "75");
+  CAF_CHECK_EQUAL(std::stod(moved[0][2].value_or("0")), 101.5);
+  CAF_CHECK(archive_orders(*db, 30, now)->find("archived 0 order(s)") != std::string::npos);
+  // updated_at is kept by the database on an update that does not set it.
+  db->execute("UPDATE trading_accounts SET updated_at = ? WHERE id = ?",
+              {std::string{"2020-01-01 00:00:00"}, alpha->id});
+  db->execute("UPDATE trading_accounts SET priority = 3 WHERE id = ?", {alpha->id});
+  auto touched = db->query("SELECT updated_at FROM trading_accounts WHERE id = ?", {alpha->id});
+  CAF_CHECK(touched.at(0).at(0).value_or("").substr(0, 4) != "2020");
+  // A name of fewer than 3 characters does not get in, not even by hand.
+  bool refused = false;
+  try {
+    db->execute("UPDATE trading_accounts SET account_name = 'ab' WHERE id = ?", {alpha->id});
+  } catch (const std::exception& e) {
+    refused = std::string{e.what()}.find("check_account_name_length") != std::string::npos;
+  }
+  CAF_CHECK(refused);
+  auto sound = check_database(*db);
+  CAF_CHECK(sound.problems.empty());
+  CAF_CHECK(sound.checked.size() >= 4u);
+  // Two primaries (made by hand) are named with the fix.
+  auto beta = add_account(*db, *user, {"beta", "sim", "http://h:3", "ws://h:4", "v1:y", false, 1});
+  CAF_REQUIRE(beta.ok());
+  db->execute("UPDATE trading_accounts SET is_primary = ?", {true});
+  auto report = check_database(*db);
+  CAF_REQUIRE_EQUAL(report.problems.size(), 1u);
+  CAF_CHECK(report.problems[0].find("2 primary accounts") != std::string::npos);
+}
+
+CAF_TEST(a backup is a database of its own and never overwrites a file) {
+  auto user = add_user(*db, "trader", "t@example.in", "hash");
+  CAF_REQUIRE(user.ok());
+  char dir[] = "/tmp/algomirror-backup-test-XXXXXX";
+  CAF_REQUIRE(mkdtemp(dir) != nullptr);
+  std::string target = std::string{dir} + "/backup";
+#ifdef ALGOMIRROR_TEST_POSTGRESQL
+  std::string url = std::getenv("ALGOMIRROR_TEST_PG_URL");
+#else
+  std::string url = "sqlite:" + path + "/test.db";
+#endif
+  auto made = backup_database(url, target);
+  if (!made)
+    CAF_FAIL(made.error());
+  CAF_CHECK(made->find("backed up") != std::string::npos);
+#ifdef ALGOMIRROR_TEST_POSTGRESQL
+  std::ifstream in{target};
+  std::stringstream text;
+  text << in.rdbuf();
+  CAF_CHECK(text.str().find("CREATE TABLE public.strategy_executions") != std::string::npos);
+  CAF_CHECK(text.str().find("trader") != std::string::npos);
+#else
+  auto copy = open_database("sqlite:" + target, open_mode::existing);
+  CAF_REQUIRE(copy.ok());
+  CAF_CHECK_EQUAL(count(**copy, "SELECT COUNT(*) FROM users WHERE username = 'trader'"), 1);
+  CAF_CHECK(check_database(**copy).problems.empty());
+#endif
+  auto again = backup_database(url, target);
+  CAF_REQUIRE(!again.ok());
+  CAF_CHECK(again.error().find("exists") != std::string::npos);
+  std::filesystem::remove_all(dir);
 }
 
 CAF_TEST(users accounts and strategies are entered with one primary and read back whole) {

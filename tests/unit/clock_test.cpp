@@ -67,3 +67,14 @@ CAF_TEST(manual clock moves only when told) {
   c.advance(minutes{5});
   CAF_CHECK_EQUAL(format_ist(c.now()), "2026-11-25 09:20:00 IST");
 }
+
+CAF_TEST(holiday dates in the two published formats) {
+  CAF_CHECK_EQUAL(parse_calendar_date("2027-01-26").value_or("-"), "2027-01-26");
+  CAF_CHECK_EQUAL(parse_calendar_date("26-Jan-2027").value_or("-"), "2027-01-26");
+  CAF_CHECK_EQUAL(parse_calendar_date(" 05-MAR-2027 ").value_or("-"), "2027-03-05");
+  CAF_CHECK_EQUAL(parse_calendar_date("2027-02-30").value_or("-"), "-");
+  CAF_CHECK_EQUAL(parse_calendar_date("26-Jab-2027").value_or("-"), "-");
+  CAF_CHECK_EQUAL(parse_calendar_date("26/01/2027").value_or("-"), "-");
+  CAF_CHECK_EQUAL(parse_calendar_date("2027-01-26x").value_or("-"), "-");
+  CAF_CHECK_EQUAL(parse_calendar_date("Date").value_or("-"), "-");
+}

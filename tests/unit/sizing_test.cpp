@@ -77,6 +77,37 @@ CAF_TEST(grade sizing charges a straddle once and hedges take the lots of their 
   CAF_CHECK(a.lots == (std::vector<int32_t>{7, 7, 7, 7})); // 1,900,000 × 95 % / 250,000 = 7.22
 }
 
+CAF_TEST(the database settings replace the defaults of the same key) {
+  // Issue 15: grade B at 10 % and the SENSEX lot at 40 in the database.
+  auto instruments = default_instruments();
+  auto rates = default_margin_rates();
+  auto grades = default_grades();
+  user_settings db;
+  auto sensex = *instruments.find("SENSEX");
+  sensex.lot_size = 40;
+  db.instruments = {sensex};
+  db.grades = {{"B", 10, "available"}, {"D", 20, "cash"}};
+  db.margins = {{"NIFTY", 1, 2, 300'000, 4, 100'000, 200'000, 25'000}};
+  apply_user_settings(db, instruments, rates, grades);
+  CAF_CHECK_EQUAL(instruments.find("SENSEX")->lot_size, 40);
+  CAF_CHECK_EQUAL(instruments.find("NIFTY")->lot_size, 65); // not in the database: the default
+  CAF_REQUIRE_EQUAL(grades.size(), 4u);
+  CAF_CHECK_EQUAL(grades[1].percent, 10);
+  CAF_CHECK(grades[3].source == margin_source::cash);
+  CAF_CHECK_EQUAL(rates["NIFTY"].straddle_expiry, 300'000);
+  CAF_CHECK_EQUAL(rates["NIFTY"].buy_premium, 25'000);
+  CAF_CHECK_EQUAL(rates["SENSEX"].sell_expiry, 180'000); // untouched
+  // 1,000,000 × 10 % = 100,000: one lot of futures on a normal day (100,000 per lot on the
+  // expiry day, 200,000 on others: no lot).
+  leg_definition fut = leg(side::buy, option_type::ce, 1, leg_product::futures);
+  funds f{1'000'000, 0, 0, 0, 0};
+  CAF_CHECK(size_account({fut}, {false, "B"}, grades[1], f, rates, expiry).lots
+            == (std::vector<int32_t>{1}));
+  CAF_CHECK(size_account({fut}, {false, "B"}, grades[1], f, rates, no_expiry).skipped);
+  CAF_CHECK(size_account(straddle_with_hedges(), {false, "B"}, grades[1], f, rates, expiry)
+              .skipped); // 100,000 < 300,000 per straddle lot
+}
+
 CAF_TEST(too little margin skips the account) {
   auto s = size_account(straddle_with_hedges(), {false, "B"}, default_grades()[1],
                         funds{100'000, 0, 0, 0, 0}, default_margin_rates(), no_expiry);
