@@ -105,13 +105,19 @@ std::string checked_holiday(market_holiday& h) {
 
 } // namespace
 
+/// The rows of `year` (all when 0) of a list of dated rows.
+template <class T>
+std::vector<T> of_year(const std::vector<T>& rows, int year) {
+  std::vector<T> out;
+  for (auto& x : rows)
+    if (in_year(x.date, year))
+      out.push_back(x);
+  return out;
+}
+
 std::vector<market_holiday> list_holidays(database& db, int year) {
   load_problems problems;
-  std::vector<market_holiday> out;
-  for (auto& h : load_calendar(db, problems).holidays)
-    if (in_year(h.date, year))
-      out.push_back(h);
-  return out;
+  return of_year(load_calendar(db, problems).holidays, year);
 }
 
 result<std::string> add_holiday(database& db, const user_row& user, const market_holiday& h) {
@@ -206,11 +212,7 @@ result<std::string> import_holidays(database& db, const user_row& user,
 
 std::vector<special_session> list_special_sessions(database& db, int year) {
   load_problems problems;
-  std::vector<special_session> out;
-  for (auto& s : load_calendar(db, problems).special_sessions)
-    if (in_year(s.date, year))
-      out.push_back(s);
-  return out;
+  return of_year(load_calendar(db, problems).special_sessions, year);
 }
 
 result<std::string> add_special_session(database& db, const user_row& user,

@@ -59,7 +59,8 @@ bool ensure_user_row(database& db, const settings_table& t, int64_t user_id,
 
 /// Sets the given columns of the user's row of `key`.
 void update_user_row(database& db, const settings_table& t, int64_t user_id,
-                     const std::string& key, const std::vector<std::pair<std::string, sql_value>>& sets) {
+                     const std::string& key,
+                     const std::vector<std::pair<std::string, sql_value>>& sets) {
   std::string sql = std::string{"UPDATE "} + t.name + " SET ";
   std::vector<sql_value> params(sets.size() + 2);
   for (size_t k = 0; k < sets.size(); ++k) {
@@ -120,7 +121,8 @@ result<std::string> set_instrument(database& db, const user_row& user,
     if (derivative != "NFO" && derivative != "BFO")
       return r::failure("--exchange: '" + derivative + "' is not NFO or BFO");
     sets.emplace_back("derivative_exchange", derivative);
-    sets.emplace_back("index_exchange", std::string{derivative == "BFO" ? "BSE_INDEX" : "NSE_INDEX"});
+    sets.emplace_back("index_exchange",
+                      std::string{derivative == "BFO" ? "BSE_INDEX" : "NSE_INDEX"});
     said += std::string{said.empty() ? "" : ", "} + "exchange " + derivative;
   }
   if (sets.empty())

@@ -1,8 +1,8 @@
 // strategy_run's risk_events rows (trading-rules §8, issue 15): what each rule did — a scope
 // exiting (`exit_all`, `exit_account`), one leg (`exit_leg`; a hedge's after its short), a
-// hedge held while its short is stuck (`exit_held`), a crossing waiting for coherent prices (`confirmation_pending`) — and,
-// for every exit a rule started, its follow-up once it ended: `exit_completed` naming the exit
-// orders, or `exit_failed` naming what is stuck.
+// hedge held while its short is stuck (`exit_held`), a crossing waiting for coherent prices
+// (`confirmation_pending`) — and, for every exit a rule started, its follow-up once it ended:
+// `exit_completed` naming the exit orders, or `exit_failed` naming what is stuck.
 #include "actors/strategy_run/state.hpp"
 
 namespace algomirror::run_internal {

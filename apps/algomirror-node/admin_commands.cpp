@@ -29,27 +29,18 @@
 namespace algomirror {
 
 bool admin_commands::any() const {
-  for (auto* c : {user_add, account_add, account_list, account_remove, account_set_primary,
-                  account_test, account_enable, account_disable, strategy_import,
-                  strategy_export, strategy_list, strategy_delete})
-    if (c != nullptr && c->parsed())
-      return true;
-  return false;
+  return any_parsed({user_add, account_add, account_list, account_remove, account_set_primary,
+                     account_test, account_enable, account_disable, strategy_import,
+                     strategy_export, strategy_list, strategy_delete});
 }
 
 bool admin_commands::changes_live_state() const {
-  for (auto* c : {user_add, account_add, account_remove, account_set_primary, account_enable,
-                  account_disable, strategy_import, strategy_delete})
-    if (c != nullptr && c->parsed())
-      return true;
-  return false;
+  return any_parsed({user_add, account_add, account_remove, account_set_primary, account_enable,
+                     account_disable, strategy_import, strategy_delete});
 }
 
 bool admin_commands::reads_only() const {
-  for (auto* c : {account_list, account_test, strategy_export, strategy_list})
-    if (c != nullptr && c->parsed())
-      return true;
-  return false;
+  return any_parsed({account_list, account_test, strategy_export, strategy_list});
 }
 
 admin_commands add_admin_commands(CLI::App& app, admin_options& opts) {
@@ -472,12 +463,7 @@ int run_admin_command(const admin_commands& which, const admin_options& opts,
               : which.account_enable->parsed()  ? set_account_active(*db, *user, opts.name, true)
               : which.account_disable->parsed() ? set_account_active(*db, *user, opts.name, false)
                                                 : set_primary(*db, *user, opts.name);
-  if (!done) {
-    err << "algomirror-node: error: " << done.error() << "\n";
-    return 2;
-  }
-  out << *done << "\n";
-  return 0;
+  return report(done, out, err);
 }
 
 } // namespace algomirror

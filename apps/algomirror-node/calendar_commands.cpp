@@ -16,12 +16,6 @@ namespace algomirror {
 
 namespace {
 
-std::vector<CLI::App*> all_of(const calendar_commands& c) {
-  return {c.holidays_list, c.holidays_add,   c.holidays_remove, c.holidays_import,
-          c.sessions_list, c.sessions_add,   c.sessions_remove, c.templates_list,
-          c.templates_set, c.acknowledge};
-}
-
 void add_market_option(CLI::App* cmd, calendar_options& opts, const std::string& what) {
   cmd->add_option("--market", opts.markets, what);
 }
@@ -64,15 +58,6 @@ bool read_time(const std::string& text, const char* field, time_of_day& out, std
   return true;
 }
 
-int done(const result<std::string>& r, std::ostream& out, std::ostream& err) {
-  if (!r) {
-    err << "algomirror-node: error: " << r.error() << "\n";
-    return 2;
-  }
-  out << *r << "\n";
-  return 0;
-}
-
 int list_holidays_command(database& db, const calendar_options& opts, std::ostream& out) {
   auto holidays = list_holidays(db, opts.year);
   if (holidays.empty())
@@ -109,7 +94,7 @@ int import_command(database& db, const user_row& user, const calendar_options& o
         << "; nothing imported\n";
     return 2;
   }
-  return done(import_holidays(db, user, *parsed), out, err);
+  return report(import_holidays(db, user, *parsed), out, err);
 }
 
 int sessions_list_command(database& db, const calendar_options& opts, std::ostream& out) {
@@ -144,7 +129,8 @@ int templates_set_command(database& db, const user_row& user, const calendar_opt
   t.name = opts.name;
   auto markets = markets_of(opts, {});
   t.market = markets.empty() ? std::string{} : markets.front();
-  if (!read_time(opts.open, "--open", t.open, err) || !read_time(opts.close, "--close", t.close, err))
+  if (!read_time(opts.open, "--open", t.open, err)
+      || !read_time(opts.close, "--close", t.close, err))
     return 2;
   if (!opts.pre_open.empty()) {
     auto dash = opts.pre_open.find('-');
@@ -167,23 +153,18 @@ int templates_set_command(database& db, const user_row& user, const calendar_opt
     }
     t.weekdays.push_back(std::stoi(day));
   }
-  return done(set_template(db, user, t), out, err);
+  return report(set_template(db, user, t), out, err);
 }
 
 } // namespace
 
 bool calendar_commands::any() const {
-  for (auto* c : all_of(*this))
-    if (c != nullptr && c->parsed())
-      return true;
-  return false;
+  return any_parsed({holidays_list, holidays_add, holidays_remove, holidays_import, sessions_list,
+                     sessions_add, sessions_remove, templates_list, templates_set, acknowledge});
 }
 
 bool calendar_commands::reads_only() const {
-  for (auto* c : {holidays_list, sessions_list, templates_list})
-    if (c != nullptr && c->parsed())
-      return true;
-  return false;
+  return any_parsed({holidays_list, sessions_list, templates_list});
 }
 
 calendar_commands add_calendar_commands(CLI::App& app, calendar_options& opts) {
@@ -283,10 +264,11 @@ int run_calendar_command(const calendar_commands& which, const calendar_options&
     return 2;
   }
   if (which.holidays_add->parsed())
-    return done(add_holiday(*db, *user, {opts.date, opts.name, markets_of(opts, {"NSE", "BSE"})}),
-                out, err);
+    return report(
+      add_holiday(*db, *user, {opts.date, opts.name, markets_of(opts, {"NSE", "BSE"})}), out,
+      err);
   if (which.holidays_remove->parsed())
-    return done(remove_holiday(*db, *user, opts.date, markets_of(opts, {})), out, err);
+    return report(remove_holiday(*db, *user, opts.date, markets_of(opts, {})), out, err);
   if (which.holidays_import->parsed())
     return import_command(*db, *user, opts, out, err);
   if (which.sessions_add->parsed()) {
@@ -297,16 +279,17 @@ int run_calendar_command(const calendar_commands& which, const calendar_options&
     if (!read_time(opts.open, "--open", s.open, err)
         || !read_time(opts.close, "--close", s.close, err))
       return 2;
-    return done(add_special_session(*db, *user, s), out, err);
+    return report(add_special_session(*db, *user, s), out, err);
   }
   if (which.sessions_remove->parsed())
-    return done(remove_special_session(*db, *user, opts.date, markets_of(opts, {"NSE"}).front()),
-                out, err);
+    return report(
+      remove_special_session(*db, *user, opts.date, markets_of(opts, {"NSE"}).front()), out,
+      err);
   if (which.templates_set->parsed())
     return templates_set_command(*db, *user, opts, out, err);
   int code = 0;
   for (auto& market : markets_of(opts, {"NSE"}))
-    if (auto c = done(acknowledge_year(*db, *user, market, opts.year), out, err); c != 0)
+    if (auto c = report(acknowledge_year(*db, *user, market, opts.year), out, err); c != 0)
       code = c;
   return code;
 }

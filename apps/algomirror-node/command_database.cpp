@@ -1,5 +1,6 @@
 #include "command_database.hpp"
 
+#include <CLI/CLI.hpp>
 #include <ostream>
 
 #include "persistence/lease.hpp"
@@ -38,6 +39,23 @@ std::unique_ptr<database> open_command_database(const std::string& url, command_
     return nullptr;
   }
   return std::move(*db);
+}
+
+bool any_parsed(std::initializer_list<const CLI::App*> commands) {
+  for (auto* c : commands)
+    if (c != nullptr && c->parsed())
+      return true;
+  return false;
+}
+
+int report(const result<std::string>& outcome, std::ostream& out, std::ostream& err,
+           int failure_code) {
+  if (!outcome) {
+    err << "algomirror-node: error: " << outcome.error() << "\n";
+    return failure_code;
+  }
+  out << *outcome << "\n";
+  return 0;
 }
 
 } // namespace algomirror

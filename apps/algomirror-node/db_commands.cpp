@@ -11,10 +11,7 @@
 namespace algomirror {
 
 bool db_commands::any() const {
-  for (auto* c : {backup, prune, archive, check})
-    if (c != nullptr && c->parsed())
-      return true;
-  return false;
+  return any_parsed({backup, prune, archive, check});
 }
 
 db_commands add_db_commands(CLI::App& app, db_options& opts) {
@@ -42,20 +39,12 @@ db_commands add_db_commands(CLI::App& app, db_options& opts) {
 
 int run_db_command(const db_commands& which, const db_options& opts, const node_options& node,
                    std::ostream& out, std::ostream& err) {
-  auto said = [&](const result<std::string>& r, int bad_code) {
-    if (!r) {
-      err << "algomirror-node: error: " << r.error() << "\n";
-      return bad_code;
-    }
-    out << *r << "\n";
-    return 0;
-  };
   if (which.backup->parsed()) {
     if (!new_sqlite_file(node.db_url).empty()) {
       err << "algomirror-node: error: --db: no database at '" << node.db_url.substr(7) << "'\n";
       return 2;
     }
-    return said(backup_database(node.db_url, opts.path), 1);
+    return report(backup_database(node.db_url, opts.path), out, err, 1);
   }
   auto db = open_command_database(
     node.db_url, which.check->parsed() ? command_access::read : command_access::write, err);
@@ -63,13 +52,14 @@ int run_db_command(const db_commands& which, const db_options& opts, const node_
     return 1;
   auto now = system_time().now(); // offline upkeep: the wall clock's days
   if (which.prune->parsed())
-    return said(prune_activity(*db, opts.activity_days, now), 2);
+    return report(prune_activity(*db, opts.activity_days, now), out, err);
   if (which.archive->parsed())
-    return said(archive_orders(*db, opts.orders_days, now), 2);
+    return report(archive_orders(*db, opts.orders_days, now), out, err);
   auto report = check_database(*db);
   for (auto& p : report.problems)
     out << "problem: " << p << "\n";
-  out << (report.problems.empty() ? "sound" : std::to_string(report.problems.size()) + " problem(s)")
+  out << (report.problems.empty() ? std::string{"sound"}
+                                  : std::to_string(report.problems.size()) + " problem(s)")
       << " (" << db->display_url() << "; checked";
   for (size_t k = 0; k < report.checked.size(); ++k)
     out << (k == 0 ? " " : ", ") << report.checked[k];

@@ -74,10 +74,7 @@ int list_settings(database& db, const user_row& user, std::ostream& out) {
 } // namespace
 
 bool settings_commands::any() const {
-  for (auto* c : {list, instrument, grade, margin, reset})
-    if (c != nullptr && c->parsed())
-      return true;
-  return false;
+  return any_parsed({list, instrument, grade, margin, reset});
 }
 
 settings_commands add_settings_commands(CLI::App& app, settings_options& opts) {
@@ -137,12 +134,7 @@ int run_settings_command(const settings_commands& which, const settings_options&
     : which.grade->parsed()  ? set_grade(*db, *user, opts.key, opts.percent, opts.source)
     : which.margin->parsed() ? set_margin(*db, *user, opts.key, opts.margins)
                              : reset_setting(*db, *user, opts.kind, opts.key);
-  if (!done) {
-    err << "algomirror-node: error: " << done.error() << "\n";
-    return 2;
-  }
-  out << *done << "\n";
-  return 0;
+  return report(done, out, err);
 }
 
 } // namespace algomirror

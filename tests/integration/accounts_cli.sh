@@ -4,6 +4,7 @@
 # primary, clear errors for bad input, `account test`, the node starting every account — and no
 # API key or password anywhere in the database file, the log file or any output.
 set -u
+. "$(dirname "$(realpath "$0")")/cli_checks.sh"
 node=$(realpath "${1:?usage: accounts_cli.sh ALGOMIRROR_NODE OPENALGO_SIM}")
 sim=$(realpath "${2:?usage: accounts_cli.sh ALGOMIRROR_NODE OPENALGO_SIM}")
 examples=$(realpath "$(dirname "$(realpath "$0")")/../../etc/strategies")
@@ -15,10 +16,6 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$work" || exit 2
-failures=0
-passes=0
-pass() { passes=$((passes + 1)); }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
 key_a=$(printf 'a%.0s' {1..64})
 key_b=$(printf 'b%.0s' {1..64})
@@ -27,20 +24,6 @@ password='Tr4ding#Desk'
 db="sqlite:$work/node.db"
 
 # Every command's output is kept: the secrets check reads all of it at the end.
-n=0
-run() { # expected-rc args...
-  local want=$1; shift
-  n=$((n + 1))
-  "$node" --db "$db" "$@" >"out-$n.txt" 2>"err-$n.txt"
-  local rc=$?
-  if [ "$rc" -ne "$want" ]; then
-    fail "'$*' exited $rc, expected $want"; cat "out-$n.txt" "err-$n.txt"; return 1
-  fi
-  pass
-}
-said() { # text (in the last command's output)
-  if grep -qF -- "$1" "out-$n.txt" "err-$n.txt"; then pass; else fail "output lacks '$1'"; cat "out-$n.txt" "err-$n.txt"; fi
-}
 
 # The simulator, three accounts on ports it picks; its start lines give the ports.
 printf 'alpha,%s,0,0\nbeta,%s,0,0\ngamma,%s,0,0\n' "$key_a" "$key_b" "$key_c" > sim-accounts.csv

@@ -4,6 +4,7 @@
 # nothing changed; a year without holidays warned of by `holidays list --year` and by the node
 # at start, and acknowledged; changes refused while a node holds the database.
 set -u
+. "$(dirname "$(realpath "$0")")/cli_checks.sh"
 node=$(realpath "${1:?usage: calendar_cli.sh ALGOMIRROR_NODE}")
 work=$(mktemp -d)
 node_pid=""
@@ -13,26 +14,7 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$work" || exit 2
-failures=0
-passes=0
-pass() { passes=$((passes + 1)); }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 db="sqlite:$work/node.db"
-n=0
-run() { # expected-rc args...
-  local want=$1; shift
-  n=$((n + 1))
-  "$node" --db "$db" "$@" >"out-$n.txt" 2>"err-$n.txt"
-  local rc=$?
-  if [ "$rc" -ne "$want" ]; then
-    fail "'$*' exited $rc, expected $want"; cat "out-$n.txt" "err-$n.txt"; return 1
-  fi
-  pass
-}
-said() { # text: in the last command's output or errors
-  if grep -q -F -- "$1" "out-$n.txt" "err-$n.txt"; then pass; else
-    fail "'$1' not in the output of command $n"; cat "out-$n.txt" "err-$n.txt"; fi
-}
 holidays() { # the holiday rows of the database for a year
   python3 -c "import sqlite3; print(sqlite3.connect('$work/node.db').execute(\"SELECT COUNT(*) FROM market_holidays WHERE date LIKE '$1-%'\").fetchone()[0])"
 }

@@ -164,6 +164,16 @@ CAF_TEST(recorded success replies decode into typed values) {
   CAF_CHECK_EQUAL(info.inst.symbol, "NIFTY30DEC2525950CE");
   CAF_CHECK_EQUAL(info.lot_size, 75);
   CAF_CHECK_EQUAL(info.freeze_quantity, 1800);
+  // symbol: the broker's lot size a run checks its instrument table against (§1).
+  auto& sy = rest.at("symbol");
+  auto contract = value(decode_symbol(sy.status, sy.body));
+  CAF_CHECK_EQUAL(contract.inst.symbol, "NIFTY30DEC25FUT");
+  CAF_CHECK(contract.inst.exch == exchange::nfo);
+  CAF_CHECK_EQUAL(contract.lot_size, 75);
+  CAF_CHECK_EQUAL(contract.freeze_quantity, 1800);
+  CAF_CHECK_EQUAL(contract.tick_size, 0.1);
+  CAF_CHECK(std::holds_alternative<reply_error>(
+    decode_symbol(200, R"({"data":{"symbol":"X","exchange":"NFO","lotsize":0},"status":"success"})")));
 }
 
 CAF_TEST(recorded errors say what kind they are) {
