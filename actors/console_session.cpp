@@ -316,6 +316,14 @@ session(session_pointer self, console_config cfg, user_credentials user,
     },
     [=](const account_change& c) { return change_account(self, c); },
     [=](const strategy_change& c) { return change_strategy(self, c); },
+    [=](settings_atom) -> caf::result<user_settings> {
+      touch(self);
+      return self->delegate(self->state.cfg.records, settings_atom_v, self->state.user.id);
+    },
+    [=](const settings_change& c) -> caf::result<std::string> {
+      touch(self); // a user changes their own settings; the database checks every value
+      return self->delegate(self->state.cfg.records, c, self->state.user.id);
+    },
     [=](const chain_request& req, const console_listener_actor& listener) {
       touch(self);
       return open_chain(self, req, listener);

@@ -250,7 +250,10 @@ using records_actor = caf::typed_actor<
   caf::replies_to<account_change, int64_t>::with<std::vector<account_record>>,
   // a user added, disabled, enabled or given a password (the new hash beside it); the answer
   // says what was done
-  caf::replies_to<user_change, std::string>::with<std::string>>;
+  caf::replies_to<user_change, std::string>::with<std::string>,
+  // a user's (id) trading settings as runs read them, and a change of them
+  caf::replies_to<settings_atom, int64_t>::with<user_settings>,
+  caf::replies_to<settings_change, int64_t>::with<std::string>>;
 
 /// Where a session streams a view (`watch`, `risk-events --follow`, `alerts --follow`).
 using console_listener_actor = caf::typed_actor<caf::reacts_to<console_event>>;
@@ -281,6 +284,8 @@ using console_session_actor = caf::typed_actor<
   caf::replies_to<users_atom>::with<std::vector<user_view>>,
   caf::replies_to<strategy_upload>::with<std::string>, // strategy import
   caf::replies_to<user_change>::with<std::string>,     // user add/disable/enable/passwd
+  caf::replies_to<settings_atom>::with<user_settings>,  // settings list
+  caf::replies_to<settings_change>::with<std::string>, // settings instrument/grade/margin/reset
   // `chain`: an option-chain session streamed to the listener while heartbeats come
   caf::replies_to<chain_request, console_listener_actor>::with<chain_view>,
   caf::reacts_to<heartbeat_atom, std::string>, // keep that chain session (id) open

@@ -4,6 +4,7 @@
 // application renders them as tables or JSON.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -244,6 +245,21 @@ struct strategy_change {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, strategy_change& x) {
   return f(x.action, x.name);
+}
+
+/// `settings instrument|grade|margin|reset KEY --FIELD VALUE…` on the console: a change of the
+/// user's own trading settings (the fields as typed; the database side checks them).
+struct settings_change {
+  std::string kind; ///< instrument | grade | margin | reset
+  std::string key;  ///< the symbol, grade or instrument (reset: "KIND KEY")
+  std::map<std::string, std::string> fields; ///< option name without "--" → value
+
+  friend bool operator==(const settings_change&, const settings_change&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, settings_change& x) {
+  return f(x.kind, x.key, x.fields);
 }
 
 /// `chain UNDERLYING [--expiry DATE] [--strikes N]`: an option-chain session.

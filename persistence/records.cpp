@@ -13,6 +13,8 @@
 #include "messages/names.hpp"
 #include "persistence/admin.hpp"
 #include "persistence/loaders.hpp"
+#include "persistence/settings_admin.hpp"
+#include "persistence/loaders.hpp"
 #include "persistence/writes.hpp"
 
 namespace algomirror {
@@ -165,6 +167,26 @@ records_actor::behavior_type make_records(records_pointer self,
           return make_error(errc::unavailable, "strategy '" + up.definition.name
                                                  + "' was saved but cannot be read back");
         return stored.front();
+      });
+    },
+    [=, &d](settings_atom, int64_t user_id) -> caf::result<user_settings> {
+      return guarded(self, "settings", [&]() -> caf::result<user_settings> {
+        load_problems problems;
+        auto out = load_user_settings(d, user_id, problems);
+        for (auto& p : problems)
+          spdlog::warn("records: settings of user {}: {}", user_id, p);
+        return out;
+      });
+    },
+    [=, &d](const settings_change& c, int64_t user_id) -> caf::result<std::string> {
+      return guarded(self, "settings", [&]() -> caf::result<std::string> {
+        auto user = user_of(d, user_id);
+        if (!user)
+          return make_error(errc::not_found, "no such user");
+        auto done = apply_settings_change(d, *user, c);
+        if (!done)
+          return make_error(errc::invalid_input, done.error());
+        return *done;
       });
     },
     [=, &d](const strategy_change& c, int64_t user_id) -> caf::result<strategy_definition> {

@@ -1,6 +1,8 @@
 #include "persistence/settings_admin.hpp"
 
 #include <cmath>
+#include <cstdlib>
+#include <initializer_list>
 #include <vector>
 
 #include "persistence/internal/admin_support.hpp"
@@ -268,6 +270,83 @@ result<std::string> reset_setting(database& db, const user_row& user, const std:
     return kind + " " + k + " for " + user.username + ": back to the default"
            + (has_row(db, *t, std::nullopt, k) ? "" : " (there is none: it is gone)");
   });
+}
+
+result<std::string> apply_settings_change(database& db, const user_row& user,
+                                          const settings_change& change) {
+  using r = result<std::string>;
+  std::string bad;
+  auto number = [&](const std::string& name) -> std::optional<double> {
+    auto i = change.fields.find(name);
+    if (i == change.fields.end())
+      return std::nullopt;
+    char* end = nullptr;
+    double v = std::strtod(i->second.c_str(), &end);
+    if (i->second.empty() || end == nullptr || *end != '\0' || !std::isfinite(v)) {
+      bad = "--" + name + ": '" + i->second + "' is not a number";
+      return std::nullopt;
+    }
+    return v;
+  };
+  auto whole = [&](const std::string& name) -> std::optional<int64_t> {
+    auto v = number(name);
+    if (!v)
+      return std::nullopt;
+    if (*v != std::floor(*v)) {
+      bad = "--" + name + ": " + change.fields.at(name) + " is not a whole number";
+      return std::nullopt;
+    }
+    return static_cast<int64_t>(*v);
+  };
+  auto text = [&](const std::string& name) -> std::optional<std::string> {
+    auto i = change.fields.find(name);
+    return i == change.fields.end() ? std::nullopt : std::optional{i->second};
+  };
+  auto known = [&](std::initializer_list<const char*> names) {
+    for (auto& [name, value] : change.fields) {
+      bool ok = false;
+      for (auto* n : names)
+        ok = ok || name == n;
+      if (!ok)
+        return "--" + name + ": not an option of settings " + change.kind;
+    }
+    return std::string{};
+  };
+  if (change.kind == "instrument") {
+    if (auto why = known({"lot", "next-month-lot", "freeze", "strike-step", "exchange"});
+        !why.empty())
+      return r::failure(why);
+    instrument_change c{change.key,         whole("lot"),          whole("next-month-lot"),
+                        whole("freeze"),    number("strike-step"), text("exchange")};
+    if (!bad.empty())
+      return r::failure(bad);
+    return set_instrument(db, user, c);
+  }
+  if (change.kind == "grade") {
+    if (auto why = known({"percent", "source"}); !why.empty())
+      return r::failure(why);
+    auto percent = number("percent");
+    if (!bad.empty())
+      return r::failure(bad);
+    return set_grade(db, user, change.key, percent, text("source"));
+  }
+  if (change.kind == "margin") {
+    std::map<std::string, double> values;
+    for (auto& [name, value] : change.fields)
+      if (auto v = number(name))
+        values[name] = *v;
+    if (!bad.empty())
+      return r::failure(bad);
+    return set_margin(db, user, change.key, values);
+  }
+  if (change.kind == "reset") {
+    auto space = change.key.find(' ');
+    if (space == std::string::npos)
+      return r::failure("settings reset: give KIND KEY (instrument NIFTY, grade B, margin "
+                        "SENSEX)");
+    return reset_setting(db, user, change.key.substr(0, space), change.key.substr(space + 1));
+  }
+  return r::failure("settings: '" + change.kind + "' is not instrument, grade, margin or reset");
 }
 
 } // namespace algomirror

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "messages/console.hpp"
 #include "messages/result.hpp"
 #include "messages/storage.hpp"
 #include "persistence/admin.hpp"
@@ -39,6 +40,11 @@ result<std::string> set_grade(database& db, const user_row& user, const std::str
 /// futures-non-expiry, buy-premium).
 result<std::string> set_margin(database& db, const user_row& user, const std::string& instrument,
                                const std::map<std::string, double>& fields);
+
+/// A change typed on the console (`settings_change`): its fields parsed (a value that is not
+/// a number names its option) and applied by the functions above.
+result<std::string> apply_settings_change(database& db, const user_row& user,
+                                          const settings_change& change);
 
 /// Removes the user's own row of `kind` (instrument, margin, grade) and `key`: the default
 /// counts again.

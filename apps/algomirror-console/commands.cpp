@@ -6,7 +6,7 @@ const std::vector<std::string>& command_names() {
   static const std::vector<std::string> names = {
     "status", "alerts", "failovers", "accounts", "funds", "positions", "orders", "trades",
     "holdings", "account", "strategies", "strategy", "user", "run", "runs", "show", "watch", "exit",
-    "risk-events", "chain", "quote", "users", "logout", "help", "quit"};
+    "risk-events", "chain", "quote", "users", "settings", "logout", "help", "quit"};
   return names;
 }
 
@@ -149,6 +149,44 @@ void add_commands(CLI::App& app, command_args& a) {
     ->add_option("symbol", a.symbols, "Symbols")
     ->required();
   sub("users", "Every user (admin only)");
+  auto* settings = app.add_subcommand("settings", "Your instruments, grades and margins (every "
+                                                  "run reads them at its start)");
+  auto* settings_list = settings->add_subcommand("list", "Show them");
+  settings_list->callback([&a] { a.name = "settings list"; });
+  settings_list->add_flag("--json", a.json, "JSON");
+  struct settings_kind {
+    const char* name;
+    const char* what;
+    const char* key;
+    std::vector<const char*> fields;
+  };
+  for (auto& k : std::vector<settings_kind>{
+         {"instrument", "Change (or add) an underlying", "SYMBOL",
+          {"lot", "next-month-lot", "freeze", "strike-step", "exchange"}},
+         {"grade", "Change (or add) a trade-quality grade", "GRADE", {"percent", "source"}},
+         {"margin", "Change the margins (₹ per lot) of an instrument", "INSTRUMENT",
+          {"sell-expiry", "sell-non-expiry", "straddle-expiry", "straddle-non-expiry",
+           "futures-expiry", "futures-non-expiry", "buy-premium"}}}) {
+    auto* c = settings->add_subcommand(k.name, k.what);
+    c->callback([&a, kind = std::string{k.name}] {
+      a.name = "settings change";
+      a.settings_kind = kind;
+    });
+    c->add_option("key", a.settings_key, k.key)->required();
+    for (auto* f : k.fields)
+      c->add_option_function<std::string>(
+        std::string{"--"} + f, [&a, f](const std::string& v) { a.settings_fields[f] = v; });
+    c->add_flag("--json", a.json, "JSON");
+  }
+  auto* reset = settings->add_subcommand("reset", "Drop your own value: the default counts");
+  reset->callback([&a] {
+    a.name = "settings change";
+    a.settings_kind = "reset";
+  });
+  reset->add_option("kind", a.settings_reset_kind, "instrument, grade or margin")->required();
+  reset->add_option("key", a.settings_key, "Its symbol, grade or instrument")->required();
+  reset->add_flag("--json", a.json, "JSON");
+  settings->require_subcommand(1);
   sub("logout", "End the session");
 }
 

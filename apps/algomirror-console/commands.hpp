@@ -3,6 +3,7 @@
 // algomirror-console's commands as typed: their names, arguments and --help (CLI11).
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,11 @@ struct command_args {
   std::string expiry;
   int strikes = 5;
   std::string out_file; ///< strategy export --out
+  // settings instrument|grade|margin|reset KEY --FIELD VALUE
+  std::string settings_kind;
+  std::string settings_key;
+  std::map<std::string, std::string> settings_fields;
+  std::string settings_reset_kind; ///< settings reset KIND KEY
 };
 
 /// Every top-level command's name (completion, usage).

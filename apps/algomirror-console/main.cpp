@@ -502,6 +502,17 @@ int execute(client& c, const command_args& a, console_view::context ctx, std::os
   if (n == "users")
     return c.ask<std::vector<user_view>>(
       out, err, [&](auto& x) { console_view::print(out, ctx, x); }, users_atom_v);
+  if (n == "settings list")
+    return c.ask<user_settings>(out, err, [&](auto& x) { console_view::print(out, ctx, x); },
+                                settings_atom_v);
+  if (n == "settings change") {
+    settings_change change{a.settings_kind, a.settings_key, a.settings_fields};
+    if (change.kind == "reset")
+      change.key = a.settings_reset_kind + " " + a.settings_key;
+    return c.ask<std::string>(
+      out, err, [&](const std::string& text) { console_view::print_done(out, ctx, text); },
+      change);
+  }
   if (n == "logout") {
     c.logout();
     console_view::print_done(out, ctx, "logged out");

@@ -462,6 +462,73 @@ void print(std::ostream& out, const context& c, const std::vector<user_view>& x)
   t.print(out);
 }
 
+void print(std::ostream& out, const context& c, const user_settings& x) {
+  if (c.json) {
+    emit(out, [&](json_writer& w) {
+      w.StartObject();
+      key(w, "instruments");
+      w.StartArray();
+      for (auto& s : x.instruments) {
+        w.StartObject();
+        field(w, "symbol", s.name);
+        field(w, "lot_size", static_cast<int64_t>(s.lot_size));
+        field(w, "next_month_lot_size", static_cast<int64_t>(s.next_month_lot_size));
+        field(w, "freeze_quantity", static_cast<int64_t>(s.freeze_quantity));
+        field(w, "strike_step", s.strike_step);
+        field(w, "exchange", to_string(s.derivative_exchange));
+        w.EndObject();
+      }
+      w.EndArray();
+      key(w, "grades");
+      w.StartArray();
+      for (auto& g : x.grades) {
+        w.StartObject();
+        field(w, "grade", g.grade);
+        field(w, "percent", g.percent);
+        field(w, "source", g.source);
+        w.EndObject();
+      }
+      w.EndArray();
+      key(w, "margins");
+      w.StartArray();
+      for (auto& m : x.margins) {
+        w.StartObject();
+        field(w, "instrument", m.instrument);
+        field(w, "sell_expiry", m.sell_expiry);
+        field(w, "sell_non_expiry", m.sell_non_expiry);
+        field(w, "straddle_expiry", m.straddle_expiry);
+        field(w, "straddle_non_expiry", m.straddle_non_expiry);
+        field(w, "futures_expiry", m.futures_expiry);
+        field(w, "futures_non_expiry", m.futures_non_expiry);
+        field(w, "buy_premium", m.buy_premium);
+        w.EndObject();
+      }
+      w.EndArray();
+      w.EndObject();
+    });
+    return;
+  }
+  table instruments{{"instrument", "lot", "next-month lot", "freeze", "strike step", "exchange"}};
+  for (auto& s : x.instruments)
+    instruments.add({s.name, std::to_string(s.lot_size), std::to_string(s.next_month_lot_size),
+                     std::to_string(s.freeze_quantity), rupees(s.strike_step),
+                     to_string(s.derivative_exchange)});
+  instruments.print(out);
+  out << "\n";
+  table grades{{"grade", "percent", "of"}};
+  for (auto& g : x.grades)
+    grades.add({g.grade, rupees(g.percent), g.source});
+  grades.print(out);
+  out << "\n";
+  table margins{{"margin ₹/lot", "sell exp", "sell", "straddle exp", "straddle", "fut exp", "fut",
+                 "buy premium"}};
+  for (auto& m : x.margins)
+    margins.add({m.instrument, rupees(m.sell_expiry), rupees(m.sell_non_expiry),
+                 rupees(m.straddle_expiry), rupees(m.straddle_non_expiry),
+                 rupees(m.futures_expiry), rupees(m.futures_non_expiry), rupees(m.buy_premium)});
+  margins.print(out);
+}
+
 void print_event(std::ostream& out, const context& c, const console_event& x) {
   if (c.json && x.kind == "chain") {
     print_chain(out, c, x);

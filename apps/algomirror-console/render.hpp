@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "messages/console.hpp"
+#include "messages/storage.hpp"
 #include "messages/strategy.hpp"
 
 namespace algomirror::console_view {
@@ -33,6 +34,7 @@ void print(std::ostream& out, const context& c, const std::vector<alert_line>& x
 void print(std::ostream& out, const context& c, const std::vector<failover_event>& x);
 void print(std::ostream& out, const context& c, const std::vector<quote>& x);
 void print(std::ostream& out, const context& c, const std::vector<user_view>& x);
+void print(std::ostream& out, const context& c, const user_settings& x);
 void print(std::ostream& out, const context& c, const chain_view& x);
 /// A `chain` event: the contracts whose prices changed.
 void print_chain(std::ostream& out, const context& c, const console_event& x);

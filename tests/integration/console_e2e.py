@@ -475,6 +475,27 @@ check("runs --all: the finished run", runs and any(r["run_id"] == run and r["pha
                                                    for r in runs), runs)
 rc, events, _ = con("trader", "risk-events", "--run", str(run))
 check("risk-events --run: answered", isinstance(events, list), events)
+
+# Settings through the node: shown as runs read them, changed, refused with the field named,
+# and reset to the default.
+def banknifty(settings):
+    return next((i for i in (settings or {}).get("instruments", []) if i["symbol"] == "BANKNIFTY"), {})
+rc, settings, _ = con("trader", "settings", "list")
+check("settings list: the defaults", banknifty(settings).get("freeze_quantity") == 600, settings)
+rc, done, _ = con("trader", "settings", "instrument", "BANKNIFTY", "--freeze", "900")
+check("settings instrument: changed", done and "freeze_quantity 900" in done.get("text", ""), done)
+rc, settings, _ = con("trader", "settings", "list")
+check("settings list: the change is what runs will read",
+      banknifty(settings).get("freeze_quantity") == 900, settings)
+rc, _, err = con("trader", "settings", "instrument", "BANKNIFTY", "--lot", "thirty", expect=None)
+check("settings: a bad value is refused naming its option", rc != 0 and "--lot" in err, err)
+rc, _, err = con("trader", "settings", "grade", "B", "--percent", "150", expect=None)
+check("settings: a grade above 100 % is refused", rc != 0 and "--percent" in err, err)
+rc, done, _ = con("trader", "settings", "reset", "instrument", "BANKNIFTY")
+check("settings reset: back to the default", done and "default" in done.get("text", ""), done)
+rc, settings, _ = con("trader", "settings", "list")
+check("settings list: the default again", banknifty(settings).get("freeze_quantity") == 600,
+      settings)
 rc, _, _ = con("trader", "risk-events", "--follow", "--limit", "1", json_out=False)
 rc, _, _ = con("trader", "alerts", json_out=False)
 rc, _, _ = con("trader", "failovers")
