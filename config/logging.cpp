@@ -11,6 +11,8 @@ namespace algomirror {
 
 namespace {
 
+constexpr size_t alert_lines = 500; ///< error lines kept for the console's `alerts`
+
 /// `%*` in a pattern: the log message escaped for a JSON string.
 class json_escaped_message final : public spdlog::custom_flag_formatter {
 public:
@@ -93,6 +95,13 @@ std::shared_ptr<spdlog::logger> setup_logging(const logging_options& opts,
                                + " (set --log-file to a writable path, or 'none')");
     }
   }
+  // The error lines the console's `alerts` shows: made here, with the logger, because the
+  // logger's list of sinks must not change once other threads log (a push_back then moved the
+  // vector under a logging thread: the node's SIGSEGV at start under load).
+  auto ring = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(alert_lines);
+  ring->set_formatter(make_formatter(false));
+  ring->set_level(spdlog::level::err);
+  sinks.push_back(ring);
   auto logger = std::make_shared<spdlog::logger>(program, sinks.begin(), sinks.end());
   logger->set_level(spdlog::level::from_str(opts.level));
   logger->flush_on(spdlog::level::warn);
@@ -101,12 +110,11 @@ std::shared_ptr<spdlog::logger> setup_logging(const logging_options& opts,
   return logger;
 }
 
-std::function<std::vector<std::string>()> add_alert_buffer(size_t lines) {
-  auto ring = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(lines);
-  ring->set_formatter(make_formatter(false));
-  ring->set_level(spdlog::level::err);
-  spdlog::default_logger()->sinks().push_back(ring);
-  return [ring] { return ring->last_formatted(); };
+std::function<std::vector<std::string>()> alert_lines_reader() {
+  for (auto& sink : spdlog::default_logger()->sinks())
+    if (auto ring = std::dynamic_pointer_cast<spdlog::sinks::ringbuffer_sink_mt>(sink))
+      return [ring] { return ring->last_formatted(); };
+  return [] { return std::vector<std::string>{}; }; // logging not set up (tests)
 }
 
 } // namespace algomirror

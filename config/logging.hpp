@@ -22,8 +22,8 @@ std::shared_ptr<spdlog::logger> setup_logging(const logging_options& opts,
 /// The log file path `opts` resolves to for `program` (empty = console only).
 std::string log_file_path(const logging_options& opts, const std::string& program);
 
-/// Keeps the latest `lines` error-level lines of the default logger (the console's `alerts`
-/// until the alerts actor exists); call once, before threads log. Answers a reader.
-std::function<std::vector<std::string>()> add_alert_buffer(size_t lines);
+/// The latest error-level lines of the default logger (the console's `alerts`), kept by the
+/// ring sink setup_logging made; no lines when logging was not set up.
+std::function<std::vector<std::string>()> alert_lines_reader();
 
 } // namespace algomirror

@@ -374,7 +374,7 @@ std::unique_ptr<node_runtime> node_runtime::start(const node_options& opts, std:
     ccfg.seal_secret = [key](const std::string& plain) {
       return key ? encrypt_secret(*key, plain) : std::string{};
     };
-    ccfg.alerts = add_alert_buffer(500);
+    ccfg.alerts = alert_lines_reader();
     ccfg.accounts = p->accounts;
     ccfg.strategies = run_defaults_strategies;
     ccfg.idle_timeout = std::chrono::seconds{opts.console_idle_timeout_s};
