@@ -102,36 +102,39 @@ void record_foreign_orders(account_pointer self) {
       });
 }
 
-void record_positions(account_pointer self) {
+namespace {
+
+/// The positions row of the account's view now; a held-back write is then done.
+void write_positions(account_pointer self) {
   auto& st = self->state;
-  if (!st.cfg.store || st.book_write_armed)
-    return;
-  if (!st.accepting) { // stopping: nothing waits for a throttle
-    flush_positions(self);
-    return;
-  }
-  auto now = self->clock().now();
-  auto due = st.book_written_at + std::chrono::seconds{1};
-  if (st.book_written_at != steady_time{} && now < due) {
-    st.book_write_armed = true;
-    self->delayed_send(self, due - now, write_atom_v, positions_atom_v);
-    return;
-  }
-  st.book_written_at = now;
+  st.book_write_armed = false; // an armed timer finds nothing left to write
+  st.book_written_at = self->clock().now();
   book_record row{st.cfg.record.id, false, snapshot(self), utc_now(self)};
   store_routine(self, st.cfg.store, std::move(row),
                 "account " + account_name(self) + ": positions");
 }
 
+} // namespace
+
+void record_positions(account_pointer self) {
+  auto& st = self->state;
+  if (!st.cfg.store || st.book_write_armed)
+    return;
+  auto now = self->clock().now();
+  auto due = st.book_written_at + std::chrono::seconds{1};
+  // Stopping, nothing waits for the throttle: every change is written as it comes.
+  if (st.accepting && st.book_written_at != steady_time{} && now < due) {
+    st.book_write_armed = true;
+    self->delayed_send(self, due - now, write_atom_v, positions_atom_v);
+    return;
+  }
+  write_positions(self);
+}
+
 void flush_positions(account_pointer self) {
   auto& st = self->state;
-  if (!st.cfg.store || (st.book_written_at != steady_time{} && !st.book_write_armed))
-    return; // written already, and nothing moved since
-  st.book_write_armed = false; // the armed timer finds nothing left to write
-  st.book_written_at = self->clock().now();
-  book_record row{st.cfg.record.id, false, snapshot(self), utc_now(self)};
-  store_routine(self, st.cfg.store, std::move(row),
-                "account " + account_name(self) + ": positions");
+  if (st.cfg.store && (st.book_written_at == steady_time{} || st.book_write_armed))
+    write_positions(self); // else written already, and nothing moved since
 }
 
 void record_holdings(account_pointer self) {

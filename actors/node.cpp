@@ -171,10 +171,9 @@ std::vector<std::string> calendar_warnings(const node_state& st, utc_instant t) 
     exchanges.insert(market_calendar::holiday_market(market_of(st, s)));
   if (exchanges.empty())
     exchanges.insert("NSE");
-  market_calendar calendar{st.cfg.calendar};
   std::vector<std::string> out;
   for (auto& x : exchanges)
-    if (auto w = calendar.unknown_year_warning(x, market_calendar::ist_date(t)); !w.empty())
+    if (auto w = st.calendar->unknown_year_warning(x, market_calendar::ist_date(t)); !w.empty())
       out.push_back(std::move(w));
   return out;
 }
@@ -347,7 +346,7 @@ caf::result<run_started> execute(node_pointer self, const execute_request& req) 
     return make_error(errc::rejected, "strategy '" + s.name + "' is being started already");
   auto market = market_of(st, s);
   auto t = st.cfg.time->now();
-  market_calendar calendar{st.cfg.calendar};
+  auto& calendar = *st.calendar;
   if (!req.force && !st.cfg.test_clock && !calendar.is_open(market, t)) {
     auto next = calendar.next_open(market, t);
     return make_error(errc::rejected,
@@ -465,6 +464,7 @@ void gather_runs(node_pointer self, bool headlines,
 node_impl::behavior_type node(node_pointer self, node_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
+  st.calendar.emplace(st.cfg.calendar);
   st.started_at = st.cfg.time->now();
   self->monitor(st.cfg.store);
   // A child's exit arrives as a down message too (supervision happens there); any other
@@ -588,9 +588,8 @@ node_impl::behavior_type node(node_pointer self, node_config cfg) {
     },
     [=](const session_opened& o) {
       // Every trading day, while the year's holidays are missing (issue 15).
-      market_calendar calendar{self->state.cfg.calendar};
-      if (auto w = calendar.unknown_year_warning(o.market, market_calendar::ist_date(o.at));
-          !w.empty())
+      auto day = market_calendar::ist_date(o.at);
+      if (auto w = self->state.calendar->unknown_year_warning(o.market, day); !w.empty())
         spdlog::warn("node: {} session opened: {}", o.market, w);
     },
     [=](const session_closed&) {},
@@ -601,9 +600,8 @@ node_impl::behavior_type node(node_pointer self, node_config cfg) {
         return;
       auto market = market_of(st, si->second);
       auto today = market_calendar::ist_date(st.cfg.time->now());
-      market_calendar calendar{st.cfg.calendar};
-      if (!calendar.scheduled_entry_allowed(market, today)) {
-        auto why = calendar.unknown_year_warning(market, today);
+      if (!st.calendar->scheduled_entry_allowed(market, today)) {
+        auto why = st.calendar->unknown_year_warning(market, today);
         spdlog::error("node: scheduled entry of strategy '{}' refused: {}", si->second.name, why);
         json_object details;
         details.add("strategy_id", t.strategy_id)

@@ -59,4 +59,13 @@ result<resolved_leg> resolve_leg(const leg_definition& leg, const underlying_spe
   return out;
 }
 
+bool take_broker_lot(resolved_leg& leg, int64_t broker_lot) {
+  if (broker_lot <= 0 || broker_lot == leg.lot_size)
+    return false;
+  auto lots = leg.lot_size > 0 ? leg.quantity / leg.lot_size : 0;
+  leg.lot_size = static_cast<int32_t>(broker_lot);
+  leg.quantity = lots * leg.lot_size;
+  return true;
+}
+
 } // namespace algomirror

@@ -22,6 +22,11 @@ struct resolved_leg {
   int64_t quantity = 0; ///< lots × lot size (fixed lots)
 };
 
+/// §1: the broker's lot size of the leg's contract wins over the instrument table's; the
+/// leg keeps its number of lots (its quantity follows). False when there is nothing to take
+/// (the broker did not say, or agrees).
+bool take_broker_lot(resolved_leg& leg, int64_t broker_lot);
+
 /// The instruments a premium-near leg must be quoted on (ATM ± 20 steps, its option type).
 std::vector<instrument> premium_candidates(const leg_definition& leg, const underlying_spec& spec,
                                            double spot, date expiry);

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "persistence/internal/admin_support.hpp"
 #include "persistence/schema.hpp"
 #include "persistence/writes.hpp"
 
@@ -200,18 +201,14 @@ result<std::string> archive_orders(database& db, int days, utc_instant now) {
   auto cutoff = sql_time(now - std::chrono::hours{24} * days);
   std::string which = " FROM orders WHERE placed_at < ? AND status IN ('complete', 'cancelled', "
                       "'rejected')";
-  db.begin();
-  try {
+  return admin_support::in_transaction(db, [&]() -> r {
     auto moved = db.execute("INSERT INTO orders_archive (" + columns + ") SELECT " + columns
                               + which,
                             {cutoff});
     auto gone = db.execute("DELETE" + which, {cutoff});
-    if (gone != moved) {
-      db.rollback();
+    if (gone != moved)
       return r::failure("archive: " + std::to_string(moved) + " copied but "
                         + std::to_string(gone) + " to delete; nothing moved");
-    }
-    db.commit();
     auto open = count_of(db,
                          "SELECT COUNT(*) FROM orders WHERE placed_at < ? AND status NOT IN "
                          "('complete', 'cancelled', 'rejected')",
@@ -220,10 +217,7 @@ result<std::string> archive_orders(database& db, int days, utc_instant now) {
            + std::to_string(days) + " days ago"
            + (open > 0 ? "; " + std::to_string(open) + " older one(s) are not finished and stay"
                        : std::string{});
-  } catch (...) {
-    db.rollback();
-    throw;
-  }
+  });
 }
 
 check_report check_database(database& db) {

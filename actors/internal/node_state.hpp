@@ -7,6 +7,7 @@
 
 #include <deque>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/node.hpp"
+#include "domain/calendar.hpp"
 
 namespace algomirror::node_internal {
 
@@ -27,6 +29,7 @@ struct child_info {
 
 struct node_state {
   node_config cfg;
+  std::optional<market_calendar> calendar; ///< built once from cfg.calendar
   node_phase phase = node_phase::starting;
   utc_instant started_at;
   std::map<int64_t, account_actor> accounts;

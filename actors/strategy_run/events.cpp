@@ -83,7 +83,7 @@ void record_held_hedge(run_pointer self, size_t i, exit_reason why) {
 }
 
 void record_pending_confirmation(run_pointer self, int64_t key, const risk_decision& d,
-                                 const std::string& waiting_for, uint64_t generation) {
+                                 const std::string& waiting_for) {
   auto& st = self->state;
   // Once per scope and rule: a crossing refuted by fresher prices can come back on every
   // tick of a volatile market; the log has each one, the table the first.
@@ -93,7 +93,7 @@ void record_pending_confirmation(run_pointer self, int64_t key, const risk_decis
   details.add("waiting_for", waiting_for)
     .add("timeout_ms", static_cast<int64_t>(st.cfg.coherence_timeout.count()));
   record_event(self, {"risk:" + std::to_string(st.record.id) + ":" + std::to_string(key) + ":"
-                        + to_string(d.rule) + ":confirm:" + std::to_string(generation),
+                        + to_string(d.rule) + ":confirm",
                       st.record.id, 0, key, d.rule, d.trigger_value, d.threshold_value,
                       "confirmation_pending",
                       d.reason + "; confirming with fresh prices of " + waiting_for,
@@ -104,10 +104,9 @@ void follow_up_events(run_pointer self) {
   auto& st = self->state;
   auto n = st.events.size(); // follow-ups are appended: only the ones before them are looked at
   for (size_t k = 0; k < n; ++k) {
-    auto e = st.events[k]; // a copy: record_event appends to the vector
-    if (!starts_exit(e) || st.followed_up.count(e.write_id) != 0)
+    if (!starts_exit(st.events[k]) || st.followed_up.count(st.events[k].write_id) != 0)
       continue;
-    auto slots = covered(self, e);
+    auto slots = covered(self, st.events[k]);
     std::string stuck, orders;
     bool done = true;
     for (auto i : slots) {
@@ -121,6 +120,7 @@ void follow_up_events(run_pointer self) {
     }
     if (stuck.empty() && !done)
       continue;
+    auto e = st.events[k]; // a copy: record_event appends to the vector
     st.followed_up.insert(e.write_id);
     bool failed = !stuck.empty();
     json_object details;

@@ -137,13 +137,14 @@ void start_confirmation(run_pointer self, int64_t key, const risk_decision& d) {
   auto& st = self->state;
   auto& c = st.scopes[key].confirm;
   auto generation = c.generation();
+  auto waiting_for = names_of(self, key, c.waiting());
   spdlog::info("{}: {} crossed for {} on a mix of prices ({}); confirming with fresh prices of "
                "{}",
                label(self), to_string(d.rule),
                key == 0 ? std::string{"the run"} : "account " + std::to_string(key), d.reason,
-               names_of(self, key, c.waiting()));
+               waiting_for);
   self->delayed_send(self, st.cfg.coherence_timeout, evaluate_atom_v, key, generation);
-  record_pending_confirmation(self, key, d, names_of(self, key, c.waiting()), generation);
+  record_pending_confirmation(self, key, d, waiting_for);
   if (!st.cfg.market_api)
     return;
   std::vector<instrument> symbols;

@@ -200,16 +200,13 @@ void check_lots(run_pointer self) {
       .then(
         [self, i](const symbol_info& info) {
           auto& leg = self->state.legs[i];
-          if (info.lot_size > 0 && info.lot_size != leg.lot_size) {
+          auto ours = leg.lot_size;
+          if (take_broker_lot(leg, info.lot_size))
             spdlog::warn("{}: leg {} {}: the broker's lot size is {}, the instrument table's "
                          "{}: the broker's is used (settings instrument {} --lot {} makes "
                          "them agree)",
-                         label(self), i + 1, leg.inst.symbol, info.lot_size, leg.lot_size,
+                         label(self), i + 1, leg.inst.symbol, info.lot_size, ours,
                          self->state.cfg.strategy.legs[i].underlying, info.lot_size);
-            auto lots = leg.lot_size > 0 ? leg.quantity / leg.lot_size : 0;
-            leg.lot_size = static_cast<int32_t>(info.lot_size);
-            leg.quantity = lots * leg.lot_size;
-          }
           answered(self, setup_step::lots);
         },
         [self, i](const caf::error& err) {

@@ -253,7 +253,7 @@ void record_leg_event(run_pointer self, size_t i, exit_reason rule, double price
                       const std::string& reason, bool held);
 void record_held_hedge(run_pointer self, size_t i, exit_reason why);
 void record_pending_confirmation(run_pointer self, int64_t key, const risk_decision& d,
-                                 const std::string& waiting_for, uint64_t generation);
+                                 const std::string& waiting_for);
 void follow_up_events(run_pointer self);
 strategy_run_impl::behavior_type strategy_run(run_pointer self, strategy_run_config cfg);
 

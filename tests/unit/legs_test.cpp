@@ -90,3 +90,15 @@ CAF_TEST(premium near picks the closest priced strike and a fixed strike must be
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
+
+CAF_TEST(the broker lot size wins and the leg keeps its lots) {
+  resolved_leg leg;
+  leg.lot_size = 65;
+  leg.quantity = 130; // 2 lots
+  CAF_CHECK(!take_broker_lot(leg, 0));  // the broker did not say
+  CAF_CHECK(!take_broker_lot(leg, 65)); // it agrees
+  CAF_CHECK_EQUAL(leg.quantity, 130);
+  CAF_CHECK(take_broker_lot(leg, 75));
+  CAF_CHECK_EQUAL(leg.lot_size, 75);
+  CAF_CHECK_EQUAL(leg.quantity, 150);
+}
