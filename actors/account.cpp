@@ -772,6 +772,15 @@ account_impl::behavior_type account(account_pointer self, account_config cfg) {
       self->delayed_send(self, self->state.cfg.ping_interval, health_atom_v);
     },
     [=](settle_atom, const std::string& which) { settle_unknown(self, which); },
+    [=](const tick& t) { mark_to_tick(self, t); },
+    [=](const price_stale&) {}, // the row keeps the last price it had
+    [=](const feed_state&) {},
+    [=](caf::put_atom, const price_feed_actor& feed) {
+      auto& st = self->state;
+      st.feed = feed;
+      st.priced.clear(); // a feed made again knows none of the old subscriptions
+      follow_prices(self);
+    },
     [=](write_atom, positions_atom) {
       self->state.book_write_armed = false;
       record_positions(self);

@@ -3,6 +3,8 @@
 // (`margin_trackers`). All routine writes, coalesced by the persistence actor; none of them
 // is on an order's path.
 
+#include <cmath>
+
 #include <spdlog/spdlog.h>
 
 #include "actors/internal/account_state.hpp"
@@ -118,6 +120,7 @@ void write_positions(account_pointer self) {
 
 void record_positions(account_pointer self) {
   auto& st = self->state;
+  follow_prices(self);
   if (!st.cfg.store || st.book_write_armed)
     return;
   auto now = self->clock().now();
@@ -129,6 +132,45 @@ void record_positions(account_pointer self) {
     return;
   }
   write_positions(self);
+}
+
+void follow_prices(account_pointer self) {
+  auto& st = self->state;
+  if (!st.feed)
+    return;
+  std::set<instrument> held;
+  for (auto& [key, p] : st.positions)
+    if (p.net_quantity != 0)
+      held.insert(p.inst);
+  tick_subscriber_actor me{self};
+  for (auto& inst : st.priced)
+    if (held.count(inst) == 0)
+      self->send(st.feed, caf::unsubscribe_atom_v, inst, feed_mode::ltp, me);
+  for (auto& inst : held)
+    if (st.priced.count(inst) == 0)
+      self->send(st.feed, caf::subscribe_atom_v, inst, feed_mode::ltp, me);
+  st.priced = std::move(held);
+}
+
+void mark_to_tick(account_pointer self, const tick& t) {
+  auto& st = self->state;
+  if (!(t.ltp > 0) || !std::isfinite(t.ltp) || st.priced.count(t.inst) == 0)
+    return; // a price of nothing it holds (a subscription it left, on its way)
+  bool moved = false;
+  for (auto& [key, p] : st.positions) {
+    if (p.inst != t.inst || p.net_quantity == 0 || p.ltp == t.ltp)
+      continue;
+    // The broker's P&L holds the realised part too: only the open quantity's mark moves
+    // (from the last price, or from the entry; a position known from fills alone has neither,
+    // and its P&L waits for the next positionbook read).
+    auto from = p.ltp > 0 ? p.ltp : p.average_price;
+    if (from > 0)
+      p.pnl += (t.ltp - from) * static_cast<double>(p.net_quantity);
+    p.ltp = t.ltp;
+    moved = true;
+  }
+  if (moved)
+    record_positions(self);
 }
 
 void flush_positions(account_pointer self) {

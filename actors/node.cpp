@@ -59,6 +59,8 @@ void spawn_account_child(node_pointer self, const account_record& rec) {
   st.linked.insert(hdl.address());
   st.accounts[rec.id] = hdl;
   st.children[hdl.address()] = {child_info::kind::account, rec.id, "account " + rec.name};
+  if (st.feed)
+    self->send(hdl, caf::put_atom_v, st.feed); // the ltp of its positions
 }
 
 void spawn_feed_child(node_pointer self) {
@@ -78,6 +80,8 @@ void spawn_feed_child(node_pointer self) {
   self->link_to(st.feed);
   st.linked.insert(st.feed.address());
   st.children[st.feed.address()] = {child_info::kind::feed, 0, "price feed"};
+  for (auto& [id, a] : st.accounts)
+    self->send(a, caf::put_atom_v, st.feed);
 }
 
 /// A child stopped while the node runs: it crashed. Logged with its reason, counted, and made

@@ -121,10 +121,20 @@ using market_data_link_actor = caf::typed_actor<
 
 // -- actors (actors/) -----------------------------------------------------------------------
 
+/// One market-data connection with failover across accounts; reference-counted fan-out.
+/// Ticks reach it from its current link (those of a link it left are dropped).
+using price_feed_actor = tick_subscriber_actor::extend_with<clock_listener_actor>::extend<
+  caf::reacts_to<caf::subscribe_atom, instrument, feed_mode, tick_subscriber_actor>,
+  caf::reacts_to<caf::unsubscribe_atom, instrument, feed_mode, tick_subscriber_actor>,
+  caf::replies_to<caf::get_atom, instrument>::with<tick>, // last valid price
+  caf::replies_to<caf::get_atom, status_atom>::with<feed_state>,
+  caf::reacts_to<link_status>>;
+
 /// One trading account: rate-limited, freeze-split placement; every intent tracked to the end.
 /// `place` is answered once every child order has a definitive outcome (accepted with the
 /// broker's order ids, or an error); the listener is then told every change of every child.
-using account_actor = caf::typed_actor<
+/// It follows the prices of its open positions (`positions.ltp`) through the feed it is given.
+using account_actor = tick_subscriber_actor::extend<
   caf::replies_to<place_atom, order_intent, order_listener_actor>::with<order_accepted>,
   caf::replies_to<cancel_atom, std::string>::with<caf::ok_atom>, // intent id
   caf::replies_to<funds_atom>::with<funds>,
@@ -142,16 +152,8 @@ using account_actor = caf::typed_actor<
   caf::replies_to<caf::get_atom, status_atom>::with<account_status>,
   caf::replies_to<shutdown_atom>::with<caf::ok_atom>, // stop intake, let orders settle
   caf::reacts_to<order_update>,                       // from the account's order-update link
-  caf::reacts_to<link_status>>;                       // that link's state
-
-/// One market-data connection with failover across accounts; reference-counted fan-out.
-/// Ticks reach it from its current link (those of a link it left are dropped).
-using price_feed_actor = tick_subscriber_actor::extend_with<clock_listener_actor>::extend<
-  caf::reacts_to<caf::subscribe_atom, instrument, feed_mode, tick_subscriber_actor>,
-  caf::reacts_to<caf::unsubscribe_atom, instrument, feed_mode, tick_subscriber_actor>,
-  caf::replies_to<caf::get_atom, instrument>::with<tick>, // last valid price
-  caf::replies_to<caf::get_atom, status_atom>::with<feed_state>,
-  caf::reacts_to<link_status>>;
+  caf::reacts_to<link_status>,                        // that link's state
+  caf::reacts_to<caf::put_atom, price_feed_actor>>;   // the node's feed (made, or made again)
 
 /// An option-chain or position-monitor session: holds subscriptions while heartbeats come.
 using ws_session_actor = tick_subscriber_actor::extend<

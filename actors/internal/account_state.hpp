@@ -102,6 +102,8 @@ struct account_state {
   steady_time book_written_at{};
   bool book_write_armed = false;
   int64_t margin_updates = 0;
+  price_feed_actor feed;           ///< the node's price feed (null: the broker's ltp only)
+  std::set<instrument> priced;     ///< the instruments it follows for the positions' ltp
   static inline const char* name = "account";
 };
 
@@ -142,6 +144,14 @@ void record_foreign_orders(account_pointer self);
 void record_positions(account_pointer self);
 // Writes a positions row held back by the once-a-second throttle now (the node is stopping).
 void flush_positions(account_pointer self);
+
+/// Follows the feed's prices of exactly the instruments it holds a position in (subscribes the
+/// new ones, unsubscribes the closed ones).
+void follow_prices(account_pointer self);
+
+/// A tick of a held instrument: its positions' ltp and P&L move, the row follows (at most once
+/// a second).
+void mark_to_tick(account_pointer self, const tick& t);
 
 /// Reads the holdings and writes the `holdings` rows.
 void record_holdings(account_pointer self);

@@ -2,6 +2,9 @@
 #include "tests/actors/fixture.hpp"
 
 #include "actors/account.hpp"
+#include "persistence/database.hpp"
+#include "persistence/migrations.hpp"
+#include "persistence/store.hpp"
 #include "tests/actors/fakes.hpp"
 
 using namespace algomirror;
@@ -453,6 +456,84 @@ CAF_TEST(margin is reserved against the broker funds and released by key) {
   self->send(account, caf::delete_atom_v, std::string{"run1:alpha"});
   sched.run();
   CAF_CHECK_EQUAL(ask<bool>(account, caf::put_atom_v, std::string{"run2:alpha"}, 300000.0), true);
+}
+
+CAF_TEST(the positions row takes its ltp from the ticks of what is held at most once a second) {
+  auto opened = open_database("sqlite::memory:");
+  CAF_REQUIRE(opened.ok());
+  std::shared_ptr<database> db{std::move(*opened)};
+  CAF_REQUIRE(migrate(*db).ok());
+  auto user = db->insert("INSERT INTO users (username, email, password_hash) VALUES (?, ?, ?)",
+                         {std::string{"u"}, std::string{"u@example.com"}, std::string{"h"}});
+  auto id = db->insert("INSERT INTO trading_accounts (user_id, account_name, broker) VALUES (?, "
+                       "?, ?)",
+                       {user, std::string{"alpha"}, std::string{"sim"}});
+  auto store = spawn_store(sys, db, store_config{}, false);
+  auto feed = sys.spawn(fake_feed);
+  auto cfg = config();
+  cfg.record.id = id;
+  cfg.store = store;
+  start(cfg);
+  self->send(account, caf::put_atom_v, feed);
+  sched.run();
+  auto& subs = deref<price_feed_actor::stateful_base<fake_feed_state>>(feed).state;
+  instrument ce{"NIFTY25NOV2526000CE", exchange::nfo};
+  CAF_CHECK(subs.subscribers[ce].empty()); // nothing held, nothing followed
+  auto row_ltp = [&] {
+    ask<store_stats>(store, caf::flush_atom_v);
+    auto rows = db->query("SELECT ltp, quantity FROM positions WHERE account_id = ? AND symbol = ?",
+                          {id, ce.symbol});
+    CAF_REQUIRE_EQUAL(rows.size(), 1u);
+    return std::make_pair(std::stod(*rows[0][0]), std::stoll(*rows[0][1]));
+  };
+  auto tick_of = [&](double ltp) {
+    tick t;
+    t.inst = ce;
+    t.ltp = ltp;
+    t.received_at = time.now();
+    return t;
+  };
+  place(intent("I1", ce.symbol, exchange::nfo, 65, side::sell));
+  self->send(account, order_update{{}, "B1", order_status::complete, 65, 100, {}, {}});
+  sched.run();
+  CAF_REQUIRE_EQUAL(subs.subscribers[ce].size(), 1u); // held now: its price is followed
+  after(milliseconds{1000}); // the start's (empty) book was written this second
+  CAF_CHECK_EQUAL(row_ltp().second, -65);
+  for (double ltp : {110.0, 120.0})
+    self->send(subs.subscribers[ce].front(), tick_of(ltp));
+  sched.run();
+  auto book = ask<std::vector<broker_position>>(account, caf::get_atom_v, positions_atom_v);
+  CAF_REQUIRE_EQUAL(book.size(), 1u);
+  CAF_CHECK_EQUAL(book[0].ltp, 120.0);
+  CAF_CHECK_EQUAL(row_ltp().first, 0.0); // the fill's row was written this second: held back
+  after(milliseconds{1000});
+  CAF_CHECK_EQUAL(row_ltp().first, 120.0);
+  // A positionbook read brings the broker's P&L; ticks then move only its open part.
+  b().positions = {broker_position{ce, product::mis, -65, 100, 120, -1300}};
+  after(milliseconds{5000});
+  ask<std::vector<broker_position>>(account, positions_atom_v);
+  self->send(subs.subscribers[ce].front(), tick_of(90.0));
+  sched.run();
+  book = ask<std::vector<broker_position>>(account, caf::get_atom_v, positions_atom_v);
+  CAF_REQUIRE_EQUAL(book.size(), 1u);
+  CAF_CHECK_EQUAL(book[0].ltp, 90.0);
+  CAF_CHECK_EQUAL(book[0].pnl, 650.0); // -1300 + 30 × 65
+  after(milliseconds{1000});
+  CAF_CHECK_EQUAL(row_ltp().first, 90.0);
+  // Closed: the price is no longer followed, and a late tick changes nothing.
+  place(intent("I2", ce.symbol, exchange::nfo, 65, side::buy));
+  self->send(account, order_update{{}, "B2", order_status::complete, 65, 90, {}, {}});
+  sched.run();
+  CAF_CHECK(subs.subscribers[ce].empty());
+  CAF_CHECK_EQUAL(subs.unsubscribes, 1);
+  self->send(account, tick_of(95.0));
+  sched.run();
+  after(milliseconds{1000});
+  auto [ltp, quantity] = row_ltp();
+  CAF_CHECK_EQUAL(quantity, 0);
+  CAF_CHECK_EQUAL(ltp, 90.0);
+  caf::anon_send_exit(feed, caf::exit_reason::kill);
+  caf::anon_send_exit(store, caf::exit_reason::kill);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

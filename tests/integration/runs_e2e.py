@@ -285,6 +285,18 @@ def scenario_straddle():
     before = snapshot_pnl()
     p = node_process(doc["name"])
     check("straddle: live", p.wait_for(r"phase: live", 60), p.output())
+    # positions.ltp follows the ticks while the run is live (rows made from fills have none
+    # until a tick, or a positionbook read, brings it).
+    def ltp_follows(rows):
+        sim = {q["symbol"]: float(q["ltp"]) for q in positions("alpha") if int(q["quantity"]) != 0}
+        got = {r[0]: float(r[1] or 0) for r in rows}
+        return bool(sim) and all(abs(got.get(sym, 0) - v) <= max(0.5, 0.01 * v)
+                                 for sym, v in sim.items())
+    rows = wait_db("SELECT p.symbol, p.ltp FROM positions p JOIN trading_accounts a ON "
+                   "a.id = p.account_id WHERE a.account_name = 'alpha' AND p.quantity != 0",
+                   ltp_follows, 15)
+    check("straddle: alpha's open positions have the feed's ltp", ltp_follows(rows),
+          f"database {rows}, broker {[(q['symbol'], q['ltp']) for q in positions('alpha')]}")
     for s in range(26050, 26600, 50):
         spot(s)
         time.sleep(0.5)
