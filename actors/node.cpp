@@ -218,45 +218,67 @@ node_state::live_run adopt_run(node_pointer self, strategy_run_config cfg) {
   return entry;
 }
 
+/// Adopts an unfinished run with the settings it was sized by (or the defaults).
+void adopt_recovered(node_pointer self, const unfinished_run& u, const strategy_definition& s,
+                     const user_settings* settings) {
+  auto& st = self->state;
+  if (st.phase != node_phase::running || st.runs.count(u.record.id) != 0)
+    return; // stopping, or made again meanwhile
+  std::vector<run_account> accounts;
+  std::set<int64_t> ids;
+  for (auto& e : u.executions)
+    ids.insert(e.account_id);
+  for (auto id : ids) {
+    run_account ra;
+    for (auto& rec : st.cfg.accounts)
+      if (rec.id == id)
+        ra.record = rec;
+    ra.record.id = id;
+    if (auto a = st.accounts.find(id); a != st.accounts.end())
+      ra.handle = a->second;
+    accounts.push_back(ra);
+  }
+  auto cfg = run_config(self, s, std::move(accounts), u.record.id);
+  if (settings != nullptr)
+    apply_user_settings(*settings, cfg.instruments, cfg.margins, cfg.grades);
+  cfg.recovering = true;
+  cfg.recovered = u.record;
+  cfg.recovered_executions = u.executions;
+  spdlog::info("node: run {} of '{}' was unfinished: reconciling {} execution(s)", u.record.id,
+               s.name, u.executions.size());
+  json_object details;
+  details.add("run_id", u.record.id).add("executions", static_cast<int64_t>(u.executions.size()));
+  record_activity(self, "run_recovering", details.str());
+  adopt_run(self, std::move(cfg));
+}
+
 /// One unfinished run from its durable state: it reconciles its executions with the broker and
 /// resumes monitoring (or flags what it cannot reconcile). At start-up, and for a run actor
-/// that died (crash-only: the same path).
+/// that died (crash-only: the same path). Its user's instruments (lot, freeze, strike step)
+/// are read first; positions are never left unwatched for them: without an answer the
+/// defaults serve, with a warning.
 void recover_one(node_pointer self, const unfinished_run& u) {
   auto& st = self->state;
-  {
-    strategy_definition s;
-    if (auto i = st.strategies.find(u.record.strategy_id); i != st.strategies.end()) {
-      s = i->second;
-    } else { // deleted or made inactive since: the positions still need watching
-      s.id = u.record.strategy_id;
-      s.name = "strategy " + std::to_string(s.id);
-      s.scope = u.record.scope;
-    }
-    std::vector<run_account> accounts;
-    std::set<int64_t> ids;
-    for (auto& e : u.executions)
-      ids.insert(e.account_id);
-    for (auto id : ids) {
-      run_account ra;
-      for (auto& rec : st.cfg.accounts)
-        if (rec.id == id)
-          ra.record = rec;
-      ra.record.id = id;
-      if (auto a = st.accounts.find(id); a != st.accounts.end())
-        ra.handle = a->second;
-      accounts.push_back(ra);
-    }
-    auto cfg = run_config(self, s, std::move(accounts), u.record.id);
-    cfg.recovering = true;
-    cfg.recovered = u.record;
-    cfg.recovered_executions = u.executions;
-    spdlog::info("node: run {} of '{}' was unfinished: reconciling {} execution(s)",
-                 u.record.id, s.name, u.executions.size());
-    json_object details;
-    details.add("run_id", u.record.id).add("executions", static_cast<int64_t>(u.executions.size()));
-    record_activity(self, "run_recovering", details.str());
-    adopt_run(self, std::move(cfg));
+  strategy_definition s;
+  if (auto i = st.strategies.find(u.record.strategy_id); i != st.strategies.end()) {
+    s = i->second;
+  } else { // deleted or made inactive since: the positions still need watching
+    s.id = u.record.strategy_id;
+    s.name = "strategy " + std::to_string(s.id);
+    s.scope = u.record.scope;
   }
+  if (!st.cfg.store || s.user_id == 0) {
+    adopt_recovered(self, u, s, nullptr);
+    return;
+  }
+  self->request(st.cfg.store, std::chrono::seconds{5}, caf::get_atom_v, settings_atom_v, s.user_id)
+    .then([self, u, s](const user_settings& settings) { adopt_recovered(self, u, s, &settings); },
+          [self, u, s](const caf::error& err) {
+            spdlog::warn("node: run {}: the trading settings were not read ({}); reconciling "
+                         "with the default instrument table",
+                         u.record.id, self->system().render(err));
+            adopt_recovered(self, u, s, nullptr);
+          });
 }
 
 /// Unfinished runs from before the restart.
