@@ -1,6 +1,10 @@
 #include "runtime/node_runtime.hpp"
 
 #include <algorithm>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
 #include <optional>
 #include <unistd.h>
 
@@ -400,6 +404,45 @@ std::unique_ptr<node_runtime> node_runtime::start(const node_options& opts, std:
   return std::make_unique<node_runtime>(std::move(p));
 }
 
+namespace {
+
+/// Ends the actor system, bounded: ~actor_system waits for every detached actor's last
+/// reference, and a leaked one would hold the process (and a restart by its supervisor)
+/// forever. Everything is persisted by now (the store flushed and stopped), so after
+/// `teardown_limit` the process ends with the exit code it has, logging what still holds it.
+void bounded_teardown(std::unique_ptr<caf::actor_system> sys, const caf::actor_addr& store,
+                      const caf::actor_addr& records, int exit_code) {
+  constexpr auto teardown_limit = std::chrono::seconds{10};
+  auto* raw = sys.get();
+  std::mutex m;
+  std::condition_variable cv;
+  bool done = false;
+  std::thread watchdog{[&] {
+    std::unique_lock<std::mutex> lock{m};
+    if (cv.wait_for(lock, teardown_limit, [&] { return done; }))
+      return;
+    auto held = [](const caf::actor_addr& a) {
+      return a && caf::actor_cast<caf::strong_actor_ptr>(a) != nullptr;
+    };
+    spdlog::critical("shutdown: the actor system did not end within {} s: {} detached "
+                     "actor(s) still referenced (store {}, records {}); the state is persisted, "
+                     "exiting with code {}",
+                     teardown_limit.count(), raw->detached_actors(),
+                     held(store) ? "held" : "gone", held(records) ? "held" : "gone", exit_code);
+    spdlog::default_logger()->flush();
+    std::_Exit(exit_code);
+  }};
+  sys.reset();
+  {
+    std::lock_guard<std::mutex> lock{m};
+    done = true;
+  }
+  cv.notify_one();
+  watchdog.join();
+}
+
+} // namespace
+
 int node_runtime::stop() {
   auto& p = *impl_;
   if (p.stopped)
@@ -420,11 +463,14 @@ int node_runtime::stop() {
         self->send_exit(a, caf::exit_reason::user_shutdown);
     self->send_exit(p.store, caf::exit_reason::user_shutdown);
   }
+  // Weak handles: after the system is gone they tell which detached actor is still held.
+  caf::actor_addr store_addr = p.store.address();
+  caf::actor_addr records_addr = p.records ? p.records.address() : caf::actor_addr{};
   p.console = nullptr;
   p.records = nullptr;
   p.node = nullptr;
   p.store = nullptr;
-  p.sys.reset();
+  bounded_teardown(std::move(p.sys), store_addr, records_addr, exit_code);
   return exit_code;
 }
 

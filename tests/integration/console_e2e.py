@@ -135,10 +135,15 @@ class node_process(followed):
             if shutil.which("gdb"):
                 bt = subprocess.run(["gdb", "-p", str(self.proc.pid), "-batch", "-ex",
                                      "thread apply all bt"], capture_output=True, text=True)
-                print("the node did not stop; its threads:\n" + bt.stdout[-6000:], file=sys.stderr)
+                print("the node did not stop; its threads:\n" + bt.stdout[-20000:], file=sys.stderr)
             self.proc.kill()
             rc = -1
         outputs.append(self.output(len(self.lines)))
+        # A leaked reference to a detached actor: the node ends itself after its bound and
+        # says which one (the stop still counts; the line tells what to fix).
+        for line in self.lines:
+            if "did not end within" in line:
+                print("WARNING: " + line, file=sys.stderr)
         return rc
 
 
