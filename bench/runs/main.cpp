@@ -324,6 +324,9 @@ int main(int argc, char** argv) {
   app.add_option("--accounts", accounts, "Simulated accounts")->capture_default_str();
   app.add_option("--trials", trials, "Trials of each (ours and the floor)")->capture_default_str();
   app.add_option("--tick-ms", tick_ms, "The simulator's tick interval")->capture_default_str();
+  int scheduler_threads = node_options{}.scheduler_threads;
+  app.add_option("--scheduler-threads", scheduler_threads, "The node's CAF worker threads")
+    ->capture_default_str();
   bool tick_burst = false;
   app.add_flag("--tick-burst", tick_burst,
                "Every symbol of a tick interval at once (by default each symbol ticks on its own "
@@ -381,6 +384,7 @@ int main(int argc, char** argv) {
   opts.log.file = std::getenv("BENCH_LOG") ? std::getenv("BENCH_LOG") : "none";
   opts.log.level = std::getenv("BENCH_LOG") ? "debug" : "error";
   opts.status_poll_ms = 250;
+  opts.scheduler_threads = scheduler_threads;
   std::shared_ptr<spdlog::logger> logger;
   if (std::getenv("BENCH_LOG"))
     logger = setup_logging(opts.log, "bench-runs");
