@@ -62,6 +62,10 @@ struct execution_data {
   uint64_t reprices = 0;   ///< LIMIT exits cancelled to be re-priced (they are not failures)
   bool exit_probed = false; ///< made again: the account was asked for the exit in flight
   bool repricing = false;  ///< the current exit is being cancelled to be re-priced
+  /// Made again while an exit was in flight: a protected exit re-priced before the death has a
+  /// chain of intents (.0 cancelled, .1 cancelled, … the last one live); each one that ends is
+  /// followed by the next the account knows, and only the last decides.
+  bool following_chain = false;
   bool leg_exit_told = false; ///< a deferred leg exit was told to the run
   utc_instant price_at;       ///< when the last price was received (the tick's stamp)
   static inline const char* name = "execution";
@@ -128,6 +132,16 @@ order_intent make_intent(execution_pointer self, const std::string& id, side act
 
 void begin_exit(execution_pointer self, bool new_attempt = true);
 void resume_exit(execution_pointer self, bool claimed);
+void follow_next_reprice(execution_pointer self, const std::string& message);
+void conclude_exit_attempt(execution_pointer self, int64_t filled, const std::string& message);
+
+/// A protected exit's re-price timer for the intent in flight (its generation: the re-price
+/// count, so a timer of an earlier price does nothing). Without protection: nothing.
+void arm_reprice(execution_pointer self) {
+  auto& st = self->state;
+  if (st.cfg.exit_price_protection_pct > 0)
+    self->delayed_send(self, st.cfg.reprice_interval, poll_atom_v, st.reprices);
+}
 
 /// An exit attempt's intent id; a protected exit re-priced is the same attempt again.
 std::string exit_intent_id(const execution_state& r, int32_t attempt, uint64_t reprices) {
@@ -256,8 +270,7 @@ void send_exit(execution_pointer self, const std::vector<broker_position>& book,
   if (protect) {
     intent.kind = price_type::limit;
     intent.price = protected_exit_price(exit_side, r.last_price, st.cfg.exit_price_protection_pct);
-    auto generation = st.reprices;
-    self->delayed_send(self, st.cfg.reprice_interval, poll_atom_v, generation);
+    arm_reprice(self);
   }
   self->request(st.cfg.account, caf::infinite, place_atom_v, std::move(intent),
                 order_listener_actor{self})
@@ -362,6 +375,8 @@ void resume_exit(execution_pointer self, bool claimed) {
                      attempt);
         r.exit_attempts = attempt;
         r.status = execution_status::exit_pending;
+        self->state.following_chain = true;
+        arm_reprice(self);
         accepted(self, false, a);
       },
       [self, claimed](const caf::error& err) {
@@ -425,6 +440,49 @@ void progress(execution_pointer self, bool is_entry, const std::string& message)
     finish_exit(self, r.reason);
     return;
   }
+  if (st.following_chain) {
+    follow_next_reprice(self, message);
+    return;
+  }
+  conclude_exit_attempt(self, total.quantity, message);
+}
+
+/// Made again, the attempt's intent followed has ended with units left: if the actor that died
+/// had re-priced it, the account has the next one (live, or ended too): follow it rather than
+/// send anything. When the account has no next one, the attempt is over as usual.
+void follow_next_reprice(execution_pointer self, const std::string& message) {
+  auto& st = self->state;
+  auto& r = row(self);
+  auto next = exit_intent_id(r, r.exit_attempts, st.reprices + 1);
+  auto exit_side = r.action == side::buy ? side::sell : side::buy;
+  auto intent = make_intent(self, next, exit_side, st.remaining, r.exit_attempts);
+  intent.resume_only = true;
+  self->request(st.cfg.account, caf::infinite, place_atom_v, std::move(intent),
+                order_listener_actor{self})
+    .then(
+      [self, next](const order_accepted& a) {
+        auto& st = self->state;
+        ++st.reprices;
+        st.exit = order_phase{};
+        st.exit.intent_id = next;
+        spdlog::info("{}: made again; following the re-priced exit {}", label(self), next);
+        arm_reprice(self);
+        accepted(self, false, a);
+      },
+      [self, message](const caf::error& err) {
+        self->state.following_chain = false;
+        if (!is_error(err, errc::not_found)) {
+          exit_failed(self, self->system().render(err));
+          return;
+        }
+        conclude_exit_attempt(self, 0, message);
+      });
+}
+
+/// An exit attempt ended with units left (its fills booked): re-priced, or failed.
+void conclude_exit_attempt(execution_pointer self, int64_t filled, const std::string& message) {
+  auto& st = self->state;
+  auto& r = row(self);
   if (st.repricing) {
     // A protected exit cancelled to follow the price: the same attempt, a new price.
     st.repricing = false;
@@ -436,7 +494,7 @@ void progress(execution_pointer self, bool is_entry, const std::string& message)
   r.unrealized_pnl = r.last_price > 0 ? position_pnl(r.action, r.entry_price, r.last_price,
                                                      st.remaining)
                                       : 0;
-  exit_failed(self, total.quantity > 0
+  exit_failed(self, filled > 0
                       ? std::to_string(st.remaining) + " units left after a partial fill"
                       : (message.empty() ? "the exit order was not filled" : message));
 }

@@ -305,6 +305,46 @@ CAF_TEST(a protected exit is a limit around the last price re-priced until it fi
   CAF_CHECK_EQUAL(s.exit_price, 111);
 }
 
+CAF_TEST(made again after a re-price a protected exit follows the live limit and sends nothing) {
+  protection_pct = 2;
+  enter(side::sell, 65, 100);
+  broker_holds(-65);
+  tick t;
+  t.inst = option;
+  t.ltp = 100;
+  self->send(exec, t);
+  sched.run();
+  self->send(exec, exit_request{exit_reason::max_loss, ""});
+  sched.run();
+  after(milliseconds{2000}); // not filled: cancelled, re-priced as intent .1 (order B3)
+  filled("B2", 0, 0, order_status::cancelled);
+  CAF_REQUIRE_EQUAL(b().placed.size(), 3u);
+  auto before = state();
+  caf::anon_send_exit(exec, caf::exit_reason::kill); // dies with B3 live at the broker
+  sched.run();
+  execution_config cfg;
+  cfg.state = before;
+  cfg.account = account;
+  cfg.run = run;
+  cfg.time = &time;
+  cfg.retry_delay = milliseconds{10'000};
+  cfg.max_attempts = 3;
+  cfg.exit_price_protection_pct = protection_pct;
+  cfg.resumed = true;
+  exec = spawn_execution(sys, cfg);
+  sched.run();
+  self->send(exec, exit_request{exit_reason::max_loss, ""}); // the run tells it again
+  sched.run();
+  CAF_CHECK_EQUAL(b().placed.size(), 3u); // B2 ended: B3 is followed, nothing is sent
+  filled("B3", 65, 111);
+  after(milliseconds{10'000}); // past the retry delay: still nothing more
+  CAF_CHECK_EQUAL(b().placed.size(), 3u);
+  auto s = state();
+  CAF_CHECK_EQUAL(s.status, execution_status::exited);
+  CAF_CHECK_EQUAL(s.exit_attempts, 1);
+  CAF_CHECK_EQUAL(s.exit_price, 111);
+}
+
 CAF_TEST(an exit is never blocked by the database) {
   // A store that is gone (the database down, the actor crashed): the claim cannot be stored,
   // the exit goes out anyway.
