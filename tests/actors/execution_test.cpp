@@ -70,6 +70,11 @@ struct execution_fixture : testing::fixture {
   double protection_pct = 0;
 
   void start(side action, int64_t qty, leg_definition leg = {}) {
+    exec = spawn_execution(sys, config(action, qty, leg));
+    sched.run();
+  }
+
+  execution_config config(side action, int64_t qty, leg_definition leg = {}) {
     execution_config cfg;
     cfg.state.execution_id = 11;
     cfg.state.run_id = 5;
@@ -85,8 +90,28 @@ struct execution_fixture : testing::fixture {
     cfg.retry_delay = milliseconds{10'000};
     cfg.max_attempts = 3;
     cfg.exit_price_protection_pct = protection_pct;
-    exec = spawn_execution(sys, cfg);
+    return cfg;
+  }
+
+  /// A tick of the option at `ltp`, delivered.
+  tick priced(double ltp) {
+    tick t;
+    t.inst = option;
+    t.ltp = ltp;
+    self->send(exec, t);
     sched.run();
+    return t;
+  }
+
+  /// A short of 65 entered at 100, priced at 100, told to exit with 2 % price protection.
+  tick protected_exit_sent() {
+    protection_pct = 2;
+    enter(side::sell, 65, 100);
+    broker_holds(-65);
+    auto t = priced(100);
+    self->send(exec, exit_request{exit_reason::max_loss, ""});
+    sched.run();
+    return t;
   }
 
   fake_broker_state& b() {
@@ -237,11 +262,7 @@ CAF_TEST(a leg stop loss fires on the tick that crosses it and only once) {
   leg.stop_loss = {threshold_kind::points, 20};
   enter(side::sell, 65, 100, leg);
   broker_holds(-65);
-  tick t;
-  t.inst = option;
-  t.ltp = 119.95;
-  self->send(exec, t);
-  sched.run();
+  auto t = priced(119.95);
   CAF_CHECK_EQUAL(b().placed.size(), 1u);
   CAF_CHECK_EQUAL(state().unrealized_pnl, (100 - 119.95) * 65);
   t.ltp = 120;
@@ -277,16 +298,7 @@ CAF_TEST(a refused entry fails the execution and tells the run) {
 }
 
 CAF_TEST(a protected exit is a limit around the last price re-priced until it fills) {
-  protection_pct = 2;
-  enter(side::sell, 65, 100);
-  broker_holds(-65);
-  tick t;
-  t.inst = option;
-  t.ltp = 100;
-  self->send(exec, t);
-  sched.run();
-  self->send(exec, exit_request{exit_reason::max_loss, ""});
-  sched.run();
+  auto t = protected_exit_sent();
   CAF_REQUIRE_EQUAL(b().placed.size(), 2u);
   CAF_CHECK_EQUAL(b().placed[1].kind, price_type::limit);
   CAF_CHECK_EQUAL(b().placed[1].price, 102); // buying back: up to 2 % above the LTP
@@ -306,30 +318,15 @@ CAF_TEST(a protected exit is a limit around the last price re-priced until it fi
 }
 
 CAF_TEST(made again after a re-price a protected exit follows the live limit and sends nothing) {
-  protection_pct = 2;
-  enter(side::sell, 65, 100);
-  broker_holds(-65);
-  tick t;
-  t.inst = option;
-  t.ltp = 100;
-  self->send(exec, t);
-  sched.run();
-  self->send(exec, exit_request{exit_reason::max_loss, ""});
-  sched.run();
+  protected_exit_sent();
   after(milliseconds{2000}); // not filled: cancelled, re-priced as intent .1 (order B3)
   filled("B2", 0, 0, order_status::cancelled);
   CAF_REQUIRE_EQUAL(b().placed.size(), 3u);
   auto before = state();
   caf::anon_send_exit(exec, caf::exit_reason::kill); // dies with B3 live at the broker
   sched.run();
-  execution_config cfg;
+  auto cfg = config(side::sell, 65);
   cfg.state = before;
-  cfg.account = account;
-  cfg.run = run;
-  cfg.time = &time;
-  cfg.retry_delay = milliseconds{10'000};
-  cfg.max_attempts = 3;
-  cfg.exit_price_protection_pct = protection_pct;
   cfg.resumed = true;
   exec = spawn_execution(sys, cfg);
   sched.run();
