@@ -39,10 +39,13 @@ struct subscriber_entry {
   int count = 0;
 };
 
-/// Who wants one instrument, per mode; `fanout` is every distinct subscriber of any mode.
+/// Who wants one instrument, per mode; `fanout` is every distinct subscriber of any mode, made
+/// again when next used after a change (400 executions leaving at an exit are one rebuild per
+/// instrument, not 400).
 struct instrument_subs {
   std::map<feed_mode, std::map<caf::actor_addr, subscriber_entry>> by_mode;
   std::vector<tick_subscriber_actor> fanout;
+  bool fanout_stale = false;
   bool stale_told = false;
 };
 
@@ -92,13 +95,23 @@ const account_record& source(feed_pointer self, int i) {
   return self->state.cfg.sources[static_cast<size_t>(i)].record;
 }
 
-void rebuild_fanout(instrument_subs& s) {
-  std::set<caf::actor_addr> seen;
+/// Every distinct subscriber of the instrument, whatever the mode.
+const std::vector<tick_subscriber_actor>& fanout_of(instrument_subs& s) {
+  if (!s.fanout_stale)
+    return s.fanout;
+  s.fanout_stale = false;
   s.fanout.clear();
+  if (s.by_mode.size() == 1) { // the usual case: one mode, its subscribers distinct already
+    for (auto& [addr, e] : s.by_mode.begin()->second)
+      s.fanout.push_back(e.handle);
+    return s.fanout;
+  }
+  std::set<caf::actor_addr> seen;
   for (auto& [mode, subs] : s.by_mode)
     for (auto& [addr, e] : subs)
       if (seen.insert(addr).second)
         s.fanout.push_back(e.handle);
+  return s.fanout;
 }
 
 void broadcast_state(feed_pointer self, feed_condition c, int64_t account, std::string reason) {
@@ -106,7 +119,7 @@ void broadcast_state(feed_pointer self, feed_condition c, int64_t account, std::
   st.state = feed_state{account, c, std::move(reason)};
   std::set<caf::actor_addr> told;
   for (auto& [inst, s] : st.subs)
-    for (auto& h : s.fanout)
+    for (auto& h : fanout_of(s))
       if (told.insert(h.address()).second)
         self->send(h, st.state);
 }
@@ -200,7 +213,7 @@ void tell_stale(feed_pointer self, const instrument& inst, instrument_subs& s) {
   s.stale_told = true;
   auto last = self->state.last_valid.find(inst);
   auto at = last != self->state.last_valid.end() ? last->second.value.received_at : utc_instant{};
-  for (auto& h : s.fanout)
+  for (auto& h : fanout_of(s))
     self->send(h, price_stale{inst, at});
 }
 
@@ -258,7 +271,7 @@ void deliver(feed_pointer self, const tick& t) {
   last.value = t;
   last.at = self->clock().now();
   i->second.stale_told = false;
-  for (auto& h : i->second.fanout)
+  for (auto& h : fanout_of(i->second))
     self->send(h, t);
 }
 
@@ -300,7 +313,7 @@ void remove_subscriber(feed_pointer self, const caf::actor_addr& who) {
       }
     }
     if (changed)
-      rebuild_fanout(i->second);
+      i->second.fanout_stale = true;
     if (i->second.by_mode.empty()) {
       st.last_valid.erase(i->first); // no longer followed: its price would only grow old
       i = st.subs.erase(i);
@@ -344,7 +357,7 @@ price_feed_impl::behavior_type price_feed(feed_pointer self, price_feed_config c
       auto& e = mode_subs[who.address()];
       e.handle = who;
       ++e.count;
-      rebuild_fanout(s);
+      s.fanout_stale = true;
       if (st.monitored[who.address()]++ == 0)
         self->monitor(who);
       if (first_of_mode && st.link)
@@ -374,7 +387,7 @@ price_feed_impl::behavior_type price_feed(feed_pointer self, price_feed_config c
           self->send(st.link, caf::unsubscribe_atom_v, inst, mode);
         i->second.by_mode.erase(m);
       }
-      rebuild_fanout(i->second);
+      i->second.fanout_stale = true;
       if (i->second.by_mode.empty()) {
         // No longer followed: a later subscriber must not be handed a price that stopped
         // moving when the last one left (it would look current for a minute).

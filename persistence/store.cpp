@@ -27,7 +27,9 @@ struct queued_write {
   std::string key; ///< coalescing key ("execution:42"); empty = never coalesced
   prepared_write write;
   bool durable = false;
-  bool exit_claim = false;
+  /// An exit's write (its claim, an exit order's intent): answered at once while the database
+  /// is down, so the exit goes out (trading-rules.md §10 step 7); written when it is back.
+  bool exit_write = false;
   clock_time not_before{};
   std::vector<reply_fn> replies;
   std::string failure; ///< set when the database refused this write (bad input)
@@ -49,7 +51,9 @@ struct store_state {
   std::unordered_map<std::string, clock_time> last_written;
   std::vector<caf::typed_response_promise<store_stats>> flush_waiters;
   bool timer_armed = false;
-  bool flush_soon = false; ///< a durable write waits for the mailbox's others (group commit)
+  /// A durable write waits for the mailbox's others (group commit), and is written without the
+  /// routine queue (exits first).
+  bool durable_flush_soon = false;
   bool retry_armed = false;
   std::chrono::milliseconds backoff{0};
   clock_time down_since{};
@@ -60,8 +64,10 @@ struct store_state {
 };
 
 /// The store's own interface: the public one and its timers.
-using store_impl = store_actor::extend<caf::reacts_to<caf::tick_atom>, // the flush timer
-                                       caf::reacts_to<retry_atom>>;   // while the database is down
+using store_impl = store_actor::extend<caf::reacts_to<caf::tick_atom>,      // the flush timer
+                                       // group commit of the durable writes alone
+                                       caf::reacts_to<caf::tick_atom, durable_atom>,
+                                       caf::reacts_to<retry_atom>>; // while the database is down
 
 using store_pointer = store_impl::stateful_pointer<store_state>;
 
@@ -98,8 +104,11 @@ class store_logic {
 public:
   explicit store_logic(store_pointer self) : self_(self), st_(self->state) {}
 
-  void enqueue(std::string key, prepared_write write, bool durable, bool exit_claim,
-               reply_fn reply) {
+  /// `follows`: the key of a routine row the (durable) write must be written after — an exit
+  /// claim updates the execution's row, so that row's queued P&L write (with the status from
+  /// before) goes in the same transaction, before it, or it would undo the claim.
+  void enqueue(std::string key, prepared_write write, bool durable, bool exit_write,
+               reply_fn reply, const std::string& follows = {}) {
     if (!write.error.empty()) {
       ++st_.stats.writes_rejected;
       reply(make_error(errc::invalid_input, write.error), 0);
@@ -131,7 +140,7 @@ public:
       item->key = std::move(key);
       item->write = std::move(write);
       item->durable = durable;
-      item->exit_claim = exit_claim;
+      item->exit_write = exit_write;
       item->replies.push_back(std::move(reply));
       if (!item->key.empty()) {
         if (auto i = st_.last_written.find(item->key); i != st_.last_written.end())
@@ -140,9 +149,12 @@ public:
       }
       st_.queue.push_back(item);
     }
+    if (!follows.empty())
+      if (auto i = st_.by_key.find(follows); i != st_.by_key.end())
+        i->second->durable = true; // queued before it: written before it, in its transaction
     st_.stats.queued = st_.queue.size();
     if (!st_.stats.database_up) {
-      if (exit_claim)
+      if (exit_write)
         answer_not_durable(*item);
       return; // the retry timer writes it when the database is back
     }
@@ -152,9 +164,9 @@ public:
       // Group commit: the flush comes after the writes already in the mailbox, so 400 exit
       // intents arriving together are one transaction, not 400 (each is still committed
       // before it is answered).
-      if (!st_.flush_soon) {
-        st_.flush_soon = true;
-        self_->send(self_, caf::tick_atom_v);
+      if (!st_.durable_flush_soon) {
+        st_.durable_flush_soon = true;
+        self_->send(self_, caf::tick_atom_v, durable_atom_v);
       }
     } else {
       arm_timer();
@@ -163,9 +175,16 @@ public:
 
   void on_timer() {
     st_.timer_armed = false;
-    st_.flush_soon = false;
     if (st_.stats.database_up)
       flush(false);
+  }
+
+  /// Group commit of the durable writes: every one in the mailbox before it, in one
+  /// transaction; the routine queue waits for its timer (or a full batch).
+  void on_durable_flush() {
+    st_.durable_flush_soon = false;
+    if (st_.stats.database_up)
+      flush(false, true);
   }
 
   void on_retry() {
@@ -208,23 +227,30 @@ private:
     caf::anon_send(st_.timers, caf::tick_atom_v, static_cast<int64_t>(delay.count()));
   }
 
-  /// An exit is never blocked by the database: its claim is answered at once (not durable
-  /// yet) and stays queued (trading-rules.md §10 step 7).
+  /// An exit is never blocked by the database: its claim and its order's intent are answered
+  /// at once (not durable yet) and stay queued (trading-rules.md §10 step 7).
   void answer_not_durable(queued_write& w) {
+    auto what = w.write.statements.empty() ? "the write"
+                : w.write.statements[0].sql->find("order_intents") != std::string::npos
+                  ? "the exit order's intent"
+                  : "the exit claim";
     for (auto& reply : w.replies)
       reply(make_error(errc::storage_down,
-                       "the exit claim is not durable yet (database down: " + st_.last_error
+                       std::string{what} + " is not durable yet (database down: "
+                         + st_.last_error
                          + "); it is queued and will be written when the database is back"),
             0);
     w.replies.clear();
   }
 
-  void flush(bool force) {
+  /// `force`: everything queued; `durable_only`: the durable writes (exits first); else the
+  /// durable writes and the routine ones that are due.
+  void flush(bool force, bool durable_only = false) {
     auto now = self_->clock().now();
     std::vector<write_ptr> batch;
     batch.reserve(st_.queue.size());
     for (auto& w : st_.queue)
-      if (force || w->durable || w->not_before <= now)
+      if (force || w->durable || (!durable_only && w->not_before <= now))
         batch.push_back(w);
     if (!batch.empty()) {
       auto& db = *st_.db;
@@ -374,7 +400,7 @@ private:
                     st_.db->display_url(), error, st_.queue.size());
     }
     for (auto& w : st_.queue)
-      if (w->exit_claim && !w->replies.empty())
+      if (w->exit_write && !w->replies.empty())
         answer_not_durable(*w);
     st_.backoff = st_.backoff.count() == 0 ? st_.cfg.retry_initial
                                             : std::min(st_.backoff * 2, st_.cfg.retry_max);
@@ -512,8 +538,10 @@ store_impl::behavior_type store(store_pointer self, std::shared_ptr<database> db
       return rp;
     },
     [=](durable_atom, const order_intent& x) {
+      // An exit's order (attempt 1 and on) is never held back by the database; an entry's
+      // waits for it (no new risk that cannot be recorded).
       auto rp = self->make_response_promise<uint64_t>();
-      logic->enqueue({}, prepare_write(x), true, false, sequence_reply(self, rp));
+      logic->enqueue({}, prepare_write(x), true, x.attempt > 0, sequence_reply(self, rp));
       return rp;
     },
     [=](durable_atom, const risk_event& x) {
@@ -523,7 +551,8 @@ store_impl::behavior_type store(store_pointer self, std::shared_ptr<database> db
     },
     [=](durable_atom, const exit_claim& x) {
       auto rp = self->make_response_promise<uint64_t>();
-      logic->enqueue({}, prepare_write(x), true, true, sequence_reply(self, rp));
+      logic->enqueue({}, prepare_write(x), true, true, sequence_reply(self, rp),
+                     "execution:" + std::to_string(x.execution_id));
       return rp;
     },
     [=](durable_atom, const run_record& x) {
@@ -591,6 +620,7 @@ store_impl::behavior_type store(store_pointer self, std::shared_ptr<database> db
       }
     },
     [=](caf::tick_atom) { logic->on_timer(); },
+    [=](caf::tick_atom, durable_atom) { logic->on_durable_flush(); },
     [=](retry_atom) { logic->on_retry(); },
   };
 }

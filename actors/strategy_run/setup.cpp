@@ -409,6 +409,32 @@ void run_step(run_pointer self) {
 }
 
 /// What a step leaves behind, once all its answers are in; false: the run cannot go on.
+const char* step_name(setup_step step) {
+  switch (step) {
+    case setup_step::row:
+      return "row";
+    case setup_step::spots:
+      return "spots";
+    case setup_step::expiries:
+      return "expiries";
+    case setup_step::premiums:
+      return "premiums";
+    case setup_step::legs:
+      return "legs";
+    case setup_step::lots:
+      return "lots";
+    case setup_step::sizing:
+      return "sizing";
+    case setup_step::executions:
+      return "executions";
+    case setup_step::entries:
+      return "entries";
+    case setup_step::done:
+      return "done";
+  }
+  return "?";
+}
+
 bool conclude(run_pointer self, setup_step step) {
   auto& st = self->state;
   switch (step) {
@@ -460,6 +486,7 @@ bool conclude(run_pointer self, setup_step step) {
 
 void start_setup(run_pointer self) {
   self->state.setup = {};
+  self->state.setup.step_started = self->clock().now();
   run_step(self);
 }
 
@@ -478,6 +505,12 @@ void step_done(run_pointer self) {
   auto step = st.setup.step;
   if (!conclude(self, step))
     return;
+  auto now = self->clock().now();
+  spdlog::debug("{}: setup step {} took {} us", label(self), step_name(step),
+                std::chrono::duration_cast<std::chrono::microseconds>(now
+                                                                      - st.setup.step_started)
+                  .count());
+  st.setup.step_started = now;
   st.setup.step = next_step(step);
   run_step(self);
 }

@@ -99,6 +99,7 @@ enum class setup_step : uint8_t {
 struct setup_progress {
   setup_step step = setup_step::row;
   size_t waiting = 0; ///< the answers the step still waits for
+  caf::actor_clock::time_point step_started{}; ///< for the debug log of each step's time
 };
 
 /// What a fired rule calls for: exit the scope (0: every account of the run).

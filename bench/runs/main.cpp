@@ -93,6 +93,14 @@ public:
     return *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(n));
   }
 
+  /// The arrival times of the phase's orders so far, sorted.
+  std::vector<bench_clock::time_point> times(bool entry) {
+    std::lock_guard<std::mutex> lock{m_};
+    auto v = entry ? entries_ : exits_;
+    std::sort(v.begin(), v.end());
+    return v;
+  }
+
 private:
   std::mutex m_;
   std::condition_variable cv_;
@@ -330,6 +338,11 @@ int main(int argc, char** argv) {
                "Every symbol of a tick interval at once (by default each symbol ticks on its own "
                "frame, spread over the interval, as a real feed sends them: the exit then "
                "includes the coherent-price confirmation)");
+  bool timeline = false;
+  app.add_flag("--timeline", timeline,
+               "Per trial and phase, when the first order, the 25th, 50th and 75th percentile "
+               "and the last arrived (ms from the phase's start), and the phases' windows on "
+               "the monotonic clock (for perf report --time)");
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::err);
   namespace fs = std::filesystem;
@@ -407,6 +420,20 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   // Each side starts with the broker's order window (10 a second) empty of the other's orders:
   // a timer between them, not part of any figure.
+  // The arrival times of a phase's orders: first, quartiles, last (ms from `from`).
+  auto shape = [&sim, &ms](bool entry, bench_clock::time_point from) {
+    auto v = sim.log.times(entry);
+    std::string out;
+    for (double q : {0.0, 0.25, 0.5, 0.75, 1.0}) {
+      if (v.empty())
+        break;
+      auto i = static_cast<size_t>(q * static_cast<double>(v.size() - 1));
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%s%.1f", out.empty() ? "" : "/", ms(v[i] - from));
+      out += buf;
+    }
+    return out;
+  };
   auto quiet = [&floor_io] {
     asio::steady_timer timer{floor_io, std::chrono::milliseconds{1100}};
     timer.wait();
@@ -458,6 +485,9 @@ int main(int argc, char** argv) {
       return 1;
     }
     our_exit.push_back(ms(*last_exit - breach));
+    std::string our_shape = timeline ? "ours: entry " + shape(true, started) + ", exit "
+                                         + shape(false, breach)
+                                     : "";
     // The floor: the same orders, the same phases, a bare client.
     quiet();
     sim.set_spot(26000);
@@ -477,6 +507,16 @@ int main(int argc, char** argv) {
     if (!fe || !fx) {
       std::fprintf(stderr, "trial %d: the floor did not complete\n", t);
       return 1;
+    }
+    if (timeline) {
+      auto at = [](bench_clock::time_point p) {
+        return std::chrono::duration<double>(p.time_since_epoch()).count();
+      };
+      std::printf("  %s\n  floor: entry %s, exit %s\n  windows (monotonic s): ours %.4f,%.4f "
+                  "%.4f,%.4f floor %.4f,%.4f %.4f,%.4f\n",
+                  our_shape.c_str(), shape(true, f0).c_str(), shape(false, f1).c_str(),
+                  at(started), at(*last_entry), at(breach), at(*last_exit), at(f0), at(*fe),
+                  at(f1), at(*fx));
     }
     floor_entry.push_back(ms(*fe - f0));
     floor_exit.push_back(ms(*fx - f1));

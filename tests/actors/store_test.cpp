@@ -304,14 +304,92 @@ CAF_TEST(bad input is refused with the field named and does not poison the batch
   order_intent bad{"intent-bad", 999'999, 0, 0, 1, {"NIFTY", exchange::nfo}, side::buy,
                    product::mis, price_type::market, 65, 0, 0, "AM:0:0:1",
                    utc_instant{seconds{1'764'000'000}}};
+  risk_event good{"risk-good", 0, execution_id, account_id, exit_reason::max_loss, -5100, -5000,
+                  "exit_all", "max loss", "{}", utc_instant{seconds{1'764'000'000}}};
   caf::anon_send(client, durable_atom_v, bad);
+  caf::anon_send(client, durable_atom_v, good); // the same group commit
   deliver();
   CAF_REQUIRE_EQUAL(answers().errors.size(), 2u);
   CAF_CHECK(error_text(1).find("invalid_input") != std::string::npos);
   CAF_CHECK(error_text(1).find("FOREIGN KEY") != std::string::npos);
+  CAF_CHECK_EQUAL(answers().sequences.size(), 1u);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM risk_events WHERE write_id = 'risk-good'"), 1);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM order_intents"), 0);
+  // The routine writes wait for their timer (exits first), and land.
+  advance_time(milliseconds{100});
+  deliver();
   CAF_CHECK_EQUAL(answers().ok, 2);
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM activity_logs"), 2);
-  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM order_intents"), 0);
+}
+
+CAF_TEST(durable writes go first and the routine queue waits for its timer) {
+  auto before = stats().transactions;
+  for (int i = 0; i < 50; ++i) // an entry's order rows, say
+    caf::anon_send(client, write_atom_v, activity(i));
+  order_intent exit_intent{"x1-1.0-7", account_id, 0, 0, 1, {"NIFTY", exchange::nfo},
+                           side::sell, product::mis, price_type::market, 65, 0, 0, "AM:0:0:1",
+                           utc_instant{seconds{1'764'000'000}}};
+  caf::anon_send(client, durable_atom_v, exit_intent);
+  deliver();
+  CAF_REQUIRE_EQUAL(answers().sequences.size(), 1u);
+  CAF_CHECK_EQUAL(stats().transactions, before + 1);
+  CAF_CHECK_EQUAL(stats().rows_written, 1u); // the intent alone
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM order_intents"), 1);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM activity_logs"), 0);
+  CAF_CHECK_EQUAL(answers().ok, 0);
+  advance_time(milliseconds{100});
+  deliver();
+  CAF_CHECK_EQUAL(answers().ok, 50);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM activity_logs"), 50);
+}
+
+CAF_TEST(an exit claim takes the execution row queued before it along and is not undone) {
+  // A P&L write of the execution (status entered), then its claim: the claim goes first of the
+  // queue, and with it that row, before it; written after it, the row would undo the claim.
+  caf::anon_send(client, write_atom_v, execution_update(111));
+  deliver();
+  exit_claim claim{"claim-9", execution_id, exit_reason::max_loss, 1,
+                   utc_instant{seconds{1'764'000'300}}, {}};
+  caf::anon_send(client, durable_atom_v, claim);
+  deliver();
+  CAF_REQUIRE_EQUAL(answers().sequences.size(), 1u);
+  CAF_CHECK_EQUAL(answers().ok, 1);
+  CAF_CHECK_EQUAL(count("SELECT last_price FROM strategy_executions WHERE id = ?", {execution_id}),
+                  111);
+  advance_time(milliseconds{2000});
+  deliver();
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM strategy_executions WHERE id = ? AND status = "
+                        "'exit_pending' AND exit_retry_count = 1",
+                        {execution_id}),
+                  1);
+  CAF_CHECK_EQUAL(stats().queued, 0u);
+}
+
+CAF_TEST(while the database is down an exit order intent is answered at once and an entry one waits) {
+  db->down = true;
+  caf::anon_send(client, write_atom_v, activity(1));
+  deliver();
+  advance_time(milliseconds{100}); // the flush fails: the database is down
+  deliver();
+  CAF_REQUIRE_EQUAL(stats().database_up, false);
+  order_intent exit_intent{"x1-1.0-7", account_id, 0, 0, 1, {"NIFTY", exchange::nfo},
+                           side::sell, product::mis, price_type::market, 65, 0, 0, "AM:0:0:1",
+                           utc_instant{seconds{1'764'000'000}}};
+  auto entry_intent = exit_intent;
+  entry_intent.intent_id = "e1-7";
+  entry_intent.attempt = 0;
+  entry_intent.action = side::buy;
+  caf::anon_send(client, durable_atom_v, exit_intent);
+  caf::anon_send(client, durable_atom_v, entry_intent);
+  deliver();
+  CAF_REQUIRE_EQUAL(answers().errors.size(), 1u); // the exit's: it goes out anyway
+  CAF_CHECK(error_text(0).find("the exit order's intent is not durable yet") != std::string::npos);
+  CAF_CHECK_EQUAL(answers().sequences.size(), 0u); // the entry's waits for the database
+  db->down = false;
+  advance_time(milliseconds{5000});
+  deliver();
+  CAF_CHECK_EQUAL(answers().sequences.size(), 1u);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM order_intents"), 2);
 }
 
 CAF_TEST(an update of a missing row is refused) {
