@@ -107,19 +107,24 @@ void follow_up_events(run_pointer self) {
     if (!starts_exit(st.events[k]) || st.followed_up.count(st.events[k].write_id) != 0)
       continue;
     auto slots = covered(self, st.events[k]);
+    // Asked after every exit of the run: the texts are made only once it is over (a run-wide
+    // exit of 400 positions would otherwise build its 400 order ids 400 times).
+    bool done = true, any_stuck = false;
+    for (auto i : slots) {
+      auto status = st.slots[i].row.status;
+      any_stuck = any_stuck || status == execution_status::exit_stuck;
+      done = done && (status == execution_status::exit_stuck || is_done(status));
+    }
+    if (!any_stuck && !done)
+      continue;
     std::string stuck, orders;
-    bool done = true;
     for (auto i : slots) {
       auto& s = st.slots[i];
       if (s.row.status == execution_status::exit_stuck)
         stuck += (stuck.empty() ? "" : "; ") + slot_label(s) + ": " + s.row.error_message;
-      else if (!is_done(s.row.status))
-        done = false;
       for (auto& id : s.row.exit_order_ids)
         orders += (orders.empty() ? "" : ",") + id;
     }
-    if (stuck.empty() && !done)
-      continue;
     auto e = st.events[k]; // a copy: record_event appends to the vector
     st.followed_up.insert(e.write_id);
     bool failed = !stuck.empty();
