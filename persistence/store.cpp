@@ -54,6 +54,7 @@ struct store_state {
   /// A durable write waits for the mailbox's others (group commit), and is written without the
   /// routine queue (exits first).
   bool durable_flush_soon = false;
+  bool chunk_soon = false; ///< the next chunk of a routine backlog is due (after the mailbox)
   bool retry_armed = false;
   std::chrono::milliseconds backoff{0};
   clock_time down_since{};
@@ -175,6 +176,7 @@ public:
 
   void on_timer() {
     st_.timer_armed = false;
+    st_.chunk_soon = false;
     if (st_.stats.database_up)
       flush(false);
   }
@@ -249,9 +251,20 @@ private:
     auto now = self_->clock().now();
     std::vector<write_ptr> batch;
     batch.reserve(st_.queue.size());
-    for (auto& w : st_.queue)
-      if (force || w->durable || (!durable_only && w->not_before <= now))
+    size_t routine = 0;
+    bool more = false; // routine writes due beyond this chunk
+    for (auto& w : st_.queue) {
+      if (force || w->durable) {
         batch.push_back(w);
+      } else if (!durable_only && w->not_before <= now) {
+        if (routine < st_.cfg.chunk_rows) {
+          ++routine;
+          batch.push_back(w);
+        } else {
+          more = true;
+        }
+      }
+    }
     if (!batch.empty()) {
       auto& db = *st_.db;
       try {
@@ -283,6 +296,12 @@ private:
       for (auto& rp : st_.flush_waiters)
         rp.deliver(st_.stats);
       st_.flush_waiters.clear();
+    } else if (more && st_.stats.database_up) {
+      // The next chunk after the messages already in the mailbox (durable ones go first).
+      if (!st_.chunk_soon) {
+        st_.chunk_soon = true;
+        self_->send(self_, caf::tick_atom_v);
+      }
     } else {
       arm_timer();
     }

@@ -18,6 +18,9 @@ struct store_config {
   std::chrono::milliseconds coalesce_window{1000}; ///< one write per execution/run per window
   std::chrono::milliseconds retry_initial{50};     ///< back-off while the database is down …
   std::chrono::milliseconds retry_max{5000};       ///< … doubling up to this
+  /// A transaction writes at most this many routine rows; the rest follow once the mailbox has
+  /// been read, so a durable write (an exit's claim) waits for one chunk, not a whole backlog.
+  size_t chunk_rows = 128;
 };
 
 /// Spawns the persistence actor owning `db`. `detached` (the default) gives it a thread of its

@@ -148,6 +148,7 @@ struct writer_state {
   int ok = 0;
   std::vector<caf::error> errors;
   std::vector<uint64_t> sequences;
+  std::vector<int> ok_when_sequenced; ///< how many routine writes were answered before each
   std::vector<int64_t> ids;
   static inline const char* name = "writer";
 };
@@ -155,7 +156,10 @@ struct writer_state {
 caf::behavior writer(caf::stateful_actor<writer_state>* self, store_actor store) {
   auto on_error = [self](caf::error& e) { self->state.errors.push_back(std::move(e)); };
   auto on_ok = [self](caf::ok_atom) { ++self->state.ok; };
-  auto on_sequence = [self](uint64_t n) { self->state.sequences.push_back(n); };
+  auto on_sequence = [self](uint64_t n) {
+    self->state.sequences.push_back(n);
+    self->state.ok_when_sequenced.push_back(self->state.ok);
+  };
   auto on_id = [self](int64_t id) { self->state.ids.push_back(id); };
   return {
     [=](write_atom a, activity_entry& x) {
@@ -223,7 +227,25 @@ CAF_TEST(a full batch is written without waiting for the timer) {
     caf::anon_send(client, write_atom_v, activity(i));
   deliver();
   CAF_CHECK_EQUAL(answers().ok, 500);
-  CAF_CHECK_EQUAL(stats().transactions, 1u);
+  CAF_CHECK_EQUAL(stats().transactions, 4u); // in chunks of 128 rows
+}
+
+CAF_TEST(a durable write behind a routine backlog waits for one chunk of it) {
+  // 600 order rows queued at once (the full batch at 500 starts the flush), an exit claim amid
+  // them: it is committed with the next chunk (its answer comes after that chunk's 128 rows and
+  // the first chunk's), not after the whole backlog.
+  for (int i = 0; i < 550; ++i)
+    caf::anon_send(client, write_atom_v, activity(i));
+  exit_claim claim{"claim-7", execution_id, exit_reason::max_loss, 1,
+                   utc_instant{seconds{1'764'000'400}}, {}};
+  caf::anon_send(client, durable_atom_v, claim);
+  for (int i = 550; i < 600; ++i)
+    caf::anon_send(client, write_atom_v, activity(i));
+  deliver();
+  CAF_REQUIRE_EQUAL(answers().ok_when_sequenced.size(), 1u);
+  CAF_CHECK_LESS_OR_EQUAL(answers().ok_when_sequenced[0], 256);
+  CAF_CHECK_EQUAL(answers().ok, 600); // the rest followed without waiting for the timer
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM activity_logs"), 600);
 }
 
 CAF_TEST(a replayed write changes nothing twice) {
