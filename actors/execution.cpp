@@ -82,6 +82,11 @@ execution_state& row(execution_pointer self) {
   return self->state.cfg.state;
 }
 
+/// The side that closes the execution's position.
+side exit_side_of(const execution_state& r) {
+  return r.action == side::buy ? side::sell : side::buy;
+}
+
 std::string label(execution_pointer self) {
   auto& r = row(self);
   return "execution " + std::to_string(r.execution_id) + " (" + r.inst.symbol + " "
@@ -132,7 +137,7 @@ order_intent make_intent(execution_pointer self, const std::string& id, side act
 
 void begin_exit(execution_pointer self, bool new_attempt = true);
 void resume_exit(execution_pointer self, bool claimed);
-void follow_next_reprice(execution_pointer self, const std::string& message);
+void follow_next_reprice(execution_pointer self, int64_t filled, const std::string& message);
 void conclude_exit_attempt(execution_pointer self, int64_t filled, const std::string& message);
 
 /// A protected exit's re-price timer for the intent in flight (its generation: the re-price
@@ -203,7 +208,7 @@ void finish_exit(execution_pointer self, exit_reason reason) {
   fill f;
   f.intent_id = st.exit.intent_id;
   f.inst = r.inst;
-  f.action = r.action == side::buy ? side::sell : side::buy;
+  f.action = exit_side_of(r);
   f.quantity = st.exited.quantity;
   f.average_price = r.exit_price;
   f.broker_order_ids = r.exit_order_ids;
@@ -264,7 +269,7 @@ void send_exit(execution_pointer self, const std::vector<broker_position>& book,
   auto id = exit_intent_id(r, r.exit_attempts, st.reprices);
   st.exit = order_phase{};
   st.exit.intent_id = id;
-  auto exit_side = r.action == side::buy ? side::sell : side::buy;
+  auto exit_side = exit_side_of(r);
   auto intent = make_intent(self, id, exit_side, qty, r.exit_attempts);
   bool protect = st.cfg.exit_price_protection_pct > 0 && r.last_price > 0;
   if (protect) {
@@ -363,7 +368,7 @@ void resume_exit(execution_pointer self, bool claimed) {
   auto attempt = claimed ? r.exit_attempts : r.exit_attempts + 1;
   st.exit = order_phase{};
   st.exit.intent_id = exit_intent_id(r, attempt, 0);
-  auto exit_side = r.action == side::buy ? side::sell : side::buy;
+  auto exit_side = exit_side_of(r);
   auto intent = make_intent(self, st.exit.intent_id, exit_side, r.quantity, attempt);
   intent.resume_only = true;
   self->request(st.cfg.account, caf::infinite, place_atom_v, std::move(intent),
@@ -441,7 +446,7 @@ void progress(execution_pointer self, bool is_entry, const std::string& message)
     return;
   }
   if (st.following_chain) {
-    follow_next_reprice(self, message);
+    follow_next_reprice(self, total.quantity, message);
     return;
   }
   conclude_exit_attempt(self, total.quantity, message);
@@ -449,12 +454,13 @@ void progress(execution_pointer self, bool is_entry, const std::string& message)
 
 /// Made again, the attempt's intent followed has ended with units left: if the actor that died
 /// had re-priced it, the account has the next one (live, or ended too): follow it rather than
-/// send anything. When the account has no next one, the attempt is over as usual.
-void follow_next_reprice(execution_pointer self, const std::string& message) {
+/// send anything. When the account has no next one, the attempt is over as usual (`filled`: what
+/// the ended intent filled, for the reason it gives).
+void follow_next_reprice(execution_pointer self, int64_t filled, const std::string& message) {
   auto& st = self->state;
   auto& r = row(self);
   auto next = exit_intent_id(r, r.exit_attempts, st.reprices + 1);
-  auto exit_side = r.action == side::buy ? side::sell : side::buy;
+  auto exit_side = exit_side_of(r);
   auto intent = make_intent(self, next, exit_side, st.remaining, r.exit_attempts);
   intent.resume_only = true;
   self->request(st.cfg.account, caf::infinite, place_atom_v, std::move(intent),
@@ -469,13 +475,13 @@ void follow_next_reprice(execution_pointer self, const std::string& message) {
         arm_reprice(self);
         accepted(self, false, a);
       },
-      [self, message](const caf::error& err) {
+      [self, filled, message](const caf::error& err) {
         self->state.following_chain = false;
         if (!is_error(err, errc::not_found)) {
           exit_failed(self, self->system().render(err));
           return;
         }
-        conclude_exit_attempt(self, 0, message);
+        conclude_exit_attempt(self, filled, message);
       });
 }
 

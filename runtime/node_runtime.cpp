@@ -413,7 +413,10 @@ namespace {
 void bounded_teardown(std::unique_ptr<caf::actor_system> sys, const caf::actor_addr& store,
                       const caf::actor_addr& records, int exit_code) {
   constexpr auto teardown_limit = std::chrono::seconds{10};
-  auto* raw = sys.get();
+  // Counted before the teardown begins: the watchdog never touches the system while its
+  // destructor runs (what it reads then would depend on CAF's order of destruction); the
+  // store's and the records' weak addresses stay safe to ask.
+  auto detached_before = sys->detached_actors();
   std::mutex m;
   std::condition_variable cv;
   bool done = false;
@@ -424,10 +427,10 @@ void bounded_teardown(std::unique_ptr<caf::actor_system> sys, const caf::actor_a
     auto held = [](const caf::actor_addr& a) {
       return a && caf::actor_cast<caf::strong_actor_ptr>(a) != nullptr;
     };
-    spdlog::critical("shutdown: the actor system did not end within {} s: {} detached "
-                     "actor(s) still referenced (store {}, records {}); the state is persisted, "
+    spdlog::critical("shutdown: the actor system did not end within {} s ({} detached "
+                     "actor(s) when it began; store {}, records {}); the state is persisted, "
                      "exiting with code {}",
-                     teardown_limit.count(), raw->detached_actors(),
+                     teardown_limit.count(), detached_before,
                      held(store) ? "held" : "gone", held(records) ? "held" : "gone", exit_code);
     spdlog::default_logger()->flush();
     std::_Exit(exit_code);

@@ -690,11 +690,8 @@ funds broker::funds_of(const std::string& account) {
   return f;
 }
 
-void broker::auto_square_off(const std::string& name, account_state& a) {
-  auto now = time_.now();
-  auto today = date{floor<days>(now + ist_offset)};
-  auto wd = weekday{sys_days{today}}.c_encoding();
-  if (wd == 0 || wd == 6 || ist_seconds(now) < mis_square_off || a.squared_off_on == today)
+void broker::auto_square_off(const std::string& name, account_state& a, date today) {
+  if (a.squared_off_on == today)
     return;
   a.squared_off_on = today;
   std::vector<place_request> exits;
@@ -708,8 +705,14 @@ void broker::auto_square_off(const std::string& name, account_state& a) {
 }
 
 void broker::match() {
-  for (auto& [name, a] : accounts_)
-    auto_square_off(name, a);
+  // After the MIS square-off time on a weekday, each account's MIS positions close once a day
+  // (the day and time are worked out once per match, not once per account).
+  auto now = time_.now();
+  auto today = date{floor<days>(now + ist_offset)};
+  auto wd = weekday{sys_days{today}}.c_encoding();
+  if (wd != 0 && wd != 6 && ist_seconds(now) >= mis_square_off)
+    for (auto& [name, a] : accounts_)
+      auto_square_off(name, a, today);
   auto working = [](const broker_order& b) {
     return b.status == order_status::open || b.status == order_status::trigger_pending;
   };

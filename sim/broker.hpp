@@ -202,7 +202,7 @@ private:
   void execute(account_state& a, sim_order& o, double price);
   void notify(const sim_order& o) const;
   /// MIS positions of NSE/BSE/NFO/BFO are squared off at 15:15 IST (sandbox default).
-  void auto_square_off(const std::string& name, account_state& a);
+  void auto_square_off(const std::string& name, account_state& a, date today);
 
   /// The log offset of an underlying's historical path `minute` (since the epoch) from now.
   double walk_offset(const std::string& underlying, int64_t minute);

@@ -342,6 +342,31 @@ CAF_TEST(made again after a re-price a protected exit follows the live limit and
   CAF_CHECK_EQUAL(s.exit_price, 111);
 }
 
+CAF_TEST(made again a re-priced exit that ends partly filled says so and exits the rest) {
+  protected_exit_sent();
+  after(milliseconds{2000}); // not filled: cancelled, re-priced as intent .1 (order B3)
+  filled("B2", 0, 0, order_status::cancelled);
+  CAF_REQUIRE_EQUAL(b().placed.size(), 3u);
+  auto before = state();
+  caf::anon_send_exit(exec, caf::exit_reason::kill);
+  sched.run();
+  auto cfg = config(side::sell, 65);
+  cfg.state = before;
+  cfg.resumed = true;
+  exec = spawn_execution(sys, cfg);
+  sched.run();
+  self->send(exec, exit_request{exit_reason::max_loss, ""});
+  sched.run();
+  CAF_CHECK_EQUAL(b().placed.size(), 3u);
+  filled("B3", 30, 111, order_status::cancelled); // 30 filled, the rest cancelled at the broker
+  auto s = state();
+  CAF_CHECK_EQUAL(s.status, execution_status::exit_pending);
+  CAF_CHECK(s.error_message.find("35 units left after a partial fill") != std::string::npos);
+  after(milliseconds{10'000}); // the retry sends the 35 left, once
+  CAF_REQUIRE_EQUAL(b().placed.size(), 4u);
+  CAF_CHECK_EQUAL(b().placed[3].quantity, 35);
+}
+
 CAF_TEST(an exit is never blocked by the database) {
   // A store that is gone (the database down, the actor crashed): the claim cannot be stored,
   // the exit goes out anyway.
