@@ -338,6 +338,10 @@ int main(int argc, char** argv) {
                "Every symbol of a tick interval at once (by default each symbol ticks on its own "
                "frame, spread over the interval, as a real feed sends them: the exit then "
                "includes the coherent-price confirmation)");
+  std::vector<std::string> caf_settings;
+  app.add_option("--caf", caf_settings,
+                 "A CAF setting for the node, KEY=VALUE (e.g. scheduler.policy=sharing), as the "
+                 "node's --caf.KEY=VALUE");
   bool timeline = false;
   app.add_flag("--timeline", timeline,
                "Per trial and phase, when the first order, the 25th, 50th and 75th percentile "
@@ -396,6 +400,14 @@ int main(int argc, char** argv) {
   opts.log.level = std::getenv("BENCH_LOG") ? "debug" : "error";
   opts.status_poll_ms = 250;
   opts.scheduler_threads = scheduler_threads;
+  for (auto& kv : caf_settings) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos) {
+      std::fprintf(stderr, "--caf %s: expected KEY=VALUE\n", kv.c_str());
+      return 2;
+    }
+    opts.caf_settings.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
   std::shared_ptr<spdlog::logger> logger;
   if (std::getenv("BENCH_LOG"))
     logger = setup_logging(opts.log, "bench-runs");

@@ -45,6 +45,8 @@ struct fake_broker_state {
   bool hold_multiquotes = false; ///< multiquotes never answer (they time out)
   std::vector<caf::typed_response_promise<std::vector<quote>>> held_multiquotes;
   funds account_funds{500000, 0, 0, 0, 0};
+  bool hold_funds = false; ///< funds reads are answered only by release_funds
+  std::vector<caf::typed_response_promise<funds>> held_funds;
   std::vector<bar> history; ///< what the history endpoint answers, for any instrument
   int failing_pings = 0; ///< the next N pings fail
   int pings = 0;
@@ -96,7 +98,14 @@ inline broker_api_actor::behavior_type fake_broker(fake_broker_pointer self) {
         return order_update{{}, id, order_status::open, 0, 0, {}, {}};
       return i->second;
     },
-    [=](funds_atom) { return self->state.account_funds; },
+    [=](funds_atom) -> caf::result<funds> {
+      if (self->state.hold_funds) {
+        auto rp = self->make_response_promise<funds>();
+        self->state.held_funds.push_back(rp);
+        return rp;
+      }
+      return self->state.account_funds;
+    },
     [=](positions_atom) {
       ++self->state.positionbook_calls;
       return self->state.positions;

@@ -362,6 +362,21 @@ CAF_TEST(every account sends its SELL legs only after its BUY legs are filled) {
   CAF_CHECK_EQUAL(st.executions.size(), 8u);
 }
 
+CAF_TEST(fixed lots go out without waiting for the funds read) {
+  broker(0).hold_funds = true; // a slow funds read on the first account
+  start(hedged_straddle(risk_scope::account));
+  CAF_CHECK_EQUAL(broker(0).held_funds.size(), 1u); // asked, not answered
+  CAF_CHECK_EQUAL(orders(0).size(), 2u);            // its BUY legs went anyway
+  CAF_CHECK_EQUAL(orders(1).size(), 2u);
+  for (auto& rp : broker(0).held_funds)
+    rp.deliver(broker(0).account_funds);
+  broker(0).held_funds.clear();
+  sched.run();
+  fill_next(0, 10);
+  fill_next(0, 12);
+  CAF_CHECK_EQUAL(orders(0).size(), 4u);
+}
+
 CAF_TEST(the broker lot size of a leg wins over the instrument table) {
   broker(0).lot_sizes[wing_ce] = 75; // the broker's contract file; ours says 65
   broker(0).lot_sizes[wing_pe] = 65; // agrees
