@@ -69,6 +69,10 @@ public:
     return sqlite3_last_insert_rowid(db_);
   }
 
+  std::optional<int64_t> last_insert_id() const override {
+    return sqlite3_last_insert_rowid(db_);
+  }
+
   void begin() override {
     execute_script("BEGIN IMMEDIATE");
     in_tx_ = true;

@@ -61,6 +61,10 @@ public:
   /// Runs an INSERT and returns the new row's id.
   virtual int64_t insert(std::string_view sql, const std::vector<sql_value>& params) = 0;
 
+  /// The id of the row the last `execute` inserted, when the backend knows it without a query
+  /// (SQLite); only meaningful right after an INSERT that changed one row.
+  virtual std::optional<int64_t> last_insert_id() const { return std::nullopt; }
+
   /// Runs `single_sql` (the one-row form of `shape`) for every row of `rows`; returns the rows
   /// changed. The default runs them one by one; PostgreSQL sends many rows per statement.
   virtual uint64_t execute_batch(const batch_shape& shape, const std::string& single_sql,

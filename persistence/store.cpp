@@ -78,8 +78,9 @@ struct bad_write : std::runtime_error {
 };
 
 void apply(database& db, queued_write& w) {
+  uint64_t changed = 0;
   for (auto& st : w.write.statements) {
-    auto changed = db.execute(*st.sql, st.values);
+    changed = db.execute(*st.sql, st.values);
     if (w.write.must_change_rows && changed == 0)
       throw bad_write("no row to update (" + st.sql->substr(7, st.sql->find(' ', 7) - 7)
                       + " id " + std::visit(
@@ -94,6 +95,13 @@ void apply(database& db, queued_write& w) {
                       + ")");
   }
   if (w.write.id_query != nullptr) {
+    // A creation that inserted its row: the backend may know the id (SQLite) without the
+    // query; one that found its row already there (a replay) asks.
+    if (w.write.statements.size() == 1 && changed == 1)
+      if (auto id = db.last_insert_id()) {
+        w.id = *id;
+        return;
+      }
     auto rows = db.query(*w.write.id_query, w.write.id_query_values);
     if (rows.empty() || !rows[0][0])
       throw bad_write("the created row cannot be found again");

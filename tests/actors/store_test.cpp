@@ -40,6 +40,7 @@ public:
     check();
     return real_->insert(sql, params);
   }
+  std::optional<int64_t> last_insert_id() const override { return real_->last_insert_id(); }
   void begin() override {
     check();
     ++begun;
