@@ -114,6 +114,25 @@ struct execution_fixture : testing::fixture {
     return t;
   }
 
+  /// A protected exit re-priced once (B2 cancelled, intent .1 live as B3), then the execution
+  /// killed and made again from its last state, and told to exit again by the run.
+  void made_again_with_reprice_live() {
+    protected_exit_sent();
+    after(milliseconds{2000}); // not filled: cancelled, re-priced as intent .1 (order B3)
+    filled("B2", 0, 0, order_status::cancelled);
+    CAF_REQUIRE_EQUAL(b().placed.size(), 3u);
+    auto before = state();
+    caf::anon_send_exit(exec, caf::exit_reason::kill); // dies with B3 live at the broker
+    sched.run();
+    auto cfg = config(side::sell, 65);
+    cfg.state = before;
+    cfg.resumed = true;
+    exec = spawn_execution(sys, cfg);
+    sched.run();
+    self->send(exec, exit_request{exit_reason::max_loss, ""}); // the run tells it again
+    sched.run();
+  }
+
   fake_broker_state& b() {
     return deref<broker_api_actor::stateful_base<fake_broker_state>>(broker).state;
   }
@@ -318,20 +337,7 @@ CAF_TEST(a protected exit is a limit around the last price re-priced until it fi
 }
 
 CAF_TEST(made again after a re-price a protected exit follows the live limit and sends nothing) {
-  protected_exit_sent();
-  after(milliseconds{2000}); // not filled: cancelled, re-priced as intent .1 (order B3)
-  filled("B2", 0, 0, order_status::cancelled);
-  CAF_REQUIRE_EQUAL(b().placed.size(), 3u);
-  auto before = state();
-  caf::anon_send_exit(exec, caf::exit_reason::kill); // dies with B3 live at the broker
-  sched.run();
-  auto cfg = config(side::sell, 65);
-  cfg.state = before;
-  cfg.resumed = true;
-  exec = spawn_execution(sys, cfg);
-  sched.run();
-  self->send(exec, exit_request{exit_reason::max_loss, ""}); // the run tells it again
-  sched.run();
+  made_again_with_reprice_live();
   CAF_CHECK_EQUAL(b().placed.size(), 3u); // B2 ended: B3 is followed, nothing is sent
   filled("B3", 65, 111);
   after(milliseconds{10'000}); // past the retry delay: still nothing more
@@ -343,20 +349,7 @@ CAF_TEST(made again after a re-price a protected exit follows the live limit and
 }
 
 CAF_TEST(made again a re-priced exit that ends partly filled says so and exits the rest) {
-  protected_exit_sent();
-  after(milliseconds{2000}); // not filled: cancelled, re-priced as intent .1 (order B3)
-  filled("B2", 0, 0, order_status::cancelled);
-  CAF_REQUIRE_EQUAL(b().placed.size(), 3u);
-  auto before = state();
-  caf::anon_send_exit(exec, caf::exit_reason::kill);
-  sched.run();
-  auto cfg = config(side::sell, 65);
-  cfg.state = before;
-  cfg.resumed = true;
-  exec = spawn_execution(sys, cfg);
-  sched.run();
-  self->send(exec, exit_request{exit_reason::max_loss, ""});
-  sched.run();
+  made_again_with_reprice_live();
   CAF_CHECK_EQUAL(b().placed.size(), 3u);
   filled("B3", 30, 111, order_status::cancelled); // 30 filled, the rest cancelled at the broker
   auto s = state();
