@@ -240,13 +240,17 @@ struct bare_leg : std::enable_shared_from_this<bare_leg> {
     post("orderstatus",
          "{\"apikey\":\"" + key + "\",\"strategy\":\"floor\",\"orderid\":\"" + id + "\"}",
          [self = shared_from_this(), id](const std::string& reply) {
-           if (reply.find("\"complete\"") != std::string::npos)
-             self->done();
-           else if (reply.find("\"error\"") != std::string::npos
-                    || reply.find("rejected") != std::string::npos)
+           if (reply.find("\"complete\"") != std::string::npos) {
+             // Out of the member first: `done` may place this leg's next order, which sets a
+             // new `done` and would destroy the running one under its own feet.
+             auto then = std::move(self->done);
+             then();
+           } else if (reply.find("\"error\"") != std::string::npos
+                      || reply.find("rejected") != std::string::npos) {
              std::fprintf(stderr, "floor: orderstatus refused: %s\n", reply.c_str());
-           else
+           } else {
              self->confirm(id);
+           }
          });
   }
 };
