@@ -216,7 +216,10 @@ void finish_exit(execution_pointer self, exit_reason reason) {
   spdlog::info("{}: exited ({}), {} units at {:.2f}, realized {:.2f}", label(self),
                to_string(reason), st.exited.quantity, r.exit_price, r.realized_pnl);
   if (st.cfg.run)
-    self->send(st.cfg.run, execution_exited{r.execution_id, std::move(f), reason});
+    // Ahead of the P&L messages queued at the run (high priority): the run sends the account's
+    // next exits on it; a P&L sent before it and read after it is ignored there.
+    self->send<caf::message_priority::high>(st.cfg.run,
+                                            execution_exited{r.execution_id, std::move(f), reason});
   tell_pnl(self);
 }
 
@@ -432,7 +435,9 @@ void progress(execution_pointer self, bool is_entry, const std::string& message)
            r.entered_at};
     spdlog::info("{}: entered, {} units at {:.2f}", label(self), r.quantity, r.entry_price);
     if (st.cfg.run)
-      self->send(st.cfg.run, execution_entered{r.execution_id, std::move(f)});
+      // Ahead of the P&L messages queued at the run: it sends the account's SELL legs on it.
+      self->send<caf::message_priority::high>(st.cfg.run,
+                                              execution_entered{r.execution_id, std::move(f)});
     return;
   }
   // An exit attempt is over: book what filled, exit the rest again.

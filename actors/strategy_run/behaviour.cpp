@@ -60,6 +60,9 @@ strategy_run_impl::behavior_type strategy_run(run_pointer self, strategy_run_con
       if (i == st.slot_of.end())
         return;
       auto& s = st.slots[i->second];
+      // Exited (told at high priority): a P&L sent before it and read after it is stale.
+      if (is_done(s.row.status))
+        return;
       s.row.realized_pnl = p.realized;
       s.price_valid = s.price_valid || p.price_valid;
       s.open_qty = p.open_quantity;

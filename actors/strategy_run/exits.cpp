@@ -10,8 +10,8 @@ void tell_exit(run_pointer self, size_t i, exit_reason why, const std::string& d
   auto& s = self->state.slots[i];
   s.exit_told = true;
   s.told = why;
-  if (s.handle) // else it is being made again and is told then
-    self->send(s.handle, exit_request{why, details});
+  if (s.handle) // else it is being made again and is told then; ahead of its queued ticks
+    self->send<caf::message_priority::high>(s.handle, exit_request{why, details});
 }
 
 /// Tells the account's positions to exit in §6 order: open shorts first, longs once no short

@@ -465,6 +465,13 @@ CAF_TEST(max loss per account exits only that account with shorts before longs) 
   CAF_CHECK_EQUAL(st.risk_events[1].account_id, 1);
   for (auto id : {"B5", "B6", "B7", "B8"}) // alpha's four exit orders
     CAF_CHECK(st.risk_events[1].details_json.find(id) != std::string::npos);
+  // A P&L its execution sent before the exit, read after it (an exit is told at high
+  // priority, ahead of queued P&L), changes nothing.
+  auto exited_id = leg_of(st, 1, short_ce)->execution_id;
+  self->send(run, execution_pnl{exited_id, 0, -5000, true, 177, 65, utc_instant{}});
+  sched.run();
+  CAF_CHECK_EQUAL(leg_of(status(), 1, short_ce)->realized_pnl, -1040);
+  CAF_CHECK_EQUAL(leg_of(status(), 1, short_ce)->unrealized_pnl, 0);
   // The latch: alpha's rule fires once; the price going further changes nothing.
   price(short_ce, 140);
   CAF_CHECK_EQUAL(fired(status()).size(), 1u);
