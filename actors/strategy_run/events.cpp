@@ -7,11 +7,11 @@
 
 namespace algomirror::run_internal {
 
-namespace {
-
 bool starts_exit(const risk_event& e) {
   return e.action == "exit_all" || e.action == "exit_account" || e.action == "exit_leg";
 }
+
+namespace {
 
 /// The slots an event's exit covers.
 std::vector<size_t> covered(run_pointer self, const risk_event& e) {

@@ -111,9 +111,10 @@ void finish(run_pointer self) {
   st.finished = true;
   st.record.ended_at = now(self);
   if (st.record.end_reason.empty()) {
-    std::set<std::string> rules;
+    std::set<std::string> rules; // the rules that exited (a crossing refuted is not one)
     for (auto& ev : st.events)
-      rules.insert(to_string(ev.rule));
+      if (starts_exit(ev))
+        rules.insert(to_string(ev.rule));
     for (auto& r : rules)
       st.record.end_reason += (st.record.end_reason.empty() ? "" : ", ") + r;
     if (st.record.end_reason.empty())

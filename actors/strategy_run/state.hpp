@@ -250,6 +250,9 @@ slot* find_slot(run_pointer self, int64_t execution_id);
 void after_change(run_pointer self, const slot& s);
 // events.cpp: the risk_events rows.
 void record_event(run_pointer self, risk_event ev);
+/// The event of a rule that started an exit (of the run, an account or a leg); not a crossing
+/// still being confirmed, a held hedge or a follow-up.
+bool starts_exit(const risk_event& e);
 void record_leg_event(run_pointer self, size_t i, exit_reason rule, double price,
                       const std::string& reason, bool held);
 void record_held_hedge(run_pointer self, size_t i, exit_reason why);

@@ -158,9 +158,17 @@ std::string render_summary(const run_status& st, const account_names& names) {
   std::string out = "\nSummary of run " + std::to_string(st.run_id) + " (" + st.strategy_name
                     + "): " + to_string(st.phase)
                     + (st.end_reason.empty() ? std::string{} : ", " + st.end_reason) + "\n";
-  for (auto& ev : st.risk_events)
-    out += "  rule fired: " + to_string(ev.rule) + " on " + name_of(names, ev.account_id) + " ("
-           + ev.reason + ")\n";
+  for (auto& ev : st.risk_events) {
+    // What the event was: a rule that exited, a crossing being confirmed (it may be refuted),
+    // an exit's outcome, a hedge held.
+    auto what = ev.action == "confirmation_pending" ? std::string{"rule crossed, confirming"}
+                : ev.action == "exit_completed"     ? std::string{"exit completed"}
+                : ev.action == "exit_failed"        ? std::string{"EXIT FAILED"}
+                : ev.action == "exit_held"          ? std::string{"hedge held"}
+                                                    : std::string{"rule fired"};
+    out += "  " + what + ": " + to_string(ev.rule) + " on " + name_of(names, ev.account_id)
+           + " (" + ev.reason + ")\n";
+  }
   std::set<int64_t> accounts;
   for (auto& e : st.executions)
     accounts.insert(e.account_id);

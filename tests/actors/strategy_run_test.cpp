@@ -1068,6 +1068,29 @@ CAF_TEST(max profit never fires unconfirmed) {
   CAF_CHECK_EQUAL(fired(st)[0].trigger_value, 1885);
 }
 
+CAF_TEST(a refuted crossing is not a reason the run ended for) {
+  enter_and_price(coherent_case{risk_scope::account, 1000, 1000}.s, 1, true);
+  price_at(short_ce, 60, 500);  // +2,600 on a mix: max profit crossed, being confirmed
+  price_at(short_pe, 140, 510); // the put rose: −2,600
+  price_at(wing_ce, 10, 520);
+  price_at(wing_pe, 12, 530); // 0 in truth: refuted
+  CAF_CHECK(fired(status()).empty());
+  price_at(short_ce, 150, 3'000); // −3,250 − 2,600 on a mix
+  price_at(short_pe, 140, 3'010);
+  price_at(wing_ce, 10, 3'020);
+  price_at(wing_pe, 12, 3'030); // confirmed
+  auto st = status();
+  CAF_REQUIRE_EQUAL(fired(st).size(), 1u);
+  CAF_CHECK(fired(st)[0].rule == exit_reason::max_loss);
+  fill_next(0, 150);
+  fill_next(0, 140);
+  fill_next(0, 10);
+  fill_next(0, 12);
+  st = status();
+  CAF_CHECK(st.phase == run_phase::finished);
+  CAF_CHECK_EQUAL(st.end_reason, "max_loss"); // was "max_loss, max_profit"
+}
+
 CAF_TEST(in run scope a crossing waits for the legs of every account) {
   enter_and_price(coherent_case{risk_scope::run, 1000}.s, 2, true);
   price_at(short_ce, 150, 500); // both accounts' calls: −6,500 on a mix
