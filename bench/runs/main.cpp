@@ -342,6 +342,10 @@ int main(int argc, char** argv) {
                "Every symbol of a tick interval at once (by default each symbol ticks on its own "
                "frame, spread over the interval, as a real feed sends them: the exit then "
                "includes the coherent-price confirmation)");
+  std::string scheduler_policy = node_options{}.scheduler_policy;
+  app.add_option("--scheduler-policy", scheduler_policy, "The node's CAF scheduler policy")
+    ->check(CLI::IsMember({"stealing", "sharing"}))
+    ->capture_default_str();
   std::vector<std::string> caf_settings;
   app.add_option("--caf", caf_settings,
                  "A CAF setting for the node, KEY=VALUE (e.g. scheduler.policy=sharing), as the "
@@ -404,6 +408,7 @@ int main(int argc, char** argv) {
   opts.log.level = std::getenv("BENCH_LOG") ? "debug" : "error";
   opts.status_poll_ms = 250;
   opts.scheduler_threads = scheduler_threads;
+  opts.scheduler_policy = scheduler_policy;
   for (auto& kv : caf_settings) {
     auto eq = kv.find('=');
     if (eq == std::string::npos) {
