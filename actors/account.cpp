@@ -57,8 +57,8 @@ void set_health(account_pointer self, connection_health h, const std::string& wh
     spdlog::info("account {}: connected ({})", account_name(self), why);
   else
     spdlog::warn("account {}: {} ({})", account_name(self), to_string(h), why);
-  if (st.cfg.status_listener)
-    self->send(st.cfg.status_listener, st.status);
+  // On its way to the store before anyone hears of it: whoever reacts to the news by reading
+  // the database (after a flush) finds it there.
   store_routine(self, st.cfg.store, st.status, "account " + account_name(self) + ": status");
   json_object details;
   details.add("account", st.cfg.record.name)
@@ -66,6 +66,8 @@ void set_health(account_pointer self, connection_health h, const std::string& wh
     .add("ping_failures", int64_t{st.status.consecutive_ping_failures})
     .add("reason", why);
   record_activity(self, "account_" + to_string(h), details.str());
+  if (st.cfg.status_listener)
+    self->send(st.cfg.status_listener, st.status);
 }
 
 // -- placement ------------------------------------------------------------------------------
