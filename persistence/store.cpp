@@ -27,9 +27,10 @@ struct queued_write {
   std::string key; ///< coalescing key ("execution:42"); empty = never coalesced
   prepared_write write;
   bool durable = false;
-  /// An exit's write (its claim, an exit order's intent): answered at once while the database
-  /// is down, so the exit goes out (trading-rules.md §10 step 7); written when it is back.
-  bool exit_write = false;
+  /// An exit's write, named ("the exit claim", "the exit order's intent"): answered at once
+  /// while the database is down, so the exit goes out (trading-rules.md §10 step 7); written
+  /// when it is back. Null for every other write.
+  const char* exit_write = nullptr;
   clock_time not_before{};
   std::vector<reply_fn> replies;
   std::string failure; ///< set when the database refused this write (bad input)
@@ -65,10 +66,11 @@ struct store_state {
 };
 
 /// The store's own interface: the public one and its timers.
-using store_impl = store_actor::extend<caf::reacts_to<caf::tick_atom>,      // the flush timer
-                                       // group commit of the durable writes alone
+/// Timer ticks (routine flushes, the next chunk), the group commit of the durable writes alone,
+/// and the retries while the database is down.
+using store_impl = store_actor::extend<caf::reacts_to<caf::tick_atom>,
                                        caf::reacts_to<caf::tick_atom, durable_atom>,
-                                       caf::reacts_to<retry_atom>>; // while the database is down
+                                       caf::reacts_to<retry_atom>>;
 
 using store_pointer = store_impl::stateful_pointer<store_state>;
 
@@ -116,7 +118,7 @@ public:
   /// `follows`: the key of a routine row the (durable) write must be written after — an exit
   /// claim updates the execution's row, so that row's queued P&L write (with the status from
   /// before) goes in the same transaction, before it, or it would undo the claim.
-  void enqueue(std::string key, prepared_write write, bool durable, bool exit_write,
+  void enqueue(std::string key, prepared_write write, bool durable, const char* exit_write,
                reply_fn reply, const std::string& follows = {}) {
     if (!write.error.empty()) {
       ++st_.stats.writes_rejected;
@@ -163,7 +165,7 @@ public:
         i->second->durable = true; // queued before it: written before it, in its transaction
     st_.stats.queued = st_.queue.size();
     if (!st_.stats.database_up) {
-      if (exit_write)
+      if (exit_write != nullptr)
         answer_not_durable(*item);
       return; // the retry timer writes it when the database is back
     }
@@ -240,13 +242,9 @@ private:
   /// An exit is never blocked by the database: its claim and its order's intent are answered
   /// at once (not durable yet) and stay queued (trading-rules.md §10 step 7).
   void answer_not_durable(queued_write& w) {
-    auto what = w.write.statements.empty() ? "the write"
-                : w.write.statements[0].sql->find("order_intents") != std::string::npos
-                  ? "the exit order's intent"
-                  : "the exit claim";
     for (auto& reply : w.replies)
       reply(make_error(errc::storage_down,
-                       std::string{what} + " is not durable yet (database down: "
+                       std::string{w.exit_write} + " is not durable yet (database down: "
                          + st_.last_error
                          + "); it is queued and will be written when the database is back"),
             0);
@@ -427,7 +425,7 @@ private:
                     st_.db->display_url(), error, st_.queue.size());
     }
     for (auto& w : st_.queue)
-      if (w->exit_write && !w->replies.empty())
+      if (w->exit_write != nullptr && !w->replies.empty())
         answer_not_durable(*w);
     st_.backoff = st_.backoff.count() == 0 ? st_.cfg.retry_initial
                                             : std::min(st_.backoff * 2, st_.cfg.retry_max);
@@ -491,7 +489,7 @@ store_impl::behavior_type store(store_pointer self, std::shared_ptr<database> db
   return {
     [=](write_atom, const activity_entry& x) {
       auto rp = self->make_response_promise<caf::ok_atom>();
-      logic->enqueue({}, prepare_write(x), false, false, ok_reply(rp));
+      logic->enqueue({}, prepare_write(x), false, nullptr, ok_reply(rp));
       return rp;
     },
     [=](write_atom, const execution_state& x) {
@@ -502,7 +500,7 @@ store_impl::behavior_type store(store_pointer self, std::shared_ptr<database> db
                                      : std::string{};
       auto write = prepare_write(x);
       write.id_query = nullptr; // a routine creation answers no id
-      logic->enqueue(std::move(key), std::move(write), false, false, ok_reply(rp));
+      logic->enqueue(std::move(key), std::move(write), false, nullptr, ok_reply(rp));
       return rp;
     },
     [=](write_atom, const run_record& x) {
@@ -513,54 +511,54 @@ store_impl::behavior_type store(store_pointer self, std::shared_ptr<database> db
                               "the row with a durable write first"));
         return rp;
       }
-      logic->enqueue("run:" + std::to_string(x.id), prepare_write(x), false, false,
+      logic->enqueue("run:" + std::to_string(x.id), prepare_write(x), false, nullptr,
                      ok_reply(rp));
       return rp;
     },
     [=](write_atom, const account_status& x) {
       auto rp = self->make_response_promise<caf::ok_atom>();
-      logic->enqueue("account:" + std::to_string(x.account_id), prepare_write(x), false, false,
+      logic->enqueue("account:" + std::to_string(x.account_id), prepare_write(x), false, nullptr,
                      ok_reply(rp));
       return rp;
     },
     [=](write_atom, const failover_event& x) {
       auto rp = self->make_response_promise<caf::ok_atom>();
-      logic->enqueue({}, prepare_write(x), false, false, ok_reply(rp));
+      logic->enqueue({}, prepare_write(x), false, nullptr, ok_reply(rp));
       return rp;
     },
     [=](write_atom, const ws_connection_record& x) {
       auto rp = self->make_response_promise<caf::ok_atom>();
-      logic->enqueue("ws_connection:" + x.connection_id, prepare_write(x), false, false,
+      logic->enqueue("ws_connection:" + x.connection_id, prepare_write(x), false, nullptr,
                      ok_reply(rp));
       return rp;
     },
     [=](write_atom, const ws_session_record& x) {
       auto rp = self->make_response_promise<caf::ok_atom>();
-      logic->enqueue("ws_session:" + x.session_id, prepare_write(x), false, false,
+      logic->enqueue("ws_session:" + x.session_id, prepare_write(x), false, nullptr,
                      ok_reply(rp));
       return rp;
     },
     [=](write_atom, const order_intent_outcome& x) {
       auto rp = self->make_response_promise<caf::ok_atom>();
-      logic->enqueue("intent:" + x.intent_id, prepare_write(x), false, false, ok_reply(rp));
+      logic->enqueue("intent:" + x.intent_id, prepare_write(x), false, nullptr, ok_reply(rp));
       return rp;
     },
     [=](write_atom, const order_record& x) {
       auto rp = self->make_response_promise<caf::ok_atom>();
       logic->enqueue("order:" + std::to_string(x.account_id) + ":" + x.order_id,
-                     prepare_write(x), false, false, ok_reply(rp));
+                     prepare_write(x), false, nullptr, ok_reply(rp));
       return rp;
     },
     [=](write_atom, const book_record& x) {
       auto rp = self->make_response_promise<caf::ok_atom>();
       logic->enqueue(std::string{x.holdings ? "holdings:" : "positions:"}
                        + std::to_string(x.account_id),
-                     prepare_write(x), false, false, ok_reply(rp));
+                     prepare_write(x), false, nullptr, ok_reply(rp));
       return rp;
     },
     [=](write_atom, const margin_record& x) {
       auto rp = self->make_response_promise<caf::ok_atom>();
-      logic->enqueue("margins:" + std::to_string(x.account_id), prepare_write(x), false, false,
+      logic->enqueue("margins:" + std::to_string(x.account_id), prepare_write(x), false, nullptr,
                      ok_reply(rp));
       return rp;
     },
@@ -568,31 +566,33 @@ store_impl::behavior_type store(store_pointer self, std::shared_ptr<database> db
       // An exit's order (attempt 1 and on) is never held back by the database; an entry's
       // waits for it (no new risk that cannot be recorded).
       auto rp = self->make_response_promise<uint64_t>();
-      logic->enqueue({}, prepare_write(x), true, x.attempt > 0, sequence_reply(self, rp));
+      logic->enqueue({}, prepare_write(x), true,
+                     x.attempt > 0 ? "the exit order's intent" : nullptr,
+                     sequence_reply(self, rp));
       return rp;
     },
     [=](durable_atom, const risk_event& x) {
       auto rp = self->make_response_promise<uint64_t>();
-      logic->enqueue({}, prepare_write(x), true, false, sequence_reply(self, rp));
+      logic->enqueue({}, prepare_write(x), true, nullptr, sequence_reply(self, rp));
       return rp;
     },
     [=](durable_atom, const exit_claim& x) {
       auto rp = self->make_response_promise<uint64_t>();
-      logic->enqueue({}, prepare_write(x), true, true, sequence_reply(self, rp),
+      logic->enqueue({}, prepare_write(x), true, "the exit claim", sequence_reply(self, rp),
                      "execution:" + std::to_string(x.execution_id));
       return rp;
     },
     [=](durable_atom, const run_record& x) {
       auto rp = self->make_response_promise<int64_t>();
       auto key = x.id != 0 ? "run:" + std::to_string(x.id) : std::string{};
-      logic->enqueue(std::move(key), prepare_write(x), true, false, id_reply(rp, x.id));
+      logic->enqueue(std::move(key), prepare_write(x), true, nullptr, id_reply(rp, x.id));
       return rp;
     },
     [=](durable_atom, const execution_state& x) {
       auto rp = self->make_response_promise<int64_t>();
       auto key = x.execution_id != 0 ? "execution:" + std::to_string(x.execution_id)
                                      : std::string{};
-      logic->enqueue(std::move(key), prepare_write(x), true, false,
+      logic->enqueue(std::move(key), prepare_write(x), true, nullptr,
                      id_reply(rp, x.execution_id));
       return rp;
     },

@@ -423,7 +423,7 @@ void run_step(run_pointer self) {
   }
 }
 
-/// What a step leaves behind, once all its answers are in; false: the run cannot go on.
+/// A step's name, for the debug log of its time.
 const char* step_name(setup_step step) {
   switch (step) {
     case setup_step::row:
@@ -450,6 +450,7 @@ const char* step_name(setup_step step) {
   return "?";
 }
 
+/// What a step leaves behind, once all its answers are in; false: the run cannot go on.
 bool conclude(run_pointer self, setup_step step) {
   auto& st = self->state;
   switch (step) {
