@@ -100,6 +100,7 @@ http_reply http_api::handle(std::string_view method, std::string_view path,
     return json_reply(404, "{\"message\":\"Not found\",\"path\":\"" + std::string{path}
                              + "\",\"status\":\"error\"}\n");
   auto& r = found->second;
+  ++calls_[found->first];
   if (content_type.rfind("application/json", 0) != 0)
     return error_d(500, "An unexpected error occurred", false);
   rapidjson::Document doc;

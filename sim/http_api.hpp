@@ -33,6 +33,9 @@ public:
   http_reply handle(std::string_view method, std::string_view path, std::string_view content_type,
                     std::string_view body);
 
+  /// How many requests each endpoint has answered (on the simulator's io thread only).
+  const std::map<std::string, long, std::less<>>& calls() const { return calls_; }
+
 private:
   // One handler per endpoint (sim/http_api_orders.cpp, _books.cpp, _market.cpp); the route
   // table in sim/http_api.cpp names each endpoint's handler and request schema.
@@ -70,6 +73,7 @@ private:
   /// `analyzer/toggle` per account (the simulator is a sandbox either way: the flag is what
   /// `analyzer` reports, as a client reads whether an account is live or analyzing).
   std::map<std::string, bool> analyze_;
+  std::map<std::string, long, std::less<>> calls_;
 };
 
 } // namespace algomirror::sim

@@ -150,6 +150,7 @@ public:
     if (sub == subscriptions_.end())
       return; // unsubscribed within the interval
     int mode = sub->second;
+    ++server_->ticks_sent_;
     auto& faults = server_->faults_;
     {
       instrument inst{key.first, key.second};
@@ -435,6 +436,7 @@ private:
   void send(std::string frame) {
     if (closing_)
       return;
+    ++server_->frames_sent_;
     outbox_.push_back(std::move(frame));
     if (outbox_.size() == 1)
       write_next();

@@ -52,6 +52,10 @@ public:
   /// The broker tells us about order changes of our account.
   void order_changed(const broker_order& o);
 
+  /// Frames sent so far, ticks and everything else (on the io thread only).
+  long ticks_sent() const { return ticks_sent_; }
+  long frames_sent() const { return frames_sent_; }
+
 private:
   friend class ws_session;
   void accept();
@@ -68,6 +72,8 @@ private:
   ws_faults faults_;
   std::set<std::shared_ptr<ws_session>> sessions_;
   bool stopped_ = false;
+  long ticks_sent_ = 0;
+  long frames_sent_ = 0;
   bool tick_burst_ = false;
   std::mt19937_64 order_rng_{20261201};
 };

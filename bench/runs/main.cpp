@@ -29,11 +29,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <thread>
+#include <tuple>
 
 #include <spdlog/spdlog.h>
 
@@ -173,6 +176,26 @@ struct simulator {
     thread.join();
   }
 
+  /// Requests answered so far per endpoint, over our accounts or the floor's (read on the io
+  /// thread).
+  std::map<std::string, long> calls(bool ours) {
+    std::promise<std::map<std::string, long>> p;
+    asio::post(io, [&] {
+      std::map<std::string, long> sum;
+      for (size_t i = 0; i < apis.size(); ++i)
+        if ((i < accounts.size()) == ours)
+          for (auto& [k, v] : apis[i]->calls())
+            sum[k] += v;
+      for (size_t i = 0; i < ws.size(); ++i)
+        if ((i < accounts.size()) == ours) {
+          sum["ws ticks"] += ws[i]->ticks_sent();
+          sum["ws other frames"] += ws[i]->frames_sent() - ws[i]->ticks_sent();
+        }
+      p.set_value(std::move(sum));
+    });
+    return p.get_future().get();
+  }
+
   void set_spot(double spot) {
     asio::post(io, [this, spot] { broker.set_spot("NIFTY", spot); });
   }
@@ -293,6 +316,14 @@ void floor_phase(asio::io_context& io, const std::vector<std::shared_ptr<bare_le
   }
   while (left > 0 && io.run_one() > 0) {
   }
+}
+
+/// CPU time of the whole process so far (every thread: the node, the simulator, the floor), ms.
+double process_cpu_ms() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  auto ms = [](const timeval& t) { return t.tv_sec * 1e3 + t.tv_usec / 1e3; };
+  return ms(u.ru_utime) + ms(u.ru_stime);
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -432,6 +463,9 @@ int main(int argc, char** argv) {
   auto strategy_id = node->strategies().front().id;
   size_t orders = static_cast<size_t>(accounts) * 4;
   std::vector<double> our_entry, our_exit, floor_entry, floor_exit;
+  // The process's CPU time over each measured span (ms): far steadier than the spans on a
+  // shared machine, and what the node's share of two cores comes down to.
+  std::vector<double> cpu_our_entry, cpu_our_exit, cpu_floor_entry, cpu_floor_exit;
   std::vector<std::pair<std::string, side>> symbols; // from our first run: wings, shorts
   asio::io_context floor_io{1};
   auto ms = [](bench_clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
@@ -459,11 +493,27 @@ int main(int argc, char** argv) {
     asio::steady_timer timer{floor_io, std::chrono::milliseconds{1100}};
     timer.wait();
   };
+  // The requests the simulator answered between two counts: "endpoint n, ...".
+  auto requests = [](const std::map<std::string, long>& before,
+                     const std::map<std::string, long>& after) {
+    std::string out;
+    for (auto& [k, v] : after) {
+      auto b = before.find(k);
+      long n = v - (b == before.end() ? 0 : b->second);
+      if (n > 0)
+        out += (out.empty() ? "" : ", ") + k + " " + std::to_string(n);
+    }
+    return out.empty() ? std::string{"none"} : out;
+  };
   for (int t = 0; t < trials; ++t) {
     // Ours.
     quiet();
     sim.set_spot(26000);
     sim.log.reset();
+    std::map<std::string, long> c0, c1, c2, c3;
+    if (timeline)
+      c0 = sim.calls(true);
+    double cpu0 = process_cpu_ms();
     auto started = bench_clock::now();
     int64_t run_id = 0;
     self->request(node->node(), std::chrono::seconds{30}, execute_atom_v,
@@ -471,6 +521,7 @@ int main(int argc, char** argv) {
       .receive([&](const run_started& r) { run_id = r.run_id; },
                [&](const caf::error& e) { std::fprintf(stderr, "execute: %s\n", node->system().render(e).c_str()); });
     auto last_entry = sim.log.wait(true, orders, std::chrono::seconds{20});
+    cpu_our_entry.push_back(process_cpu_ms() - cpu0);
     if (!run_id || !last_entry || !await_phase(*node, self, run_id, run_phase::live, std::chrono::seconds{60})) {
       std::fprintf(stderr, "trial %d: the run did not enter\n", t);
       self->request(node->node(), std::chrono::seconds{5}, caf::get_atom_v, run_atom_v)
@@ -483,6 +534,8 @@ int main(int argc, char** argv) {
           [](const caf::error&) {});
       return 1;
     }
+    if (timeline)
+      c1 = sim.calls(true);
     our_entry.push_back(ms(*last_entry - started));
     if (symbols.empty()) {
       self->request(node->node(), std::chrono::seconds{5}, caf::get_atom_v, run_atom_v)
@@ -498,16 +551,23 @@ int main(int argc, char** argv) {
     // Live: the entry's aftermath (its fills' rows, positions re-read) settled, and the order
     // window empty again, as before the floor's exit below.
     quiet();
+    if (timeline)
+      c2 = sim.calls(true);
+    double cpu2 = process_cpu_ms();
     auto breach = bench_clock::now();
     sim.set_spot(26700);
     auto last_exit = sim.log.wait(false, orders, std::chrono::seconds{60});
+    cpu_our_exit.push_back(process_cpu_ms() - cpu2);
+    if (timeline)
+      c3 = sim.calls(true);
     if (!last_exit || !await_phase(*node, self, run_id, run_phase::finished, std::chrono::seconds{60})) {
       std::fprintf(stderr, "trial %d: the run did not exit\n", t);
       return 1;
     }
     our_exit.push_back(ms(*last_exit - breach));
     std::string our_shape = timeline ? "ours: entry " + shape(true, started) + ", exit "
-                                         + shape(false, breach)
+                                         + shape(false, breach) + "\n  ours' requests: entry "
+                                         + requests(c0, c1) + "; exit " + requests(c2, c3)
                                      : "";
     // The floor: the same orders, the same phases, a bare client.
     quiet();
@@ -515,16 +575,20 @@ int main(int argc, char** argv) {
     sim.log.reset();
     auto tag = "F:" + std::to_string(t) + ":";
     auto legs = connect_legs(floor_io, sim.floor_accounts);
+    double cpu4 = process_cpu_ms();
     auto f0 = bench_clock::now();
     floor_phase(floor_io, legs, {{symbols[0].first, "BUY"}, {symbols[1].first, "BUY"}},
                 {{symbols[2].first, "SELL"}, {symbols[3].first, "SELL"}}, tag + "E");
     auto fe = sim.log.wait(true, orders, std::chrono::seconds{60});
+    cpu_floor_entry.push_back(process_cpu_ms() - cpu4);
     quiet();
+    double cpu6 = process_cpu_ms();
     auto f1 = bench_clock::now();
     sim.set_spot(26700);
     floor_phase(floor_io, legs, {{symbols[2].first, "BUY"}, {symbols[3].first, "BUY"}},
                 {{symbols[0].first, "SELL"}, {symbols[1].first, "SELL"}}, tag + "X");
     auto fx = sim.log.wait(false, orders, std::chrono::seconds{60});
+    cpu_floor_exit.push_back(process_cpu_ms() - cpu6);
     if (!fe || !fx) {
       std::fprintf(stderr, "trial %d: the floor did not complete\n", t);
       return 1;
@@ -557,6 +621,15 @@ int main(int argc, char** argv) {
   };
   report("exit_latency", our_exit, floor_exit);
   report("entry_fanout", our_entry, floor_entry);
+  // Not a target: where the time goes. The whole process's CPU (node, simulator and floor
+  // client) over each span, median of the trials.
+  for (auto [name, ours, fl] : {std::tuple{"exit_latency", &cpu_our_exit, &cpu_floor_exit},
+                                std::tuple{"entry_fanout", &cpu_our_entry, &cpu_floor_entry}}) {
+    double a = percentile(*ours, 50), b = percentile(*fl, 50);
+    std::printf("%s cpu p50  %.1f ms  floor %.1f ms  ratio %.2f (process CPU over the span, "
+                "every thread)\n",
+                name, a, b, b > 0 ? a / b : 0);
+  }
   // The floor must stay where it was: a simulator that slows down trial after trial measures
   // itself, not us.
   bool steady = true;
@@ -590,6 +663,9 @@ int main(int argc, char** argv) {
   self_ptr.reset();
   node->stop();
   std::error_code ec;
-  fs::remove_all(dir, ec);
+  if (!std::getenv("BENCH_KEEP"))
+    fs::remove_all(dir, ec);
+  else
+    std::printf("kept %s\n", dir.c_str());
   return 0;
 }
