@@ -71,6 +71,8 @@ using store_actor = caf::typed_actor<
   caf::replies_to<durable_atom, exit_claim>::with<uint64_t>,
   caf::replies_to<durable_atom, run_record>::with<int64_t>,      // creates (id 0) or updates
   caf::replies_to<durable_atom, execution_state>::with<int64_t>, // creates (id 0) or updates
+  // a run's executions at its start, in one transaction: their ids in the same order
+  caf::replies_to<durable_atom, std::vector<execution_state>>::with<std::vector<int64_t>>,
   caf::replies_to<caf::flush_atom>::with<store_stats>, // everything written, then the stats
   // a run's durable state (everything queued written first): the crash-only restart of a run
   caf::replies_to<caf::get_atom, run_atom, int64_t>::with<run_recovery>,

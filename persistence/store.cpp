@@ -62,6 +62,7 @@ struct store_state {
   std::string last_error;
   store_stats stats;
   uint64_t sequence = 0;
+  uint64_t full_refusals = 0; ///< told rows refused while the queue was full
   static inline const char* name = "store";
 };
 
@@ -122,15 +123,20 @@ public:
                reply_fn reply, const std::string& follows = {}) {
     if (!write.error.empty()) {
       ++st_.stats.writes_rejected;
+      if (told())
+        spdlog::warn("store: {} refused: {}", key.empty() ? "a row" : key, write.error);
       reply(make_error(errc::invalid_input, write.error), 0);
       return;
     }
     if (!durable && st_.queue.size() >= st_.cfg.queue_bound) {
       ++st_.stats.writes_rejected;
-      reply(make_error(errc::unavailable, "the store's queue is full ("
-                                            + std::to_string(st_.queue.size())
-                                            + " writes): keep the latest value and retry"),
-            0);
+      std::string text = "the store's queue is full (" + std::to_string(st_.queue.size())
+                         + " writes): keep the latest value and retry";
+      // Under overload every told row is refused: the first and one in a thousand are logged.
+      if (told() && st_.full_refusals++ % 1000 == 0)
+        spdlog::warn("store: {} refused ({} so far): {}", key.empty() ? "a row" : key,
+                     st_.full_refusals, text);
+      reply(make_error(errc::unavailable, std::move(text)), 0);
       return;
     }
     ++st_.stats.writes_accepted;
@@ -182,6 +188,13 @@ public:
     } else {
       arm_timer();
     }
+  }
+
+  /// A routine row told (not asked for an answer): a refusal is logged by the store, since no
+  /// one hears the answer.
+  bool told() const {
+    auto* e = self_->current_mailbox_element();
+    return e == nullptr || !e->mid.is_request();
   }
 
   void on_timer() {
@@ -441,6 +454,8 @@ private:
 
 template <class T>
 reply_fn ok_reply(caf::typed_response_promise<T> rp) {
+  if (!rp.pending()) // told, not asked: nobody to answer (a refusal is logged by the store)
+    return [](const caf::error&, int64_t) {};
   return [rp](const caf::error& err, int64_t) mutable {
     if (err)
       rp.deliver(err);
@@ -594,6 +609,43 @@ store_impl::behavior_type store(store_pointer self, std::shared_ptr<database> db
                                      : std::string{};
       logic->enqueue(std::move(key), prepare_write(x), true, nullptr,
                      id_reply(rp, x.execution_id));
+      return rp;
+    },
+    [=](durable_atom, const std::vector<execution_state>& rows) {
+      // One message for a run's rows, all in the group commit that follows: the ids when every
+      // row is written, or the first refusal (the others are written all the same: a replay
+      // of the same rows finds them by their write ids).
+      auto rp = self->make_response_promise<std::vector<int64_t>>();
+      struct gathered {
+        std::vector<int64_t> ids;
+        size_t left = 0;
+        caf::error first_error;
+      };
+      auto all = std::make_shared<gathered>();
+      all->ids.resize(rows.size());
+      all->left = rows.size();
+      if (rows.empty()) {
+        rp.deliver(std::vector<int64_t>{});
+        return rp;
+      }
+      for (size_t i = 0; i < rows.size(); ++i) {
+        auto& x = rows[i];
+        auto key = x.execution_id != 0 ? "execution:" + std::to_string(x.execution_id)
+                                       : std::string{};
+        logic->enqueue(std::move(key), prepare_write(x), true, nullptr,
+                       [rp, all, i, known = x.execution_id](const caf::error& err,
+                                                            int64_t id) mutable {
+                         if (err && !all->first_error)
+                           all->first_error = err;
+                         all->ids[i] = id != 0 ? id : known;
+                         if (--all->left > 0)
+                           return;
+                         if (all->first_error)
+                           rp.deliver(all->first_error);
+                         else
+                           rp.deliver(std::move(all->ids));
+                       });
+      }
       return rp;
     },
     [=](caf::flush_atom) {

@@ -356,21 +356,33 @@ void store_executions(run_pointer self) {
     expect(self, 0);
     return;
   }
-  expect(self, st.slots.size());
-  for (size_t i = 0; i < st.slots.size(); ++i)
-    self->request(st.cfg.store, st.cfg.request_timeout, durable_atom_v, st.slots[i].row)
-      .then(
-        [self, i](int64_t id) {
-          auto& st = self->state;
-          st.slots[i].row.execution_id = id;
-          st.slot_of[id] = i;
-          answered(self, setup_step::executions);
-        },
-        [self](const caf::error& err) {
-          if (!self->state.finished)
-            fail_run(self, "the database did not store the executions: "
-                             + self->system().render(err));
-        });
+  // One request for every row (one message, one transaction), not one per row: 400 rows
+  // took 12 ms one by one, in front of the first order.
+  std::vector<execution_state> rows;
+  rows.reserve(st.slots.size());
+  for (auto& s : st.slots)
+    rows.push_back(s.row);
+  expect(self, 1);
+  self->request(st.cfg.store, st.cfg.request_timeout, durable_atom_v, std::move(rows))
+    .then(
+      [self](const std::vector<int64_t>& ids) {
+        auto& st = self->state;
+        if (ids.size() != st.slots.size()) {
+          fail_run(self, "the database answered " + std::to_string(ids.size()) + " ids for "
+                           + std::to_string(st.slots.size()) + " executions");
+          return;
+        }
+        for (size_t i = 0; i < ids.size(); ++i) {
+          st.slots[i].row.execution_id = ids[i];
+          st.slot_of[ids[i]] = i;
+        }
+        answered(self, setup_step::executions);
+      },
+      [self](const caf::error& err) {
+        if (!self->state.finished)
+          fail_run(self, "the database did not store the executions: "
+                           + self->system().render(err));
+      });
 }
 
 /// Every execution spawned; each account's BUY legs sent (its SELL legs once they fill).

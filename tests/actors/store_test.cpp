@@ -151,6 +151,7 @@ struct writer_state {
   std::vector<uint64_t> sequences;
   std::vector<int> ok_when_sequenced; ///< how many routine writes were answered before each
   std::vector<int64_t> ids;
+  std::vector<std::vector<int64_t>> batches; ///< the ids of each batch of new executions
   static inline const char* name = "writer";
 };
 
@@ -180,6 +181,11 @@ caf::behavior writer(caf::stateful_actor<writer_state>* self, store_actor store)
     },
     [=](durable_atom a, execution_state& x) {
       self->request(store, caf::infinite, a, std::move(x)).then(on_id, on_error);
+    },
+    [=](durable_atom a, std::vector<execution_state>& rows) {
+      self->request(store, caf::infinite, a, std::move(rows))
+        .then([self](std::vector<int64_t>& ids) { self->state.batches.push_back(std::move(ids)); },
+              on_error);
     },
   };
 }
@@ -313,6 +319,60 @@ CAF_TEST(a new execution row answers its id and replaying the creation finds the
   CAF_CHECK(answers().ids[0] > execution_id);
   CAF_CHECK_EQUAL(answers().ids[0], answers().ids[1]);
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM strategy_executions"), 2);
+}
+
+CAF_TEST(a run s new executions are one request and one transaction and answer their ids in order) {
+  std::vector<execution_state> rows;
+  for (auto name : {"batch-a", "batch-b", "batch-c"}) {
+    auto x = execution_update(0);
+    x.execution_id = 0;
+    x.write_id = name;
+    x.strategy_id = 1;
+    x.leg_id = 1;
+    x.status = execution_status::pending;
+    rows.push_back(x);
+  }
+  auto before = stats().transactions;
+  caf::anon_send(client, durable_atom_v, rows);
+  deliver();
+  CAF_REQUIRE_EQUAL(answers().batches.size(), 1u);
+  auto& ids = answers().batches[0];
+  CAF_REQUIRE_EQUAL(ids.size(), 3u);
+  // Each id is its own row's: the rows found again by their write ids, in the order sent.
+  for (size_t i = 0; i < 3; ++i)
+    CAF_CHECK_EQUAL(ids[i], count("SELECT id FROM strategy_executions WHERE write_id = ?",
+                                  {rows[i].write_id}));
+  CAF_CHECK_EQUAL(stats().transactions, before + 1);
+  // Replayed (a retry after a lost answer): the same rows, the same ids, nothing twice.
+  caf::anon_send(client, durable_atom_v, rows);
+  deliver();
+  CAF_REQUIRE_EQUAL(answers().batches.size(), 2u);
+  CAF_CHECK_EQUAL(answers().batches[1], answers().batches[0]);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM strategy_executions"), 4);
+  // A bad row: the request is refused with the field named (the run fails, no order goes).
+  rows[1].write_id = "batch-d";
+  rows[1].inst.symbol = std::string(101, 'X');
+  caf::anon_send(client, durable_atom_v, rows);
+  deliver();
+  CAF_REQUIRE_EQUAL(answers().errors.size(), 1u);
+  CAF_CHECK(error_text(0).find("strategy_executions.symbol") != std::string::npos);
+  CAF_CHECK_EQUAL(answers().batches.size(), 2u);
+}
+
+CAF_TEST(a routine row told without asking is written and a bad one is refused without harm) {
+  // The actors tell their routine rows (store_routine): no answer goes anywhere.
+  caf::anon_send(store, write_atom_v, activity(1));
+  caf::anon_send(store, write_atom_v, activity(2, std::string(101, 'x'))); // too long
+  caf::anon_send(store, write_atom_v, activity(3));
+  deliver();
+  advance_time(milliseconds{100});
+  deliver();
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM activity_logs"), 2);
+  auto s = stats();
+  CAF_CHECK_EQUAL(s.writes_rejected, 1u);
+  CAF_CHECK_EQUAL(s.rows_written, 2u);
+  CAF_CHECK_EQUAL(answers().ok, 0); // the writer asked nothing
+  CAF_CHECK(answers().errors.empty());
 }
 
 CAF_TEST(bad input is refused with the field named and does not poison the batch) {
