@@ -576,6 +576,13 @@ account_impl::behavior_type account(account_pointer self, account_config cfg) {
   ping(self);
   self->delayed_send(self, st.cfg.ping_interval, health_atom_v);
   refresh_positions(self, std::nullopt);
+  if (st.cfg.snapshot_keep_fresh.count() > 0) {
+    // The accounts of a node start together: their background reads are spread over the
+    // interval rather than all at once.
+    auto keep = st.cfg.snapshot_keep_fresh;
+    auto offset = keep * (st.cfg.record.id % 8) / 8;
+    self->delayed_send(self, keep + offset, positions_atom_v, caf::tick_atom_v);
+  }
   record_foreign_orders(self); // what the broker has from before: external, or ours earlier
   record_holdings(self);
   return {
@@ -785,6 +792,7 @@ account_impl::behavior_type account(account_pointer self, account_config cfg) {
       self->state.book_write_armed = false;
       record_positions(self);
     },
+    [=](positions_atom, caf::tick_atom) { keep_positions_fresh(self); },
   };
 }
 

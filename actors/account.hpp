@@ -51,6 +51,11 @@ struct account_config {
   /// Positions are read from the broker again when the last positionbook read is older
   /// (trading-rules.md §10 step 2); fills keep the snapshot current in between.
   std::chrono::milliseconds snapshot_max_age{5000};
+  /// While the account holds a position, its positionbook is read in the background when the
+  /// last read is this old, so that an exit finds the snapshot younger than `snapshot_max_age`
+  /// and is sized at once instead of waiting for a read (one REST round trip on every exit of a
+  /// position held for longer than that). Zero: read only when asked.
+  std::chrono::milliseconds snapshot_keep_fresh{4000};
   /// The tradebook (the positionbook's cross-check) is read again in the background, off the
   /// exits' path, when a positions read finds it older than this; fills keep it current.
   std::chrono::milliseconds tradebook_max_age{60'000};

@@ -1,6 +1,7 @@
 // The account's positions (trading-rules.md §10 step 2): the positionbook read with the day's
 // tradebook beside it, cross-checked for MIS, and the snapshot fills keep current.
 
+#include <algorithm>
 #include <spdlog/spdlog.h>
 
 #include "actors/internal/account_state.hpp"
@@ -184,7 +185,9 @@ void refresh_positions(account_pointer self, std::optional<positions_promise> rp
   auto now = self->clock().now();
   bool fresh = st.positions_read_at != steady_time{}
                && now - st.positions_read_at < st.cfg.snapshot_max_age;
-  if (fresh && !st.positions_reading) {
+  // Fresh enough, even with a read on its way (the background one of snapshot_keep_fresh):
+  // an exit is sized from it at once.
+  if (fresh) {
     if (rp)
       rp->deliver(snapshot(self));
     return;
@@ -193,6 +196,26 @@ void refresh_positions(account_pointer self, std::optional<positions_promise> rp
     st.position_waiters.push_back(*rp);
   if (!st.positions_reading)
     read_positionbook(self, 3);
+}
+
+void keep_positions_fresh(account_pointer self) {
+  auto& st = self->state;
+  auto keep = st.cfg.snapshot_keep_fresh;
+  if (keep.count() <= 0)
+    return;
+  auto now = self->clock().now();
+  bool held = std::any_of(st.positions.begin(), st.positions.end(),
+                          [](const auto& kv) { return kv.second.net_quantity != 0; });
+  auto age = now - st.positions_read_at;
+  // Not while the broker is unreachable (the pings tell; an exit's own read still goes).
+  bool reachable = st.status.health != connection_health::disconnected;
+  if (held && reachable && !st.positions_reading && age >= keep) {
+    read_positionbook(self, 3);
+    age = decltype(age){0};
+  }
+  // The next look when this read (or the last one) turns `keep` old; flat, one interval on.
+  auto next = held && age < keep ? keep - age : decltype(age){keep};
+  self->delayed_send(self, next, positions_atom_v, caf::tick_atom_v);
 }
 
 } // namespace algomirror::account_internal

@@ -113,7 +113,8 @@ using account_impl = account_actor::extend<
   caf::reacts_to<poll_atom>,               // status polling
   caf::reacts_to<health_atom>,             // the ping timer
   caf::reacts_to<settle_atom, std::string>, // resolve an unknown outcome
-  caf::reacts_to<write_atom, positions_atom>>; // the positions' row write, at most once a second
+  caf::reacts_to<write_atom, positions_atom>,  // the positions' row write, at most once a second
+  caf::reacts_to<positions_atom, caf::tick_atom>>; // the snapshot kept fresh while one is held
 
 using account_pointer = account_impl::stateful_pointer<account_state>;
 
@@ -129,6 +130,10 @@ std::vector<broker_position> snapshot(account_pointer self);
 /// The snapshot when a positionbook read is young enough, else a fresh read shared by every
 /// request meanwhile; `rp` (when given) is answered with it.
 void refresh_positions(account_pointer self, std::optional<positions_promise> rp);
+
+/// The background read of `snapshot_keep_fresh`: the positionbook read again when a position
+/// is held and the last read is that old; the next look armed.
+void keep_positions_fresh(account_pointer self);
 
 // -- the account's rows (actors/account_records.cpp) ----------------------------------------
 

@@ -45,6 +45,7 @@ struct account_fixture : testing::fixture {
     cfg.status_poll_interval = milliseconds{1000};
     cfg.ping_interval = milliseconds{30'000};
     cfg.unknown_settle_delay = milliseconds{500};
+    cfg.snapshot_keep_fresh = milliseconds{0}; // reads counted exactly; on in its own test
     return cfg;
   }
 
@@ -413,6 +414,64 @@ CAF_TEST(positions are read from the broker at most every 5 s and never undo a f
     },
     [](const caf::error&) {});
   CAF_CHECK(got);
+}
+
+CAF_TEST(while a position is held the snapshot is kept fresh so that an exit waits for no read) {
+  auto cfg = config();
+  cfg.snapshot_keep_fresh = milliseconds{4000};
+  start(cfg);
+  auto wait = [this](int seconds) { // a second at a time, as the timers fire
+    for (int i = 0; i < seconds; ++i)
+      after(milliseconds{1000});
+  };
+  CAF_CHECK_EQUAL(b().positionbook_calls, 1); // at start: flat
+  wait(20);
+  CAF_CHECK_EQUAL(b().positionbook_calls, 1); // nothing held: no background read
+  place(intent("I1", "SBIN", exchange::nse, 5));
+  self->send(account, order_update{{}, "B1", order_status::complete, 5, 600, {}, {}});
+  sched.run();
+  b().positions = {broker_position{{"SBIN", exchange::nse}, product::mis, 5, 0, 0, 0}};
+  auto held_from = b().positionbook_calls;
+  wait(60); // held for a minute
+  auto reads = b().positionbook_calls;
+  CAF_CHECK_GREATER_OR_EQUAL(reads - held_from, 13); // one every 4 s
+  CAF_CHECK_LESS_OR_EQUAL(reads - held_from, 16);
+  // The exit's sizing: the snapshot is younger than 5 s, so it answers without a read.
+  auto book = ask<std::vector<broker_position>>(account, positions_atom_v);
+  CAF_CHECK_EQUAL(b().positionbook_calls, reads);
+  CAF_REQUIRE_EQUAL(book.size(), 1u);
+  CAF_CHECK_EQUAL(book[0].net_quantity, 5);
+  // Nor does it wait for a background read on its way: the snapshot is still young enough.
+  // Step by step: the next look sends its read, and the exit's ask comes before the answer.
+  auto read_queued = [this] { // the broker's next message is a positionbook read
+    if (!sched.prioritize(broker))
+      return false;
+    auto* e = sched.next_job<caf::scheduled_actor>().mailbox().peek();
+    return e != nullptr && e->content().match_elements<positions_atom>();
+  };
+  bool sent = false;
+  for (int i = 0; i < 6 && !sent; ++i) {
+    sched.advance_time(milliseconds{1000});
+    while (!(sent = read_queued()) && sched.try_run_once()) {
+    }
+  }
+  CAF_REQUIRE(sent); // the background read is in the broker's mailbox, not answered
+  self->request(account, caf::infinite, positions_atom_v);
+  expect((positions_atom), from(self).to(account));
+  CAF_CHECK_EQUAL(b().positionbook_calls, reads); // still unread by the broker
+  expect((std::vector<broker_position>), from(account).to(self));
+  sched.run();
+  CAF_CHECK_EQUAL(b().positionbook_calls, reads + 1); // the background read went on
+  reads = b().positionbook_calls;
+  // Flat again: the background reads stop.
+  place(intent("I2", "SBIN", exchange::nse, 5, side::sell));
+  self->send(account, order_update{{}, "B2", order_status::complete, 5, 600, {}, {}});
+  sched.run();
+  b().positions = {broker_position{{"SBIN", exchange::nse}, product::mis, 0, 0, 0, 0}};
+  wait(10);
+  reads = b().positionbook_calls;
+  wait(30);
+  CAF_CHECK_EQUAL(b().positionbook_calls, reads);
 }
 
 CAF_TEST(the tradebook is read once and our fills keep its nets for the cross check) {
