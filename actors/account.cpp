@@ -577,10 +577,12 @@ account_impl::behavior_type account(account_pointer self, account_config cfg) {
   self->delayed_send(self, st.cfg.ping_interval, health_atom_v);
   refresh_positions(self, std::nullopt);
   if (st.cfg.snapshot_keep_fresh.count() > 0) {
-    // The accounts of a node start together: their background reads are spread over the
-    // interval rather than all at once.
+    // The accounts of a node start together: their first looks are spread between `keep`
+    // and the snapshot's age limit (still under it), not all at once.
     auto keep = st.cfg.snapshot_keep_fresh;
-    auto offset = keep * (st.cfg.record.id % 8) / 8;
+    auto room = st.cfg.snapshot_max_age > keep ? st.cfg.snapshot_max_age - keep
+                                               : std::chrono::milliseconds{0};
+    auto offset = room * (st.cfg.record.id % 8) / 8;
     self->delayed_send(self, keep + offset, positions_atom_v, caf::tick_atom_v);
   }
   record_foreign_orders(self); // what the broker has from before: external, or ours earlier

@@ -210,6 +210,9 @@ void keep_positions_fresh(account_pointer self) {
   // Not while the broker is unreachable (the pings tell; an exit's own read still goes).
   bool reachable = st.status.health != connection_health::disconnected;
   if (held && reachable && !st.positions_reading && age >= keep) {
+    spdlog::debug("account {}: positionbook read in the background (the last one {} ms ago)",
+                  account_name(self),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(age).count());
     read_positionbook(self, 3);
     age = decltype(age){0};
   }
