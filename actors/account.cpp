@@ -43,7 +43,7 @@ void record_activity(account_pointer self, const std::string& action, std::strin
   activity_entry e{"account:" + std::to_string(st.cfg.record.id) + ":" + action + ":"
                      + format_utc(now) + ":" + std::to_string(++st.activity_seq),
                    st.cfg.record.user_id, action, std::move(details), "node", now};
-  store_routine(self, st.cfg.store, std::move(e));
+  store_routine(st.cfg.store, std::move(e));
 }
 
 void set_health(account_pointer self, connection_health h, const std::string& why) {
@@ -58,7 +58,7 @@ void set_health(account_pointer self, connection_health h, const std::string& wh
     spdlog::warn("account {}: {} ({})", account_name(self), to_string(h), why);
   // On its way to the store before anyone hears of it: whoever reacts to the news by reading
   // the database (after a flush) finds it there.
-  store_routine(self, st.cfg.store, st.status);
+  store_routine(st.cfg.store, st.status);
   json_object details;
   details.add("account", st.cfg.record.name)
     .add("status", to_string(h))
@@ -111,7 +111,7 @@ void check_settled(account_pointer self, intent_entry& entry) {
                                : placed == entry.children.size() ? "sent"
                                                                   : "partial",
                                answer ? answer->broker_order_ids : std::vector<std::string>{}};
-  store_routine(self, self->state.cfg.store, std::move(outcome));
+  store_routine(self->state.cfg.store, std::move(outcome));
   if (answer)
     entry.promise.deliver(std::move(*answer));
   else

@@ -46,7 +46,7 @@ void record_order(account_pointer self, const intent_entry& entry, const child_o
   row.average_price = c.average_price;
   row.placed_at = c.placed_at;
   row.executed_at = c.executed_at;
-  store_routine(self, st.cfg.store, std::move(row));
+  store_routine(st.cfg.store, std::move(row));
 }
 
 void record_foreign_orders(account_pointer self) {
@@ -86,7 +86,7 @@ void record_foreign_orders(account_pointer self) {
           // Tagged by this node (an earlier life of it): its row, if it has one, keeps its
           // intent; only an untagged order is someone else's.
           row.external = o.strategy_tag.rfind(our_tag_prefix, 0) != 0;
-          store_routine(self, st.cfg.store, std::move(row));
+          store_routine(st.cfg.store, std::move(row));
         }
         if (st.orderbook_again) {
           st.orderbook_again = false;
@@ -110,7 +110,7 @@ void write_positions(account_pointer self) {
   st.book_write_armed = false; // an armed timer finds nothing left to write
   st.book_written_at = self->clock().now();
   book_record row{st.cfg.record.id, false, snapshot(self), utc_now(self)};
-  store_routine(self, st.cfg.store, std::move(row));
+  store_routine(st.cfg.store, std::move(row));
 }
 
 } // namespace
@@ -184,7 +184,7 @@ void record_holdings(account_pointer self) {
     .then(
       [self](const std::vector<broker_position>& rows) {
         auto& st = self->state;
-        store_routine(self, st.cfg.store, book_record{st.cfg.record.id, true, rows, utc_now(self)});
+        store_routine(st.cfg.store, book_record{st.cfg.record.id, true, rows, utc_now(self)});
       },
       [self](const caf::error& err) {
         spdlog::warn("account {}: holdings not read: {}", account_name(self),
@@ -205,7 +205,7 @@ void record_margins(account_pointer self) {
     row.allocations.push_back({key, amount});
   row.update_count = ++st.margin_updates;
   row.at = utc_now(self);
-  store_routine(self, st.cfg.store, std::move(row));
+  store_routine(st.cfg.store, std::move(row));
 }
 
 } // namespace algomirror::account_internal

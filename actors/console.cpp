@@ -39,7 +39,7 @@ void record_login(console_pointer self, int64_t user_id, const std::string& user
                        outcome == "ok" ? "console_login" : "console_login_failed",
                        json_object{}.add("username", username).add("outcome", outcome).str(),
                        "console", now};
-  store_routine(self, st.cfg.store, std::move(entry));
+  store_routine(st.cfg.store, std::move(entry));
 }
 
 console_actor::behavior_type console(console_pointer self, console_config cfg) {

@@ -67,7 +67,7 @@ void record_activity(session_pointer self, const std::string& action, std::strin
   activity_entry entry{"console:" + std::to_string(st.user.id) + ":" + action + ":"
                          + format_utc(now) + ":" + std::to_string(++st.activity_seq),
                        st.user.id, action, std::move(details), "console", now};
-  store_routine(self, st.cfg.store, std::move(entry));
+  store_routine(st.cfg.store, std::move(entry));
 }
 
 void touch(session_pointer self) {

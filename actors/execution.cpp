@@ -105,7 +105,7 @@ void persist(execution_pointer self, bool durable) {
               spdlog::warn("{}: state not stored yet: {}", label(self), self->system().render(err));
             });
   else
-    store_routine(self, st.cfg.store, row(self));
+    store_routine(st.cfg.store, row(self));
 }
 
 void tell_pnl(execution_pointer self) {

@@ -30,7 +30,7 @@ void record_activity(node_pointer self, const std::string& action, std::string d
   activity_entry entry{"node:" + action + ":" + format_utc(now) + ":"
                          + std::to_string(++self->state.activity_seq),
                        0, action, std::move(details), "node", now};
-  store_routine(self, self->state.cfg.store, std::move(entry));
+  store_routine(self->state.cfg.store, std::move(entry));
 }
 
 void spawn_account_child(node_pointer self, const account_record& rec) {

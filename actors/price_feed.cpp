@@ -131,7 +131,7 @@ void store_connection(feed_pointer self, const std::string& status) {
   ws_connection_record r{st.connection_id, source(self, st.current).id, status, st.connected_at,
                          status == "connected" ? utc_instant{} : st.cfg.time->now(),
                          st.messages};
-  store_routine(self, st.cfg.store, std::move(r));
+  store_routine(st.cfg.store, std::move(r));
 }
 
 void store_failover(feed_pointer self, int64_t from, int64_t to, const std::string& reason,
@@ -140,7 +140,7 @@ void store_failover(feed_pointer self, int64_t from, int64_t to, const std::stri
   if (!st.cfg.store)
     return;
   failover_event e{{}, from, to, reason, success, error, st.cfg.time->now()};
-  store_routine(self, st.cfg.store, std::move(e));
+  store_routine(st.cfg.store, std::move(e));
 }
 
 void connect(feed_pointer self, int index) {

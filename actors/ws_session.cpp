@@ -46,7 +46,7 @@ using session_pointer = ws_session_impl::stateful_pointer<session_state>;
 
 void store_row(session_pointer self) {
   auto& st = self->state;
-  store_routine(self, st.cfg.store, st.cfg.record);
+  store_routine(st.cfg.store, st.cfg.record);
 }
 
 /// Pushes the expiry out by the session's time to live.

@@ -13,8 +13,8 @@
 
 namespace algomirror {
 
-template <class SelfPointer, class Row>
-void store_routine(SelfPointer, const store_actor& store, Row row) {
+template <class Row>
+void store_routine(const store_actor& store, Row row) {
   if (!store)
     return;
   caf::anon_send(store, write_atom_v, std::move(row));

@@ -30,7 +30,7 @@ std::optional<run_record> stored_row(run_pointer self) {
 
 void persist_record_soon(run_pointer self) {
   if (auto row = stored_row(self))
-    store_routine(self, self->state.cfg.store, std::move(*row));
+    store_routine(self->state.cfg.store, std::move(*row));
 }
 
 void remember_trailing(run_pointer self, int64_t key) {
