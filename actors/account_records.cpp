@@ -17,10 +17,6 @@ namespace {
 
 constexpr std::string_view our_tag_prefix = "AM:";
 
-utc_instant utc_now(account_pointer self) {
-  return self->state.cfg.time->now();
-}
-
 } // namespace
 
 void record_order(account_pointer self, const intent_entry& entry, const child_order& c) {

@@ -452,6 +452,11 @@ private:
   store_state& st_;
 };
 
+/// An execution row's coalescing key ("execution:42"); none for a row not created yet.
+std::string execution_key(int64_t execution_id) {
+  return execution_id != 0 ? "execution:" + std::to_string(execution_id) : std::string{};
+}
+
 template <class T>
 reply_fn ok_reply(caf::typed_response_promise<T> rp) {
   if (!rp.pending()) // told, not asked: nobody to answer (a refusal is logged by the store)
@@ -511,8 +516,7 @@ store_impl::behavior_type store(store_pointer self, std::shared_ptr<database> db
       // An execution without an id is created in the next batch (no id is answered: use the
       // durable write when the id is needed at once); one with an id is updated, coalesced.
       auto rp = self->make_response_promise<caf::ok_atom>();
-      auto key = x.execution_id != 0 ? "execution:" + std::to_string(x.execution_id)
-                                     : std::string{};
+      auto key = execution_key(x.execution_id);
       auto write = prepare_write(x);
       write.id_query = nullptr; // a routine creation answers no id
       logic->enqueue(std::move(key), std::move(write), false, nullptr, ok_reply(rp));
@@ -594,7 +598,7 @@ store_impl::behavior_type store(store_pointer self, std::shared_ptr<database> db
     [=](durable_atom, const exit_claim& x) {
       auto rp = self->make_response_promise<uint64_t>();
       logic->enqueue({}, prepare_write(x), true, "the exit claim", sequence_reply(self, rp),
-                     "execution:" + std::to_string(x.execution_id));
+                     execution_key(x.execution_id));
       return rp;
     },
     [=](durable_atom, const run_record& x) {
@@ -605,8 +609,7 @@ store_impl::behavior_type store(store_pointer self, std::shared_ptr<database> db
     },
     [=](durable_atom, const execution_state& x) {
       auto rp = self->make_response_promise<int64_t>();
-      auto key = x.execution_id != 0 ? "execution:" + std::to_string(x.execution_id)
-                                     : std::string{};
+      auto key = execution_key(x.execution_id);
       logic->enqueue(std::move(key), prepare_write(x), true, nullptr,
                      id_reply(rp, x.execution_id));
       return rp;
@@ -630,8 +633,7 @@ store_impl::behavior_type store(store_pointer self, std::shared_ptr<database> db
       }
       for (size_t i = 0; i < rows.size(); ++i) {
         auto& x = rows[i];
-        auto key = x.execution_id != 0 ? "execution:" + std::to_string(x.execution_id)
-                                       : std::string{};
+        auto key = execution_key(x.execution_id);
         logic->enqueue(std::move(key), prepare_write(x), true, nullptr,
                        [rp, all, i, known = x.execution_id](const caf::error& err,
                                                             int64_t id) mutable {

@@ -1,8 +1,10 @@
 #pragma once
 
 // Inside the account actor (actors/account*.cpp only): its state, and what its files share.
-// account.cpp: placement, the send queue, order tracking, health, the behaviour;
-// account_positions.cpp: the positionbook (with the day's tradebook) and its snapshot.
+// account.cpp: health, the activity rows, the behaviour;
+// account_orders.cpp: placement, the send queue, unknown outcomes, order tracking;
+// account_positions.cpp: the positionbook (with the day's tradebook) and its snapshot;
+// account_records.cpp: the account's rows (orders, positions, holdings, margins).
 
 #include <chrono>
 #include <deque>
@@ -123,6 +125,34 @@ using positions_promise = caf::typed_response_promise<std::vector<broker_positio
 inline const std::string& account_name(account_pointer self) {
   return self->state.cfg.record.name;
 }
+
+/// Now on the node's clock (the rows' and updates' timestamps).
+inline utc_instant utc_now(account_pointer self) {
+  return self->state.cfg.time->now();
+}
+
+// -- the orders (actors/account_orders.cpp) -------------------------------------------------
+
+/// Is a placement still waiting for its answer?
+bool placing(const account_state& st);
+
+/// Sends what the rate limit allows, in queue order, skipping (for now) the orders of a symbol
+/// whose previous placement is not answered yet.
+void pump(account_pointer self);
+
+/// The owner of an intent was made again (crash-only): it follows the intent from now on.
+caf::result<order_accepted> reattach(account_pointer self, intent_entry& entry,
+                                     order_listener_actor listener);
+
+/// An unknown outcome (`intent#child`): the orderbook says whether the child exists.
+void settle_unknown(account_pointer self, const std::string& which);
+
+/// Status polling: armed while a child is open; one status call per interval.
+void arm_poll(account_pointer self);
+void poll_once(account_pointer self);
+
+/// A broker report from the order link (ours, early, or someone else's order).
+void on_order_update(account_pointer self, const order_update& u);
 
 /// The positions as the account knows them now (fills applied since the last read).
 std::vector<broker_position> snapshot(account_pointer self);
