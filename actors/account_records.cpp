@@ -139,9 +139,10 @@ void follow_prices(account_pointer self) {
   for (auto& inst : st.priced)
     if (held.count(inst) == 0)
       self->send(st.feed, caf::unsubscribe_atom_v, inst, feed_mode::ltp, me);
+  // Paced: the row's mark moves at most once a second; nothing here decides on the price.
   for (auto& inst : held)
     if (st.priced.count(inst) == 0)
-      self->send(st.feed, caf::subscribe_atom_v, inst, feed_mode::ltp, me);
+      self->send(st.feed, caf::subscribe_atom_v, inst, feed_mode::ltp, me, paced_atom_v);
   st.priced = std::move(held);
 }
 

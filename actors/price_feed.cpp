@@ -37,16 +37,19 @@ using steady_time = std::chrono::steady_clock::time_point;
 struct subscriber_entry {
   tick_subscriber_actor handle;
   int count = 0;
+  bool paced = false; ///< the latest price once per paced_interval (until it asks for every tick)
 };
 
-/// Who wants one instrument, per mode; `fanout` is every distinct subscriber of any mode, made
-/// again when next used after a change (400 executions leaving at an exit are one rebuild per
-/// instrument, not 400).
+/// Who wants one instrument, per mode; `fanout` is every distinct subscriber of any mode that
+/// takes every tick, `paced` the others, both made again when next used after a change (400
+/// executions leaving at an exit are one rebuild per instrument, not 400).
 struct instrument_subs {
   std::map<feed_mode, std::map<caf::actor_addr, subscriber_entry>> by_mode;
   std::vector<tick_subscriber_actor> fanout;
+  std::vector<tick_subscriber_actor> paced;
   bool fanout_stale = false;
   bool stale_told = false;
+  bool paced_due = false; ///< a price came that the paced subscribers have not had yet
 };
 
 /// The last valid price of an instrument and when it came (the feed's clock).
@@ -81,13 +84,16 @@ struct feed_state_data {
   size_t poll_cursor = 0;
   uint64_t dropped_invalid = 0;
   uint64_t dropped_old_link = 0;
+  std::vector<instrument> paced_waiting; ///< instruments with a price for the paced ones
+  bool pace_armed = false;
   static inline const char* name = "price_feed";
 };
 
 /// The feed's own interface: the public one and its timers.
 using price_feed_impl = price_feed_actor::extend<caf::reacts_to<caf::tick_atom>, // stall check
                                                  caf::reacts_to<retry_atom>, // reconnect timer
-                                                 caf::reacts_to<poll_atom>>; // REST quote fallback
+                                                 caf::reacts_to<poll_atom>,  // REST quote fallback
+                                                 caf::reacts_to<pump_atom>>; // paced deliveries
 
 using feed_pointer = price_feed_impl::stateful_pointer<feed_state_data>;
 
@@ -95,23 +101,33 @@ const account_record& source(feed_pointer self, int i) {
   return self->state.cfg.sources[static_cast<size_t>(i)].record;
 }
 
-/// Every distinct subscriber of the instrument, whatever the mode.
+/// Every distinct subscriber of the instrument that takes every tick, whatever the mode (the
+/// paced ones in `s.paced`): one that asked for every tick in any mode takes every tick.
 const std::vector<tick_subscriber_actor>& fanout_of(instrument_subs& s) {
   if (!s.fanout_stale)
     return s.fanout;
   s.fanout_stale = false;
   s.fanout.clear();
-  if (s.by_mode.size() == 1) { // the usual case: one mode, its subscribers distinct already
-    for (auto& [addr, e] : s.by_mode.begin()->second)
-      s.fanout.push_back(e.handle);
-    return s.fanout;
-  }
-  std::set<caf::actor_addr> seen;
+  s.paced.clear();
+  std::map<caf::actor_addr, std::pair<tick_subscriber_actor, bool>> distinct; // → paced?
   for (auto& [mode, subs] : s.by_mode)
-    for (auto& [addr, e] : subs)
-      if (seen.insert(addr).second)
-        s.fanout.push_back(e.handle);
+    for (auto& [addr, e] : subs) {
+      auto [i, added] = distinct.emplace(addr, std::make_pair(e.handle, e.paced));
+      if (!added)
+        i->second.second = i->second.second && e.paced;
+    }
+  for (auto& [addr, who] : distinct)
+    (who.second ? s.paced : s.fanout).push_back(who.first);
   return s.fanout;
+}
+
+/// Every distinct subscriber of the instrument, paced or not.
+template <class F>
+void each_subscriber(instrument_subs& s, F f) {
+  for (auto& h : fanout_of(s))
+    f(h);
+  for (auto& h : s.paced)
+    f(h);
 }
 
 void broadcast_state(feed_pointer self, feed_condition c, int64_t account, std::string reason) {
@@ -119,9 +135,10 @@ void broadcast_state(feed_pointer self, feed_condition c, int64_t account, std::
   st.state = feed_state{account, c, std::move(reason)};
   std::set<caf::actor_addr> told;
   for (auto& [inst, s] : st.subs)
-    for (auto& h : fanout_of(s))
+    each_subscriber(s, [&](const tick_subscriber_actor& h) {
       if (told.insert(h.address()).second)
         self->send(h, st.state);
+    });
 }
 
 void store_connection(feed_pointer self, const std::string& status) {
@@ -213,8 +230,7 @@ void tell_stale(feed_pointer self, const instrument& inst, instrument_subs& s) {
   s.stale_told = true;
   auto last = self->state.last_valid.find(inst);
   auto at = last != self->state.last_valid.end() ? last->second.value.received_at : utc_instant{};
-  for (auto& h : fanout_of(s))
-    self->send(h, price_stale{inst, at});
+  each_subscriber(s, [&](const tick_subscriber_actor& h) { self->send(h, price_stale{inst, at}); });
 }
 
 /// The current account failed (disconnect, refused authentication, stall, no connection in
@@ -270,9 +286,60 @@ void deliver(feed_pointer self, const tick& t) {
   auto& last = st.last_valid[t.inst];
   last.value = t;
   last.at = self->clock().now();
-  i->second.stale_told = false;
-  for (auto& h : fanout_of(i->second))
+  auto& s = i->second;
+  s.stale_told = false;
+  for (auto& h : fanout_of(s))
     self->send(h, t);
+  if (!s.paced.empty() && !s.paced_due) {
+    s.paced_due = true;
+    st.paced_waiting.push_back(t.inst);
+    if (!st.pace_armed) {
+      st.pace_armed = true;
+      self->delayed_send(self, st.cfg.paced_interval, pump_atom_v);
+    }
+  }
+}
+
+/// The paced subscribers get the latest price of each instrument that had one since.
+void deliver_paced(feed_pointer self) {
+  auto& st = self->state;
+  st.pace_armed = false;
+  auto waiting = std::move(st.paced_waiting);
+  st.paced_waiting.clear();
+  for (auto& inst : waiting) {
+    auto i = st.subs.find(inst);
+    auto last = st.last_valid.find(inst);
+    if (i == st.subs.end() || last == st.last_valid.end())
+      continue; // no longer followed
+    i->second.paced_due = false;
+    fanout_of(i->second);
+    for (auto& h : i->second.paced)
+      self->send(h, last->second.value);
+  }
+}
+
+void subscribe(feed_pointer self, const instrument& inst, feed_mode mode,
+               const tick_subscriber_actor& who, bool paced) {
+  auto& st = self->state;
+  if (!who)
+    return;
+  auto& s = st.subs[inst];
+  auto& mode_subs = s.by_mode[mode];
+  bool first_of_mode = mode_subs.empty();
+  auto& e = mode_subs[who.address()];
+  e.paced = e.count == 0 ? paced : e.paced && paced;
+  e.handle = who;
+  ++e.count;
+  s.fanout_stale = true;
+  if (st.monitored[who.address()]++ == 0)
+    self->monitor(who);
+  if (first_of_mode && st.link)
+    self->send(st.link, caf::subscribe_atom_v, inst, mode);
+  auto last = st.last_valid.find(inst);
+  if (last != st.last_valid.end())
+    self->send(who, last->second.value);
+  if (st.current < 0)
+    arm_poll(self);
 }
 
 void check(feed_pointer self) {
@@ -347,27 +414,9 @@ price_feed_impl::behavior_type price_feed(feed_pointer self, price_feed_config c
   self->delayed_send(self, st.cfg.check_interval, caf::tick_atom_v);
   return {
     [=](caf::subscribe_atom, const instrument& inst, feed_mode mode,
-        tick_subscriber_actor& who) {
-      auto& st = self->state;
-      if (!who)
-        return;
-      auto& s = st.subs[inst];
-      auto& mode_subs = s.by_mode[mode];
-      bool first_of_mode = mode_subs.empty();
-      auto& e = mode_subs[who.address()];
-      e.handle = who;
-      ++e.count;
-      s.fanout_stale = true;
-      if (st.monitored[who.address()]++ == 0)
-        self->monitor(who);
-      if (first_of_mode && st.link)
-        self->send(st.link, caf::subscribe_atom_v, inst, mode);
-      auto last = st.last_valid.find(inst);
-      if (last != st.last_valid.end())
-        self->send(who, last->second.value);
-      if (st.current < 0)
-        arm_poll(self);
-    },
+        const tick_subscriber_actor& who) { subscribe(self, inst, mode, who, false); },
+    [=](caf::subscribe_atom, const instrument& inst, feed_mode mode,
+        const tick_subscriber_actor& who, paced_atom) { subscribe(self, inst, mode, who, true); },
     [=](caf::unsubscribe_atom, const instrument& inst, feed_mode mode,
         tick_subscriber_actor& who) {
       auto& st = self->state;
@@ -437,6 +486,7 @@ price_feed_impl::behavior_type price_feed(feed_pointer self, price_feed_config c
       fail_over(self, to_string(s.condition) + ": " + s.reason);
     },
     [=](caf::tick_atom) { check(self); },
+    [=](pump_atom) { deliver_paced(self); },
     [=](retry_atom) {
       auto& st = self->state;
       st.retry_armed = false;

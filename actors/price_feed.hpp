@@ -38,6 +38,9 @@ struct price_feed_config {
   std::chrono::milliseconds backoff_max{60'000};     ///< … doubling up to this
   std::chrono::milliseconds stale_after{60'000};     ///< trading-rules.md §7
   std::chrono::milliseconds quote_interval{500};     ///< REST fallback: one quote per interval
+  /// A paced subscriber (a positions row, a display: nothing that decides on the price) gets
+  /// the latest price at most this often, not every tick.
+  std::chrono::milliseconds paced_interval{250};
 };
 
 /// Sorts accounts into failover order: active ones only, the primary first, then by priority

@@ -127,6 +127,8 @@ using market_data_link_actor = caf::typed_actor<
 /// Ticks reach it from its current link (those of a link it left are dropped).
 using price_feed_actor = tick_subscriber_actor::extend_with<clock_listener_actor>::extend<
   caf::reacts_to<caf::subscribe_atom, instrument, feed_mode, tick_subscriber_actor>,
+  // Paced: the latest price at most once per the feed's `paced_interval` (rows, displays).
+  caf::reacts_to<caf::subscribe_atom, instrument, feed_mode, tick_subscriber_actor, paced_atom>,
   caf::reacts_to<caf::unsubscribe_atom, instrument, feed_mode, tick_subscriber_actor>,
   caf::replies_to<caf::get_atom, instrument>::with<tick>, // last valid price
   caf::replies_to<caf::get_atom, status_atom>::with<feed_state>,

@@ -179,6 +179,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(algomirror, caf::first_custom_type_id)
   CAF_ADD_ATOM(algomirror, algomirror, settings_atom, "settings")
   CAF_ADD_ATOM(algomirror, algomirror, symbol_atom, "symbol")
   CAF_ADD_ATOM(algomirror, algomirror, restore_atom, "restore")
+  CAF_ADD_ATOM(algomirror, algomirror, paced_atom, "paced")
 CAF_END_TYPE_ID_BLOCK(algomirror)
 
 namespace algomirror {

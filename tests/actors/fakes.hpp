@@ -256,6 +256,7 @@ struct fake_feed_state {
   std::map<instrument, std::vector<tick_subscriber_actor>> subscribers;
   std::map<std::string, tick> last; ///< the last valid price by symbol (none: not found)
   int unsubscribes = 0;
+  std::set<caf::actor_addr> paced; ///< subscribed for the paced price (tests send it every tick)
   static inline const char* name = "fake_feed";
 };
 
@@ -271,6 +272,11 @@ inline price_feed_actor::behavior_type fake_feed(fake_feed_pointer self) {
     [=](const timer_due&) {},
     [=](caf::subscribe_atom, const instrument& inst, feed_mode, const tick_subscriber_actor& s) {
       self->state.subscribers[inst].push_back(s);
+    },
+    [=](caf::subscribe_atom, const instrument& inst, feed_mode, const tick_subscriber_actor& s,
+        paced_atom) {
+      self->state.subscribers[inst].push_back(s);
+      self->state.paced.insert(s.address());
     },
     [=](caf::unsubscribe_atom, const instrument& inst, feed_mode, const tick_subscriber_actor& s) {
       ++self->state.unsubscribes;

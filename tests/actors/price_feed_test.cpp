@@ -66,6 +66,58 @@ CAF_TEST(ticks fan out once per subscriber and invalid prices never reach anyone
   CAF_CHECK_EQUAL(rec(c).ticks[0].ltp, 101.5);
 }
 
+CAF_TEST(a paced subscriber gets the latest price once per interval and the rest every tick) {
+  auto cfg = config();
+  cfg.paced_interval = milliseconds{250};
+  start(cfg);
+  ready(0);
+  auto every = subscriber();
+  auto paced = subscriber();
+  auto both = subscriber(); // paced in one mode, every tick in the other: every tick
+  subscribe(every, nifty_ce);
+  for (auto& s : {paced, both})
+    self->send(feed, caf::subscribe_atom_v, nifty_ce, feed_mode::ltp, s, paced_atom_v);
+  sched.run();
+  subscribe(both, nifty_ce, feed_mode::quote);
+  price(0, nifty_ce, 100);
+  price(0, nifty_ce, 101);
+  price(0, nifty_ce, 102);
+  CAF_CHECK_EQUAL(rec(every).ticks.size(), 3u);
+  CAF_CHECK_EQUAL(rec(both).ticks.size(), 3u);
+  CAF_CHECK(rec(paced).ticks.empty());
+  after(milliseconds{250});
+  CAF_REQUIRE_EQUAL(rec(paced).ticks.size(), 1u); // the latest of the three
+  CAF_CHECK_EQUAL(rec(paced).ticks[0].ltp, 102);
+  CAF_CHECK_EQUAL(rec(both).ticks.size(), 3u);
+  after(milliseconds{250}); // no new price: nothing again
+  CAF_CHECK_EQUAL(rec(paced).ticks.size(), 1u);
+  price(0, nifty_ce, 103);
+  after(milliseconds{250});
+  CAF_REQUIRE_EQUAL(rec(paced).ticks.size(), 2u);
+  CAF_CHECK_EQUAL(rec(paced).ticks[1].ltp, 103);
+  // One that left gets nothing more; the stale notice reaches the paced ones too.
+  price(0, nifty_ce, 104);
+  unsubscribe(paced, nifty_ce);
+  after(milliseconds{250});
+  CAF_CHECK_EQUAL(rec(paced).ticks.size(), 2u);
+  CAF_CHECK_EQUAL(rec(every).ticks.size(), 5u);
+}
+
+CAF_TEST(a paced subscriber is told a price is stale) {
+  auto cfg = config();
+  cfg.stale_after = milliseconds{1000};
+  cfg.stall_timeout = milliseconds{60'000};
+  start(cfg);
+  ready(0);
+  auto paced = subscriber();
+  self->send(feed, caf::subscribe_atom_v, nifty_ce, feed_mode::ltp, paced, paced_atom_v);
+  sched.run();
+  price(0, nifty_ce, 100);
+  after(milliseconds{1200});
+  CAF_CHECK_EQUAL(rec(paced).ticks.size(), 1u);
+  CAF_CHECK_EQUAL(rec(paced).stale.size(), 1u);
+}
+
 CAF_TEST(a symbol nobody follows any more keeps no last price for the next subscriber) {
   start(config());
   ready(0);
