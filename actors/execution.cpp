@@ -108,12 +108,46 @@ void persist(execution_pointer self, bool durable) {
     store_routine(st.cfg.store, row(self));
 }
 
-void tell_pnl(execution_pointer self) {
+/// Tells the run the P&L and the quantity still open: what only the execution knows (fills);
+/// the run follows the price itself. `priced`: false when the price is not this actor's own
+/// tick (made again from the durable row).
+void tell_pnl(execution_pointer self, bool priced = true) {
   auto& r = row(self);
-  if (self->state.cfg.run)
-    self->send(self->state.cfg.run,
-               execution_pnl{r.execution_id, r.realized_pnl, r.unrealized_pnl, r.last_price > 0,
-                             r.last_price, self->state.remaining, self->state.price_at});
+  auto& st = self->state;
+  if (!st.cfg.run)
+    return;
+  if (priced)
+    self->send(st.cfg.run, execution_pnl{r.execution_id, r.realized_pnl, r.unrealized_pnl,
+                                         r.last_price > 0, r.last_price, st.remaining,
+                                         st.price_at});
+  else
+    self->send(st.cfg.run,
+               execution_pnl{r.execution_id, r.realized_pnl, 0, false, 0, st.remaining, {}});
+}
+
+/// Follows the instrument's price: every tick when this actor decides on it (the leg's own stop
+/// loss or target) or prices its exit from it (price protection); else paced, for the row's
+/// last price and P&L (written at most once a second): the run decides on every tick itself.
+void follow_price(execution_pointer self) {
+  auto& st = self->state;
+  if (!st.cfg.feed)
+    return;
+  auto& leg = st.cfg.leg;
+  tick_subscriber_actor me{self};
+  if (leg.stop_loss.kind != threshold_kind::off || leg.take_profit.kind != threshold_kind::off
+      || st.cfg.exit_price_protection_pct > 0)
+    self->send(st.cfg.feed, caf::subscribe_atom_v, row(self).inst, feed_mode::ltp, me);
+  else
+    self->send(st.cfg.feed, caf::subscribe_atom_v, row(self).inst, feed_mode::ltp, me,
+               paced_atom_v);
+}
+
+/// The unrealized P&L of the units still open at the last price (0 without one).
+double open_pnl(execution_pointer self) {
+  auto& r = row(self);
+  return r.last_price > 0
+           ? position_pnl(r.action, r.entry_price, r.last_price, self->state.remaining)
+           : 0;
 }
 
 order_intent make_intent(execution_pointer self, const std::string& id, side action, int64_t qty,
@@ -428,9 +462,7 @@ void progress(execution_pointer self, bool is_entry, const std::string& message)
     r.entered_at = st.cfg.time->now();
     st.remaining = total.quantity;
     persist(self, true);
-    if (st.cfg.feed)
-      self->send(st.cfg.feed, caf::subscribe_atom_v, r.inst, feed_mode::ltp,
-                 tick_subscriber_actor{self});
+    follow_price(self);
     fill f{st.entry.intent_id, r.inst, r.action, r.quantity, r.entry_price, r.entry_order_ids,
            r.entered_at};
     spdlog::info("{}: entered, {} units at {:.2f}", label(self), r.quantity, r.entry_price);
@@ -445,6 +477,10 @@ void progress(execution_pointer self, bool is_entry, const std::string& message)
     st.remaining -= total.quantity;
     st.exited = aggregate_fills({st.exited, total});
     r.realized_pnl += position_pnl(r.action, r.entry_price, total.average_price, total.quantity);
+    if (st.remaining > 0) {
+      r.unrealized_pnl = open_pnl(self);
+      tell_pnl(self); // the run's P&L of the rest is of fewer units now
+    }
   }
   if (st.remaining <= 0) {
     finish_exit(self, r.reason);
@@ -502,9 +538,7 @@ void conclude_exit_attempt(execution_pointer self, int64_t filled, const std::st
     begin_exit(self, false);
     return;
   }
-  r.unrealized_pnl = r.last_price > 0 ? position_pnl(r.action, r.entry_price, r.last_price,
-                                                     st.remaining)
-                                      : 0;
+  r.unrealized_pnl = open_pnl(self);
   exit_failed(self, filled > 0
                       ? std::to_string(st.remaining) + " units left after a partial fill"
                       : (message.empty() ? "the exit order was not filled" : message));
@@ -533,9 +567,8 @@ execution_impl::behavior_type execution(execution_pointer self, execution_config
     // Recovered open (or re-made after a restart): follow the price again.
     st.remaining = row(self).quantity;
     st.entry.intent_id = "recovered";
-    if (st.cfg.feed)
-      self->send(st.cfg.feed, caf::subscribe_atom_v, row(self).inst, feed_mode::ltp,
-                 tick_subscriber_actor{self});
+    tell_pnl(self, false); // the run learns the quantity open (its P&L follows the ticks)
+    follow_price(self);
   }
   if (claimed)
     resume_exit(self, true);
@@ -611,7 +644,7 @@ execution_impl::behavior_type execution(execution_pointer self, execution_config
       r.unrealized_pnl = position_pnl(r.action, r.entry_price, t.ltp, st.remaining);
       if (r.status == execution_status::entered)
         r.peak_pnl = std::max(r.peak_pnl, r.realized_pnl + r.unrealized_pnl);
-      tell_pnl(self);
+      // The run follows the price itself: it is told what only the execution knows (fills).
       // P&L rows are routine: at most one a second leaves the tick path (the store would only
       // coalesce the rest away).
       auto now = self->clock().now();

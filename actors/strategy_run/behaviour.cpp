@@ -43,6 +43,10 @@ strategy_run_impl::behavior_type strategy_run(run_pointer self, strategy_run_con
         s->row.entry_price = e.entry.average_price;
         s->row.entry_order_ids = e.entry.broker_order_ids;
         s->row.entered_at = e.entry.at;
+        s->open_qty = e.entry.quantity;
+        if (s->price_valid) // priced by a tick before the fill came
+          s->row.unrealized_pnl = position_pnl(s->row.action, s->row.entry_price, s->ltp,
+                                               s->open_qty);
         after_change(self, *s);
       }
     },
@@ -219,9 +223,12 @@ strategy_run_impl::behavior_type strategy_run(run_pointer self, strategy_run_con
       self->delayed_send(self, st.cfg.bar_check_interval, caf::tick_atom_v);
     },
     [=](const tick& t) {
+      if (!valid_price(t.ltp))
+        return;
+      on_leg_price(self, t);
       auto& st = self->state;
       auto p = st.leg_prices.find(t.inst);
-      if (p == st.leg_prices.end() || !valid_price(t.ltp) || !st.bars)
+      if (p == st.leg_prices.end() || !st.bars)
         return;
       p->second = t.ltp;
       for (size_t i = 0; i < st.legs.size() && i < st.leg_price_at.size(); ++i)

@@ -85,6 +85,7 @@ void spawn_slot(run_pointer self, size_t i, bool resumed) {
   cfg.defer_leg_exits = s.hedges.has_value();
   cfg.resumed = resumed;
   s.handle = spawn_execution(self->system(), std::move(cfg));
+  follow_slot_price(self, i);
   self->monitor(s.handle); // an execution that dies is made again (execution_down)
 }
 

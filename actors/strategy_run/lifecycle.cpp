@@ -129,9 +129,10 @@ void finish(run_pointer self) {
     if (!a.margin_key.empty())
       self->send(a.acct.handle, caf::delete_atom_v, a.margin_key);
   if (st.cfg.feed)
-    for (auto& [inst, price] : st.leg_prices)
+    for (auto& inst : st.followed)
       self->send(st.cfg.feed, caf::unsubscribe_atom_v, inst, feed_mode::ltp,
                  tick_subscriber_actor{self});
+  st.followed.clear();
   if (st.cfg.timers)
     self->send(st.cfg.timers, caf::unsubscribe_atom_v, clock_listener_actor{self});
   st.record.phase = run_phase::finished;

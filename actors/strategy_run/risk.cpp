@@ -7,6 +7,48 @@ namespace algomirror::run_internal {
 
 // -- risk ----------------------------------------------------------------------------------
 
+void follow(run_pointer self, const instrument& inst) {
+  auto& st = self->state;
+  if (st.cfg.feed && st.followed.insert(inst).second)
+    self->send(st.cfg.feed, caf::subscribe_atom_v, inst, feed_mode::ltp,
+               tick_subscriber_actor{self});
+}
+
+void follow_slot_price(run_pointer self, size_t i) {
+  auto& st = self->state;
+  auto& inst = st.slots[i].row.inst;
+  auto& of_inst = st.slots_by_inst[inst];
+  if (std::find(of_inst.begin(), of_inst.end(), i) == of_inst.end())
+    of_inst.push_back(i);
+  follow(self, inst);
+}
+
+void on_leg_price(run_pointer self, const tick& t) {
+  auto& st = self->state;
+  auto f = st.slots_by_inst.find(t.inst);
+  if (f == st.slots_by_inst.end())
+    return;
+  for (auto i : f->second) {
+    auto& s = st.slots[i];
+    if (is_done(s.row.status))
+      continue;
+    // A confirmation's quote newer than this tick keeps the P&L at the quote (§8).
+    if (!s.quoted_at || t.received_at >= s.price_at) {
+      s.ltp = t.ltp;
+      s.price_at = t.received_at;
+      s.quoted_at.reset();
+      s.price_valid = true;
+      if (is_open(s.row.status))
+        s.row.unrealized_pnl = position_pnl(s.row.action, s.row.entry_price, s.ltp, s.open_qty);
+    }
+    if (!is_open(s.row.status))
+      continue; // priced before its entry fills: the P&L starts at this price
+    auto key = scope_key(self, s.row.account_id);
+    st.scopes[key].confirm.price(i, t.received_at);
+    evaluate_soon(self, key);
+  }
+}
+
 int64_t scope_key(run_pointer self, int64_t account_id) {
   return self->state.cfg.strategy.scope == risk_scope::run ? 0 : account_id;
 }
@@ -412,9 +454,7 @@ void start_supertrend(run_pointer self) {
   st.leg_price_at.assign(st.legs.size(), utc_instant{});
   for (auto& leg : st.legs) {
     st.leg_prices.emplace(leg.inst, 0.0);
-    if (st.cfg.feed)
-      self->send(st.cfg.feed, caf::subscribe_atom_v, leg.inst, feed_mode::ltp,
-                 tick_subscriber_actor{self});
+    follow(self, leg.inst);
   }
   self->delayed_send(self, st.cfg.bar_check_interval, caf::tick_atom_v);
   if (!st.cfg.market_api)

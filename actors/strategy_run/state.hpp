@@ -135,6 +135,11 @@ struct run_data {
   std::optional<supertrend_calculator> trend;
   std::optional<bar_builder> bars;
   std::map<instrument, double> leg_prices;
+  /// The slots of each instrument. The run follows their prices itself (one tick per
+  /// instrument reaches it, not one P&L message per execution and tick); `followed`: the
+  /// instruments it is subscribed to (once each, for the P&L and the Supertrend alike).
+  std::map<instrument, std::vector<size_t>> slots_by_inst;
+  std::set<instrument> followed;
   std::vector<utc_instant> leg_price_at; ///< per leg: when its price was received
   bool supertrend_exit = false;
   std::string supertrend_how = "none"; ///< how its bar's close was confirmed (risk event)
@@ -223,6 +228,12 @@ void decide_bar(run_pointer self, bool timed_out);
 void on_closed_bar(run_pointer self, const bar& b);
 std::optional<double> combined_now(run_pointer self);
 void start_supertrend(run_pointer self);
+/// The run follows `inst`'s ticks (subscribed once, however many uses).
+void follow(run_pointer self, const instrument& inst);
+/// Slot `i`'s P&L follows its instrument's ticks from now on (risk.cpp).
+void follow_slot_price(run_pointer self, size_t i);
+/// A tick of a leg's instrument: the P&L of every slot of it, and their scopes' rules.
+void on_leg_price(run_pointer self, const tick& t);
 void place(run_pointer self, size_t i);
 void advance_entry(run_pointer self, account_run& a);
 void check_live(run_pointer self);

@@ -286,6 +286,16 @@ struct run_fixture : testing::fixture {
     return {};
   }
 
+  /// How many times `who` is subscribed to `symbol`'s ticks at the feed.
+  template <class Handle>
+  size_t subscriptions(const std::string& symbol, const Handle& who) {
+    auto addr = caf::actor_cast<caf::actor_addr>(who);
+    size_t n = 0;
+    for (auto& s : feed_state().subscribers[instrument{symbol, exchange::nfo}])
+      n += s.address() == addr ? 1 : 0;
+    return n;
+  }
+
   /// What an exception in a handler does to the execution of `symbol` on account 1; the run
   /// must have made it again.
   void crash_execution(const std::string& symbol) {
@@ -502,6 +512,14 @@ CAF_TEST(the stop loss of a hedge exits the short it protects first) {
   s.legs[0].stop_loss = {threshold_kind::percentage, 50}; // the CE wing at 10: stop 5
   start(s, 1);
   enter(0, 100);
+  // Every tick to what decides on it (the run, the wing's own stop); the short's row is paced.
+  auto paced = [&](const auto& who) {
+    return feed_state().paced.count(caf::actor_cast<caf::actor_addr>(who)) == 1;
+  };
+  CAF_CHECK(!paced(execution_of(1, wing_ce)));
+  CAF_CHECK(paced(execution_of(1, short_ce)));
+  CAF_CHECK(!paced(run));
+  CAF_CHECK_EQUAL(subscriptions(wing_ce, run), 1u);
   price(wing_ce, 5);
   auto placed = orders(0);
   CAF_REQUIRE_EQUAL(placed.size(), 5u);
@@ -524,6 +542,24 @@ CAF_TEST(the stop loss of a hedge exits the short it protects first) {
   CAF_CHECK(st.risk_events[0].reason.find("its short exits first") != std::string::npos);
   CAF_CHECK_EQUAL(st.risk_events[0].execution_id, leg_of(st, 1, wing_ce)->execution_id);
   CAF_CHECK(st.risk_events[1].details_json.find("B6") != std::string::npos);
+}
+
+CAF_TEST(after a partial exit fill the run prices only the units still open) {
+  auto s = hedged_straddle(risk_scope::account);
+  s.legs[2].stop_loss = {threshold_kind::percentage, 50}; // the short call at 100: stop 150
+  start(s, 1);
+  enter(0, 100);
+  price(short_ce, 150);
+  CAF_REQUIRE_EQUAL(orders(0).size(), 5u); // the call bought back (order B5)
+  // 35 of its 65 units fill, the rest is cancelled: 30 stay open until the retry.
+  self->send(accounts[0].account, order_update{{}, "B5", order_status::cancelled, 35, 150,
+                                               "cancelled after a partial fill", time.now()});
+  sched.run();
+  price(short_ce, 160); // the run's own tick: (100 − 160) × 30 open
+  auto st = status();
+  CAF_CHECK_EQUAL(leg_of(st, 1, short_ce)->realized_pnl, (100 - 150) * 35);
+  CAF_CHECK_EQUAL(leg_of(st, 1, short_ce)->unrealized_pnl, (100 - 160) * 30);
+  CAF_CHECK_EQUAL(leg_of(st, 1, short_pe)->unrealized_pnl, 0); // not priced since its entry
 }
 
 CAF_TEST(a short stuck open keeps its hedge) {
@@ -781,11 +817,11 @@ CAF_TEST(recovery applies what the broker did while the node was down) {
   CAF_CHECK(placed[0] == std::make_pair(side::buy, short_pe));
   CAF_CHECK_EQUAL(broker(0).placed[0].tag, "AM:42:4:2");
   CAF_CHECK_EQUAL(broker(0).placed[0].quantity, 65);
-  // Prices are followed again.
-  instrument wing_inst{wing_ce, exchange::nfo};
-  instrument call_inst{short_ce, exchange::nfo};
-  CAF_CHECK_EQUAL(feed_state().subscribers[wing_inst].size(), 1u);
-  CAF_CHECK_EQUAL(feed_state().subscribers[call_inst].size(), 1u);
+  // Prices are followed again, by each open execution and by the run (its P&L), once each.
+  for (auto& symbol : {wing_ce, short_ce}) {
+    CAF_CHECK_EQUAL(subscriptions(symbol, execution_of(1, symbol)), 1u);
+    CAF_CHECK_EQUAL(subscriptions(symbol, run), 1u);
+  }
   CAF_CHECK(st.phase == run_phase::live);
   fill_next(0, 95);
   CAF_CHECK(leg_of(status(), 1, short_pe)->status == es::exited);
@@ -1168,12 +1204,12 @@ CAF_TEST(an execution that dies entered is watched again and its max loss exits 
   start(s, 1);
   enter(0, 100);
   crash_execution(short_ce);
-  instrument call{short_ce, exchange::nfo};
-  CAF_CHECK_EQUAL(feed_state().subscribers[call].size(), 2u); // the one made again follows it
+  CAF_CHECK_EQUAL(subscriptions(short_ce, execution_of(1, short_ce)), 1u); // made again
+  CAF_CHECK_EQUAL(subscriptions(short_ce, run), 1u); // the run's P&L, once
   price(wing_ce, 10);
   price(wing_pe, 12);
   price(short_pe, 100);
-  price(short_ce, 116); // (100 − 116) × 65 = −1040 from the execution made again
+  price(short_ce, 116); // (100 − 116) × 65 = −1040 on the quantity the one made again told
   auto st = status();
   CAF_REQUIRE_EQUAL(fired(st).size(), 1u);
   CAF_CHECK(fired(st)[0].rule == exit_reason::max_loss);
