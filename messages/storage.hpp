@@ -385,6 +385,7 @@ struct store_stats {
   uint64_t failed_flushes = 0;   ///< flushes rolled back (database down, locked, …)
   uint64_t outages = 0;          ///< times the database became unavailable
   uint64_t queued = 0;           ///< writes waiting now
+  uint64_t checkpoints = 0;      ///< write-ahead log copies into the database (SQLite)
   bool database_up = true;
 
   friend bool operator==(const store_stats&, const store_stats&) = default;
@@ -393,7 +394,8 @@ struct store_stats {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, store_stats& x) {
   return f(x.transactions, x.rows_written, x.writes_accepted, x.writes_coalesced,
-           x.writes_rejected, x.failed_flushes, x.outages, x.queued, x.database_up);
+           x.writes_rejected, x.failed_flushes, x.outages, x.queued, x.checkpoints,
+           x.database_up);
 }
 
 } // namespace algomirror

@@ -91,6 +91,30 @@ public:
 
   bool in_transaction() const override { return in_tx_; }
 
+  void defer_checkpoints() override {
+    execute_script("PRAGMA wal_autocheckpoint=0");
+    sqlite3_wal_hook(
+      db_,
+      [](void* me, sqlite3*, const char*, int pages) {
+        static_cast<sqlite_database*>(me)->log_pages_ = static_cast<uint64_t>(pages);
+        return SQLITE_OK;
+      },
+      this);
+  }
+
+  uint64_t log_pages() const override { return log_pages_; }
+
+  void checkpoint() override {
+    int in_log = 0, copied = 0;
+    int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &in_log,
+                                       &copied);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+      throw database_error(classify(rc), "SQLite: checkpoint: " + std::string{sqlite3_errmsg(db_)});
+    // The pages still to copy (a reader holding an old snapshot keeps some): 0 lets the next
+    // commit start the log from its beginning again.
+    log_pages_ = in_log > copied ? static_cast<uint64_t>(in_log - copied) : 0;
+  }
+
 private:
   static error_kind classify(int rc) {
     switch (rc & 0xff) {
@@ -182,6 +206,7 @@ private:
   std::string last_sql_;
   sqlite3_stmt* last_stmt_ = nullptr;
   bool in_tx_ = false;
+  uint64_t log_pages_ = 0; ///< of the write-ahead log, after the last commit or checkpoint
 };
 
 // -- PostgreSQL -----------------------------------------------------------------------------

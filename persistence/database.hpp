@@ -76,6 +76,16 @@ public:
     return changed;
   }
 
+  /// Write-ahead log upkeep (SQLite; nothing for PostgreSQL). After `defer_checkpoints()` a
+  /// commit no longer copies the log into the database when it has grown (SQLite's automatic
+  /// checkpoint, a few milliseconds every thousand pages, inside whichever commit crosses the
+  /// line): the owner calls `checkpoint()` when it suits it, `log_pages()` says how many pages
+  /// of the log are not copied yet.
+  virtual void defer_checkpoints() {}
+  virtual uint64_t log_pages() const { return 0; }
+  /// Copies the log into the database without waiting for readers (PASSIVE).
+  virtual void checkpoint() {}
+
   virtual void begin() = 0;
   virtual void commit() = 0;
   virtual void rollback() = 0;

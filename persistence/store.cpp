@@ -63,15 +63,17 @@ struct store_state {
   store_stats stats;
   uint64_t sequence = 0;
   uint64_t full_refusals = 0; ///< told rows refused while the queue was full
+  clock_time last_commit{};     ///< the store is idle once this is checkpoint_idle old
+  bool checkpoint_armed = false;
   static inline const char* name = "store";
 };
 
 /// The store's own interface: the public one and its timers.
 /// Timer ticks (routine flushes, the next chunk), the group commit of the durable writes alone,
-/// and the retries while the database is down.
+/// the retries while the database is down, and the log's checkpoint once writes settle.
 using store_impl = store_actor::extend<caf::reacts_to<caf::tick_atom>,
                                        caf::reacts_to<caf::tick_atom, durable_atom>,
-                                       caf::reacts_to<retry_atom>>;
+                                       caf::reacts_to<retry_atom>, caf::reacts_to<settle_atom>>;
 
 using store_pointer = store_impl::stateful_pointer<store_state>;
 
@@ -223,6 +225,39 @@ public:
       return false;
     flush(true);
     return st_.stats.database_up;
+  }
+
+  /// The write-ahead log is copied into the database while nothing is being written (an exit's
+  /// commit never pays for it), or at once when it has grown past its bound.
+  void on_settled() {
+    st_.checkpoint_armed = false;
+    maybe_checkpoint();
+  }
+
+  void maybe_checkpoint() {
+    auto& db = *st_.db;
+    auto pages = db.log_pages();
+    if (pages < st_.cfg.checkpoint_pages || !st_.stats.database_up)
+      return;
+    auto now = self_->clock().now();
+    bool idle = st_.queue.empty() && now - st_.last_commit >= st_.cfg.checkpoint_idle;
+    if (!idle && pages < st_.cfg.checkpoint_pages_max) {
+      if (!st_.checkpoint_armed) {
+        st_.checkpoint_armed = true;
+        auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::max(st_.last_commit + st_.cfg.checkpoint_idle - now, clock_time::duration{0}));
+        caf::anon_send(st_.timers, settle_atom_v,
+                       static_cast<int64_t>(std::max(wait, std::chrono::milliseconds{1}).count()));
+      }
+      return;
+    }
+    try {
+      db.checkpoint();
+      ++st_.stats.checkpoints;
+      spdlog::debug("store: log checkpoint of {} pages ({} left)", pages, db.log_pages());
+    } catch (const database_error& e) {
+      spdlog::warn("store: log checkpoint failed (tried again later): {}", e.what());
+    }
   }
 
   void flush_all(caf::typed_response_promise<store_stats> rp) {
@@ -404,6 +439,7 @@ private:
     }
     st_.backoff = std::chrono::milliseconds{0};
     ++st_.stats.transactions;
+    st_.last_commit = now;
     for (auto& w : batch) {
       if (w->failure.empty()) {
         st_.stats.rows_written += w->write.statements.size();
@@ -425,6 +461,7 @@ private:
       w->done = true;
     }
     std::erase_if(st_.queue, [](const write_ptr& w) { return w->done; });
+    maybe_checkpoint();
   }
 
   void on_outage(const std::string& error) {
@@ -493,6 +530,11 @@ store_impl::behavior_type store(store_pointer self, std::shared_ptr<database> db
                                  store_config cfg) {
   self->state.db = std::move(db);
   self->state.cfg = cfg;
+  try {
+    self->state.db->defer_checkpoints(); // the store takes them when no write waits (settle)
+  } catch (const database_error& e) {
+    spdlog::warn("store: the log is checkpointed by SQLite itself ({})", e.what());
+  }
   spdlog::info("store: {} database {} open", self->state.db->backend(),
                self->state.db->display_url());
   auto logic = std::make_shared<store_logic>(self);
@@ -504,6 +546,8 @@ store_impl::behavior_type store(store_pointer self, std::shared_ptr<database> db
       [=](caf::tick_atom) { t->send(me, caf::tick_atom_v); },
       [=](retry_atom, int64_t delay) { t->delayed_send(t, ms{delay}, retry_atom_v); },
       [=](retry_atom) { t->send(me, retry_atom_v); },
+      [=](settle_atom, int64_t delay) { t->delayed_send(t, ms{delay}, settle_atom_v); },
+      [=](settle_atom) { t->send(me, settle_atom_v); },
     };
   });
   return {
@@ -703,6 +747,7 @@ store_impl::behavior_type store(store_pointer self, std::shared_ptr<database> db
     [=](caf::tick_atom) { logic->on_timer(); },
     [=](caf::tick_atom, durable_atom) { logic->on_durable_flush(); },
     [=](retry_atom) { logic->on_retry(); },
+    [=](settle_atom) { logic->on_settled(); },
   };
 }
 

@@ -21,6 +21,12 @@ struct store_config {
   /// A transaction writes at most this many routine rows; the rest follow once the mailbox has
   /// been read, so a durable write (an exit's claim) waits for one chunk, not a whole backlog.
   size_t chunk_rows = 128;
+  /// SQLite's write-ahead log is copied into the database (a checkpoint: milliseconds of
+  /// writes) once it holds this many pages and the store has been idle `checkpoint_idle`, so
+  /// no exit's commit pays for it; at `checkpoint_pages_max` it is copied whatever the load.
+  uint64_t checkpoint_pages = 1000;
+  std::chrono::milliseconds checkpoint_idle{200};
+  uint64_t checkpoint_pages_max = 20'000;
 };
 
 /// Spawns the persistence actor owning `db`. `detached` (the default) gives it a thread of its

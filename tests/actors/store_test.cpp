@@ -52,6 +52,12 @@ public:
   }
   void rollback() override { real_->rollback(); }
   bool in_transaction() const override { return real_->in_transaction(); }
+  void defer_checkpoints() override { real_->defer_checkpoints(); }
+  uint64_t log_pages() const override { return real_->log_pages(); }
+  void checkpoint() override {
+    check();
+    real_->checkpoint();
+  }
 
 private:
   void check() {
@@ -208,6 +214,39 @@ struct store_test : store_fixture {
 
 struct small_queue_test : store_test {
   small_queue_test() : store_test(store_config{milliseconds{100}, 500, 10}) {}
+};
+
+/// A log checkpointed from 4 pages after 200 ms without a commit; at `bound` pages at once.
+store_config checkpointing(uint64_t bound) {
+  store_config cfg;
+  cfg.checkpoint_pages = 4;
+  cfg.checkpoint_idle = milliseconds{200};
+  cfg.checkpoint_pages_max = bound;
+  return cfg;
+}
+
+struct checkpoint_test : store_test {
+  checkpoint_test() : store_test(checkpointing(1'000'000)) {}
+
+  /// 200 routine rows, committed by the flush timer 100 ms later.
+  void write_round(int round) {
+    for (int i = 0; i < 200; ++i)
+      caf::anon_send(client, write_atom_v, activity(round * 200 + i));
+    deliver();
+    advance_time(milliseconds{100});
+    deliver();
+  }
+};
+
+struct bounded_log_test : checkpoint_test {
+  bounded_log_test() {
+    // The same store with a bound of 8 pages (the fixture's is made again).
+    anon_send_exit(store, caf::exit_reason::user_shutdown);
+    run();
+    store = spawn_store(sys, db, checkpointing(8), false);
+    client = sys.spawn(writer, store);
+    run();
+  }
 };
 
 } // namespace
@@ -556,6 +595,43 @@ CAF_TEST(a full queue pushes back on routine writes but never on durable ones) {
   CAF_CHECK_EQUAL(answers().ok, 10);
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM strategy_executions WHERE status = 'exit_pending'"),
                   1);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+CAF_TEST_FIXTURE_SCOPE(store_checkpoint_tests, checkpoint_test)
+
+CAF_TEST(the log is copied into the database once writes settle and never between them) {
+  for (int round = 0; round < 3; ++round) {
+    write_round(round);
+    CAF_CHECK_EQUAL(stats().checkpoints, 0u); // a commit every 100 ms: never 200 ms idle
+  }
+  auto pages = db->log_pages();
+  CAF_CHECK_GREATER_OR_EQUAL(pages, 4u);
+  advance_time(milliseconds{200});
+  deliver();
+  CAF_CHECK_EQUAL(stats().checkpoints, 1u);
+  CAF_CHECK_EQUAL(db->log_pages(), 0u);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM activity_logs"), 600);
+  // Idle with the log copied: nothing more.
+  advance_time(milliseconds{1000});
+  deliver();
+  CAF_CHECK_EQUAL(stats().checkpoints, 1u);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+CAF_TEST_FIXTURE_SCOPE(store_bounded_log_tests, bounded_log_test)
+
+CAF_TEST(a log past its bound is copied while writes go on) {
+  uint64_t most = 0;
+  for (int round = 0; round < 6; ++round) {
+    write_round(round);
+    most = std::max(most, db->log_pages());
+  }
+  CAF_CHECK_GREATER_OR_EQUAL(stats().checkpoints, 1u); // never idle, copied all the same
+  CAF_CHECK_LESS(most, 8u + 40u);         // about one round's pages past the bound at most
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM activity_logs"), 1200);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
