@@ -92,6 +92,12 @@ struct feed_fixture : testing::fixture {
     sched.run();
   }
 
+  /// The latest price once per the feed's paced interval.
+  void subscribe_paced(const tick_subscriber_actor& s, const instrument& inst) {
+    self->send(feed, caf::subscribe_atom_v, inst, feed_mode::ltp, s, paced_atom_v);
+    sched.run();
+  }
+
   void unsubscribe(const tick_subscriber_actor& s, const instrument& inst,
                    feed_mode mode = feed_mode::ltp) {
     self->send(feed, caf::unsubscribe_atom_v, inst, mode, s);

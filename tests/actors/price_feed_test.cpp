@@ -76,8 +76,7 @@ CAF_TEST(a paced subscriber gets the latest price once per interval and the rest
   auto both = subscriber(); // paced in one mode, every tick in the other: every tick
   subscribe(every, nifty_ce);
   for (auto& s : {paced, both})
-    self->send(feed, caf::subscribe_atom_v, nifty_ce, feed_mode::ltp, s, paced_atom_v);
-  sched.run();
+    subscribe_paced(s, nifty_ce);
   subscribe(both, nifty_ce, feed_mode::quote);
   price(0, nifty_ce, 100);
   price(0, nifty_ce, 101);
@@ -101,21 +100,6 @@ CAF_TEST(a paced subscriber gets the latest price once per interval and the rest
   after(milliseconds{250});
   CAF_CHECK_EQUAL(rec(paced).ticks.size(), 2u);
   CAF_CHECK_EQUAL(rec(every).ticks.size(), 5u);
-}
-
-CAF_TEST(a paced subscriber is told a price is stale) {
-  auto cfg = config();
-  cfg.stale_after = milliseconds{1000};
-  cfg.stall_timeout = milliseconds{60'000};
-  start(cfg);
-  ready(0);
-  auto paced = subscriber();
-  self->send(feed, caf::subscribe_atom_v, nifty_ce, feed_mode::ltp, paced, paced_atom_v);
-  sched.run();
-  price(0, nifty_ce, 100);
-  after(milliseconds{1200});
-  CAF_CHECK_EQUAL(rec(paced).ticks.size(), 1u);
-  CAF_CHECK_EQUAL(rec(paced).stale.size(), 1u);
 }
 
 CAF_TEST(a symbol nobody follows any more keeps no last price for the next subscriber) {
@@ -238,14 +222,19 @@ CAF_TEST(a price older than the limit is reported stale once) {
   start(cfg);
   ready(0);
   auto a = subscriber();
+  auto paced = subscriber(); // told as well
   subscribe(a, nifty_ce);
+  subscribe_paced(paced, nifty_ce);
   price(0, nifty_ce, 100);
   after(milliseconds{900});
   after(milliseconds{900});
   CAF_CHECK_EQUAL(rec(a).stale.size(), 1u);
+  CAF_CHECK_EQUAL(rec(paced).stale.size(), 1u);
+  CAF_CHECK_EQUAL(rec(paced).ticks.size(), 1u);
   price(0, nifty_ce, 101);
   after(milliseconds{900});
   CAF_CHECK_EQUAL(rec(a).stale.size(), 2u);
+  CAF_CHECK_EQUAL(rec(paced).stale.size(), 2u);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
