@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -67,6 +68,9 @@ struct execution_data {
   /// followed by the next the account knows, and only the last decides.
   bool following_chain = false;
   bool leg_exit_told = false; ///< a deferred leg exit was told to the run
+  /// The attempt's claim until it is on its way to the store: with the exit order's intent
+  /// (the account stores both, the claim first), or by itself when no order follows.
+  exit_claim claim;
   utc_instant price_at;       ///< when the last price was received (the tick's stamp)
   static inline const char* name = "execution";
 };
@@ -202,11 +206,24 @@ void accepted(execution_pointer self, bool is_entry, const order_accepted& a) {
   progress(self, is_entry, {});
 }
 
+/// The attempt's claim by itself (no order took it along): on record, late as it is.
+void store_claim(execution_pointer self) {
+  auto& st = self->state;
+  if (st.claim.write_id.empty() || !st.cfg.store)
+    return;
+  self->request(st.cfg.store, st.cfg.claim_timeout, durable_atom_v, std::exchange(st.claim, {}))
+    .then([](uint64_t) {},
+          [self](const caf::error& err) {
+            spdlog::warn("{}: claim not stored ({})", label(self), self->system().render(err));
+          });
+}
+
 /// The exit failed for now (rejected, partial, unknown): retry after the delay, or give up
 /// after the attempt limit with `exit_stuck`.
 void exit_failed(execution_pointer self, const std::string& why) {
   auto& st = self->state;
   auto& r = row(self);
+  store_claim(self); // an attempt that sent nothing (or whose intent was not taken) counts
   st.exit_in_flight = false;
   r.error_message = why;
   if (r.exit_attempts >= st.cfg.max_attempts) {
@@ -230,6 +247,7 @@ void finish_exit(execution_pointer self, exit_reason reason) {
   auto& st = self->state;
   auto& r = row(self);
   st.exit_in_flight = false;
+  st.claim = {}; // the row written below says more
   r.status = execution_status::exited;
   r.reason = reason;
   r.exited_at = st.cfg.time->now();
@@ -308,6 +326,7 @@ void send_exit(execution_pointer self, const std::vector<broker_position>& book,
   st.exit.intent_id = id;
   auto exit_side = exit_side_of(r);
   auto intent = make_intent(self, id, exit_side, qty, r.exit_attempts);
+  intent.claim = st.claim; // kept until the account takes the order: a refusal stores it alone
   bool protect = st.cfg.exit_price_protection_pct > 0 && r.last_price > 0;
   if (protect) {
     intent.kind = price_type::limit;
@@ -317,11 +336,14 @@ void send_exit(execution_pointer self, const std::vector<broker_position>& book,
   self->request(st.cfg.account, caf::infinite, place_atom_v, std::move(intent),
                 order_listener_actor{self})
     .then(
-      [self](const order_accepted& a) { accepted(self, false, a); },
+      [self](const order_accepted& a) {
+        self->state.claim = {}; // on record with the intent
+        accepted(self, false, a);
+      },
       [self](const caf::error& err) { exit_failed(self, self->system().render(err)); });
 }
 
-/// §10 step 1: claim (durable, never blocked), then size and send. A re-priced protected exit
+/// §10 step 1: claim (durable with the order's intent, never blocked), size, send. A re-priced protected exit
 /// is the same attempt again.
 void begin_exit(execution_pointer self, bool new_attempt) {
   auto& st = self->state;
@@ -338,10 +360,15 @@ void begin_exit(execution_pointer self, bool new_attempt) {
     ++r.exit_attempts;
   r.status = execution_status::exit_pending;
   r.exit_claimed_at = st.cfg.time->now();
-  // The claim is stored (§10 step 1) while the exit is sized against the broker (step 2): the
-  // order goes once both are done, never before the claim is.
+  // The exit is sized against the broker (step 2); its claim (§10 step 1) goes with the exit
+  // order's intent, which the account stores, the claim first and in one transaction, before
+  // it sends the order: on record before the order, with one commit on the way, not two.
+  if (st.cfg.store && r.execution_id != 0)
+    st.claim = exit_claim{"claim:" + std::to_string(r.execution_id) + ":"
+                            + std::to_string(r.exit_attempts),
+                          r.execution_id, r.reason, r.exit_attempts, r.exit_claimed_at, {}};
   struct exit_preparation {
-    int pending = 2;
+    int pending = 1;
     std::optional<std::vector<broker_position>> book;
     std::string error;
   };
@@ -375,21 +402,6 @@ void begin_exit(execution_pointer self, bool new_attempt) {
               ready();
             });
       });
-  if (!st.cfg.store || r.execution_id == 0) {
-    ready();
-    return;
-  }
-  exit_claim claim{"claim:" + std::to_string(r.execution_id) + ":"
-                     + std::to_string(r.exit_attempts),
-                   r.execution_id, r.reason, r.exit_attempts, r.exit_claimed_at, {}};
-  self->request(st.cfg.store, st.cfg.claim_timeout, durable_atom_v, std::move(claim))
-    .then([ready](uint64_t) { ready(); },
-          [self, ready](const caf::error& err) {
-            // Storage down: the exit goes out anyway; the claim is written when it is back.
-            spdlog::warn("{}: claim not stored yet ({}); exiting anyway", label(self),
-                         self->system().render(err));
-            ready();
-          });
 }
 
 /// Made again (crash-only), the first exit follows the attempt's first order if the account

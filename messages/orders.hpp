@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "messages/execution.hpp"
 #include "messages/instrument.hpp"
 #include "messages/time.hpp"
 
@@ -17,6 +18,24 @@ enum class order_status : uint8_t { open, trigger_pending, complete, cancelled, 
 constexpr bool is_terminal(order_status s) {
   return s == order_status::complete || s == order_status::cancelled
          || s == order_status::rejected;
+}
+
+/// The claim of §10 step 1: state `exit_pending`, reason, attempt, claim time, persisted before
+/// the exit order is sent.
+struct exit_claim {
+  std::string write_id;
+  int64_t execution_id = 0;
+  exit_reason reason = exit_reason::manual;
+  int32_t attempt = 0;
+  utc_instant claimed_at;
+  utc_instant retry_after; ///< epoch = none
+
+  friend bool operator==(const exit_claim&, const exit_claim&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, exit_claim& x) {
+  return f(x.write_id, x.execution_id, x.reason, x.attempt, x.claimed_at, x.retry_after);
 }
 
 /// What we mean to send, persisted (durably) before the request leaves the node. OpenAlgo has
@@ -39,6 +58,10 @@ struct order_intent {
   /// Its owner was made again (crash-only): the account re-attaches the owner to this intent
   /// when it has it, and refuses it (`not_found`, nothing sent) when it does not.
   bool resume_only = false;
+  /// An exit's claim (its write id set): stored with the intent, before it and in its
+  /// transaction, so the claim is on record before the order is sent without a commit of its own
+  /// in between (trading-rules.md §10 step 1).
+  exit_claim claim{};
 
   friend bool operator==(const order_intent&, const order_intent&) = default;
 };
@@ -47,7 +70,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, order_intent& x) {
   return f(x.intent_id, x.account_id, x.run_id, x.execution_id, x.attempt, x.inst, x.action,
            x.order_product, x.kind, x.quantity, x.price, x.trigger_price, x.tag, x.created_at,
-           x.resume_only);
+           x.resume_only, x.claim);
 }
 
 /// What became of an intent (`order_intents.status`, `broker_order_ids`): `sent` (accepted,

@@ -124,24 +124,6 @@ typename Inspector::result_type inspect(Inspector& f, run_recovery& x) {
   return f(x.record, x.executions);
 }
 
-/// The claim of §10 step 1: state `exit_pending`, reason, attempt, claim time, persisted before
-/// the exit order is sent.
-struct exit_claim {
-  std::string write_id;
-  int64_t execution_id = 0;
-  exit_reason reason = exit_reason::manual;
-  int32_t attempt = 0;
-  utc_instant claimed_at;
-  utc_instant retry_after; ///< epoch = none
-
-  friend bool operator==(const exit_claim&, const exit_claim&) = default;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, exit_claim& x) {
-  return f(x.write_id, x.execution_id, x.reason, x.attempt, x.claimed_at, x.retry_after);
-}
-
 /// A `websocket_sessions` row (option-chain or position-monitor session).
 struct ws_session_record {
   int64_t id = 0;

@@ -629,6 +629,16 @@ store_impl::behavior_type store(store_pointer self, std::shared_ptr<database> db
       // An exit's order (attempt 1 and on) is never held back by the database; an entry's
       // waits for it (no new risk that cannot be recorded).
       auto rp = self->make_response_promise<uint64_t>();
+      if (!x.claim.write_id.empty())
+        // The exit's claim goes first, in the intent's transaction (or one before it): it is
+        // on record when the intent is answered, that is before the order is sent (§10 step 1).
+        logic->enqueue({}, prepare_write(x.claim), true, "the exit claim",
+                       [self, id = x.claim.write_id](const caf::error& err, int64_t) {
+                         if (err)
+                           spdlog::warn("store: exit claim {} not stored: {}", id,
+                                        self->system().render(err));
+                       },
+                       execution_key(x.claim.execution_id));
       logic->enqueue({}, prepare_write(x), true,
                      x.attempt > 0 ? "the exit order's intent" : nullptr,
                      sequence_reply(self, rp));

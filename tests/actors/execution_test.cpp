@@ -380,40 +380,92 @@ CAF_TEST(an exit is never blocked by the database) {
 
 namespace {
 
-/// A store that keeps the exit claim's answer until it is told to give it.
-struct held_claim {
-  caf::response_promise answer;
+/// A store that records the intents it is asked to store (and claims stored alone), and holds
+/// its answers while `hold` is set until it is told to give them.
+struct held_intents {
+  std::vector<order_intent> intents;
+  int claims_alone = 0;
+  bool hold = false;
+  std::vector<caf::response_promise> held;
 };
 
-caf::behavior claim_holder(caf::stateful_actor<held_claim>* self) {
+caf::behavior intent_holder(caf::stateful_actor<held_intents>* self) {
   return {
-    [=](durable_atom, const exit_claim&) {
-      self->state.answer = self->make_response_promise();
-      return self->state.answer;
+    [=](durable_atom, const order_intent& i) {
+      auto rp = self->make_response_promise();
+      self->state.intents.push_back(i);
+      if (self->state.hold)
+        self->state.held.push_back(rp);
+      else
+        rp.deliver(uint64_t{1});
+      return rp;
     },
-    [=](caf::ok_atom) { self->state.answer.deliver(uint64_t{1}); },
+    [=](durable_atom, const exit_claim&) {
+      ++self->state.claims_alone;
+      return uint64_t{1};
+    },
+    [=](caf::ok_atom) {
+      for (auto& rp : self->state.held)
+        rp.deliver(uint64_t{1});
+      self->state.held.clear();
+    },
   };
 }
 
 } // namespace
 
-CAF_TEST(the exit order waits for its claim to be stored and is sized meanwhile) {
-  auto holder = sys.spawn(claim_holder);
+CAF_TEST(the exit claim goes with the order s intent and the order waits until both are stored) {
+  auto holder = sys.spawn(intent_holder);
+  auto& h = deref<caf::stateful_actor<held_intents>>(holder).state;
   store = caf::actor_cast<store_actor>(holder);
+  // The account stores intents in the same store, as the node wires them.
+  caf::anon_send_exit(account, caf::exit_reason::kill);
+  account_config acfg;
+  acfg.record.id = 3;
+  acfg.record.name = "alpha";
+  acfg.api = broker;
+  acfg.store = store;
+  acfg.time = &time;
+  acfg.ping_interval = std::chrono::hours{1};
+  acfg.status_poll_interval = std::chrono::hours{1};
+  account = spawn_account(sys, acfg);
   sched.run();
   enter(side::sell, 65, 100);
   broker_holds(-65);
-  after(milliseconds{5'001}); // the account's snapshot is old: the exit reads the books
+  h.hold = true;
   self->send(exec, exit_request{exit_reason::max_loss, ""});
   sched.run();
   CAF_CHECK_EQUAL(state().status, execution_status::exit_pending);
-  CAF_CHECK_EQUAL(b().placed.size(), 1u); // the claim is not stored yet: no order
+  CAF_CHECK_EQUAL(b().placed.size(), 1u); // the intent and its claim not stored yet: no order
+  CAF_REQUIRE_EQUAL(h.intents.size(), 2u);
+  CAF_CHECK(h.intents[0].claim.write_id.empty()); // an entry claims nothing
+  auto& claim = h.intents[1].claim;
+  CAF_CHECK_EQUAL(claim.write_id, "claim:11:1");
+  CAF_CHECK_EQUAL(claim.execution_id, 11);
+  CAF_CHECK(claim.reason == exit_reason::max_loss);
+  CAF_CHECK_EQUAL(claim.attempt, 1);
+  CAF_CHECK_EQUAL(h.claims_alone, 0); // one durable write on the way, not two
   self->send(holder, caf::ok_atom_v);
   sched.run();
-  CAF_REQUIRE_EQUAL(b().placed.size(), 2u); // sized already: it goes at once
+  CAF_REQUIRE_EQUAL(b().placed.size(), 2u); // on record: it goes at once
   CAF_CHECK_EQUAL(b().placed[1].quantity, 65);
   filled("B2", 65, 101);
   CAF_CHECK_EQUAL(state().status, execution_status::exited);
+  CAF_CHECK_EQUAL(h.claims_alone, 0);
+  caf::anon_send_exit(holder, caf::exit_reason::kill);
+}
+
+CAF_TEST(an exit attempt that sends no order stores its claim by itself) {
+  auto holder = sys.spawn(intent_holder);
+  auto& h = deref<caf::stateful_actor<held_intents>>(holder).state;
+  store = caf::actor_cast<store_actor>(holder);
+  enter(side::sell, 65, 100);
+  broker_holds(-65);
+  b().place_script.push_back(make_error(errc::rejected, "exit refused"));
+  self->send(exec, exit_request{exit_reason::max_loss, ""});
+  sched.run();
+  CAF_CHECK_EQUAL(state().error_message.find("exit refused") != std::string::npos, true);
+  CAF_CHECK_EQUAL(h.claims_alone, 1); // the refused attempt counts, on record
   caf::anon_send_exit(holder, caf::exit_reason::kill);
 }
 

@@ -72,8 +72,9 @@ CAF_TEST(value types survive binary serialization) {
 
   order_intent intent{"r1-e2-a1", 3, 1, 2, 1, instrument{"NIFTY28NOV2424000CE", exchange::nfo},
                       side::sell, product::nrml, price_type::stop_limit, 1950, 101.5, 100.0,
-                      "AM:1:2:1", at(1'764'000'000'000'000)};
-  CAF_CHECK(binary_round_trip(sys, intent) == intent);
+                      "AM:1:2:1", at(1'764'000'000'000'000), false,
+                      exit_claim{"claim:2:1", 2, exit_reason::max_loss, 1, at(7), {}}};
+  CAF_CHECK(binary_round_trip(sys, intent) == intent); // with the exit's claim it carries
 
   tick t{instrument{"NIFTY", exchange::nse_index}, 24025.5, 24025, 24026, 1200,
          at(1'764'000'000'000'001), at(1'764'000'000'000'002)};

@@ -465,6 +465,33 @@ CAF_TEST(durable writes go first and the routine queue waits for its timer) {
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM activity_logs"), 50);
 }
 
+CAF_TEST(an exit claim that comes with its order s intent is stored first in its transaction) {
+  auto before = stats().transactions;
+  order_intent exit_intent{"x1-1.0-7", account_id, 0, execution_id, 1, {"NIFTY", exchange::nfo},
+                           side::sell, product::mis, price_type::market, 65, 0, 0, "AM:0:1:1",
+                           utc_instant{seconds{1'764'000'000}}, false,
+                           exit_claim{"claim:1:1", execution_id, exit_reason::max_loss, 1,
+                                      utc_instant{seconds{1'764'000'000}}, {}}};
+  caf::anon_send(client, durable_atom_v, exit_intent);
+  deliver();
+  CAF_REQUIRE_EQUAL(answers().sequences.size(), 1u); // the intent's answer, once both are in
+  CAF_CHECK_EQUAL(stats().transactions, before + 1);
+  CAF_CHECK_EQUAL(stats().rows_written, 2u);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM strategy_executions WHERE status = 'exit_pending' "
+                        "AND exit_reason = 'max_loss' AND exit_retry_count = 1"),
+                  1);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM order_intents"), 1);
+  // A claim the database refuses (no such execution) does not hold its intent back.
+  exit_intent.intent_id = "x1-2.0-7";
+  exit_intent.claim.write_id = "claim:1:2";
+  exit_intent.claim.execution_id = 999'999;
+  caf::anon_send(client, durable_atom_v, exit_intent);
+  deliver();
+  CAF_CHECK_EQUAL(answers().sequences.size(), 2u);
+  CAF_CHECK(answers().errors.empty());
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM order_intents"), 2);
+}
+
 CAF_TEST(an exit claim takes the execution row queued before it along and is not undone) {
   // A P&L write of the execution (status entered), then its claim: the claim goes first of the
   // queue, and with it that row, before it; written after it, the row would undo the claim.
