@@ -343,8 +343,8 @@ void send_exit(execution_pointer self, const std::vector<broker_position>& book,
       [self](const caf::error& err) { exit_failed(self, self->system().render(err)); });
 }
 
-/// §10 step 1: claim (durable with the order's intent, never blocked), size, send. A re-priced protected exit
-/// is the same attempt again.
+/// §10 step 1: claim (durable with the order's intent, never blocked), size, send. A re-priced
+/// protected exit is the same attempt again.
 void begin_exit(execution_pointer self, bool new_attempt) {
   auto& st = self->state;
   auto& r = row(self);
@@ -367,41 +367,17 @@ void begin_exit(execution_pointer self, bool new_attempt) {
     st.claim = exit_claim{"claim:" + std::to_string(r.execution_id) + ":"
                             + std::to_string(r.exit_attempts),
                           r.execution_id, r.reason, r.exit_attempts, r.exit_claimed_at, {}};
-  struct exit_preparation {
-    int pending = 1;
-    std::optional<std::vector<broker_position>> book;
-    std::string error;
-  };
-  auto prep = std::make_shared<exit_preparation>();
-  auto ready = [self, prep] {
-    if (--prep->pending > 0)
-      return;
-    if (prep->book)
-      send_exit(self, *prep->book);
-    else
-      exit_failed(self, prep->error);
-  };
   self->request(st.cfg.account, caf::infinite, positions_atom_v) // the account times its read out
-    .then(
-      [prep, ready](const std::vector<broker_position>& book) {
-        prep->book = book;
-        ready();
-      },
-      [self, prep, ready](const caf::error& err) {
-        // The positionbook is unavailable: size by the account's snapshot.
-        spdlog::warn("{}: positionbook unavailable ({}); using the account's snapshot",
-                     label(self), self->system().render(err));
-        self->request(self->state.cfg.account, caf::infinite, caf::get_atom_v, positions_atom_v)
-          .then(
-            [prep, ready](const std::vector<broker_position>& book) {
-              prep->book = book;
-              ready();
-            },
-            [self, prep, ready](const caf::error& e) {
-              prep->error = self->system().render(e);
-              ready();
-            });
-      });
+    .then([self](const std::vector<broker_position>& book) { send_exit(self, book); },
+          [self](const caf::error& err) {
+            // The positionbook is unavailable: size by the account's snapshot.
+            spdlog::warn("{}: positionbook unavailable ({}); using the account's snapshot",
+                         label(self), self->system().render(err));
+            self->request(self->state.cfg.account, caf::infinite, caf::get_atom_v,
+                          positions_atom_v)
+              .then([self](const std::vector<broker_position>& book) { send_exit(self, book); },
+                    [self](const caf::error& e) { exit_failed(self, self->system().render(e)); });
+          });
 }
 
 /// Made again (crash-only), the first exit follows the attempt's first order if the account
