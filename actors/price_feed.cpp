@@ -121,12 +121,18 @@ const std::vector<tick_subscriber_actor>& fanout_of(instrument_subs& s) {
   return s.fanout;
 }
 
+/// The paced subscribers of the instrument (made again with the fan-out after a change).
+const std::vector<tick_subscriber_actor>& paced_of(instrument_subs& s) {
+  fanout_of(s);
+  return s.paced;
+}
+
 /// Every distinct subscriber of the instrument, paced or not.
 template <class F>
 void each_subscriber(instrument_subs& s, F f) {
   for (auto& h : fanout_of(s))
     f(h);
-  for (auto& h : s.paced)
+  for (auto& h : paced_of(s))
     f(h);
 }
 
@@ -312,8 +318,7 @@ void deliver_paced(feed_pointer self) {
     if (i == st.subs.end() || last == st.last_valid.end())
       continue; // no longer followed
     i->second.paced_due = false;
-    fanout_of(i->second);
-    for (auto& h : i->second.paced)
+    for (auto& h : paced_of(i->second))
       self->send(h, last->second.value);
   }
 }

@@ -494,6 +494,13 @@ std::string execution_key(int64_t execution_id) {
   return execution_id != 0 ? "execution:" + std::to_string(execution_id) : std::string{};
 }
 
+/// An exit claim, durable and never held back by the database (§10 step 7); the execution's
+/// routine row queued before it goes along, before it (it would undo the claim after it).
+void enqueue_claim(store_logic& logic, const exit_claim& x, reply_fn reply) {
+  logic.enqueue({}, prepare_write(x), true, "the exit claim", std::move(reply),
+                execution_key(x.execution_id));
+}
+
 template <class T>
 reply_fn ok_reply(caf::typed_response_promise<T> rp) {
   if (!rp.pending()) // told, not asked: nobody to answer (a refusal is logged by the store)
@@ -632,13 +639,12 @@ store_impl::behavior_type store(store_pointer self, std::shared_ptr<database> db
       if (!x.claim.write_id.empty())
         // The exit's claim goes first, in the intent's transaction (or one before it): it is
         // on record when the intent is answered, that is before the order is sent (§10 step 1).
-        logic->enqueue({}, prepare_write(x.claim), true, "the exit claim",
-                       [self, id = x.claim.write_id](const caf::error& err, int64_t) {
-                         if (err)
-                           spdlog::warn("store: exit claim {} not stored: {}", id,
-                                        self->system().render(err));
-                       },
-                       execution_key(x.claim.execution_id));
+        enqueue_claim(*logic, x.claim,
+                      [self, id = x.claim.write_id](const caf::error& err, int64_t) {
+                        if (err)
+                          spdlog::warn("store: exit claim {} not stored: {}", id,
+                                       self->system().render(err));
+                      });
       logic->enqueue({}, prepare_write(x), true,
                      x.attempt > 0 ? "the exit order's intent" : nullptr,
                      sequence_reply(self, rp));
@@ -651,8 +657,7 @@ store_impl::behavior_type store(store_pointer self, std::shared_ptr<database> db
     },
     [=](durable_atom, const exit_claim& x) {
       auto rp = self->make_response_promise<uint64_t>();
-      logic->enqueue({}, prepare_write(x), true, "the exit claim", sequence_reply(self, rp),
-                     execution_key(x.execution_id));
+      enqueue_claim(*logic, x, sequence_reply(self, rp));
       return rp;
     },
     [=](durable_atom, const run_record& x) {

@@ -67,21 +67,24 @@ strategy_run_impl::behavior_type strategy_run(run_pointer self, strategy_run_con
       // Exited (told at high priority): a P&L sent before it and read after it is stale.
       if (is_done(s.row.status))
         return;
+      // What only the execution knows: the realized P&L and the quantity open. Its price is
+      // taken only when newer than the run's own ticks and quotes (its ticks may be paced);
+      // else the open quantity is priced at the run's price.
       s.row.realized_pnl = p.realized;
-      s.price_valid = s.price_valid || p.price_valid;
       s.open_qty = p.open_quantity;
-      if (!s.quoted_at || p.price_at >= s.price_at) {
-        s.row.unrealized_pnl = p.unrealized;
+      bool newer = p.price_valid && (!s.price_valid || p.price_at > s.price_at);
+      if (newer) {
         s.ltp = p.ltp;
         s.price_at = p.price_at;
         s.quoted_at.reset();
-      } else { // a confirmation's quote is newer than this tick: the P&L stays at the quote
-        s.row.unrealized_pnl = position_pnl(s.row.action, s.row.entry_price, s.ltp,
-                                            p.open_quantity);
+        s.price_valid = true;
       }
+      s.row.unrealized_pnl =
+        s.price_valid ? position_pnl(s.row.action, s.row.entry_price, s.ltp, s.open_qty) : 0;
       auto key = scope_key(self, s.row.account_id);
-      st.scopes[key].confirm.price(i->second, p.price_at);
-      if (is_open(s.row.status) && p.price_valid)
+      if (newer)
+        st.scopes[key].confirm.price(i->second, p.price_at);
+      if (is_open(s.row.status) && s.price_valid)
         evaluate_soon(self, key);
     },
     [=](const execution_exited& e) {

@@ -464,7 +464,7 @@ CAF_TEST(an exit attempt that sends no order stores its claim by itself) {
   b().place_script.push_back(make_error(errc::rejected, "exit refused"));
   self->send(exec, exit_request{exit_reason::max_loss, ""});
   sched.run();
-  CAF_CHECK_EQUAL(state().error_message.find("exit refused") != std::string::npos, true);
+  CAF_CHECK(state().error_message.find("exit refused") != std::string::npos);
   CAF_CHECK_EQUAL(h.claims_alone, 1); // the refused attempt counts, on record
   caf::anon_send_exit(holder, caf::exit_reason::kill);
 }

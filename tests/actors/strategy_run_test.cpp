@@ -551,12 +551,18 @@ CAF_TEST(after a partial exit fill the run prices only the units still open) {
   enter(0, 100);
   price(short_ce, 150);
   CAF_REQUIRE_EQUAL(orders(0).size(), 5u); // the call bought back (order B5)
+  // A newer price reaches the run before the execution (whose report then carries 150).
+  auto later = time.now() + milliseconds{1};
+  self->send(run, tick{instrument{short_ce, exchange::nfo}, 160, 0, 0, 0, later, later});
+  sched.run();
   // 35 of its 65 units fill, the rest is cancelled: 30 stay open until the retry.
   self->send(accounts[0].account, order_update{{}, "B5", order_status::cancelled, 35, 150,
                                                "cancelled after a partial fill", time.now()});
   sched.run();
-  price(short_ce, 160); // the run's own tick: (100 − 160) × 30 open
   auto st = status();
+  CAF_CHECK_EQUAL(leg_of(st, 1, short_ce)->unrealized_pnl, (100 - 160) * 30); // the run's price
+  price(short_ce, 160); // and on its next tick
+  st = status();
   CAF_CHECK_EQUAL(leg_of(st, 1, short_ce)->realized_pnl, (100 - 150) * 35);
   CAF_CHECK_EQUAL(leg_of(st, 1, short_ce)->unrealized_pnl, (100 - 160) * 30);
   CAF_CHECK_EQUAL(leg_of(st, 1, short_pe)->unrealized_pnl, 0); // not priced since its entry
